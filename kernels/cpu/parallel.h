@@ -1,0 +1,19 @@
+// A fixed-size thread pool for the CPU kernels.
+// Contract: set_num_threads(t) once at startup (t >= 1; 0 means all hardware threads).
+// parallel_for splits [begin, end) into chunks of at least `grain` items and calls fn(lo, hi)
+// on the pool; it returns when every chunk is done. Calls from inside a worker run serially, so
+// nested parallelism never oversubscribes. Chunk boundaries depend only on (begin, end, grain,
+// num_threads()), so results are reproducible for a given thread count.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace hg::kernels::cpu {
+
+void set_num_threads(int t);
+int num_threads();
+
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t lo, int64_t hi)>& fn);
+
+}  // namespace hg::kernels::cpu
