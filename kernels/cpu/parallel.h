@@ -16,4 +16,11 @@ int num_threads();
 void parallel_for(int64_t begin, int64_t end, int64_t grain,
                   const std::function<void(int64_t lo, int64_t hi)>& fn);
 
+// Like parallel_for, but [begin, end) is cut into ceil(n / grain) chunks of `grain` items (the
+// last may be shorter), more chunks than threads, claimed by whichever pool thread is free. For
+// work whose result does not depend on which thread runs a chunk (e.g. GEMM tiles): it balances
+// load when a core is busy with something else. Same inline/nested rules as parallel_for.
+void parallel_for_dynamic(int64_t begin, int64_t end, int64_t grain,
+                          const std::function<void(int64_t lo, int64_t hi)>& fn);
+
 }  // namespace hg::kernels::cpu

@@ -1,0 +1,55 @@
+// hourglass info: what this build can do on this machine.
+#include <iostream>
+#include <thread>
+
+#include "apps/cli/commands.h"
+#include "engine/tensor/device_select.h"
+#include "kernels/cpu/parallel.h"
+#ifdef HG_WITH_CUDA
+#include "kernels/cuda/runtime/device.h"
+#endif
+
+namespace hg::cli {
+
+Action add_info(CLI::App& app) {
+  auto json_out = std::make_shared<bool>(false);
+  app.add_flag("--json", *json_out, "Print a JSON summary as the last line");
+  return [json_out]() {
+    nlohmann::json j;
+    j["version"] = HG_VERSION;
+    j["cuda_built"] = cuda_built();
+    j["cuda_training"] = cuda_training_supported();
+    j["threads"] = kernels::cpu::num_threads();
+    j["hardware_threads"] = std::thread::hardware_concurrency();
+    nlohmann::json devs = nlohmann::json::array();
+    std::string gpu_statement;
+#ifdef HG_WITH_CUDA
+    std::string why;
+    for (const auto& d : kernels::cuda::list_devices(&why))
+      devs.push_back({{"index", d.index}, {"name", d.name}, {"memory_bytes", d.total_bytes},
+                      {"free_bytes", d.free_bytes},
+                      {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+                      {"sm_count", d.sm_count}});
+    gpu_statement = devs.empty() ? why : std::to_string(devs.size()) + " CUDA device(s) found";
+#else
+    gpu_statement = "this build has no CUDA backend";
+#endif
+    j["devices"] = devs;
+    j["gpu"] = gpu_statement;
+    if (*json_out) {
+      std::cout << j.dump() << std::endl;
+      return 0;
+    }
+    std::cout << "hourglass " << HG_VERSION << "\n"
+              << "CUDA backend built: " << (cuda_built() ? "yes" : "no") << "\n"
+              << "GPU: " << gpu_statement << "\n";
+    for (const auto& d : devs)
+      std::cout << "  cuda:" << d["index"].get<int>() << " " << d["name"].get<std::string>() << ", "
+                << d["memory_bytes"].get<size_t>() / (1 << 20) << " MiB, compute capability "
+                << d["compute_capability"].get<std::string>() << "\n";
+    std::cout << "CPU threads: " << kernels::cpu::num_threads() << "\n";
+    return 0;
+  };
+}
+
+}  // namespace hg::cli

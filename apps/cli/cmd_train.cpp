@@ -1,0 +1,60 @@
+// hourglass train: flags -> TrainOptions -> trainer; prints the --json summary last.
+#include <iostream>
+
+#include "apps/cli/commands.h"
+#include "apps/train/trainer.h"
+#include "engine/util/error.h"
+
+namespace hg::cli {
+
+Action add_train(CLI::App& app) {
+  auto o = std::make_shared<train::TrainOptions>();
+  auto json_out = std::make_shared<bool>(false);
+  auto epochs = std::make_shared<int64_t>(0), batch = std::make_shared<int64_t>(0);
+  auto lr = std::make_shared<float>(0.0f);
+  auto loss = std::make_shared<std::string>(), optimizer = std::make_shared<std::string>(),
+       scaler = std::make_shared<std::string>();
+  app.add_option("--data", o->data, "Data spec: fashion-mnist[:DIR], mnist[:DIR], idx:DIR, csv:FILE[,label=NAME], synthetic");
+  app.add_option("--config", o->config, "Model config (JSON), e.g. models/configs/mlp784.json");
+  app.add_option("--epochs", *epochs, "Epochs (total, also when resuming)");
+  app.add_option("--batch", *batch, "Batch size");
+  app.add_option("--lr", *lr, "Learning rate");
+  app.add_option("--loss", *loss, "mse or bce");
+  app.add_option("--optimizer", *optimizer, "adam, adamw or sgd");
+  app.add_option("--weight-decay", o->weight_decay, "Weight decay (default: 0, or 0.01 for adamw)");
+  app.add_option("--clip-grad-norm", o->clip_grad_norm, "Clip the global gradient norm (0: off)");
+  app.add_option("--scaler", *scaler, "none, standard or minmax (fitted on the training data)");
+  app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)");
+  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_option("--val-split", o->val_split, "Fraction held out for validation")->default_val(0.1);
+  app.add_option("--classes", o->classes, "Train on these labels only, e.g. 0-8 or 0,3");
+  app.add_option("--limit", o->limit, "Use the first N samples");
+  app.add_option("--out", o->out, "Run folder (default runs/<config>-<data>)");
+  app.add_flag("--force", o->force, "Overwrite an existing --out folder");
+  app.add_option("--resume", o->resume, "Continue the run in this folder");
+  app.add_flag("--json", *json_out, "Print a JSON summary as the last line");
+  return [=]() {
+    train::TrainOptions opt = *o;
+    if (*epochs != 0) opt.epochs = *epochs;
+    if (*batch != 0) opt.batch = *batch;
+    if (*lr != 0.0f) opt.lr = *lr;
+    if (!loss->empty()) opt.loss = *loss;
+    if (!optimizer->empty()) opt.optimizer = *optimizer;
+    if (!scaler->empty()) opt.scaler = *scaler;
+    if (!opt.resume.empty() && (!opt.data.empty() || !opt.config.empty()))
+      throw UsageError("--resume takes the data and model from the run folder; drop --data/--config");
+    train::TrainResult r = train::train(opt, std::cerr);
+    nlohmann::json j = r.summary();
+    if (*json_out) {
+      std::cout << j.dump() << std::endl;
+    } else if (!r.history.empty()) {
+      std::cout << "trained " << r.history.back().epoch << " epochs: train loss "
+                << r.history.front().train_loss << " -> " << r.history.back().train_loss
+                << "; run folder " << r.out_dir << "\n";
+    }
+    return r.interrupted ? 130 : 0;
+  };
+}
+
+}  // namespace hg::cli

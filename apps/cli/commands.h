@@ -1,0 +1,19 @@
+// The hourglass subcommands. Each add_* function declares its flags on `app` and returns the
+// action to run once parsing succeeded; actions return the process exit code and throw
+// hg::Error / hg::UsageError for bad input (main turns them into one line and exit 1 / 2).
+#pragma once
+#include <functional>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace hg::cli {
+
+using Action = std::function<int()>;
+
+Action add_train(CLI::App& app);
+Action add_eval(CLI::App& app);
+Action add_info(CLI::App& app);
+
+
+}  // namespace hg::cli

@@ -1,0 +1,44 @@
+// A run folder is the unit a user keeps: everything needed to reload a trained model.
+//   config.json              model config (input resolved), data spec and filters, scaler,
+//                            optimizer and training options, seed, version
+//   checkpoint.safetensors   model parameters (names as Module::named_parameters), metadata epoch
+//   optimizer.safetensors    optimizer state for --resume, metadata epoch and step
+//   metrics.json             per-epoch losses and throughput
+//   loss_curve.png / .svg    the loss curve
+// All files are written atomically (temporary file, then rename).
+#pragma once
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/data/scaler.h"
+#include "engine/optim/optimizer.h"
+#include "models/registry.h"
+
+namespace hg::run {
+
+struct LoadedRun {
+  std::string dir;
+  nlohmann::json config;                      // config.json
+  models::ModelSpec spec;
+  std::shared_ptr<models::Autoencoder> model; // weights from checkpoint.safetensors, eval mode
+  data::Scaler scaler;
+  int64_t epoch = 0;                          // epochs the checkpoint has seen
+  std::string loss;                           // mse | bce
+};
+
+std::string path_in(const std::string& dir, const std::string& file);
+
+// Loads config, model and scaler. Errors name the run folder or the file that is missing/bad.
+LoadedRun load_run(const std::string& dir);
+
+void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch);
+// Returns the epoch recorded in the checkpoint.
+int64_t load_checkpoint(const std::string& dir, nn::Module& model);
+
+void save_optimizer(const std::string& dir, const optim::Optimizer& opt, int64_t epoch);
+// Returns false when there is no optimizer state (the run restarts its moments).
+bool load_optimizer(const std::string& dir, optim::Optimizer& opt, int64_t expect_epoch);
+
+}  // namespace hg::run

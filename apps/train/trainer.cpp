@@ -1,0 +1,362 @@
+#include "apps/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <ostream>
+
+#include "apps/report/chart.h"
+#include "apps/run/run_folder.h"
+#include "engine/autograd/autograd.h"
+#include "engine/data/dataset.h"
+#include "engine/data/loader.h"
+#include "engine/data/spec.h"
+#include "engine/io/atomic_file.h"
+#include "engine/tensor/device_select.h"
+#include "engine/util/error.h"
+#include "engine/util/format.h"
+#include "engine/util/interrupt.h"
+#include "kernels/cpu/parallel.h"
+#include "models/losses.h"
+
+namespace hg::train {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+json TrainResult::summary() const {
+  json j;
+  j["epochs"] = history.empty() ? 0 : history.back().epoch;
+  j["epochs_this_run"] = epochs_this_call;
+  j["first_train_loss"] = history.empty() ? json(nullptr) : json(history.front().train_loss);
+  j["final_train_loss"] = history.empty() ? json(nullptr) : json(history.back().train_loss);
+  j["final_val_loss"] =
+      history.empty() || history.back().val_loss < 0 ? json(nullptr) : json(history.back().val_loss);
+  j["seconds"] = seconds;
+  j["samples_per_s"] = samples_per_s;
+  j["device"] = device;
+  j["out"] = out_dir;
+  j["parameters"] = parameters;
+  j["train_samples"] = train_samples;
+  j["val_samples"] = val_samples;
+  j["threads"] = kernels::cpu::num_threads();
+  j["interrupted"] = interrupted;
+  return j;
+}
+
+namespace {
+
+// Options as they will be stored in config.json (flags over config defaults over built-ins).
+struct Resolved {
+  int64_t epochs = 10, batch = 64;
+  float lr = 1e-3f;
+  std::string loss = "mse", optimizer = "adam", scaler = "none";
+};
+
+template <class T>
+T default_from(const json& defaults, const char* key, T fallback) {
+  if (defaults.is_object() && defaults.contains(key) && !defaults[key].is_null()) {
+    try {
+      return defaults[key].get<T>();
+    } catch (const json::exception&) {
+      throw Error(std::string("model config: 'defaults.") + key + "' has the wrong type");
+    }
+  }
+  return fallback;
+}
+
+std::string default_out_dir(const std::string& model, const std::string& data_kind) {
+  std::string base = "runs/" + model + "-" + data_kind;
+  std::string dir = base;
+  for (int i = 2; fs::exists(dir); ++i) dir = base + "-" + std::to_string(i);
+  return dir;
+}
+
+Tensor batch_tensor(const data::Batch& b, int64_t features, Device device) {
+  Tensor t = Tensor::empty({b.rows, features}, Device::cpu());
+  std::copy(b.x.begin(), b.x.begin() + b.rows * features, t.data());
+  return t.to(device);
+}
+
+// Mean loss over a whole data set, without gradients, in chunks.
+double evaluate_loss(models::Autoencoder& model, const data::Dataset& d, const std::string& loss,
+                     Device device) {
+  if (d.n == 0) return -1;
+  autograd::NoGradGuard no_grad;
+  model.eval();
+  data::Loader loader(d, 1024, false, 0);
+  loader.start_epoch();
+  data::Batch b;
+  double total = 0;
+  while (loader.next(b)) {
+    Tensor x = batch_tensor(b, d.features(), device);
+    Tensor r = model.forward(x);
+    total += models::reconstruction_loss(loss, r, x, model.output_act()).item() * b.rows;
+  }
+  model.train();
+  return total / static_cast<double>(d.n);
+}
+
+void check_unit_range(const data::Dataset& d, const std::string& flag) {
+  for (float v : d.x)
+    if (v < 0.0f || v > 1.0f)
+      throw UsageError(flag + " bce needs inputs in [0, 1], but the (scaled) data contain " +
+                       fmt::num(v) + "; use --scaler minmax, or --loss mse");
+}
+
+json history_json(const std::vector<EpochStats>& h) {
+  json arr = json::array();
+  for (const auto& e : h) {
+    json row{{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"seconds", e.seconds},
+             {"samples_per_s", e.samples_per_s}};
+    row["val_loss"] = e.val_loss < 0 ? json(nullptr) : json(e.val_loss);
+    arr.push_back(row);
+  }
+  return arr;
+}
+
+std::vector<EpochStats> history_from_json(const json& j) {
+  std::vector<EpochStats> h;
+  if (!j.contains("history")) return h;
+  for (const auto& row : j["history"]) {
+    EpochStats e;
+    e.epoch = row.value("epoch", int64_t{0});
+    e.train_loss = row.value("train_loss", 0.0);
+    e.val_loss = row["val_loss"].is_null() ? -1.0 : row.value("val_loss", -1.0);
+    e.seconds = row.value("seconds", 0.0);
+    e.samples_per_s = row.value("samples_per_s", 0.0);
+    h.push_back(e);
+  }
+  return h;
+}
+
+void write_metrics_and_curve(const std::string& dir, const std::string& title,
+                             const std::vector<EpochStats>& h) {
+  io::write_json_atomic(run::path_in(dir, "metrics.json"), json{{"history", history_json(h)}});
+  std::vector<double> tr, va;
+  for (const auto& e : h) {
+    tr.push_back(e.train_loss);
+    if (e.val_loss >= 0) va.push_back(e.val_loss);
+  }
+  report::Chart c = report::loss_curve_chart(tr, va, title);
+  report::write_png(c, run::path_in(dir, "loss_curve.png"));
+  report::write_svg(c, run::path_in(dir, "loss_curve.svg"));
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
+  TrainOptions opt = opt_in;
+  const bool resuming = !opt.resume.empty();
+  json prev;  // the resumed run's config.json
+  models::ModelSpec spec;
+  if (resuming) {
+    const std::string cfg = run::path_in(opt.resume, "config.json");
+    if (!fs::is_directory(opt.resume)) throw Error("--resume " + opt.resume + ": no such run folder");
+    if (!fs::exists(cfg)) throw Error("--resume " + opt.resume + ": no config.json (not a run folder)");
+    prev = io::read_json(cfg);
+    try {
+      spec = models::model_spec_from_json(prev.at("model"), cfg);
+      const json& t = prev.at("train");
+      const json& d = prev.at("data");
+      opt.data = d.at("spec").get<std::string>();
+      opt.classes = d.value("classes", std::string());
+      opt.limit = d.value("limit", int64_t{0});
+      opt.val_split = d.value("val_split", 0.1);
+      opt.seed = t.at("seed").get<uint64_t>();
+      if (!opt.epochs) opt.epochs = t.at("epochs").get<int64_t>();
+      opt.batch = t.at("batch").get<int64_t>();
+      opt.lr = t.at("lr").get<float>();
+      opt.loss = t.at("loss").get<std::string>();
+      opt.optimizer = prev.at("optimizer").at("name").get<std::string>();
+      opt.weight_decay = prev.at("optimizer").value("weight_decay", -1.0f);
+      opt.scaler = prev.at("scaler").value("kind", std::string("none"));
+      opt.clip_grad_norm = t.value("clip_grad_norm", 0.0);
+    } catch (const json::exception& e) {
+      throw Error(cfg + ": malformed run config: " + e.what());
+    }
+    opt.out = opt.resume;
+  } else {
+    if (opt.data.empty()) throw UsageError("--data is required");
+    if (opt.config.empty()) throw UsageError("--config is required");
+    spec = models::load_model_spec(opt.config);
+  }
+
+  // Resolve every option: flag, else the config's "defaults", else a built-in default.
+  const json defaults = spec.json.value("defaults", json::object());
+  Resolved r;
+  r.epochs = opt.epochs.value_or(default_from<int64_t>(defaults, "epochs", 10));
+  r.batch = opt.batch.value_or(default_from<int64_t>(defaults, "batch", 64));
+  r.lr = opt.lr.value_or(default_from<float>(defaults, "lr", 1e-3f));
+  r.loss = opt.loss.value_or(default_from<std::string>(defaults, "loss", "mse"));
+  r.optimizer = opt.optimizer.value_or(default_from<std::string>(defaults, "optimizer", "adam"));
+  r.scaler = opt.scaler.value_or(default_from<std::string>(defaults, "scaler", "none"));
+  if (r.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (r.batch < 1) throw UsageError("--batch must be at least 1");
+  if (!(opt.val_split >= 0.0 && opt.val_split < 1.0))
+    throw UsageError("--val-split must be in [0, 1)");
+  if (opt.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+  models::check_loss_name(r.loss, "--loss");
+  const data::ScalerKind scaler_kind = data::parse_scaler_kind(r.scaler, "--scaler");
+
+  kernels::cpu::set_num_threads(opt.threads);
+  const Device device = resolve_device(opt.device, log);
+
+  // Data: train split, class filter, limit, validation split, scaler fitted on the train part.
+  const data::DataSpec dspec = data::parse_spec(opt.data);
+  data::Dataset all = data::load(dspec, data::Split::Train);
+  if (!opt.classes.empty())
+    all = data::filter_classes(all, data::parse_class_list(opt.classes, "--classes"), "--classes");
+  if (opt.limit < 0) throw UsageError("--limit must be positive");
+  if (opt.limit > 0) all = data::take_first(all, opt.limit);
+  auto [train_set, val_set] = data::split_validation(all, opt.val_split, opt.seed + 2);
+  if (train_set.n == 0) throw Error("--data " + opt.data + ": no training samples left");
+  data::Scaler scaler;
+  if (resuming) {
+    scaler = data::Scaler::from_json(prev.at("scaler"));
+  } else {
+    scaler.kind = scaler_kind;
+    scaler.fit(train_set.x.data(), train_set.n, train_set.features());
+  }
+  scaler.transform(train_set.x.data(), train_set.n, train_set.features());
+  scaler.transform(val_set.x.data(), val_set.n, val_set.features());
+  const std::string origin = resuming ? opt.resume + "/config.json" : opt.config;
+  models::resolve_input(spec, train_set.features(), origin);
+  Rng rng(opt.seed);
+  auto model = models::build_model(spec, rng);
+  if (r.loss == "bce") {
+    models::recon_kind(r.loss, model->output_act());  // errors early for an unsuitable output
+    check_unit_range(train_set, "--loss");
+  }
+
+  // Run folder.
+  std::string dir = opt.out.empty() ? default_out_dir(spec.name, dspec.kind) : opt.out;
+  if (!resuming) {
+    if (fs::exists(dir) && !opt.force)
+      throw Error("--out " + dir + ": already exists (use --force to overwrite, or --resume " + dir + ")");
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw Error("--out " + dir + ": cannot create: " + ec.message());
+  }
+
+  optim::OptimizerConfig oc;
+  oc.name = r.optimizer;
+  oc.lr = r.lr;
+  oc.weight_decay = opt.weight_decay;
+  auto optimizer = optim::make_optimizer(oc, model->named_parameters());
+
+  TrainResult result;
+  result.out_dir = dir;
+  result.device = device.str();
+  result.parameters = model->parameter_count();
+  result.train_samples = train_set.n;
+  result.val_samples = val_set.n;
+
+  int64_t start_epoch = 0;
+  if (resuming) {
+    start_epoch = run::load_checkpoint(dir, *model);
+    if (!run::load_optimizer(dir, *optimizer, start_epoch))
+      log << "resume: no optimizer state for epoch " << start_epoch << "; moments restart\n";
+    result.history = history_from_json(io::read_json(run::path_in(dir, "metrics.json")));
+    if (static_cast<int64_t>(result.history.size()) > start_epoch) result.history.resize(start_epoch);
+    if (start_epoch >= r.epochs)
+      throw UsageError("--epochs " + std::to_string(r.epochs) + ": the run already has " +
+                       std::to_string(start_epoch) + " epochs; ask for more to continue it");
+  }
+  model->to(device);
+
+  json config{{"hourglass_version", HG_VERSION},
+              {"model", spec.json},
+              {"data", {{"spec", opt.data}, {"classes", opt.classes}, {"limit", opt.limit},
+                        {"val_split", opt.val_split}, {"features", train_set.features()},
+                        {"sample_shape", train_set.sample_shape}}},
+              {"scaler", scaler.to_json()},
+              {"optimizer", {{"name", r.optimizer}, {"lr", r.lr}, {"weight_decay", opt.weight_decay}}},
+              {"train", {{"epochs", r.epochs}, {"batch", r.batch}, {"lr", r.lr}, {"loss", r.loss},
+                         {"seed", opt.seed}, {"clip_grad_norm", opt.clip_grad_norm},
+                         {"threads", kernels::cpu::num_threads()}}}};
+  io::write_json_atomic(run::path_in(dir, "config.json"), config);
+
+  log << spec.name << ": " << result.parameters << " parameters, " << train_set.n << " training and "
+      << val_set.n << " validation samples, " << r.epochs << " epochs, batch " << r.batch << ", "
+      << r.optimizer << " lr " << r.lr << ", loss " << r.loss << ", " << kernels::cpu::num_threads()
+      << " threads -> " << dir << "\n";
+
+  data::Loader loader(train_set, r.batch, true, opt.seed + 1);
+  for (int64_t e = 0; e < start_epoch; ++e) loader.start_epoch();  // same order as an unbroken run
+  const int64_t D = train_set.features();
+  interrupt::install();
+  const auto t_start = Clock::now();
+  double train_seconds = 0;
+  int64_t samples_seen = 0;
+  data::Batch batch;
+  model->train();
+
+  for (int64_t epoch = start_epoch + 1; epoch <= r.epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    loader.start_epoch();
+    double loss_sum = 0;
+    int64_t n_seen = 0, step = 0;
+    while (loader.next(batch)) {
+      Tensor x = batch_tensor(batch, D, device);
+      Tensor recon = model->forward(x);
+      Tensor loss = models::reconstruction_loss(r.loss, recon, x, model->output_act());
+      optimizer->zero_grad();
+      loss.backward();
+      if (opt.clip_grad_norm > 0) optim::clip_grad_norm(model->named_parameters(), opt.clip_grad_norm);
+      optimizer->step();
+      const double lv = loss.item();
+      ++step;
+      if (!std::isfinite(lv))
+        throw Error("epoch " + std::to_string(epoch) + ", step " + std::to_string(step) +
+                    ": the training loss became " + (std::isnan(lv) ? "NaN" : "infinite") +
+                    "; try a lower learning rate (--lr, now " + fmt::num(r.lr) + ")");
+      loss_sum += lv * static_cast<double>(batch.rows);
+      n_seen += batch.rows;
+      if (interrupt::requested()) break;
+    }
+    if (interrupt::requested()) {
+      result.interrupted = true;
+      log << "interrupted in epoch " << epoch << "; keeping the checkpoint of epoch " << epoch - 1
+          << " in " << dir << "\n";
+      break;
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    EpochStats st;
+    st.epoch = epoch;
+    st.train_loss = loss_sum / static_cast<double>(n_seen);
+    st.seconds = secs;
+    st.samples_per_s = static_cast<double>(n_seen) / secs;
+    st.val_loss = evaluate_loss(*model, val_set, r.loss, device);
+    if (st.val_loss >= 0 && !std::isfinite(st.val_loss))
+      throw Error("epoch " + std::to_string(epoch) + ": the validation loss became " +
+                  (std::isnan(st.val_loss) ? "NaN" : "infinite") +
+                  "; try a lower learning rate (--lr, now " + fmt::num(r.lr) + ")");
+    train_seconds += secs;
+    samples_seen += n_seen;
+    result.history.push_back(st);
+    ++result.epochs_this_call;
+
+    run::save_checkpoint(dir, *model, epoch);
+    run::save_optimizer(dir, *optimizer, epoch);
+    io::write_json_atomic(run::path_in(dir, "metrics.json"), json{{"history", history_json(result.history)}});
+
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t_start).count();
+    const double eta = elapsed / static_cast<double>(result.epochs_this_call) *
+                       static_cast<double>(r.epochs - epoch);
+    log << "epoch " << epoch << "/" << r.epochs << "  train " << fmt::num(st.train_loss, 5);
+    if (st.val_loss >= 0) log << "  val " << fmt::num(st.val_loss, 5);
+    log << "  " << fmt::fixed(st.samples_per_s, 0) << " samples/s  " << fmt::fixed(secs, 2)
+        << " s  ETA " << fmt::duration(eta) << "\n";
+    log.flush();
+  }
+
+  result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+  result.samples_per_s = train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0;
+  if (!result.history.empty())
+    write_metrics_and_curve(dir, spec.name + " on " + opt.data, result.history);
+  return result;
+}
+
+}  // namespace hg::train

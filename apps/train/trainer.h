@@ -1,0 +1,54 @@
+// Training an autoencoder from a data spec and a model config into a run folder: the engine
+// behind `hourglass train`, reusable by the applications (detect, demo).
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hg::train {
+
+struct TrainOptions {
+  std::string data;                 // data spec (see engine/data/spec.h)
+  std::string config;               // model config path
+  std::optional<int64_t> epochs, batch;
+  std::optional<float> lr;
+  std::optional<std::string> loss, optimizer, scaler;
+  float weight_decay = -1.0f;       // < 0: the optimizer's default
+  double clip_grad_norm = 0.0;      // 0: off
+  uint64_t seed = 0;
+  std::string device = "auto";
+  int threads = 0;                  // 0: all cores
+  double val_split = 0.1;
+  std::string classes;              // "" = all
+  int64_t limit = 0;                // 0 = all
+  std::string out;                  // "" = runs/<config>-<data>[-N]
+  bool force = false;
+  std::string resume;               // run folder to continue
+};
+
+struct EpochStats {
+  int64_t epoch = 0;
+  double train_loss = 0, val_loss = -1;  // val_loss < 0 when there is no validation split
+  double seconds = 0, samples_per_s = 0;
+};
+
+struct TrainResult {
+  std::string out_dir, device;
+  std::vector<EpochStats> history;   // all epochs of the run, resumed ones included
+  int64_t epochs_this_call = 0;
+  double seconds = 0, samples_per_s = 0;
+  int64_t parameters = 0, train_samples = 0, val_samples = 0;
+  bool interrupted = false;
+  nlohmann::json summary() const;    // the --json object
+};
+
+// Progress lines go to `log`. Throws hg::Error / hg::UsageError on bad input; on NaN loss throws
+// an Error naming the epoch. Ctrl-C (hg::interrupt) stops after the current step, keeping the
+// last epoch's checkpoint.
+TrainResult train(const TrainOptions& opt, std::ostream& log);
+
+}  // namespace hg::train

@@ -1,0 +1,69 @@
+// The differentiable operations. Each op checks shapes and devices, runs the kernel for the
+// tensors' device (kernels/cpu, later kernels/cuda), and records its backward on the autograd tape
+// when an input requires grad. Inputs must share one device; outputs are new contiguous tensors.
+// Shapes: "[B, D]" means a 2-D row-major tensor; "same" means every input has the same shape.
+#pragma once
+#include "engine/tensor/tensor.h"
+#include "kernels/cpu/activation.h"
+#include "kernels/cpu/loss.h"
+
+namespace hg::ops {
+
+using kernels::cpu::Act;
+using kernels::cpu::ReconKind;
+
+Act parse_act(const std::string& name);  // "none"|"linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"
+std::string act_name(Act a);
+
+// ---- dense --------------------------------------------------------------------------------------
+// y[B, out] = act(x[B, in] · W[out, in]^T + b[out]). b may be undefined. act is fused into the GEMM
+// epilogue; its backward needs only y, so act must be None, ReLU, LeakyReLU, Sigmoid or Tanh.
+Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act = Act::None,
+              float alpha = 0.01f);
+// c[M, N] = a[M, K] · b[K, N]
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// ---- elementwise (same shapes) ----------------------------------------------------------------
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor add_scalar(const Tensor& x, float s);
+Tensor mul_scalar(const Tensor& x, float s);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor activation(const Tensor& x, Act act, float alpha = 0.01f);
+inline Tensor relu(const Tensor& x) { return activation(x, Act::ReLU); }
+inline Tensor leaky_relu(const Tensor& x, float alpha = 0.01f) { return activation(x, Act::LeakyReLU, alpha); }
+inline Tensor sigmoid(const Tensor& x) { return activation(x, Act::Sigmoid); }
+inline Tensor tanh(const Tensor& x) { return activation(x, Act::Tanh); }
+inline Tensor softplus(const Tensor& x) { return activation(x, Act::Softplus); }
+
+// ---- reductions ---------------------------------------------------------------------------------
+Tensor sum(const Tensor& x);                 // scalar (shape [])
+Tensor mean(const Tensor& x);                // scalar
+Tensor sum_rows(const Tensor& x);            // [B, D] -> [B]
+Tensor mean_rows(const Tensor& x);           // [B, D] -> [B]
+
+// ---- shape --------------------------------------------------------------------------------------
+Tensor reshape(const Tensor& x, const Shape& shape);  // shares storage; one dim may be -1
+
+// ---- losses (mean over every element; gradient flows to the prediction only) -----------------
+Tensor mse_loss(const Tensor& pred, const Tensor& target);
+Tensor bce_loss(const Tensor& prob, const Tensor& target);         // prob clamped to [1e-7, 1-1e-7]
+Tensor bce_with_logits(const Tensor& logits, const Tensor& target);
+
+// Fused per-sample reconstruction error of r (reconstruction) against x (input), both [B, D]:
+// row[i] = mean_j e(x[i,j], r[i,j]); feat[i,j] = e(x[i,j], r[i,j]) only when per_feature.
+// One pass, no full-size temporary unless per_feature. Differentiable through `row` w.r.t. r.
+struct ReconError {
+  Tensor row;   // [B]
+  Tensor feat;  // [B, D] or undefined
+};
+ReconError recon_error(const Tensor& x, const Tensor& r, ReconKind kind = ReconKind::MSE,
+                       bool per_feature = false);
+
+// ---- in place, never recorded (gradient accumulation, optimizers) -------------------------------
+void add_(Tensor& a, const Tensor& b);         // a += b
+void scale_(Tensor& a, float s);               // a *= s
+
+}  // namespace hg::ops

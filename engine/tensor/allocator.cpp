@@ -1,0 +1,106 @@
+#include "engine/tensor/allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/util/error.h"
+#ifdef HG_WITH_CUDA
+#include "kernels/cuda/runtime/device.h"
+#endif
+
+namespace hg {
+namespace {
+
+constexpr size_t kAlign = 64;
+
+size_t round_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+// Exact-size free lists. Training reuses the same few shapes every step, so exact matching hits.
+struct Cache {
+  std::mutex mu;
+  std::unordered_map<size_t, std::vector<void*>> free_blocks;
+  size_t cached_bytes = 0;
+};
+
+Cache& cache_for(Device d) {
+  static Cache cpu, cuda;
+  return d.is_cpu() ? cpu : cuda;
+}
+
+constexpr size_t kMaxCachedBytes = size_t(4) << 30;
+
+void* system_alloc(size_t bytes, Device d) {
+  if (d.is_cpu()) {
+    void* p = std::aligned_alloc(kAlign, bytes);
+    if (!p) throw Error("out of host memory allocating " + std::to_string(bytes) + " bytes");
+    return p;
+  }
+#ifdef HG_WITH_CUDA
+  return kernels::cuda::device_malloc(bytes);
+#else
+  throw Error("this build of hourglass has no CUDA backend");
+#endif
+}
+
+void system_free(void* p, Device d) noexcept {
+  if (d.is_cpu()) {
+    std::free(p);
+    return;
+  }
+#ifdef HG_WITH_CUDA
+  kernels::cuda::device_free(p);
+#endif
+}
+
+}  // namespace
+
+void* allocate(size_t bytes, Device device) {
+  if (bytes == 0) return nullptr;
+  bytes = round_up(bytes);
+  Cache& c = cache_for(device);
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto it = c.free_blocks.find(bytes);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.cached_bytes -= bytes;
+      return p;
+    }
+  }
+  return system_alloc(bytes, device);
+}
+
+void deallocate(void* p, size_t bytes, Device device) noexcept {
+  if (!p) return;
+  bytes = round_up(bytes);
+  Cache& c = cache_for(device);
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (c.cached_bytes + bytes <= kMaxCachedBytes) {
+      try {
+        c.free_blocks[bytes].push_back(p);
+        c.cached_bytes += bytes;
+        return;
+      } catch (...) {
+      }
+    }
+  }
+  system_free(p, device);
+}
+
+void release_cached_memory() {
+  for (Device d : {Device::cpu(), Device::cuda(0)}) {
+    Cache& c = cache_for(d);
+    std::lock_guard<std::mutex> lock(c.mu);
+    for (auto& [bytes, blocks] : c.free_blocks)
+      for (void* p : blocks) system_free(p, d);
+    c.free_blocks.clear();
+    c.cached_bytes = 0;
+  }
+}
+
+}  // namespace hg

@@ -1,0 +1,32 @@
+// Scalar activation formulas shared by activation.cpp and the GEMM epilogue (internal header).
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/cpu/activation.h"
+
+namespace hg::kernels::cpu::detail {
+
+// Stable for any x: never evaluates exp of a large positive number.
+inline float sigmoid(float x) {
+  if (x >= 0.0f) return 1.0f / (1.0f + std::exp(-x));
+  const float e = std::exp(x);
+  return e / (1.0f + e);
+}
+
+// log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}).
+inline float softplus(float x) { return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }
+
+inline float act_apply(Act act, float x, float alpha) {
+  switch (act) {
+    case Act::None: return x;
+    case Act::ReLU: return x > 0.0f ? x : 0.0f;
+    case Act::LeakyReLU: return x > 0.0f ? x : alpha * x;
+    case Act::Sigmoid: return sigmoid(x);
+    case Act::Tanh: return std::tanh(x);
+    case Act::Softplus: return softplus(x);
+  }
+  return x;
+}
+
+}  // namespace hg::kernels::cpu::detail

@@ -1,0 +1,40 @@
+// MLP autoencoder: input -> hidden... -> latent -> reversed hidden... -> input.
+// Every Linear carries its activation fused into the GEMM epilogue.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "engine/nn/layers.h"
+#include "models/autoencoder.h"
+
+namespace hg::models {
+
+struct MlpConfig {
+  int64_t input = 0;                  // D
+  std::vector<int64_t> hidden;        // encoder widths; the decoder mirrors them
+  int64_t latent = 2;                 // k
+  ops::Act act = ops::Act::ReLU;      // hidden layers
+  ops::Act latent_act = ops::Act::None;
+  ops::Act output_act = ops::Act::None;
+  nn::Init init = nn::Init::Default;
+  float alpha = 0.01f;                // leaky_relu slope
+};
+
+class MlpAutoencoder : public Autoencoder {
+ public:
+  MlpAutoencoder(const MlpConfig& cfg, Rng& rng);
+  Tensor encode(const Tensor& x) override { return encoder_->forward(x); }
+  Tensor decode(const Tensor& z) override { return decoder_->forward(z); }
+  int64_t input_dim() const override { return cfg_.input; }
+  int64_t latent_dim() const override { return cfg_.latent; }
+  ops::Act output_act() const override { return cfg_.output_act; }
+  std::string describe() const override;
+  nn::Sequential& encoder() { return *encoder_; }
+  nn::Sequential& decoder() { return *decoder_; }
+
+ private:
+  MlpConfig cfg_;
+  std::shared_ptr<nn::Sequential> encoder_, decoder_;
+};
+
+}  // namespace hg::models
