@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/optim/optimizer.h"
+#include "engine/util/error.h"
 
 namespace hg {
 namespace {

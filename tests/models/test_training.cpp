@@ -50,7 +50,11 @@ TEST(Training, TabularLearnsAndSeparatesAnomalies) {
   std::ostringstream log;
   train::TrainResult r = train::train(tabular(dir, 50), log);
   ASSERT_EQ(r.history.size(), 50u);
-  EXPECT_LT(r.history.back().train_loss, 0.5 * r.history.front().train_loss) << log.str();
+  // Normal rows are isotropic noise around a mean: a 2-D bottleneck can explain at most 2 of the
+  // 10 unit variances, so the loss floor is about 0.8. (With the anomalies in the training set the
+  // loss falls below half its first value: see the CLI test.)
+  EXPECT_LT(r.history.back().train_loss, 0.8 * r.history.front().train_loss) << log.str();
+  EXPECT_LT(r.history.back().train_loss, 0.85) << log.str();
   EXPECT_GT(r.history.back().val_loss, 0.0);
   for (const char* f : {"checkpoint.safetensors", "optimizer.safetensors", "config.json",
                         "metrics.json", "loss_curve.png", "loss_curve.svg"})
