@@ -296,8 +296,9 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   for (int64_t epoch = start_epoch + 1; epoch <= r.epochs; ++epoch) {
     const auto t0 = Clock::now();
     loader.start_epoch();
-    double loss_sum = 0;
-    int64_t n_seen = 0, step = 0;
+    // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
+    Tensor loss_sum = Tensor::zeros({}, device);
+    int64_t n_seen = 0;
     while (loader.next(batch)) {
       Tensor x = batch_tensor(batch, D, device);
       Tensor recon = model->forward(x);
@@ -306,13 +307,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
       loss.backward();
       if (opt.clip_grad_norm > 0) optim::clip_grad_norm(model->named_parameters(), opt.clip_grad_norm);
       optimizer->step();
-      const double lv = loss.item();
-      ++step;
-      if (!std::isfinite(lv))
-        throw Error("epoch " + std::to_string(epoch) + ", step " + std::to_string(step) +
-                    ": the training loss became " + (std::isnan(lv) ? "NaN" : "infinite") +
-                    "; try a lower learning rate (--lr, now " + fmt::num(r.lr) + ")");
-      loss_sum += lv * static_cast<double>(batch.rows);
+      ops::axpy_(loss_sum, static_cast<float>(batch.rows), loss);
       n_seen += batch.rows;
       if (interrupt::requested()) break;
     }
@@ -322,10 +317,15 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
           << " in " << dir << "\n";
       break;
     }
+    const double train_loss = loss_sum.item() / static_cast<double>(n_seen);
+    if (!std::isfinite(train_loss))
+      throw Error("epoch " + std::to_string(epoch) + ": the training loss became " +
+                  (std::isnan(train_loss) ? "NaN" : "infinite") +
+                  "; try a lower learning rate (--lr, now " + fmt::num(r.lr) + ")");
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     EpochStats st;
     st.epoch = epoch;
-    st.train_loss = loss_sum / static_cast<double>(n_seen);
+    st.train_loss = train_loss;
     st.seconds = secs;
     st.samples_per_s = static_cast<double>(n_seen) / secs;
     st.val_loss = evaluate_loss(*model, val_set, r.loss, device);

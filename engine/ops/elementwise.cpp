@@ -155,6 +155,13 @@ void add_(Tensor& a, const Tensor& b) {
   kc::add(a.data(), b.data(), a.data(), a.numel());
 }
 
+void axpy_(Tensor& y, float a, const Tensor& x) {
+  detail::check_same_device("axpy_", {y, x});
+  if (y.numel() != x.numel()) detail::check_same_shape("axpy_", y, x);
+  if (!y.device().is_cpu()) detail::no_cuda("axpy_");
+  kc::axpy(a, x.data(), y.data(), y.numel());
+}
+
 void scale_(Tensor& a, float s) {
   if (!a.device().is_cpu()) detail::no_cuda("scale_");
   kc::scale(a.data(), s, a.data(), a.numel());

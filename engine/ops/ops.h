@@ -65,5 +65,6 @@ ReconError recon_error(const Tensor& x, const Tensor& r, ReconKind kind = ReconK
 // ---- in place, never recorded (gradient accumulation, optimizers) -------------------------------
 void add_(Tensor& a, const Tensor& b);         // a += b
 void scale_(Tensor& a, float s);               // a *= s
+void axpy_(Tensor& y, float a, const Tensor& x);  // y += a * x (same numel)
 
 }  // namespace hg::ops
