@@ -147,6 +147,7 @@ void write_metrics_and_curve(const std::string& dir, const std::string& title,
 }  // namespace
 
 TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
+  interrupt::install();  // early, so Ctrl-C during data loading also stops cleanly
   TrainOptions opt = opt_in;
   const bool resuming = !opt.resume.empty();
   json prev;  // the resumed run's config.json
@@ -286,7 +287,6 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   data::Loader loader(train_set, r.batch, true, opt.seed + 1);
   for (int64_t e = 0; e < start_epoch; ++e) loader.start_epoch();  // same order as an unbroken run
   const int64_t D = train_set.features();
-  interrupt::install();
   const auto t_start = Clock::now();
   double train_seconds = 0;
   int64_t samples_seen = 0;
