@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "apps/report/file_out.h"
+#include "engine/io/atomic_file.h"
 #include "apps/report/png_canvas.h"
 #include "engine/util/error.h"
 
@@ -41,7 +41,7 @@ void write_image_grid_png(const std::vector<const float*>& images, int h, int w,
         cv.blend(ox + x, oy + y, rgb, 1.0);
       }
   }
-  detail::write_bytes_atomic(path, cv.encode_png());
+  io::write_file_atomic(path, cv.encode_png());
 }
 
 }  // namespace hg::report

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "apps/report/chart.h"
-#include "apps/report/file_out.h"
+#include "engine/io/atomic_file.h"
 #include "apps/report/layout.h"
 #include "apps/report/png_chart.h"
 #include "apps/report/png_canvas.h"
@@ -144,7 +144,7 @@ std::string render_png(const Chart& c) {
 
 void write_png(const Chart& c, const std::string& path) {
   detail::validate(c, path);
-  detail::write_bytes_atomic(path, render_png(c));
+  io::write_file_atomic(path, render_png(c));
 }
 
 }  // namespace hg::report

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "apps/report/chart.h"
-#include "apps/report/file_out.h"
+#include "engine/io/atomic_file.h"
 #include "apps/report/layout.h"
 
 namespace hg::report {
@@ -163,7 +163,7 @@ std::string render_svg(const Chart& c) {
 
 void write_svg(const Chart& c, const std::string& path) {
   detail::validate(c, path);
-  detail::write_bytes_atomic(path, render_svg(c));
+  io::write_file_atomic(path, render_svg(c));
 }
 
 }  // namespace hg::report

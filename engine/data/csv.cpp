@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/data/atomic_file.h"
+#include "engine/io/atomic_file.h"
 #include "engine/util/error.h"
 
 namespace hg::data {
@@ -216,7 +216,6 @@ void write_csv(const std::string& path, const std::vector<std::string>& header,
   if (labels) out += std::string(d ? "," : "") + "label";
   out += '\n';
   char buf[64];
-  AtomicFile f(path);
   for (int64_t i = 0; i < rows; ++i) {
     for (size_t j = 0; j < d; ++j) {
       if (j) out += ',';
@@ -225,13 +224,8 @@ void write_csv(const std::string& path, const std::vector<std::string>& header,
     }
     if (labels) out += std::string(d ? "," : "") + std::to_string((*labels)[i]);
     out += '\n';
-    if (out.size() > (1u << 20)) {
-      f.write(out);
-      out.clear();
-    }
   }
-  f.write(out);
-  f.commit();
+  io::write_file_atomic(path, out);
 }
 
 }  // namespace hg::data

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "engine/data/atomic_file.h"
+#include "engine/io/atomic_file.h"
 #include "engine/util/error.h"
 
 namespace hg::data {
@@ -139,10 +139,8 @@ void write_idx_u8(const std::string& path, const std::vector<int64_t>& dims,
   if (static_cast<size_t>(total) != data.size())
     throw Error(path + ": IDX data has " + std::to_string(data.size()) + " bytes but dims need " +
                 std::to_string(total));
-  AtomicFile f(path);
-  f.write(head);
-  f.write(data.data(), data.size());
-  f.commit();
+  head.append(reinterpret_cast<const char*>(data.data()), data.size());
+  io::write_file_atomic(path, head);
 }
 
 Dataset load_idx_pair(const std::string& images, const std::string& labels,

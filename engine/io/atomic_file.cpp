@@ -12,7 +12,6 @@
 namespace hg::io {
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
 
 // The directory holding `path` ("." when it has no slash), for the post-rename fsync.
 std::string parent_dir(const std::string& path) {

@@ -1,6 +1,7 @@
 // One exception type for every user-facing failure. The CLI prints what() on one line to stderr
 // and exits 1 (2 for UsageError). Messages name the file or flag and say what is wrong.
 #pragma once
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -16,6 +17,9 @@ class UsageError : public Error {
  public:
   explicit UsageError(const std::string& msg) : Error(msg) {}
 };
+
+// strerror as a std::string, for "<path>: cannot open: <reason>" messages.
+inline std::string errno_text(int err) { return std::strerror(err); }
 
 // Internal invariant violated (a bug, not bad input). Still an Error so the CLI never aborts.
 #define HG_CHECK(cond, msg)                                                                   \
