@@ -30,9 +30,4 @@ inline void check_2d(const char* op, const Tensor& t, const char* what) {
     throw Error(std::string(op) + ": " + what + " must be 2-D, got shape " + shape_str(t.shape()));
 }
 
-// The CUDA kernels arrive with the CUDA backend; until an op has one, it says so plainly.
-[[noreturn]] inline void no_cuda(const char* op) {
-  throw Error(std::string(op) + ": no CUDA kernel in this build; use --device cpu");
-}
-
 }  // namespace hg::ops::detail

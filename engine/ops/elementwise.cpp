@@ -3,12 +3,10 @@
 #include "engine/autograd/autograd.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/elementwise.h"
+#include "engine/ops/backend.h"
 
 namespace hg::ops {
 
-namespace kc = kernels::cpu;
 
 Act parse_act(const std::string& name) {
   if (name == "none" || name == "linear" || name == "identity") return Act::None;
@@ -40,33 +38,36 @@ Tensor binary_prologue(const char* op, const Tensor& a, const Tensor& b) {
   detail::check_defined(op, b, "right operand");
   detail::check_same_shape(op, a, b);
   detail::check_same_device(op, {a, b});
-  if (!a.device().is_cpu()) detail::no_cuda(op);
+  backend_for(a.device(), op);
   return Tensor::empty(a.shape(), a.device());
 }
 
 Tensor unary_prologue(const char* op, const Tensor& x) {
   detail::check_defined(op, x, "input");
-  if (!x.device().is_cpu()) detail::no_cuda(op);
+  backend_for(x.device(), op);
   return Tensor::empty(x.shape(), x.device());
 }
+
+// The backend of a tensor's device (backend_for throws for a device this build cannot use).
+Backend& be(const Tensor& t) { return backend_for(t.device(), "elementwise op"); }
 
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_prologue("add", a, b);
-  kc::add(a.data(), b.data(), y.data(), y.numel());
+  be(a).add(a.data(), b.data(), y.data(), y.numel());
   autograd::record(y, "add", {a, b}, [](const Tensor& g) -> std::vector<Tensor> { return {g, g}; });
   return y;
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_prologue("sub", a, b);
-  kc::sub(a.data(), b.data(), y.data(), y.numel());
+  be(a).sub(a.data(), b.data(), y.data(), y.numel());
   autograd::record(y, "sub", {a, b}, [b](const Tensor& g) -> std::vector<Tensor> {
     Tensor nb;
     if (b.requires_grad()) {
       nb = Tensor::empty(g.shape(), g.device());
-      kc::scale(g.data(), -1.0f, nb.data(), g.numel());
+      be(g).scale(g.data(), -1.0f, nb.data(), g.numel());
     }
     return {g, nb};
   });
@@ -75,16 +76,16 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_prologue("mul", a, b);
-  kc::mul(a.data(), b.data(), y.data(), y.numel());
+  be(a).mul(a.data(), b.data(), y.data(), y.numel());
   autograd::record(y, "mul", {a, b}, [a, b](const Tensor& g) -> std::vector<Tensor> {
     Tensor da, db;
     if (a.requires_grad()) {
       da = Tensor::empty(g.shape(), g.device());
-      kc::mul(g.data(), b.data(), da.data(), g.numel());
+      be(g).mul(g.data(), b.data(), da.data(), g.numel());
     }
     if (b.requires_grad()) {
       db = Tensor::empty(g.shape(), g.device());
-      kc::mul(g.data(), a.data(), db.data(), g.numel());
+      be(g).mul(g.data(), a.data(), db.data(), g.numel());
     }
     return {da, db};
   });
@@ -93,17 +94,17 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 Tensor add_scalar(const Tensor& x, float s) {
   Tensor y = unary_prologue("add_scalar", x);
-  kc::add_scalar(x.data(), s, y.data(), y.numel());
+  be(x).add_scalar(x.data(), s, y.data(), y.numel());
   autograd::record(y, "add_scalar", {x}, [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
   return y;
 }
 
 Tensor mul_scalar(const Tensor& x, float s) {
   Tensor y = unary_prologue("mul_scalar", x);
-  kc::scale(x.data(), s, y.data(), y.numel());
+  be(x).scale(x.data(), s, y.data(), y.numel());
   autograd::record(y, "mul_scalar", {x}, [s](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty(g.shape(), g.device());
-    kc::scale(g.data(), s, dx.data(), g.numel());
+    be(g).scale(g.data(), s, dx.data(), g.numel());
     return {dx};
   });
   return y;
@@ -111,11 +112,11 @@ Tensor mul_scalar(const Tensor& x, float s) {
 
 Tensor exp(const Tensor& x) {
   Tensor y = unary_prologue("exp", x);
-  kc::exp(x.data(), y.data(), y.numel());
+  be(x).exp(x.data(), y.data(), y.numel());
   Tensor ys = y.detach();
   autograd::record(y, "exp", {x}, [ys](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty(g.shape(), g.device());
-    kc::mul(g.data(), ys.data(), dx.data(), g.numel());
+    be(g).mul(g.data(), ys.data(), dx.data(), g.numel());
     return {dx};
   });
   return y;
@@ -123,14 +124,14 @@ Tensor exp(const Tensor& x) {
 
 Tensor log(const Tensor& x) {
   Tensor y = unary_prologue("log", x);
-  kc::log(x.data(), y.data(), y.numel());
+  be(x).log(x.data(), y.data(), y.numel());
   autograd::record(y, "log", {x}, [x](const Tensor& g) -> std::vector<Tensor> {
     // d/dx ln x = 1/x: divide through a reciprocal so the kernel set stays small.
     Tensor inv = Tensor::empty(g.shape(), g.device());
-    kc::log(x.data(), inv.data(), g.numel());
-    kc::scale(inv.data(), -1.0f, inv.data(), g.numel());
-    kc::exp(inv.data(), inv.data(), g.numel());
-    kc::mul(g.data(), inv.data(), inv.data(), g.numel());
+    be(x).log(x.data(), inv.data(), g.numel());
+    be(inv).scale(inv.data(), -1.0f, inv.data(), g.numel());
+    be(inv).exp(inv.data(), inv.data(), g.numel());
+    be(g).mul(g.data(), inv.data(), inv.data(), g.numel());
     return {inv};
   });
   return y;
@@ -138,11 +139,11 @@ Tensor log(const Tensor& x) {
 
 Tensor activation(const Tensor& x, Act act, float alpha) {
   Tensor y = unary_prologue("activation", x);
-  kc::act_forward(act, x.data(), y.data(), y.numel(), alpha);
+  be(x).act_forward(act, x.data(), y.data(), y.numel(), alpha);
   Tensor ys = y.detach();
   autograd::record(y, "activation", {x}, [x, ys, act, alpha](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty(g.shape(), g.device());
-    kc::act_backward(act, x.data(), ys.data(), g.data(), dx.data(), g.numel(), alpha);
+    be(g).act_backward(act, x.data(), ys.data(), g.data(), dx.data(), g.numel(), alpha);
     return {dx};
   });
   return y;
@@ -151,20 +152,17 @@ Tensor activation(const Tensor& x, Act act, float alpha) {
 void add_(Tensor& a, const Tensor& b) {
   detail::check_same_device("add_", {a, b});
   if (a.numel() != b.numel()) detail::check_same_shape("add_", a, b);
-  if (!a.device().is_cpu()) detail::no_cuda("add_");
-  kc::add(a.data(), b.data(), a.data(), a.numel());
+  be(a).add(a.data(), b.data(), a.data(), a.numel());
 }
 
 void axpy_(Tensor& y, float a, const Tensor& x) {
   detail::check_same_device("axpy_", {y, x});
   if (y.numel() != x.numel()) detail::check_same_shape("axpy_", y, x);
-  if (!y.device().is_cpu()) detail::no_cuda("axpy_");
-  kc::axpy(a, x.data(), y.data(), y.numel());
+  be(x).axpy(a, x.data(), y.data(), y.numel());
 }
 
 void scale_(Tensor& a, float s) {
-  if (!a.device().is_cpu()) detail::no_cuda("scale_");
-  kc::scale(a.data(), s, a.data(), a.numel());
+  be(a).scale(a.data(), s, a.data(), a.numel());
 }
 
 }  // namespace hg::ops

@@ -3,12 +3,10 @@
 #include "engine/autograd/autograd.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/reduce.h"
+#include "engine/ops/backend.h"
 
 namespace hg::ops {
 
-namespace kc = kernels::cpu;
 using detail::check_2d;
 using detail::check_defined;
 
@@ -27,38 +25,38 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act, float 
                 std::to_string(out) + " outputs");
   if (act == Act::Softplus) throw Error("linear: softplus cannot be fused; apply it separately");
   detail::check_same_device(op, {x, W, b});
-  if (!x.device().is_cpu()) detail::no_cuda(op);
+  Backend& be = backend_for(x.device(), op);
 
   Tensor y = Tensor::empty({B, out}, x.device());
-  kc::Epilogue ep;
+  Epilogue ep;
   ep.bias = b.defined() ? b.data() : nullptr;
   ep.act = act;
   ep.alpha = alpha;
-  kc::gemm(kc::Trans::N, kc::Trans::T, B, out, in, 1.0f, x.data(), in, W.data(), in, 0.0f, y.data(),
+  be.gemm(Trans::N, Trans::T, B, out, in, 1.0f, x.data(), in, W.data(), in, 0.0f, y.data(),
            out, ep);
 
   if (autograd::any_requires_grad({x, W, b})) {
     Tensor y_saved = y.detach();  // the activation's derivative is a function of y alone
-    autograd::record(y, op, {x, W, b}, [=](const Tensor& g) -> std::vector<Tensor> {
+    autograd::record(y, op, {x, W, b}, [=, &be](const Tensor& g) -> std::vector<Tensor> {
       Tensor dpre = g;
       if (act != Act::None) {
         dpre = Tensor::empty(g.shape(), g.device());
-        kc::act_backward(act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(), alpha);
+        be.act_backward(act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(), alpha);
       }
       Tensor dx, dW, db;
       if (x.requires_grad()) {
         dx = Tensor::empty({B, in}, x.device());
-        kc::gemm(kc::Trans::N, kc::Trans::N, B, in, out, 1.0f, dpre.data(), out, W.data(), in, 0.0f,
+        be.gemm(Trans::N, Trans::N, B, in, out, 1.0f, dpre.data(), out, W.data(), in, 0.0f,
                  dx.data(), in);
       }
       if (W.requires_grad()) {
         dW = Tensor::empty({out, in}, W.device());
-        kc::gemm(kc::Trans::T, kc::Trans::N, out, in, B, 1.0f, dpre.data(), out, x.data(), in, 0.0f,
+        be.gemm(Trans::T, Trans::N, out, in, B, 1.0f, dpre.data(), out, x.data(), in, 0.0f,
                  dW.data(), in);
       }
       if (b.defined() && b.requires_grad()) {
         db = Tensor::empty({out}, b.device());
-        kc::sum_cols(dpre.data(), db.data(), B, out);
+        be.sum_cols(dpre.data(), db.data(), B, out);
       }
       return {dx, dW, db};
     });
@@ -76,19 +74,19 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (b.size(0) != K)
     throw Error("matmul: inner sizes differ: " + shape_str(a.shape()) + " · " + shape_str(b.shape()));
   detail::check_same_device(op, {a, b});
-  if (!a.device().is_cpu()) detail::no_cuda(op);
+  Backend& be = backend_for(a.device(), op);
 
   Tensor c = Tensor::empty({M, N}, a.device());
-  kc::gemm(kc::Trans::N, kc::Trans::N, M, N, K, 1.0f, a.data(), K, b.data(), N, 0.0f, c.data(), N);
-  autograd::record(c, op, {a, b}, [=](const Tensor& g) -> std::vector<Tensor> {
+  be.gemm(Trans::N, Trans::N, M, N, K, 1.0f, a.data(), K, b.data(), N, 0.0f, c.data(), N);
+  autograd::record(c, op, {a, b}, [=, &be](const Tensor& g) -> std::vector<Tensor> {
     Tensor da, db;
     if (a.requires_grad()) {
       da = Tensor::empty({M, K}, a.device());
-      kc::gemm(kc::Trans::N, kc::Trans::T, M, K, N, 1.0f, g.data(), N, b.data(), N, 0.0f, da.data(), K);
+      be.gemm(Trans::N, Trans::T, M, K, N, 1.0f, g.data(), N, b.data(), N, 0.0f, da.data(), K);
     }
     if (b.requires_grad()) {
       db = Tensor::empty({K, N}, b.device());
-      kc::gemm(kc::Trans::T, kc::Trans::N, K, N, M, 1.0f, a.data(), K, g.data(), N, 0.0f, db.data(), N);
+      be.gemm(Trans::T, Trans::N, K, N, M, 1.0f, a.data(), K, g.data(), N, 0.0f, db.data(), N);
     }
     return {da, db};
   });

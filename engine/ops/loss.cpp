@@ -3,30 +3,25 @@
 #include "engine/autograd/autograd.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "kernels/cpu/loss.h"
+#include "engine/ops/backend.h"
 
 namespace hg::ops {
 
-namespace kc = kernels::cpu;
 
 namespace {
 
-using ForwardFn = double (*)(const float*, const float*, int64_t);
-using BackwardFn = void (*)(const float*, const float*, float, float*, int64_t);
-
-Tensor pointwise_loss(const char* op, const Tensor& pred, const Tensor& target, ForwardFn fwd,
-                      BackwardFn bwd) {
+Tensor pointwise_loss(const char* op, const Tensor& pred, const Tensor& target, ReconKind kind) {
   detail::check_defined(op, pred, "prediction");
   detail::check_defined(op, target, "target");
   detail::check_same_shape(op, pred, target);
   detail::check_same_device(op, {pred, target});
-  if (!pred.device().is_cpu()) detail::no_cuda(op);
-  Tensor loss = Tensor::scalar(static_cast<float>(fwd(pred.data(), target.data(), pred.numel())),
-                               pred.device());
+  Backend& be = backend_for(pred.device(), op);
+  Tensor loss = Tensor::empty({}, pred.device());
+  be.loss_forward(kind, pred.data(), target.data(), pred.numel(), loss.data());
   Tensor t = target.detach();
-  autograd::record(loss, op, {pred}, [pred, t, bwd](const Tensor& g) -> std::vector<Tensor> {
+  autograd::record(loss, op, {pred}, [pred, t, kind, &be](const Tensor& g) -> std::vector<Tensor> {
     Tensor dp = Tensor::empty(pred.shape(), pred.device());
-    bwd(pred.data(), t.data(), g.item(), dp.data(), pred.numel());
+    be.loss_backward(kind, pred.data(), t.data(), g.data(), dp.data(), pred.numel());
     return {dp};
   });
   return loss;
@@ -35,14 +30,13 @@ Tensor pointwise_loss(const char* op, const Tensor& pred, const Tensor& target, 
 }  // namespace
 
 Tensor mse_loss(const Tensor& pred, const Tensor& target) {
-  return pointwise_loss("mse_loss", pred, target, kc::mse_forward, kc::mse_backward);
+  return pointwise_loss("mse_loss", pred, target, ReconKind::MSE);
 }
 Tensor bce_loss(const Tensor& prob, const Tensor& target) {
-  return pointwise_loss("bce_loss", prob, target, kc::bce_forward, kc::bce_backward);
+  return pointwise_loss("bce_loss", prob, target, ReconKind::BCE);
 }
 Tensor bce_with_logits(const Tensor& logits, const Tensor& target) {
-  return pointwise_loss("bce_with_logits", logits, target, kc::bce_logits_forward,
-                        kc::bce_logits_backward);
+  return pointwise_loss("bce_with_logits", logits, target, ReconKind::BCELogits);
 }
 
 ReconError recon_error(const Tensor& x, const Tensor& r, ReconKind kind, bool per_feature) {
@@ -52,17 +46,17 @@ ReconError recon_error(const Tensor& x, const Tensor& r, ReconKind kind, bool pe
   detail::check_2d(op, x, "input");
   detail::check_same_shape(op, x, r);
   detail::check_same_device(op, {x, r});
-  if (!x.device().is_cpu()) detail::no_cuda(op);
+  Backend& be = backend_for(x.device(), op);
   const int64_t B = x.size(0), D = x.size(1);
   ReconError out;
   out.row = Tensor::empty({B}, x.device());
   if (per_feature) out.feat = Tensor::empty({B, D}, x.device());
-  kc::recon_error(kind, x.data(), r.data(), out.row.data(), per_feature ? out.feat.data() : nullptr,
+  be.recon_error(kind, x.data(), r.data(), out.row.data(), per_feature ? out.feat.data() : nullptr,
                   B, D);
   Tensor xs = x.detach();
-  autograd::record(out.row, op, {r}, [xs, r, kind, B, D](const Tensor& g) -> std::vector<Tensor> {
+  autograd::record(out.row, op, {r}, [xs, r, kind, B, D, &be](const Tensor& g) -> std::vector<Tensor> {
     Tensor dr = Tensor::empty({B, D}, r.device());
-    kc::recon_error_backward(kind, xs.data(), r.data(), g.data(), dr.data(), B, D);
+    be.recon_error_backward(kind, xs.data(), r.data(), g.data(), dr.data(), B, D);
     return {dr};
   });
   return out;

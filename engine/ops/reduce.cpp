@@ -3,23 +3,23 @@
 #include "engine/autograd/autograd.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/reduce.h"
+#include "engine/ops/backend.h"
 
 namespace hg::ops {
 
-namespace kc = kernels::cpu;
 
 namespace {
 
 Tensor full_reduce(const char* op, const Tensor& x, double scale) {
   detail::check_defined(op, x, "input");
-  if (!x.device().is_cpu()) detail::no_cuda(op);
-  const float value = static_cast<float>(kc::sum(x.data(), x.numel()) * scale);
-  Tensor y = Tensor::scalar(value, x.device());
+  Backend& be = backend_for(x.device(), op);
+  Tensor y = Tensor::empty({}, x.device());
+  be.sum(x.data(), x.numel(), static_cast<float>(scale), y.data());
   Shape shape = x.shape();
-  autograd::record(y, op, {x}, [shape, scale](const Tensor& g) -> std::vector<Tensor> {
-    return {Tensor::full(shape, static_cast<float>(g.item() * scale), g.device())};
+  autograd::record(y, op, {x}, [shape, scale, &be](const Tensor& g) -> std::vector<Tensor> {
+    Tensor dx = Tensor::empty(shape, g.device());
+    be.broadcast_scalar(g.data(), static_cast<float>(scale), dx.data(), dx.numel());
+    return {dx};
   });
   return y;
 }
@@ -27,17 +27,14 @@ Tensor full_reduce(const char* op, const Tensor& x, double scale) {
 Tensor row_reduce(const char* op, const Tensor& x, double scale) {
   detail::check_defined(op, x, "input");
   detail::check_2d(op, x, "input");
-  if (!x.device().is_cpu()) detail::no_cuda(op);
+  Backend& be = backend_for(x.device(), op);
   const int64_t B = x.size(0), D = x.size(1);
   Tensor y = Tensor::empty({B}, x.device());
-  kc::sum_rows(x.data(), y.data(), B, D);
-  if (scale != 1.0) kc::scale(y.data(), static_cast<float>(scale), y.data(), B);
-  autograd::record(y, op, {x}, [B, D, scale](const Tensor& g) -> std::vector<Tensor> {
+  be.sum_rows(x.data(), y.data(), B, D);
+  if (scale != 1.0) be.scale(y.data(), static_cast<float>(scale), y.data(), B);
+  autograd::record(y, op, {x}, [B, D, scale, &be](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty({B, D}, g.device());
-    // dx[i, j] = scale * g[i]: each row is one value broadcast.
-    std::vector<float> gv = g.to_vector();
-    float* d = dx.data();
-    for (int64_t i = 0; i < B; ++i) kc::fill(d + i * D, static_cast<float>(gv[i] * scale), D);
+    be.broadcast_rows(g.data(), static_cast<float>(scale), dx.data(), B, D);  // dx[i, j] = scale g[i]
     return {dx};
   });
   return y;

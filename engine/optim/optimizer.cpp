@@ -4,23 +4,15 @@
 
 #include "engine/ops/ops.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/optim.h"
-#include "kernels/cpu/reduce.h"
+#include "engine/ops/backend.h"
 
 namespace hg::optim {
-
-namespace kc = kernels::cpu;
 
 void Optimizer::zero_grad() {
   for (auto& [name, p] : params_) p.zero_grad();
 }
 
 namespace {
-
-void require_cpu(const Tensor& p, const char* who) {
-  if (!p.device().is_cpu())
-    throw Error(std::string(who) + ": no CUDA update kernel in this build; use --device cpu");
-}
 
 // One state slot per parameter, created lazily with zeros.
 struct Slots {
@@ -45,9 +37,8 @@ class Sgd : public Optimizer {
       Tensor& p = params_[i].second;
       Tensor g = p.grad();
       if (!g.defined()) continue;
-      require_cpu(p, "sgd");
       float* v = c_.momentum != 0.0f ? buf_.t[i].data() : nullptr;
-      kc::sgd_step(p.data(), g.data(), v, p.numel(), lr_, c_.momentum, wd_, c_.nesterov, step_ == 1);
+      ops::backend_for(p.device(), "sgd").sgd_step(p.data(), g.data(), v, p.numel(), lr_, c_.momentum, wd_, c_.nesterov, step_ == 1);
     }
   }
   nn::NamedTensors state() const override {
@@ -86,8 +77,7 @@ class Adam : public Optimizer {
       Tensor& p = params_[i].second;
       Tensor g = p.grad();
       if (!g.defined()) continue;
-      require_cpu(p, decoupled_ ? "adamw" : "adam");
-      kc::adam_step(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_, c_.beta1,
+      ops::backend_for(p.device(), "adam").adam_step(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_, c_.beta1,
                     c_.beta2, c_.eps, wd_, decoupled_, step_);
     }
   }
@@ -136,8 +126,9 @@ double clip_grad_norm(const nn::NamedTensors& params, double max_norm) {
   for (auto& [name, p] : params) {
     Tensor g = p.grad();
     if (!g.defined()) continue;
-    require_cpu(g, "clip_grad_norm");
-    sq += kc::sum_squares(g.data(), g.numel());
+    Tensor s = Tensor::empty({}, g.device());
+    ops::backend_for(g.device(), "clip_grad_norm").sum_squares(g.data(), g.numel(), s.data());
+    sq += s.item();
   }
   const double norm = std::sqrt(sq);
   if (max_norm > 0.0 && norm > max_norm) {

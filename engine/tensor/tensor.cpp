@@ -5,7 +5,7 @@
 #include "engine/autograd/autograd.h"
 #include "engine/tensor/allocator.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/elementwise.h"
+#include "engine/ops/backend.h"
 #ifdef HG_WITH_CUDA
 #include "kernels/cuda/runtime/device.h"
 #endif
@@ -123,12 +123,7 @@ void Tensor::copy_from(const Tensor& src) {
 }
 
 void Tensor::fill_(float value) {
-  if (device().is_cpu()) {
-    kernels::cpu::fill(data(), value, numel());
-    return;
-  }
-  std::vector<float> host(static_cast<size_t>(numel()), value);
-  copy_bytes(data(), device(), host.data(), Device::cpu(), host.size() * sizeof(float));
+  ops::backend_for(device(), "fill").fill(data(), value, numel());
 }
 
 Tensor& Tensor::set_requires_grad(bool r) {

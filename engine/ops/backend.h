@@ -1,0 +1,74 @@
+// The kernels an op may call, behind one interface per device: ops are written once, and the
+// device of their inputs picks the implementation (kernels/cpu or kernels/cuda). Every pointer is
+// on the backend's device, and so is every scalar result (`out`) and scalar gradient (`g`), so a
+// GPU training step never waits for the host. Private to engine/ (ops, optimizers, autograd).
+#pragma once
+#include <cstdint>
+
+#include "engine/tensor/device.h"
+#include "kernels/cpu/activation.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/loss.h"
+
+namespace hg::ops {
+
+using kernels::cpu::Act;
+using kernels::cpu::Epilogue;
+using kernels::cpu::ReconKind;
+using kernels::cpu::Trans;
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // C[M,N] = act(alpha op(A) op(B) + beta C + bias): the contract of kernels/cpu/gemm.h.
+  virtual void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                    int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                    const Epilogue& ep = {}) = 0;
+
+  virtual void act_forward(Act a, const float* x, float* y, int64_t n, float alpha) = 0;
+  virtual void act_backward(Act a, const float* x, const float* y, const float* dy, float* dx,
+                            int64_t n, float alpha) = 0;
+
+  virtual void fill(float* y, float v, int64_t n) = 0;
+  virtual void add(const float* a, const float* b, float* y, int64_t n) = 0;
+  virtual void sub(const float* a, const float* b, float* y, int64_t n) = 0;
+  virtual void mul(const float* a, const float* b, float* y, int64_t n) = 0;
+  virtual void scale(const float* x, float s, float* y, int64_t n) = 0;
+  virtual void add_scalar(const float* x, float s, float* y, int64_t n) = 0;
+  virtual void axpy(float a, const float* x, float* y, int64_t n) = 0;  // y += a x
+  virtual void exp(const float* x, float* y, int64_t n) = 0;
+  virtual void log(const float* x, float* y, int64_t n) = 0;
+
+  virtual void sum(const float* x, int64_t n, float scale, float* out) = 0;  // *out = scale Σx
+  virtual void sum_squares(const float* x, int64_t n, float* out) = 0;
+  virtual void sum_rows(const float* x, float* out, int64_t rows, int64_t cols) = 0;
+  virtual void sum_cols(const float* x, float* out, int64_t rows, int64_t cols) = 0;
+  // y[i] = scale * (*s) for i < n, with s a device scalar.
+  virtual void broadcast_scalar(const float* s, float scale, float* y, int64_t n) = 0;
+  // y[i, j] = scale * v[i] for an [rows, cols] y.
+  virtual void broadcast_rows(const float* v, float scale, float* y, int64_t rows, int64_t cols) = 0;
+
+  // Mean losses (kind as in recon_error: MSE, BCE on probabilities, BCE on logits).
+  virtual void loss_forward(ReconKind k, const float* p, const float* t, int64_t n, float* out) = 0;
+  virtual void loss_backward(ReconKind k, const float* p, const float* t, const float* g, float* dp,
+                             int64_t n) = 0;
+  virtual void recon_error(ReconKind k, const float* x, const float* r, float* row, float* feat,
+                           int64_t rows, int64_t cols) = 0;
+  virtual void recon_error_backward(ReconKind k, const float* x, const float* r, const float* g_row,
+                                    float* dr, int64_t rows, int64_t cols) = 0;
+
+  virtual void sgd_step(float* p, const float* g, float* v, int64_t n, float lr, float momentum,
+                        float weight_decay, bool nesterov, bool first_step) = 0;
+  virtual void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                         float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+                         int64_t step) = 0;
+  // p *= *s (s a device scalar): gradient clipping without a host round trip.
+  virtual void scale_by(float* p, const float* s, int64_t n) = 0;
+};
+
+// The backend for a device. CUDA without a CUDA build is an Error naming the op.
+Backend& backend_for(Device d, const char* op);
+
+}  // namespace hg::ops

@@ -1,0 +1,105 @@
+// The CPU backend: forwards to kernels/cpu. Scalars "on the device" are plain host floats here.
+#include "engine/ops/backend.h"
+
+#include "engine/util/error.h"
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/optim.h"
+#include "kernels/cpu/reduce.h"
+
+namespace hg::ops {
+
+namespace kc = kernels::cpu;
+
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu"; }
+  void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+            const Epilogue& ep) override {
+    kc::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  }
+  void act_forward(Act a, const float* x, float* y, int64_t n, float alpha) override {
+    kc::act_forward(a, x, y, n, alpha);
+  }
+  void act_backward(Act a, const float* x, const float* y, const float* dy, float* dx, int64_t n,
+                    float alpha) override {
+    kc::act_backward(a, x, y, dy, dx, n, alpha);
+  }
+  void fill(float* y, float v, int64_t n) override { kc::fill(y, v, n); }
+  void add(const float* a, const float* b, float* y, int64_t n) override { kc::add(a, b, y, n); }
+  void sub(const float* a, const float* b, float* y, int64_t n) override { kc::sub(a, b, y, n); }
+  void mul(const float* a, const float* b, float* y, int64_t n) override { kc::mul(a, b, y, n); }
+  void scale(const float* x, float s, float* y, int64_t n) override { kc::scale(x, s, y, n); }
+  void add_scalar(const float* x, float s, float* y, int64_t n) override { kc::add_scalar(x, s, y, n); }
+  void axpy(float a, const float* x, float* y, int64_t n) override { kc::axpy(a, x, y, n); }
+  void exp(const float* x, float* y, int64_t n) override { kc::exp(x, y, n); }
+  void log(const float* x, float* y, int64_t n) override { kc::log(x, y, n); }
+  void sum(const float* x, int64_t n, float scale, float* out) override {
+    *out = static_cast<float>(kc::sum(x, n) * scale);
+  }
+  void sum_squares(const float* x, int64_t n, float* out) override {
+    *out = static_cast<float>(kc::sum_squares(x, n));
+  }
+  void sum_rows(const float* x, float* out, int64_t rows, int64_t cols) override {
+    kc::sum_rows(x, out, rows, cols);
+  }
+  void sum_cols(const float* x, float* out, int64_t rows, int64_t cols) override {
+    kc::sum_cols(x, out, rows, cols);
+  }
+  void broadcast_scalar(const float* s, float scale, float* y, int64_t n) override {
+    kc::fill(y, *s * scale, n);
+  }
+  void broadcast_rows(const float* v, float scale, float* y, int64_t rows, int64_t cols) override {
+    for (int64_t i = 0; i < rows; ++i) kc::fill(y + i * cols, v[i] * scale, cols);
+  }
+  void loss_forward(ReconKind k, const float* p, const float* t, int64_t n, float* out) override {
+    double v = 0;
+    switch (k) {
+      case ReconKind::MSE: v = kc::mse_forward(p, t, n); break;
+      case ReconKind::BCE: v = kc::bce_forward(p, t, n); break;
+      case ReconKind::BCELogits: v = kc::bce_logits_forward(p, t, n); break;
+    }
+    *out = static_cast<float>(v);
+  }
+  void loss_backward(ReconKind k, const float* p, const float* t, const float* g, float* dp,
+                     int64_t n) override {
+    switch (k) {
+      case ReconKind::MSE: kc::mse_backward(p, t, *g, dp, n); break;
+      case ReconKind::BCE: kc::bce_backward(p, t, *g, dp, n); break;
+      case ReconKind::BCELogits: kc::bce_logits_backward(p, t, *g, dp, n); break;
+    }
+  }
+  void recon_error(ReconKind k, const float* x, const float* r, float* row, float* feat,
+                   int64_t rows, int64_t cols) override {
+    kc::recon_error(k, x, r, row, feat, rows, cols);
+  }
+  void recon_error_backward(ReconKind k, const float* x, const float* r, const float* g_row,
+                            float* dr, int64_t rows, int64_t cols) override {
+    kc::recon_error_backward(k, x, r, g_row, dr, rows, cols);
+  }
+  void sgd_step(float* p, const float* g, float* v, int64_t n, float lr, float momentum,
+                float weight_decay, bool nesterov, bool first_step) override {
+    kc::sgd_step(p, g, v, n, lr, momentum, weight_decay, nesterov, first_step);
+  }
+  void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
+                 float beta2, float eps, float weight_decay, bool decoupled, int64_t step) override {
+    kc::adam_step(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, step);
+  }
+  void scale_by(float* p, const float* s, int64_t n) override { kc::scale(p, *s, p, n); }
+};
+
+}  // namespace
+
+Backend* cuda_backend();  // backend_cuda.cpp (nullptr without a CUDA build)
+
+Backend& backend_for(Device d, const char* op) {
+  static CpuBackend cpu;
+  if (d.is_cpu()) return cpu;
+  Backend* cuda = cuda_backend();
+  if (!cuda) throw Error(std::string(op) + ": this build of hourglass has no CUDA backend");
+  return *cuda;
+}
+
+}  // namespace hg::ops
