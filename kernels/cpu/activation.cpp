@@ -14,11 +14,9 @@
 
 namespace hg::kernels::cpu {
 namespace {
-constexpr int64_t kGrain = 32768;
-
 template <class F>
 void par(int64_t n, F f) {
-  parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) { f(lo, hi); });
+  parallel_elementwise(n, f);
 }
 }  // namespace
 

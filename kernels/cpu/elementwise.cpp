@@ -15,11 +15,9 @@
 
 namespace hg::kernels::cpu {
 namespace {
-constexpr int64_t kGrain = 32768;
-
 template <class F>
 void par(int64_t n, F f) {
-  parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) { f(lo, hi); });
+  parallel_elementwise(n, f);
 }
 }  // namespace
 
@@ -56,7 +54,7 @@ void log(const float* x, float* y, int64_t n) {
 }
 void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) return;
-  const int64_t grain = std::max<int64_t>(1, kGrain / cols);
+  const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / cols);
   parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       const float* xr = x + r * cols;

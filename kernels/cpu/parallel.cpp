@@ -228,38 +228,37 @@ void set_num_threads(int t) {
 
 int num_threads() { return pool().size(); }
 
-void parallel_for(int64_t begin, int64_t end, int64_t grain,
-                  const std::function<void(int64_t lo, int64_t hi)>& fn) {
+// Runs tiny ranges inline and fills the job's range otherwise; false when nothing is left to do.
+// `grain` is clamped to at least 1 in place.
+bool prepare(Job& job, int64_t begin, int64_t end, int64_t& grain,
+             const std::function<void(int64_t, int64_t)>& fn) {
   const int64_t n = end - begin;
-  if (n <= 0) return;
+  if (n <= 0) return false;
   if (grain < 1) grain = 1;
   if (n <= grain) {
     fn(begin, end);
-    return;
+    return false;
   }
-  Job job;
   job.fn = &fn;
   job.begin = begin;
   job.end = end;
-  job.nchunks = std::min<int64_t>(n / grain, pool().size());
+  return true;
+}
+
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t lo, int64_t hi)>& fn) {
+  Job job;
+  if (!prepare(job, begin, end, grain, fn)) return;
+  job.nchunks = std::min<int64_t>((end - begin) / grain, pool().size());
   dispatch(job);
 }
 
 void parallel_for_dynamic(int64_t begin, int64_t end, int64_t grain,
                           const std::function<void(int64_t lo, int64_t hi)>& fn) {
-  const int64_t n = end - begin;
-  if (n <= 0) return;
-  if (grain < 1) grain = 1;
-  if (n <= grain) {
-    fn(begin, end);
-    return;
-  }
   Job job;
-  job.fn = &fn;
-  job.begin = begin;
-  job.end = end;
+  if (!prepare(job, begin, end, grain, fn)) return;
   job.step = grain;
-  job.nchunks = (n + grain - 1) / grain;
+  job.nchunks = (end - begin + grain - 1) / grain;
   dispatch(job);
 }
 

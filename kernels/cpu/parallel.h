@@ -23,4 +23,11 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
 void parallel_for_dynamic(int64_t begin, int64_t end, int64_t grain,
                           const std::function<void(int64_t lo, int64_t hi)>& fn);
 
+// Elementwise loops: chunks of 32K elements, so tensors below that stay on the calling thread.
+constexpr int64_t kElementwiseGrain = 32768;
+template <class F>
+void parallel_elementwise(int64_t n, F f) {
+  parallel_for(0, n, kElementwiseGrain, [&](int64_t lo, int64_t hi) { f(lo, hi); });
+}
+
 }  // namespace hg::kernels::cpu
