@@ -9,7 +9,7 @@
 #include "apps/run/run_folder.h"
 #include "engine/autograd/autograd.h"
 #include "engine/data/dataset.h"
-#include "engine/data/loader.h"
+#include "engine/ops/backend.h"
 #include "engine/data/spec.h"
 #include "engine/io/atomic_file.h"
 #include "engine/tensor/device_select.h"
@@ -73,29 +73,35 @@ std::string default_out_dir(const std::string& model, const std::string& data_ki
   return dir;
 }
 
-Tensor batch_tensor(const data::Batch& b, int64_t features, Device device) {
-  Tensor t = Tensor::empty({b.rows, features}, Device::cpu());
-  std::copy(b.x.begin(), b.x.begin() + b.rows * features, t.data());
-  return t.to(device);
+// The whole data set as one [n, D] tensor on `device`: uploaded once, batches are row slices.
+Tensor dataset_tensor(const data::Dataset& d, Device device) {
+  return Tensor::from_vector({d.n, d.features()}, d.x).to(device);
 }
 
-// Mean loss over a whole data set, without gradients, in chunks.
-double evaluate_loss(models::Autoencoder& model, const data::Dataset& d, const std::string& loss,
-                     Device device) {
-  if (d.n == 0) return -1;
+// Mean loss over a whole data set, without gradients, in chunks of rows.
+double evaluate_loss(models::Autoencoder& model, const Tensor& all, const std::string& loss) {
+  const int64_t n = all.size(0);
+  if (n == 0) return -1;
   autograd::NoGradGuard no_grad;
   model.eval();
-  data::Loader loader(d, 1024, false, 0);
-  loader.start_epoch();
-  data::Batch b;
-  double total = 0;
-  while (loader.next(b)) {
-    Tensor x = batch_tensor(b, d.features(), device);
+  Tensor total = Tensor::zeros({}, all.device());
+  for (int64_t start = 0; start < n; start += 1024) {
+    const int64_t rows = std::min<int64_t>(1024, n - start);
+    Tensor x = all.slice_rows(start, rows);
     Tensor r = model.forward(x);
-    total += models::reconstruction_loss(loss, r, x, model.output_act()).item() * b.rows;
+    ops::axpy_(total, static_cast<float>(rows), models::reconstruction_loss(loss, r, x, model.output_act()));
   }
   model.train();
-  return total / static_cast<double>(d.n);
+  return total.item() / static_cast<double>(n);
+}
+
+// Each epoch's order: a fresh shuffle of 0..n-1 from one seeded stream, so epoch k's order is
+// the same whether or not the run was resumed before it.
+std::vector<int64_t> next_order(Rng& rng, int64_t n) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  rng.shuffle(order);
+  return order;
 }
 
 void check_unit_range(const data::Dataset& d, const std::string& flag) {
@@ -284,31 +290,39 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
       << r.optimizer << " lr " << r.lr << ", loss " << r.loss << ", " << kernels::cpu::num_threads()
       << " threads -> " << dir << "\n";
 
-  data::Loader loader(train_set, r.batch, true, opt.seed + 1);
-  for (int64_t e = 0; e < start_epoch; ++e) loader.start_epoch();  // same order as an unbroken run
-  const int64_t D = train_set.features();
+  // Data live on the training device for the whole run; each epoch gathers a shuffled copy once
+  // and its batches are views into it (no per-step copies, no host round trip).
+  const int64_t D = train_set.features(), N = train_set.n;
+  const Tensor train_x = dataset_tensor(train_set, device), val_x = dataset_tensor(val_set, device);
+  Tensor shuffled = Tensor::empty({N, D}, device);
+  Storage order_dev(static_cast<size_t>(N) * sizeof(int64_t), device);
+  ops::Backend& be = ops::backend_for(device, "train");
+  Rng order_rng(opt.seed + 1);
+  for (int64_t e = 0; e < start_epoch; ++e) next_order(order_rng, N);  // as in an unbroken run
   const auto t_start = Clock::now();
   double train_seconds = 0;
   int64_t samples_seen = 0;
-  data::Batch batch;
   model->train();
 
   for (int64_t epoch = start_epoch + 1; epoch <= r.epochs; ++epoch) {
     const auto t0 = Clock::now();
-    loader.start_epoch();
+    const std::vector<int64_t> order = next_order(order_rng, N);
+    copy_memory(order_dev.data(), device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
+    be.gather_rows(train_x.data(), static_cast<const int64_t*>(order_dev.data()), N, D, shuffled.data());
     // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
     Tensor loss_sum = Tensor::zeros({}, device);
     int64_t n_seen = 0;
-    while (loader.next(batch)) {
-      Tensor x = batch_tensor(batch, D, device);
+    for (int64_t start = 0; start < N; start += r.batch) {
+      const int64_t rows = std::min<int64_t>(r.batch, N - start);
+      Tensor x = shuffled.slice_rows(start, rows);
       Tensor recon = model->forward(x);
       Tensor loss = models::reconstruction_loss(r.loss, recon, x, model->output_act());
       optimizer->zero_grad();
       loss.backward();
       if (opt.clip_grad_norm > 0) optim::clip_grad_norm(model->named_parameters(), opt.clip_grad_norm);
       optimizer->step();
-      ops::axpy_(loss_sum, static_cast<float>(batch.rows), loss);
-      n_seen += batch.rows;
+      ops::axpy_(loss_sum, static_cast<float>(rows), loss);
+      n_seen += rows;
       if (interrupt::requested()) break;
     }
     if (interrupt::requested()) {
@@ -328,7 +342,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     st.train_loss = train_loss;
     st.seconds = secs;
     st.samples_per_s = static_cast<double>(n_seen) / secs;
-    st.val_loss = evaluate_loss(*model, val_set, r.loss, device);
+    st.val_loss = evaluate_loss(*model, val_x, r.loss);
     if (st.val_loss >= 0 && !std::isfinite(st.val_loss))
       throw Error("epoch " + std::to_string(epoch) + ": the validation loss became " +
                   (std::isnan(st.val_loss) ? "NaN" : "infinite") +

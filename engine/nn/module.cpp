@@ -49,6 +49,7 @@ void Module::to(Device device) {
     if (t.device() == device) continue;
     Tensor moved = t.to(device);
     t.impl()->storage = moved.impl()->storage;  // keep the handle (optimizers hold it)
+    t.impl()->offset = moved.impl()->offset;
     t.zero_grad();
   }
   for (auto& [name, child] : children_) child->to(device);

@@ -50,6 +50,10 @@ class Backend {
   // y[i, j] = scale * v[i] for an [rows, cols] y.
   virtual void broadcast_rows(const float* v, float scale, float* y, int64_t rows, int64_t cols) = 0;
 
+  // dst[i, :] = src[idx[i], :] for i < n, rows of `cols` floats; idx (int64) on the device too.
+  virtual void gather_rows(const float* src, const int64_t* idx, int64_t n, int64_t cols,
+                           float* dst) = 0;
+
   // Mean losses (kind as in recon_error: MSE, BCE on probabilities, BCE on logits).
   virtual void loss_forward(ReconKind k, const float* p, const float* t, int64_t n, float* out) = 0;
   virtual void loss_backward(ReconKind k, const float* p, const float* t, const float* g, float* dp,

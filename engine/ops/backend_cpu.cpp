@@ -1,7 +1,11 @@
 // The CPU backend: forwards to kernels/cpu. Scalars "on the device" are plain host floats here.
 #include "engine/ops/backend.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "engine/util/error.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/optim.h"
 #include "kernels/cpu/reduce.h"
@@ -53,6 +57,14 @@ class CpuBackend final : public Backend {
   }
   void broadcast_rows(const float* v, float scale, float* y, int64_t rows, int64_t cols) override {
     for (int64_t i = 0; i < rows; ++i) kc::fill(y + i * cols, v[i] * scale, cols);
+  }
+  void gather_rows(const float* src, const int64_t* idx, int64_t n, int64_t cols,
+                   float* dst) override {
+    kc::parallel_for(0, n, std::max<int64_t>(1, 65536 / std::max<int64_t>(cols, 1)),
+                     [&](int64_t lo, int64_t hi) {
+                       for (int64_t i = lo; i < hi; ++i)
+                         std::memcpy(dst + i * cols, src + idx[i] * cols, sizeof(float) * cols);
+                     });
   }
   void loss_forward(ReconKind k, const float* p, const float* t, int64_t n, float* out) override {
     double v = 0;

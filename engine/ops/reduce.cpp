@@ -75,6 +75,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   impl->shape = s;
   impl->numel = x.numel();
   impl->storage = x.impl()->storage;
+  impl->offset = x.impl()->offset;
   Tensor y(std::move(impl));
   Shape in_shape = x.shape();
   autograd::record(y, "reshape", {x}, [in_shape](const Tensor& g) -> std::vector<Tensor> {

@@ -32,9 +32,7 @@ Storage::Storage(size_t bytes, Device device)
 
 Storage::~Storage() { deallocate(data_, bytes_, device_); }
 
-namespace {
-
-void copy_bytes(void* dst, Device dd, const void* src, Device sd, size_t bytes) {
+void copy_memory(void* dst, Device dd, const void* src, Device sd, size_t bytes) {
   if (bytes == 0) return;
   if (dd.is_cpu() && sd.is_cpu()) {
     std::memcpy(dst, src, bytes);
@@ -48,8 +46,6 @@ void copy_bytes(void* dst, Device dd, const void* src, Device sd, size_t bytes) 
   throw Error("this build of hourglass has no CUDA backend");
 #endif
 }
-
-}  // namespace
 
 Tensor Tensor::empty(const Shape& shape, Device device) {
   auto impl = std::make_shared<TensorImpl>();
@@ -72,7 +68,7 @@ Tensor Tensor::from_vector(const Shape& shape, const std::vector<float>& values,
     throw Error("from_vector: shape " + shape_str(shape) + " needs " +
                 std::to_string(numel_of(shape)) + " values, got " + std::to_string(values.size()));
   Tensor t = empty(shape, device);
-  copy_bytes(t.data(), device, values.data(), Device::cpu(), values.size() * sizeof(float));
+  copy_memory(t.data(), device, values.data(), Device::cpu(), values.size() * sizeof(float));
   return t;
 }
 
@@ -87,14 +83,28 @@ int64_t Tensor::size(int64_t dim) const {
 Tensor Tensor::to(Device device) const {
   if (this->device() == device) return *this;
   Tensor t = empty(shape(), device);
-  copy_bytes(t.data(), device, data(), this->device(), static_cast<size_t>(numel()) * sizeof(float));
+  copy_memory(t.data(), device, data(), this->device(), static_cast<size_t>(numel()) * sizeof(float));
   return t;
 }
 
 Tensor Tensor::clone() const {
   Tensor t = empty(shape(), device());
-  copy_bytes(t.data(), device(), data(), device(), static_cast<size_t>(numel()) * sizeof(float));
+  copy_memory(t.data(), device(), data(), device(), static_cast<size_t>(numel()) * sizeof(float));
   return t;
+}
+
+Tensor Tensor::slice_rows(int64_t start, int64_t count) const {
+  if (ndim() < 1) throw Error("slice_rows: needs at least one dimension");
+  if (start < 0 || count < 0 || start + count > size(0))
+    throw Error("slice_rows: rows [" + std::to_string(start) + ", " + std::to_string(start + count) +
+                ") out of range for shape " + shape_str(shape()));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape();
+  impl->shape[0] = count;
+  impl->numel = numel_of(impl->shape);
+  impl->storage = impl_->storage;
+  impl->offset = impl_->offset + start * (size(0) ? numel() / size(0) : 0);
+  return Tensor(std::move(impl));
 }
 
 Tensor Tensor::detach() const {
@@ -102,12 +112,13 @@ Tensor Tensor::detach() const {
   impl->shape = impl_->shape;
   impl->numel = impl_->numel;
   impl->storage = impl_->storage;
+  impl->offset = impl_->offset;
   return Tensor(std::move(impl));
 }
 
 std::vector<float> Tensor::to_vector() const {
   std::vector<float> v(static_cast<size_t>(numel()));
-  copy_bytes(v.data(), Device::cpu(), data(), device(), v.size() * sizeof(float));
+  copy_memory(v.data(), Device::cpu(), data(), device(), v.size() * sizeof(float));
   return v;
 }
 
@@ -119,7 +130,7 @@ float Tensor::item() const {
 void Tensor::copy_from(const Tensor& src) {
   if (src.numel() != numel())
     throw Error("copy_from: " + shape_str(src.shape()) + " into " + shape_str(shape()));
-  copy_bytes(data(), device(), src.data(), src.device(), static_cast<size_t>(numel()) * sizeof(float));
+  copy_memory(data(), device(), src.data(), src.device(), static_cast<size_t>(numel()) * sizeof(float));
 }
 
 void Tensor::fill_(float value) {

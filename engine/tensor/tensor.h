@@ -13,6 +13,8 @@ namespace hg {
 
 using Shape = std::vector<int64_t>;
 int64_t numel_of(const Shape& s);
+// Copies bytes between any two devices (host<->device, device<->device, host<->host).
+void copy_memory(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
 std::string shape_str(const Shape& s);
 
 class Storage {
@@ -37,6 +39,7 @@ struct TensorImpl {
   Shape shape;
   int64_t numel = 0;
   std::shared_ptr<Storage> storage;
+  int64_t offset = 0;                 // in elements: views (slice_rows) start inside the storage
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;   // accumulated gradient of a leaf
   std::shared_ptr<Node> grad_fn;      // how this tensor was made (null for leaves)
@@ -65,7 +68,13 @@ class Tensor {
   Device device() const { return impl_->storage ? impl_->storage->device() : Device::cpu(); }
 
   // Raw pointer to the first element, on the tensor's device.
-  float* data() const { return impl_->storage ? static_cast<float*>(impl_->storage->data()) : nullptr; }
+  float* data() const {
+    return impl_->storage ? static_cast<float*>(impl_->storage->data()) + impl_->offset : nullptr;
+  }
+
+  // Rows [start, start + count) of a tensor with ndim >= 1, as a view sharing storage (no autograd:
+  // for slicing data into batches).
+  Tensor slice_rows(int64_t start, int64_t count) const;
 
   Tensor to(Device device) const;                 // a copy on `device` (same handle if already there)
   Tensor clone() const;                           // deep copy, no autograd history
