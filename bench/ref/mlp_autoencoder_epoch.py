@@ -7,7 +7,7 @@ scaled to [0, 1], first 90% as Hourglass's validation split leaves 54,000 rows),
 Prints one JSON line: epoch seconds (after one warm-up epoch), samples/s, final train loss.
 
 Usage: bench/ref/mlp_autoencoder_epoch.py [--device cpu|cuda] [--epochs N] [--batch B]
-       [--mode eager|graphs|compile] [--threads T] [--data DIR]
+       [--mode eager|compile] [--threads T] [--data DIR]
 """
 import argparse
 import gzip
@@ -49,7 +49,7 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--mode", default="eager", choices=["eager", "graphs", "compile"])
+    ap.add_argument("--mode", default="eager", choices=["eager", "compile"])
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     a = ap.parse_args()
@@ -72,7 +72,7 @@ def main():
         return loss
 
     run = torch.compile(step) if a.mode == "compile" else step
-    full = n // a.batch * a.batch  # static shapes for graphs/compile: drop the ragged tail
+    full = n // a.batch * a.batch  # static shapes for compile: drop the ragged tail
     times, last = [], None
     for epoch in range(a.epochs + 1):  # epoch 0 warms up (allocator, compile, graph capture)
         perm = torch.randperm(n, device=dev)
