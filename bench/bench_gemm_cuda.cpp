@@ -1,0 +1,179 @@
+// CUDA GEMM: every kernel of the teaching series (kernels/cuda/gemm) and cuBLAS, on 4096^3 and the
+// autoencoder's batch-256 layer products (NT forward, NN input-gradient, TN weight-gradient).
+// Each benchmark first times cuBLAS on the same shape (median of 5 launches after a warm-up),
+// then times the kernel itself with CUDA events around each launch (manual time).
+// Counters: GFLOP/s = 2 M N K / mean launch time; pct_of_cublas = 100 * cuBLAS time / kernel time,
+// against "cublas" (FP32, pedantic) for FP32 kernels and against "cublas-tf32" for TF32 ones.
+// Without a usable GPU it prints "no usable CUDA device: <reason>; skipping" and exits 0.
+//   ./bench_gemm_cuda --benchmark_filter=hg-warptile
+#include <benchmark/benchmark.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/util/error.h"
+#include "kernels/cuda/gemm/gemm.h"
+#include "kernels/cuda/runtime/check.h"
+#include "kernels/cuda/runtime/device.h"
+
+namespace {
+
+namespace kc = hg::kernels::cuda;
+using hg::kernels::cpu::Trans;
+
+struct Shape {
+  const char* label;
+  Trans ta, tb;
+  int64_t M, N, K;
+};
+
+const Shape kShapes[] = {
+    {"square", Trans::N, Trans::N, 4096, 4096, 4096},
+    {"ae_fwd_784", Trans::N, Trans::T, 256, 256, 784},   // X[256,784] W[256,784]^T
+    {"ae_dx_784", Trans::N, Trans::N, 256, 784, 256},    // dY[256,256] W[256,784]
+    {"ae_dw_784", Trans::T, Trans::N, 784, 256, 256},    // X^T dY
+    {"ae_fwd_256", Trans::N, Trans::T, 256, 128, 256},
+    {"ae_fwd_128", Trans::N, Trans::T, 256, 32, 128},
+};
+
+// Device operands for one shape, allocated and filled once, kept for the whole run.
+struct Operands {
+  float* A = nullptr;
+  float* B = nullptr;
+  float* C = nullptr;
+  int64_t lda = 0, ldb = 0, ldc = 0;
+  Operands(const Shape& s) {
+    lda = s.ta == Trans::N ? s.K : s.M;
+    ldb = s.tb == Trans::N ? s.N : s.K;
+    ldc = s.N;
+    A = upload(size_t(s.M * s.K), 1);
+    B = upload(size_t(s.K * s.N), 2);
+    C = static_cast<float*>(kc::device_malloc(size_t(s.M * s.N) * sizeof(float)));
+  }
+  ~Operands() {
+    kc::device_free(A);
+    kc::device_free(B);
+    kc::device_free(C);
+  }
+  Operands(const Operands&) = delete;
+  Operands& operator=(const Operands&) = delete;
+  static float* upload(size_t n, unsigned seed) {
+    std::vector<float> h(n);
+    std::mt19937 g(seed);
+    std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+    for (float& x : h) x = d(g);
+    auto* p = static_cast<float*>(kc::device_malloc(n * sizeof(float)));
+    kc::copy_host_to_device(p, h.data(), n * sizeof(float));
+    return p;
+  }
+};
+
+Operands& operands_for(const Shape& s) {
+  static std::map<const Shape*, std::unique_ptr<Operands>> cache;
+  auto& slot = cache[&s];
+  if (!slot) slot = std::make_unique<Operands>(s);
+  return *slot;
+}
+
+class EventPair {
+ public:
+  EventPair() {
+    HG_CUDA_CHECK(cudaEventCreate(&start_));
+    HG_CUDA_CHECK(cudaEventCreate(&stop_));
+  }
+  ~EventPair() {
+    cudaEventDestroy(start_);
+    cudaEventDestroy(stop_);
+  }
+  EventPair(const EventPair&) = delete;
+  EventPair& operator=(const EventPair&) = delete;
+  // Milliseconds taken by one launch of `kernel` on shape s.
+  double time_ms(const std::string& kernel, const Shape& s, Operands& o) {
+    HG_CUDA_CHECK(cudaEventRecord(start_, nullptr));
+    launch(kernel, s, o);
+    HG_CUDA_CHECK(cudaEventRecord(stop_, nullptr));
+    HG_CUDA_CHECK(cudaEventSynchronize(stop_));
+    float ms = 0.0f;
+    HG_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
+    return ms;
+  }
+  static void launch(const std::string& kernel, const Shape& s, Operands& o) {
+    kc::gemm(kernel, s.ta, s.tb, s.M, s.N, s.K, 1.0f, o.A, o.lda, o.B, o.ldb, 0.0f, o.C, o.ldc,
+             {}, nullptr);
+  }
+
+ private:
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
+double median_ms(EventPair& ev, const std::string& kernel, const Shape& s, Operands& o, int reps) {
+  EventPair::launch(kernel, s, o);  // warm-up (handle creation, caches, clocks)
+  HG_CUDA_CHECK(cudaDeviceSynchronize());
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) t.push_back(ev.time_ms(kernel, s, o));
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+void BM_Gemm(benchmark::State& st, std::string kernel, const Shape* shape) {
+  const Shape& s = *shape;
+  try {
+    Operands& o = operands_for(s);
+    EventPair ev;
+    const std::string ref = kc::gemm_kernel_uses_tf32(kernel) ? "cublas-tf32" : "cublas";
+    const double ref_ms = median_ms(ev, ref, s, o, 5);
+    EventPair::launch(kernel, s, o);  // warm-up
+    HG_CUDA_CHECK(cudaDeviceSynchronize());
+    double total_ms = 0.0;
+    for (auto _ : st) {
+      const double ms = ev.time_ms(kernel, s, o);
+      total_ms += ms;
+      st.SetIterationTime(ms / 1e3);
+    }
+    const double mean_ms = total_ms / double(st.iterations());
+    const double flops = 2.0 * double(s.M) * double(s.N) * double(s.K);
+    st.counters["GFLOP/s"] = flops / (mean_ms / 1e3) / 1e9;
+    st.counters["pct_of_cublas"] = 100.0 * ref_ms / mean_ms;
+    st.SetLabel("vs " + ref);
+  } catch (const hg::Error& e) {
+    st.SkipWithError(e.what());
+  }
+}
+
+std::string strip_prefix(std::string why) {
+  const std::string p = "no usable CUDA device: ";
+  if (why.rfind(p, 0) == 0) why = why.substr(p.size());
+  return why.empty() ? "no CUDA device found" : why;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string why;
+  if (kc::list_devices(&why).empty()) {
+    std::printf("no usable CUDA device: %s; skipping\n", strip_prefix(why).c_str());
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  for (const Shape& s : kShapes) {
+    for (const std::string& k : kc::gemm_kernel_names()) {
+      const std::string name = "gemm/" + k + "/" + s.label + "/" + std::to_string(s.M) + "x" +
+                               std::to_string(s.N) + "x" + std::to_string(s.K) + "_" +
+                               (s.ta == Trans::N ? "N" : "T") + (s.tb == Trans::N ? "N" : "T");
+      benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, k, &s)
+          ->UseManualTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
