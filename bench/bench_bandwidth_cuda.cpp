@@ -1,0 +1,232 @@
+// Bandwidth of the CUDA ops kernels (kernels/cuda/ops) against cudaMemcpy device-to-device, on the
+// autoencoder's batch (256 x 784) and a large scoring pass (65536 x 784).
+// Each benchmark first times a D2D copy of the same number of floats (median of 5 after a warm-up,
+// 2 * 4 B moved per float), then times the kernel with CUDA events (manual time; small shapes time
+// a batch of 20 launches per event pair so the ~us event resolution does not dominate).
+// Counters: GB/s = bytes the kernel must move (reads + writes, listed per kernel below) / time;
+// pct_of_d2d_copy = 100 * kernel GB/s / copy GB/s (100 = as fast as a plain copy of its traffic).
+// Without a usable GPU it prints "no usable CUDA device: <reason>; skipping" and exits 0.
+//   ./bench_bandwidth_cuda --benchmark_filter=recon
+#include <benchmark/benchmark.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/util/error.h"
+#include "kernels/cuda/ops/activation.h"
+#include "kernels/cuda/ops/elementwise.h"
+#include "kernels/cuda/ops/init.h"
+#include "kernels/cuda/ops/loss.h"
+#include "kernels/cuda/ops/optim.h"
+#include "kernels/cuda/ops/reduce.h"
+#include "kernels/cuda/runtime/check.h"
+#include "kernels/cuda/runtime/device.h"
+
+namespace {
+
+namespace kc = hg::kernels::cuda;
+
+struct Shape {
+  const char* label;
+  int64_t rows, cols;
+  int64_t n() const { return rows * cols; }
+};
+const Shape kShapes[] = {{"batch", 256, 784}, {"large", 65536, 784}};
+
+// Device buffers for one shape, allocated and initialised once, kept for the whole run.
+struct Buffers {
+  std::vector<float*> all;
+  float *x, *r, *y, *feat, *row, *p, *g, *m, *v, *bias;
+  explicit Buffers(const Shape& s) {
+    const int64_t n = s.n();
+    x = alloc(n, 1, 0.0f, 1.0f);
+    r = alloc(n, 2, 0.0f, 1.0f);
+    y = alloc(n, 0, 0.0f, 0.0f);
+    feat = alloc(n, 0, 0.0f, 0.0f);
+    row = alloc(s.rows, 0, 0.0f, 0.0f);
+    p = alloc(n, 3, -0.1f, 0.1f);
+    g = alloc(n, 4, -0.01f, 0.01f);
+    m = alloc(n, 0, 0.0f, 0.0f);
+    v = alloc(n, 0, 0.0f, 0.0f);
+    bias = alloc(s.cols, 0, 0.0f, 0.0f);
+    HG_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+  ~Buffers() {
+    for (float* b : all) kc::device_free(b);
+  }
+  Buffers(const Buffers&) = delete;
+  Buffers& operator=(const Buffers&) = delete;
+  float* alloc(int64_t n, uint64_t seed, float lo, float hi) {
+    auto* b = static_cast<float*>(kc::device_malloc(static_cast<size_t>(n) * sizeof(float)));
+    all.push_back(b);
+    if (seed)
+      kc::init_uniform(b, n, lo, hi, seed);
+    else
+      kc::fill(b, 0.0f, n);
+    return b;
+  }
+};
+
+Buffers& buffers_for(const Shape& s) {
+  static std::map<const Shape*, std::unique_ptr<Buffers>> cache;
+  auto& slot = cache[&s];
+  if (!slot) slot = std::make_unique<Buffers>(s);
+  return *slot;
+}
+
+class EventPair {
+ public:
+  EventPair() {
+    HG_CUDA_CHECK(cudaEventCreate(&start_));
+    HG_CUDA_CHECK(cudaEventCreate(&stop_));
+  }
+  ~EventPair() {
+    cudaEventDestroy(start_);
+    cudaEventDestroy(stop_);
+  }
+  EventPair(const EventPair&) = delete;
+  EventPair& operator=(const EventPair&) = delete;
+  // Milliseconds per launch of f, averaged over `inner` back-to-back launches.
+  double time_ms(const std::function<void()>& f, int inner) {
+    HG_CUDA_CHECK(cudaEventRecord(start_, nullptr));
+    for (int i = 0; i < inner; ++i) f();
+    HG_CUDA_CHECK(cudaEventRecord(stop_, nullptr));
+    HG_CUDA_CHECK(cudaEventSynchronize(stop_));
+    float ms = 0.0f;
+    HG_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
+    return double(ms) / inner;
+  }
+
+ private:
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
+int inner_for(const Shape& s) { return s.n() < (1 << 22) ? 20 : 1; }
+
+// Median time of a D2D copy of n floats (the ceiling for a kernel that streams the same bytes).
+double copy_ms(EventPair& ev, Buffers& b, const Shape& s) {
+  const size_t bytes = static_cast<size_t>(s.n()) * sizeof(float);
+  auto f = [&] { HG_CUDA_CHECK(cudaMemcpyAsync(b.y, b.x, bytes, cudaMemcpyDeviceToDevice, nullptr)); };
+  f();
+  HG_CUDA_CHECK(cudaDeviceSynchronize());
+  std::vector<double> t;
+  for (int i = 0; i < 5; ++i) t.push_back(ev.time_ms(f, inner_for(s)));
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// kernel(b, s) launches once; bytes_per_elem * n + extra_bytes is the traffic it must move.
+using Kernel = void (*)(Buffers&, const Shape&);
+
+void BM_Bandwidth(benchmark::State& st, Kernel kernel, double bytes_per_elem, int64_t extra_bytes,
+                  const Shape* shape) {
+  const Shape& s = *shape;
+  try {
+    Buffers& b = buffers_for(s);
+    EventPair ev;
+    const double ref_ms = copy_ms(ev, b, s);
+    const double ref_gbs = 2.0 * double(s.n()) * sizeof(float) / (ref_ms / 1e3) / 1e9;
+    auto f = [&] { kernel(b, s); };
+    f();  // warm-up (scratch pools, caches, clocks)
+    HG_CUDA_CHECK(cudaDeviceSynchronize());
+    double total_ms = 0.0;
+    for (auto _ : st) {
+      const double ms = ev.time_ms(f, inner_for(s));
+      total_ms += ms;
+      st.SetIterationTime(ms / 1e3);
+    }
+    const double mean_ms = total_ms / double(st.iterations());
+    const double bytes = bytes_per_elem * double(s.n()) + double(extra_bytes);
+    const double gbs = bytes / (mean_ms / 1e3) / 1e9;
+    st.counters["GB/s"] = gbs;
+    st.counters["d2d_copy_GB/s"] = ref_gbs;
+    st.counters["pct_of_d2d_copy"] = 100.0 * gbs / ref_gbs;
+  } catch (const hg::Error& e) {
+    st.SkipWithError(e.what());
+  }
+}
+
+void k_copy(Buffers& b, const Shape& s) {
+  HG_CUDA_CHECK(cudaMemcpyAsync(b.y, b.x, static_cast<size_t>(s.n()) * sizeof(float),
+                                cudaMemcpyDeviceToDevice, nullptr));
+}
+void k_recon_mse(Buffers& b, const Shape& s) {  // reads x, r: 8 B/elem (+ rows * 4 B)
+  kc::recon_error(kc::ReconKind::MSE, b.x, b.r, b.row, nullptr, s.rows, s.cols);
+}
+void k_recon_mse_feat(Buffers& b, const Shape& s) {  // + writes feat: 12 B/elem
+  kc::recon_error(kc::ReconKind::MSE, b.x, b.r, b.row, b.feat, s.rows, s.cols);
+}
+void k_recon_bce_logits(Buffers& b, const Shape& s) {  // 8 B/elem, expf + log1pf per element
+  kc::recon_error(kc::ReconKind::BCELogits, b.x, b.r, b.row, nullptr, s.rows, s.cols);
+}
+void k_relu(Buffers& b, const Shape& s) {  // 8 B/elem
+  kc::act_forward(kc::Act::ReLU, b.x, b.y, s.n());
+}
+void k_sigmoid(Buffers& b, const Shape& s) {  // 8 B/elem
+  kc::act_forward(kc::Act::Sigmoid, b.x, b.y, s.n());
+}
+void k_add(Buffers& b, const Shape& s) {  // 12 B/elem
+  kc::add(b.x, b.r, b.y, s.n());
+}
+void k_sum_cols(Buffers& b, const Shape& s) {  // 4 B/elem (+ cols * 4 B)
+  kc::sum_cols(b.x, b.bias, s.rows, s.cols, 0.0f);
+}
+void k_adam(Buffers& b, const Shape& s) {  // reads p, g, m, v; writes p, m, v: 28 B/elem
+  static int64_t step = 0;
+  kc::adam_step(b.p, b.g, b.m, b.v, s.n(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true, ++step);
+}
+
+struct Entry {
+  const char* name;
+  Kernel kernel;
+  double bytes_per_elem;
+  int extra;  // 0: none, 1: rows floats, 2: cols floats
+};
+const Entry kEntries[] = {
+    {"d2d_copy", k_copy, 8, 0},
+    {"recon_error_mse", k_recon_mse, 8, 1},
+    {"recon_error_mse_feat", k_recon_mse_feat, 12, 1},
+    {"recon_error_bce_logits", k_recon_bce_logits, 8, 1},
+    {"act_forward_relu", k_relu, 8, 0},
+    {"act_forward_sigmoid", k_sigmoid, 8, 0},
+    {"add", k_add, 12, 0},
+    {"sum_cols", k_sum_cols, 4, 2},
+    {"adam_step", k_adam, 28, 0},
+};
+
+std::string strip_prefix(std::string why) {
+  const std::string p = "no usable CUDA device: ";
+  if (why.rfind(p, 0) == 0) why = why.substr(p.size());
+  return why.empty() ? "no CUDA device found" : why;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string why;
+  if (kc::list_devices(&why).empty()) {
+    std::printf("no usable CUDA device: %s; skipping\n", strip_prefix(why).c_str());
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  for (const Shape& s : kShapes) {
+    for (const Entry& e : kEntries) {
+      const int64_t extra = e.extra == 1 ? s.rows * 4 : e.extra == 2 ? s.cols * 4 : 0;
+      const std::string name = std::string("bw/") + e.name + "/" + s.label + "/" +
+                               std::to_string(s.rows) + "x" + std::to_string(s.cols);
+      benchmark::RegisterBenchmark(name.c_str(), BM_Bandwidth, e.kernel, e.bytes_per_elem, extra, &s)
+          ->UseManualTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

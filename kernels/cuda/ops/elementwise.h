@@ -1,0 +1,26 @@
+// Elementwise arithmetic on the GPU: the device twins of kernels/cpu/elementwise.h.
+// Contract: n contiguous fp32 values; every pointer is a DEVICE pointer; the work is enqueued on
+// `stream` (asynchronous: nothing here synchronises). Outputs may alias inputs exactly (y == a),
+// not partially. n <= 0 is a no-op. Launch errors throw hg::Error (HG_CUDA_CHECK_LAUNCH).
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace hg::kernels::cuda {
+
+void fill(float* y, float value, int64_t n, cudaStream_t stream = 0);
+void copy(const float* x, float* y, int64_t n, cudaStream_t stream = 0);          // cudaMemcpyAsync D2D
+void add(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream = 0);  // y = a + b
+void sub(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream = 0);  // y = a - b
+void mul(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream = 0);  // y = a * b
+void scale(const float* x, float s, float* y, int64_t n, cudaStream_t stream = 0);       // y = s * x
+void add_scalar(const float* x, float s, float* y, int64_t n, cudaStream_t stream = 0);  // y = x + s
+void axpy(float a, const float* x, float* y, int64_t n, cudaStream_t stream = 0);        // y += a * x
+void exp(const float* x, float* y, int64_t n, cudaStream_t stream = 0);                  // y = e^x
+void log(const float* x, float* y, int64_t n, cudaStream_t stream = 0);                  // y = ln x
+// Row broadcast: y[r, c] = x[r, c] + b[c] for row-major [rows, cols] x and y, b of length cols.
+void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols,
+                    cudaStream_t stream = 0);
+
+}  // namespace hg::kernels::cuda
