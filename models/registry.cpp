@@ -4,6 +4,7 @@
 
 #include "engine/nn/layers.h"
 #include "engine/util/error.h"
+#include "models/conv_autoencoder.h"
 #include "models/mlp_autoencoder.h"
 
 namespace hg::models {
@@ -55,6 +56,61 @@ MlpConfig mlp_config(const json& j, const std::string& origin) {
   return c;
 }
 
+// "image": [C, H, W], three positive integers.
+void read_image(const json& j, ConvConfig& c, const std::string& origin) {
+  if (!j.contains("image") || j["image"].is_null())
+    throw Error(origin + ": key 'image' is required for a conv model ([channels, height, width])");
+  const auto im = get_or<std::vector<int64_t>>(j, "image", {}, origin);
+  if (im.size() != 3 || im[0] <= 0 || im[1] <= 0 || im[2] <= 0)
+    throw Error(origin + ": key 'image' must be three positive integers [channels, height, width]");
+  c.image_c = im[0], c.image_h = im[1], c.image_w = im[2];
+}
+
+ConvConfig conv_config(const json& j, const std::string& origin) {
+  ConvConfig c;
+  read_image(j, c, origin);
+  c.input = get_or<int64_t>(j, "input", 0, origin);
+  const int64_t pixels = c.image_c * c.image_h * c.image_w;
+  if (c.input < 0) throw Error(origin + ": 'input' must be positive (or null to take it from 'image')");
+  if (c.input != 0 && c.input != pixels)
+    throw Error(origin + ": 'input' is " + std::to_string(c.input) + " but 'image' has " +
+                std::to_string(pixels) + " values");
+  c.input = pixels;
+  if (!j.contains("channels") || j["channels"].is_null())
+    throw Error(origin + ": key 'channels' is required for a conv model (the encoder's widths)");
+  c.channels = get_or<std::vector<int64_t>>(j, "channels", {}, origin);
+  if (c.channels.empty()) throw Error(origin + ": 'channels' must list at least one width");
+  for (int64_t w : c.channels)
+    if (w <= 0) throw Error(origin + ": every 'channels' width must be positive");
+  c.kernel = get_or<int64_t>(j, "kernel", 3, origin);
+  c.stride = get_or<int64_t>(j, "stride", 2, origin);
+  c.padding = get_or<int64_t>(j, "padding", 1, origin);
+  if (c.kernel <= 0) throw Error(origin + ": 'kernel' must be a positive integer");
+  if (c.stride <= 0) throw Error(origin + ": 'stride' must be a positive integer");
+  if (c.padding < 0 || 2 * c.padding > c.kernel)
+    throw Error(origin + ": 'padding' must be between 0 and half the kernel");
+  c.latent = get_or<int64_t>(j, "latent", 0, origin);
+  if (c.latent <= 0) throw Error(origin + ": 'latent' must be a positive integer");
+  try {
+    c.act = ops::parse_act(get_or<std::string>(j, "activation", "relu", origin));
+    c.latent_act = ops::parse_act(get_or<std::string>(j, "latent_activation", "none", origin));
+    c.output_act = ops::parse_act(get_or<std::string>(j, "output_activation", "none", origin));
+    c.init = nn::parse_init(get_or<std::string>(j, "init", "default", origin));
+  } catch (const Error& e) {
+    throw Error(origin + ": " + e.what());
+  }
+  if (c.act == ops::Act::Softplus)
+    throw Error(origin + ": 'activation' softplus cannot be fused into a convolution; use relu, "
+                "leaky_relu, sigmoid, tanh or none");
+  c.alpha = get_or<float>(j, "leaky_alpha", 0.01f, origin);
+  c.batch_norm = get_or<bool>(j, "batch_norm", false, origin);
+  c.dropout = get_or<float>(j, "dropout", 0.0f, origin);
+  if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
+    throw Error(origin + ": 'dropout' must be in [0, 1)");
+  c.sizes(origin);  // every convolution has a non-empty output
+  return c;
+}
+
 }  // namespace
 
 ModelSpec model_spec_from_json(const json& j, const std::string& origin) {
@@ -63,14 +119,18 @@ ModelSpec model_spec_from_json(const json& j, const std::string& origin) {
   s.json = j;
   s.name = get_or<std::string>(j, "name", "model", origin);
   s.type = get_or<std::string>(j, "type", "mlp", origin);
-  if (s.type != "mlp")
-    throw Error(origin + ": unknown model type '" + s.type + "' (this build knows: mlp)");
-  mlp_config(j, origin);  // validate now, not at the first epoch
+  if (s.type == "mlp")
+    mlp_config(j, origin);  // validate now, not at the first epoch
+  else if (s.type == "conv")
+    conv_config(j, origin);
+  else
+    throw Error(origin + ": unknown model type '" + s.type + "' (this build knows: mlp, conv)");
   return s;
 }
 
 void resolve_input(ModelSpec& spec, int64_t data_features, const std::string& origin) {
-  const int64_t fixed = get_or<int64_t>(spec.json, "input", 0, origin);
+  int64_t fixed = get_or<int64_t>(spec.json, "input", 0, origin);
+  if (spec.type == "conv") fixed = conv_config(spec.json, origin).input;  // C*H*W of 'image'
   if (fixed != 0 && fixed != data_features)
     throw Error(origin + ": the model expects " + std::to_string(fixed) +
                 " input features but the data have " + std::to_string(data_features));
@@ -78,6 +138,7 @@ void resolve_input(ModelSpec& spec, int64_t data_features, const std::string& or
 }
 
 std::shared_ptr<Autoencoder> build_model(const ModelSpec& spec, Rng& rng) {
+  if (spec.type == "conv") return std::make_shared<ConvAutoencoder>(conv_config(spec.json, spec.name), rng);
   MlpConfig c = mlp_config(spec.json, spec.name);
   if (c.input <= 0) throw Error(spec.name + ": the input size is not resolved");
   return std::make_shared<MlpAutoencoder>(c, rng);

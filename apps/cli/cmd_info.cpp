@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "apps/cli/commands.h"
+#include "engine/ops/kernel_select.h"
 #include "engine/tensor/device_select.h"
 #include "kernels/cpu/parallel.h"
 #ifdef HG_WITH_CUDA
@@ -35,6 +36,8 @@ Action add_info(CLI::App& app) {
     gpu_statement = "this build has no CUDA backend";
 #endif
     j["devices"] = devs;
+    j["gemm_kernels"] = ops::gemm_kernel_names();
+    j["conv_algos"] = ops::conv_algo_names();
     j["gpu"] = gpu_statement;
     if (*json_out) {
       std::cout << j.dump() << std::endl;
@@ -48,6 +51,11 @@ Action add_info(CLI::App& app) {
                 << d["memory_bytes"].get<size_t>() / (1 << 20) << " MiB, compute capability "
                 << d["compute_capability"].get<std::string>() << "\n";
     std::cout << "CPU threads: " << kernels::cpu::num_threads() << "\n";
+    std::cout << "GEMM kernels (--gemm):";
+    for (const auto& n : ops::gemm_kernel_names()) std::cout << " " << n;
+    std::cout << "\nConvolution algorithms (--conv):";
+    for (const auto& n : ops::conv_algo_names()) std::cout << " " << n;
+    std::cout << "\n";
     return 0;
   };
 }

@@ -33,6 +33,8 @@ Action add_train(CLI::App& app) {
   app.add_option("--out", o->out, "Run folder (default runs/<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite an existing --out folder");
   app.add_option("--resume", o->resume, "Continue the run in this folder");
+  app.add_flag("--cuda-graph", o->cuda_graph,
+               "Capture the training step as a CUDA graph and replay it (GPU, full batches)");
   app.add_flag("--json", *json_out, "Print a JSON summary as the last line");
   return [=]() {
     train::TrainOptions opt = *o;

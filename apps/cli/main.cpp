@@ -5,6 +5,7 @@
 #include <map>
 
 #include "apps/cli/commands.h"
+#include "engine/ops/kernel_select.h"
 #include "engine/util/error.h"
 
 int main(int argc, char** argv) {
@@ -12,13 +13,24 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hourglass ") + HG_VERSION);
   std::map<CLI::App*, hg::cli::Action> actions;
-  auto add = [&](hg::cli::Action (*fn)(CLI::App&), const char* name, const char* help) {
+  // Kernel choices shared by every subcommand that computes: checked before the action runs.
+  std::string gemm, conv;
+  auto add = [&](hg::cli::Action (*fn)(CLI::App&), const char* name, const char* help,
+                 bool computes) {
     CLI::App* sub = app.add_subcommand(name, help);
     actions[sub] = fn(*sub);
+    if (computes) {
+      sub->add_option("--gemm", gemm,
+                      "GEMM kernel: hg (CPU); hg-naive ... hg-warptile, hg-tf32, cublas, "
+                      "cublas-tf32 (CUDA); default the fastest of ours, or $HG_GEMM");
+      sub->add_option("--conv", conv,
+                      "Convolution algorithm: auto, im2col, direct (CPU); hg-direct, hg-im2col, "
+                      "hg-implicit, cudnn (CUDA); default by shape, or $HG_CONV");
+    }
   };
-  add(hg::cli::add_train, "train", "Train an autoencoder into a run folder");
-  add(hg::cli::add_eval, "eval", "Reconstruction loss of a trained run on a data set");
-  add(hg::cli::add_info, "info", "Version, build options, devices and threads");
+  add(hg::cli::add_train, "train", "Train an autoencoder into a run folder", true);
+  add(hg::cli::add_eval, "eval", "Reconstruction loss of a trained run on a data set", true);
+  add(hg::cli::add_info, "info", "Version, build options, devices and threads", false);
 
   try {
     app.parse(argc, argv);
@@ -36,6 +48,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    hg::ops::set_gemm_kernel(gemm);
+    hg::ops::set_conv_algo(conv);
     for (auto& [sub, action] : actions)
       if (sub->parsed()) return action();
     return 2;

@@ -17,7 +17,7 @@ std::string path_in(const std::string& dir, const std::string& file) {
 void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch) {
   std::vector<io::TensorView> views;
   std::vector<Tensor> host;  // keeps host copies alive while writing
-  for (auto& [name, p] : model.named_parameters()) {
+  for (auto& [name, p] : model.named_state()) {  // parameters and buffers
     host.push_back(p.to(Device::cpu()));
     views.push_back({name, p.shape(), host.back().data()});
   }
@@ -31,7 +31,7 @@ int64_t load_checkpoint(const std::string& dir, nn::Module& model) {
   auto tensors = io::load_safetensors(path, &meta);
   std::map<std::string, const io::TensorData*> by_name;
   for (const auto& t : tensors) by_name[t.name] = &t;
-  for (auto& [name, p] : model.named_parameters()) {
+  for (auto& [name, p] : model.named_state()) {  // parameters and buffers
     auto it = by_name.find(name);
     if (it == by_name.end()) throw Error(path + ": no tensor '" + name + "' for this model");
     if (it->second->shape != p.shape())

@@ -12,6 +12,7 @@
 #include "engine/ops/backend.h"
 #include "engine/data/spec.h"
 #include "engine/io/atomic_file.h"
+#include "engine/tensor/cuda_graph.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
@@ -209,6 +210,11 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
 
   kernels::cpu::set_num_threads(opt.threads);
   const Device device = resolve_device(opt.device, log);
+  const bool use_graph = opt.cuda_graph && device.is_cuda();
+  if (opt.cuda_graph && !device.is_cuda()) log << "--cuda-graph: ignored on the CPU\n";
+  if (use_graph && opt.clip_grad_norm > 0)
+    throw UsageError("--cuda-graph cannot be combined with --clip-grad-norm (the norm is read on "
+                     "the host every step)");
 
   // Data: train split, class filter, limit, validation split, scaler fitted on the train part.
   const data::DataSpec dspec = data::parse_spec(opt.data);
@@ -260,6 +266,8 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   result.train_samples = train_set.n;
   result.val_samples = val_set.n;
 
+  // Parameters move before any state is loaded, so the optimizer's slots are made on the device.
+  model->to(device);
   int64_t start_epoch = 0;
   if (resuming) {
     start_epoch = run::load_checkpoint(dir, *model);
@@ -271,7 +279,6 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
       throw UsageError("--epochs " + std::to_string(r.epochs) + ": the run already has " +
                        std::to_string(start_epoch) + " epochs; ask for more to continue it");
   }
-  model->to(device);
 
   json config{{"hourglass_version", HG_VERSION},
               {"model", spec.json},
@@ -304,24 +311,56 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   int64_t samples_seen = 0;
   model->train();
 
+  // --cuda-graph: full batches are copied into one static input buffer and run as one captured
+  // step (after an eager warm-up step that fills the allocator's cache); a short last batch runs
+  // eagerly. Everything goes to the graph's stream. See engine/tensor/cuda_graph.h.
+  std::unique_ptr<CudaGraph> graph;
+  std::unique_ptr<CudaGraph::StreamScope> on_graph_stream;
+  Tensor x_static;
+  bool warmed_up = false;
+  if (use_graph) {
+    graph = std::make_unique<CudaGraph>();
+    on_graph_stream = std::make_unique<CudaGraph::StreamScope>(*graph);
+    optimizer->set_device_step(true);
+    x_static = Tensor::empty({r.batch, D}, device);
+  }
+  // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
+  Tensor loss_sum = Tensor::zeros({}, device);
+  auto train_step = [&](const Tensor& x, int64_t rows) {
+    Tensor recon = model->forward(x);
+    Tensor loss = models::reconstruction_loss(r.loss, recon, x, model->output_act());
+    optimizer->zero_grad();
+    loss.backward();
+    if (opt.clip_grad_norm > 0) optim::clip_grad_norm(model->named_parameters(), opt.clip_grad_norm);
+    optimizer->step();
+    ops::axpy_(loss_sum, static_cast<float>(rows), loss);
+  };
+
   for (int64_t epoch = start_epoch + 1; epoch <= r.epochs; ++epoch) {
     const auto t0 = Clock::now();
     const std::vector<int64_t> order = next_order(order_rng, N);
     copy_memory(order_dev.data(), device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
     be.gather_rows(train_x.data(), static_cast<const int64_t*>(order_dev.data()), N, D, shuffled.data());
-    // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
-    Tensor loss_sum = Tensor::zeros({}, device);
+    loss_sum.fill_(0.0f);
     int64_t n_seen = 0;
     for (int64_t start = 0; start < N; start += r.batch) {
       const int64_t rows = std::min<int64_t>(r.batch, N - start);
       Tensor x = shuffled.slice_rows(start, rows);
-      Tensor recon = model->forward(x);
-      Tensor loss = models::reconstruction_loss(r.loss, recon, x, model->output_act());
-      optimizer->zero_grad();
-      loss.backward();
-      if (opt.clip_grad_norm > 0) optim::clip_grad_norm(model->named_parameters(), opt.clip_grad_norm);
-      optimizer->step();
-      ops::axpy_(loss_sum, static_cast<float>(rows), loss);
+      if (graph && rows == r.batch) {
+        copy_memory(x_static.data(), device, x.data(), device, sizeof(float) * rows * D);
+        if (graph->captured()) {
+          graph->replay();
+          optimizer->replayed();
+        } else if (!warmed_up) {
+          train_step(x_static, rows);
+          warmed_up = true;
+        } else {
+          graph->capture([&] { train_step(x_static, rows); });
+          graph->replay();  // the captured step has not run yet: this runs it (its host part ran)
+        }
+      } else {
+        train_step(x, rows);
+      }
       n_seen += rows;
       if (interrupt::requested()) break;
     }

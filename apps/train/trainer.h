@@ -28,6 +28,7 @@ struct TrainOptions {
   std::string out;                  // "" = runs/<config>-<data>[-N]
   bool force = false;
   std::string resume;               // run folder to continue
+  bool cuda_graph = false;          // capture the training step as a CUDA graph (GPU only)
 };
 
 struct EpochStats {

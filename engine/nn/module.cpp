@@ -10,20 +10,38 @@ Tensor& Module::register_parameter(const std::string& name, Tensor t) {
   return params_.back().second;
 }
 
+Tensor& Module::register_buffer(const std::string& name, Tensor t) {
+  t.set_requires_grad(false);
+  buffers_.emplace_back(name, std::move(t));
+  return buffers_.back().second;
+}
+
 std::shared_ptr<Module> Module::register_module(const std::string& name, std::shared_ptr<Module> m) {
   HG_CHECK(m != nullptr, "register_module: null module " + name);
   children_.emplace_back(name, m);
   return m;
 }
 
-void Module::collect(const std::string& prefix, NamedTensors& out) const {
-  for (const auto& [name, t] : params_) out.emplace_back(prefix + name, t);
-  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+void Module::collect(const std::string& prefix, NamedTensors& out, bool buffers) const {
+  for (const auto& [name, t] : buffers ? buffers_ : params_) out.emplace_back(prefix + name, t);
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out, buffers);
 }
 
 NamedTensors Module::named_parameters() const {
   NamedTensors out;
-  collect("", out);
+  collect("", out, false);
+  return out;
+}
+
+NamedTensors Module::named_buffers() const {
+  NamedTensors out;
+  collect("", out, true);
+  return out;
+}
+
+NamedTensors Module::named_state() const {
+  NamedTensors out = named_parameters();
+  collect("", out, true);
   return out;
 }
 
@@ -45,13 +63,14 @@ void Module::train(bool on) {
 }
 
 void Module::to(Device device) {
-  for (auto& [name, t] : params_) {
-    if (t.device() == device) continue;
-    Tensor moved = t.to(device);
-    t.impl()->storage = moved.impl()->storage;  // keep the handle (optimizers hold it)
-    t.impl()->offset = moved.impl()->offset;
-    t.zero_grad();
-  }
+  for (auto* list : {&params_, &buffers_})
+    for (auto& [name, t] : *list) {
+      if (t.device() == device) continue;
+      Tensor moved = t.to(device);
+      t.impl()->storage = moved.impl()->storage;  // keep the handle (optimizers, layers hold it)
+      t.impl()->offset = moved.impl()->offset;
+      t.zero_grad();
+    }
   for (auto& [name, child] : children_) child->to(device);
 }
 

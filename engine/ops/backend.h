@@ -7,6 +7,7 @@
 
 #include "engine/tensor/device.h"
 #include "kernels/cpu/activation.h"
+#include "kernels/cpu/conv_shape.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/loss.h"
 
@@ -68,8 +69,50 @@ class Backend {
   virtual void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr,
                          float beta1, float beta2, float eps, float weight_decay, bool decoupled,
                          int64_t step) = 0;
+  // Adam with its step count on the device, for CUDA graphs (see kernels/cuda/ops/optim.h):
+  // adam_advance does ++*step and writes scalars = {lr / (1 - b1^step), 1 / sqrt(1 - b2^step)};
+  // adam_step_dev is adam_step with those corrections read from `scalars`.
+  virtual void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2) = 0;
+  virtual void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                             float beta1, float beta2, float eps, float weight_decay,
+                             bool decoupled, const float* scalars) = 0;
   // p *= *s (s a device scalar): gradient clipping without a host round trip.
   virtual void scale_by(float* p, const float* s, int64_t n) = 0;
+
+  // ---- convolution family: contracts of kernels/cpu/conv.h and kernels/cpu/pool.h -------------
+  // The implementation (CPU: im2col/direct, CUDA: hg-direct/hg-im2col/hg-implicit/cudnn) is the
+  // one named by conv_algo() (engine/ops/kernel_select.h).
+  virtual void conv2d_forward(const kernels::ConvShape& s, const float* x, const float* w,
+                              const float* bias, float* y, Act act, float alpha) = 0;
+  virtual void conv2d_backward_data(const kernels::ConvShape& s, const float* dy, const float* w,
+                                    float* dx) = 0;
+  virtual void conv2d_backward_weight(const kernels::ConvShape& s, const float* x,
+                                      const float* dy, float* dw, float* dbias) = 0;
+  virtual void maxpool2d_forward(const kernels::PoolShape& s, const float* x, float* y,
+                                 int32_t* argmax) = 0;
+  virtual void maxpool2d_backward(const kernels::PoolShape& s, const float* dy,
+                                  const int32_t* argmax, float* dx) = 0;
+  virtual void avgpool2d_forward(const kernels::PoolShape& s, const float* x, float* y) = 0;
+  virtual void avgpool2d_backward(const kernels::PoolShape& s, const float* dy, float* dx) = 0;
+  virtual void upsample_nearest2d_forward(const float* x, float* y, int64_t N, int64_t C, int64_t H,
+                                          int64_t W, int64_t fh, int64_t fw) = 0;
+  virtual void upsample_nearest2d_backward(const float* dy, float* dx, int64_t N, int64_t C,
+                                           int64_t H, int64_t W, int64_t fh, int64_t fw) = 0;
+  virtual void batchnorm_forward_train(const float* x, float* y, int64_t N, int64_t C, int64_t HW,
+                                       const float* gamma, const float* beta, float eps,
+                                       float momentum, float* running_mean, float* running_var,
+                                       float* save_mean, float* save_invstd) = 0;
+  virtual void batchnorm_forward_eval(const float* x, float* y, int64_t N, int64_t C, int64_t HW,
+                                      const float* gamma, const float* beta, float eps,
+                                      const float* running_mean, const float* running_var) = 0;
+  virtual void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t N, int64_t C,
+                                  int64_t HW, const float* gamma, const float* save_mean,
+                                  const float* save_invstd, float* dgamma, float* dbeta) = 0;
+  virtual void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p,
+                               uint64_t seed) = 0;
+
+  // Blocks the host until the device has finished the work queued so far (no-op on the CPU).
+  virtual void synchronize() {}
 };
 
 // The backend for a device. CUDA without a CUDA build is an Error naming the op.

@@ -2,12 +2,16 @@
 #include "engine/ops/backend.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
+#include "engine/ops/kernel_select.h"
 #include "engine/util/error.h"
+#include "kernels/cpu/conv.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/optim.h"
+#include "kernels/cpu/pool.h"
 #include "kernels/cpu/reduce.h"
 
 namespace hg::ops {
@@ -99,7 +103,75 @@ class CpuBackend final : public Backend {
                  float beta2, float eps, float weight_decay, bool decoupled, int64_t step) override {
     kc::adam_step(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, step);
   }
+  void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2) override {
+    *step += 1.0;
+    scalars[0] = static_cast<float>(lr / (1.0 - std::pow(static_cast<double>(beta1), *step)));
+    scalars[1] = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(static_cast<double>(beta2), *step)));
+  }
+  void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                     float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+                     const float* scalars) override {
+    kc::adam_step_corrected(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled,
+                            scalars[0], scalars[1]);
+  }
   void scale_by(float* p, const float* s, int64_t n) override { kc::scale(p, *s, p, n); }
+
+  // ---- convolution family (kernels/cpu/conv.h, kernels/cpu/pool.h) ---------------------------
+  void conv2d_forward(const kernels::ConvShape& s, const float* x, const float* w,
+                      const float* bias, float* y, Act act, float alpha) override {
+    kc::conv2d_forward(s, x, w, bias, y, act, alpha, conv_algo_for_cpu());
+  }
+  void conv2d_backward_data(const kernels::ConvShape& s, const float* dy, const float* w,
+                            float* dx) override {
+    kc::conv2d_backward_data(s, dy, w, dx, conv_algo_for_cpu());
+  }
+  void conv2d_backward_weight(const kernels::ConvShape& s, const float* x, const float* dy,
+                              float* dw, float* dbias) override {
+    kc::conv2d_backward_weight(s, x, dy, dw, dbias, conv_algo_for_cpu());
+  }
+  void maxpool2d_forward(const kernels::PoolShape& s, const float* x, float* y,
+                         int32_t* argmax) override {
+    kc::maxpool2d_forward(s, x, y, argmax);
+  }
+  void maxpool2d_backward(const kernels::PoolShape& s, const float* dy, const int32_t* argmax,
+                          float* dx) override {
+    kc::maxpool2d_backward(s, dy, argmax, dx);
+  }
+  void avgpool2d_forward(const kernels::PoolShape& s, const float* x, float* y) override {
+    kc::avgpool2d_forward(s, x, y);
+  }
+  void avgpool2d_backward(const kernels::PoolShape& s, const float* dy, float* dx) override {
+    kc::avgpool2d_backward(s, dy, dx);
+  }
+  void upsample_nearest2d_forward(const float* x, float* y, int64_t N, int64_t C, int64_t H,
+                                  int64_t W, int64_t fh, int64_t fw) override {
+    kc::upsample_nearest2d_forward(x, y, N, C, H, W, fh, fw);
+  }
+  void upsample_nearest2d_backward(const float* dy, float* dx, int64_t N, int64_t C, int64_t H,
+                                   int64_t W, int64_t fh, int64_t fw) override {
+    kc::upsample_nearest2d_backward(dy, dx, N, C, H, W, fh, fw);
+  }
+  void batchnorm_forward_train(const float* x, float* y, int64_t N, int64_t C, int64_t HW,
+                               const float* gamma, const float* beta, float eps, float momentum,
+                               float* running_mean, float* running_var, float* save_mean,
+                               float* save_invstd) override {
+    kc::batchnorm_forward_train(x, y, N, C, HW, gamma, beta, eps, momentum, running_mean,
+                                running_var, save_mean, save_invstd);
+  }
+  void batchnorm_forward_eval(const float* x, float* y, int64_t N, int64_t C, int64_t HW,
+                              const float* gamma, const float* beta, float eps,
+                              const float* running_mean, const float* running_var) override {
+    kc::batchnorm_forward_eval(x, y, N, C, HW, gamma, beta, eps, running_mean, running_var);
+  }
+  void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t N, int64_t C,
+                          int64_t HW, const float* gamma, const float* save_mean,
+                          const float* save_invstd, float* dgamma, float* dbeta) override {
+    kc::batchnorm_backward(x, dy, dx, N, C, HW, gamma, save_mean, save_invstd, dgamma, dbeta);
+  }
+  void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p,
+                       uint64_t seed) override {
+    kc::dropout_forward(x, y, mask, n, p, seed);
+  }
 };
 
 }  // namespace

@@ -73,13 +73,33 @@ class Adam : public Optimizer {
     ++step_;
     m_.ensure(params_.size(), params_);
     v_.ensure(params_.size(), params_);
+    if (step_dev_) {
+      ops::backend_for(step_dev_->device(), "adam")
+          .adam_advance(static_cast<double*>(step_dev_->data()), scalars_.data(), lr_, c_.beta1,
+                        c_.beta2);
+    }
     for (size_t i = 0; i < params_.size(); ++i) {
       Tensor& p = params_[i].second;
       Tensor g = p.grad();
       if (!g.defined()) continue;
-      ops::backend_for(p.device(), "adam").adam_step(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_, c_.beta1,
-                    c_.beta2, c_.eps, wd_, decoupled_, step_);
+      ops::Backend& be = ops::backend_for(p.device(), "adam");
+      if (step_dev_)
+        be.adam_step_dev(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_,
+                         c_.beta1, c_.beta2, c_.eps, wd_, decoupled_, scalars_.data());
+      else
+        be.adam_step(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_,
+                     c_.beta1, c_.beta2, c_.eps, wd_, decoupled_, step_);
     }
+  }
+  void set_device_step(bool on) override {
+    step_dev_.reset();
+    scalars_ = Tensor();
+    if (!on || params_.empty()) return;
+    const Device d = params_.front().second.device();
+    step_dev_ = std::make_shared<Storage>(sizeof(double), d);
+    const double s = static_cast<double>(step_);
+    copy_memory(step_dev_->data(), d, &s, Device::cpu(), sizeof(double));
+    scalars_ = Tensor::zeros({2}, d);
   }
   nn::NamedTensors state() const override {
     nn::NamedTensors s;
@@ -108,6 +128,8 @@ class Adam : public Optimizer {
   bool decoupled_;
   float wd_;
   Slots m_, v_;
+  std::shared_ptr<Storage> step_dev_;  // device step count (set_device_step)
+  Tensor scalars_;                     // [step size, 1/sqrt(bias correction 2)] on the device
 };
 
 }  // namespace
@@ -122,14 +144,18 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& cfg, nn::NamedT
 }
 
 double clip_grad_norm(const nn::NamedTensors& params, double max_norm) {
+  // Per-parameter squared norms land in one device vector; the host reads it once per call.
+  std::vector<Tensor> grads;
+  for (auto& [name, p] : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return 0.0;
+  const Device dev = grads.front().device();
+  Tensor partial = Tensor::empty({static_cast<int64_t>(grads.size())}, dev);
+  ops::Backend& be = ops::backend_for(dev, "clip_grad_norm");
+  for (size_t i = 0; i < grads.size(); ++i)
+    be.sum_squares(grads[i].data(), grads[i].numel(), partial.data() + i);
   double sq = 0.0;
-  for (auto& [name, p] : params) {
-    Tensor g = p.grad();
-    if (!g.defined()) continue;
-    Tensor s = Tensor::empty({}, g.device());
-    ops::backend_for(g.device(), "clip_grad_norm").sum_squares(g.data(), g.numel(), s.data());
-    sq += s.item();
-  }
+  for (float v : partial.to(Device::cpu()).to_vector()) sq += v;
   const double norm = std::sqrt(sq);
   if (max_norm > 0.0 && norm > max_norm) {
     const float s = static_cast<float>(max_norm / (norm + 1e-6));

@@ -33,6 +33,14 @@ class Optimizer {
   virtual nn::NamedTensors state() const = 0;
   virtual void load_state(const std::map<std::string, Tensor>& state, int64_t step) = 0;
 
+  // CUDA-graph support. A replayed graph re-runs its kernels with the arguments they were captured
+  // with, so nothing that changes from step to step may be a kernel argument. With device_step on,
+  // Adam keeps its step count on the parameters' device too and its updates read the bias
+  // corrections from there (SGD needs nothing). replayed(k): a captured step() ran k more times,
+  // so the host's step count (saved in the optimizer state) catches up.
+  virtual void set_device_step(bool on) { (void)on; }
+  void replayed(int64_t k = 1) { step_ += k; }
+
  protected:
   nn::NamedTensors params_;
   float lr_ = 1e-3f;

@@ -57,9 +57,75 @@ void system_free(void* p, Device d) noexcept {
 
 }  // namespace
 
+static void* allocate_shared(size_t bytes, Device device);
+
+struct PrivatePool::Impl {
+  std::unordered_map<size_t, std::vector<void*>> held;  // freed pool blocks, by size
+  std::vector<void*> owned;                              // every block the pool ever handed out
+};
+
+namespace {
+
+// Device blocks that belong to a live private pool, and the pool a thread is capturing into.
+struct PoolRegistry {
+  std::mutex mu;
+  std::unordered_map<void*, PrivatePool::Impl*> owner;
+};
+PoolRegistry& pools() {
+  static PoolRegistry r;
+  return r;
+}
+thread_local PrivatePool* t_capturing = nullptr;
+thread_local PrivatePool::Impl* t_capturing_impl = nullptr;
+
+}  // namespace
+
+PrivatePool::PrivatePool() : impl_(new Impl) {}
+
+PrivatePool::~PrivatePool() {
+  std::vector<std::pair<void*, size_t>> back;
+  {
+    std::lock_guard<std::mutex> lock(pools().mu);
+    for (void* p : impl_->owned) pools().owner.erase(p);
+    for (auto& [bytes, blocks] : impl_->held)
+      for (void* p : blocks) back.emplace_back(p, bytes);
+  }
+  for (auto& [p, bytes] : back) deallocate(p, bytes, Device::cuda(0));
+  delete impl_;
+}
+
+PrivatePool::Scope::Scope(PrivatePool& p) : prev_(t_capturing) {
+  t_capturing = &p;
+  t_capturing_impl = p.impl_;
+}
+PrivatePool::Scope::~Scope() {
+  t_capturing = prev_;
+  t_capturing_impl = prev_ ? prev_->impl_ : nullptr;
+}
+
 void* allocate(size_t bytes, Device device) {
   if (bytes == 0) return nullptr;
   bytes = round_up(bytes);
+  if (device.is_cuda() && t_capturing_impl) {
+    PrivatePool::Impl* pool = t_capturing_impl;
+    std::lock_guard<std::mutex> lock(pools().mu);
+    auto it = pool->held.find(bytes);
+    if (it != pool->held.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      return p;
+    }
+  }
+  void* p = allocate_shared(bytes, device);
+  if (device.is_cuda() && t_capturing_impl) {
+    std::lock_guard<std::mutex> lock(pools().mu);
+    pools().owner[p] = t_capturing_impl;
+    t_capturing_impl->owned.push_back(p);
+  }
+  return p;
+}
+
+static void* allocate_shared(size_t bytes, Device device) {
   Cache& c = cache_for(device);
   {
     std::lock_guard<std::mutex> lock(c.mu);
@@ -77,6 +143,18 @@ void* allocate(size_t bytes, Device device) {
 void deallocate(void* p, size_t bytes, Device device) noexcept {
   if (!p) return;
   bytes = round_up(bytes);
+  if (device.is_cuda()) {
+    std::lock_guard<std::mutex> lock(pools().mu);
+    auto it = pools().owner.find(p);
+    if (it != pools().owner.end()) {
+      try {
+        it->second->held[bytes].push_back(p);
+        return;
+      } catch (...) {
+        return;  // out of host memory: leak the block rather than hand it out twice
+      }
+    }
+  }
   Cache& c = cache_for(device);
   {
     std::lock_guard<std::mutex> lock(c.mu);

@@ -17,7 +17,7 @@ bool cuda_built() {
 #endif
 }
 
-bool cuda_training_supported() { return false; }
+bool cuda_training_supported() { return cuda_built(); }
 
 namespace {
 

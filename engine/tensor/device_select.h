@@ -13,6 +13,6 @@ Device resolve_device(const std::string& flag, std::ostream& log);
 
 // One sentence on the GPU situation, for `hourglass info`.
 bool cuda_built();
-bool cuda_training_supported();  // false until the CUDA op kernels exist
+bool cuda_training_supported();  // true when the CUDA backend is built
 
 }  // namespace hg

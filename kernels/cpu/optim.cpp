@@ -39,8 +39,13 @@ void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr
                float beta2, float eps, float weight_decay, bool decoupled, int64_t step) {
   const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
   const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
-  const float step_size = static_cast<float>(lr / bc1);
-  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
+  adam_step_corrected(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled,
+                      static_cast<float>(lr / bc1), static_cast<float>(1.0 / std::sqrt(bc2)));
+}
+
+void adam_step_corrected(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                         float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+                         float step_size, float inv_sqrt_bc2) {
   const float decay = decoupled ? 1.0f - lr * weight_decay : 1.0f;
   const float l2 = decoupled ? 0.0f : weight_decay;
   parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {

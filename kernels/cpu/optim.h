@@ -15,5 +15,10 @@ void sgd_step(float* p, const float* g, float* v, int64_t n, float lr, float mom
 // p -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps)
 void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
                float beta2, float eps, float weight_decay, bool decoupled, int64_t step);
+// The same with the bias corrections given: step_size = lr / (1 - b1^step),
+// inv_sqrt_bc2 = 1 / sqrt(1 - b2^step).
+void adam_step_corrected(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                         float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+                         float step_size, float inv_sqrt_bc2);
 
 }  // namespace hg::kernels::cpu

@@ -141,6 +141,26 @@ TEST(Cli, UsageErrorsExitTwo) {
                         2, "--device");
   expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --classes 3-x --out x11"),
                         2, "--classes");
+  expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --gemm fastest --out x13"),
+                        2, "--gemm");
+  expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --conv fft --out x14"),
+                        2, "--conv");
+}
+
+TEST(Cli, KernelChoicesAndCudaGraphOnTheCpu) {
+  // A CUDA kernel name leaves the CPU on its own kernels; --cuda-graph is ignored there, said once.
+  auto info = nlohmann::json::parse(run_cli("info --json").last_out_line());
+  ASSERT_TRUE(info.contains("gemm_kernels"));
+  ASSERT_TRUE(info.contains("conv_algos"));
+  auto r = run_cli("train --data synthetic --config " + kTabular +
+                   " --epochs 2 --device cpu --gemm hg --conv im2col --cuda-graph --out x15 --force --json");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("--cuda-graph: ignored on the CPU"), std::string::npos) << r.err;
+  if (info.value("cuda_built", false)) {
+    auto c = run_cli("train --data synthetic --config " + kTabular +
+                     " --epochs 1 --device cpu --gemm cublas --out x16 --force");
+    EXPECT_EQ(c.code, 0) << c.err;
+  }
 }
 
 TEST(Cli, CudaWithoutUsableGpuFailsCleanly) {

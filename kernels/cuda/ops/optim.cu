@@ -90,7 +90,11 @@ __device__ __forceinline__ void adam_one(float& p, float g, float& m, float& v,
 
 __global__ void adam_kernel(float* __restrict__ p, const float* __restrict__ g,
                             float* __restrict__ m, float* __restrict__ v, int64_t n, AdamParams a,
-                            bool vec) {
+                            bool vec, const float* __restrict__ scalars) {
+  if (scalars) {  // bias corrections from the device (CUDA-graph mode)
+    a.step_size = scalars[0];
+    a.inv_sqrt_bc2 = scalars[1];
+  }
   const int64_t nq = (n + 3) / 4;
   for (int64_t q = ops_detail::global_thread(); q < nq; q += ops_detail::grid_threads()) {
     const int64_t i = 4 * q;
@@ -117,6 +121,15 @@ __global__ void adam_kernel(float* __restrict__ p, const float* __restrict__ g,
       }
     }
   }
+}
+
+__global__ void adam_advance_kernel(double* step, float* scalars, float lr, float beta1,
+                                    float beta2) {
+  if (threadIdx.x != 0 || blockIdx.x != 0) return;
+  const double t = *step + 1.0;
+  *step = t;
+  scalars[0] = static_cast<float>(lr / (1.0 - pow(static_cast<double>(beta1), t)));
+  scalars[1] = static_cast<float>(1.0 / sqrt(1.0 - pow(static_cast<double>(beta2), t)));
 }
 
 }  // namespace
@@ -148,7 +161,30 @@ void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr
   const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(g) && ops_detail::aligned16(m) &&
                    ops_detail::aligned16(v);
   adam_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(p, g, m, v, n, a,
-                                                                               vec);
+                                                                               vec, nullptr);
+  HG_CUDA_CHECK_LAUNCH();
+}
+
+void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2,
+                  cudaStream_t stream) {
+  adam_advance_kernel<<<1, 32, 0, stream>>>(step, scalars, lr, beta1, beta2);
+  HG_CUDA_CHECK_LAUNCH();
+}
+
+void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                   float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+                   const float* scalars, cudaStream_t stream) {
+  if (n <= 0) return;
+  AdamParams a{};
+  a.beta1 = beta1;
+  a.beta2 = beta2;
+  a.eps = eps;
+  a.decay = decoupled ? 1.0f - lr * weight_decay : 1.0f;
+  a.l2 = decoupled ? 0.0f : weight_decay;
+  const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(g) && ops_detail::aligned16(m) &&
+                   ops_detail::aligned16(v);
+  adam_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(p, g, m, v, n, a,
+                                                                               vec, scalars);
   HG_CUDA_CHECK_LAUNCH();
 }
 

@@ -22,4 +22,15 @@ void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr
                float beta2, float eps, float weight_decay, bool decoupled, int64_t step,
                cudaStream_t stream = 0);
 
+// The same update with the bias corrections read from the device, for CUDA graphs (a replayed
+// graph re-runs its kernels with the arguments they were captured with, so a host step count
+// would freeze). adam_advance increments *step (a device double) and writes
+//   scalars[0] = lr / (1 - beta1^step),  scalars[1] = 1 / sqrt(1 - beta2^step);
+// adam_step_dev reads them. Call adam_advance once per optimizer step, before the updates.
+void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2,
+                  cudaStream_t stream = 0);
+void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
+                   float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+                   const float* scalars, cudaStream_t stream = 0);
+
 }  // namespace hg::kernels::cuda

@@ -1,6 +1,7 @@
 #include "kernels/cuda/runtime/device.h"
 
 #include "kernels/cuda/runtime/check.h"
+#include "kernels/cuda/runtime/stream.h"
 
 namespace hg::kernels::cuda {
 
@@ -54,14 +55,22 @@ void device_free(void* p) noexcept {
   if (p) cudaFree(p);
 }
 
+// Copies are ordered on the engine's current stream (which may be a non-blocking one); the ones
+// that involve host memory return only when the copy is done, so the host buffer may be reused.
 void copy_host_to_device(void* dst, const void* src, size_t bytes) {
-  if (bytes) HG_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+  if (!bytes) return;
+  cudaStream_t s = current_stream();
+  HG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s));
+  HG_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 void copy_device_to_host(void* dst, const void* src, size_t bytes) {
-  if (bytes) HG_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+  if (!bytes) return;
+  cudaStream_t s = current_stream();
+  HG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s));
+  HG_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 void copy_device_to_device(void* dst, const void* src, size_t bytes) {
-  if (bytes) HG_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice));
+  if (bytes) HG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, current_stream()));
 }
 void synchronize() { HG_CUDA_CHECK(cudaDeviceSynchronize()); }
 

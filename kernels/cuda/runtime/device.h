@@ -20,7 +20,8 @@ struct DeviceInfo {
 std::vector<DeviceInfo> list_devices(std::string* why_none = nullptr);
 
 // Raw allocation on the current device (throws hg::Error on failure), and copies. The engine's
-// caching allocator sits on top of these.
+// caching allocator sits on top of these. Copies go on the engine's current stream (stream.h);
+// the two that touch host memory return when the copy has finished.
 void* device_malloc(size_t bytes);
 void device_free(void* p) noexcept;
 void copy_host_to_device(void* dst, const void* src, size_t bytes);

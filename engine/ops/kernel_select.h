@@ -1,0 +1,24 @@
+// Which implementation the backends use for GEMM and convolution: the `--gemm NAME` and
+// `--conv NAME` flags (and $HG_GEMM / $HG_CONV). Names are checked when set: an unknown name is a
+// UsageError naming the flag and listing the choices. Process-wide; set once at startup.
+//   GEMM: CPU "hg" (our packed GEMM, the default) or "openblas" (when built with it);
+//         CUDA: kernels/cuda/gemm/gemm.h names (hg-naive ... hg-warptile, hg-tf32, cublas, cublas-tf32).
+//   Conv: CPU "auto" (default), "im2col", "direct";
+//         CUDA: hg-direct, hg-im2col, hg-implicit, cudnn (kernels/cuda/conv/conv.h).
+// A name meant for one device leaves the other device on its default.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace hg::ops {
+
+void set_gemm_kernel(const std::string& name);  // "" = defaults
+void set_conv_algo(const std::string& name);    // "" = defaults
+// The name for a device kind ("" = that device's default).
+std::string gemm_kernel_for_cuda();
+std::string conv_algo_for_cuda();
+std::string conv_algo_for_cpu();  // "", "im2col" or "direct"
+std::vector<std::string> gemm_kernel_names();  // every accepted name, CPU and CUDA
+std::vector<std::string> conv_algo_names();
+
+}  // namespace hg::ops
