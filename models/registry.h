@@ -1,9 +1,9 @@
 // Builds any model of the family from its JSON config (models/configs/*.json).
 //
-// Config keys: "name", "type" ("mlp"), "input" (an integer, or null/absent to take it from the
-// data), "hidden" [widths], "latent", "activation", "latent_activation", "output_activation",
-// "init", "leaky_alpha", and "defaults" {loss, optimizer, lr, batch, epochs, scaler} that
-// `hourglass train` uses where no flag is given.
+// Config keys: "name", "type" ("mlp", or "conv" whose keys models/conv_autoencoder.h lists),
+// "input" (an integer, or null/absent to take it from the data), "hidden" [widths], "latent",
+// "activation", "latent_activation", "output_activation", "init", "leaky_alpha", and "defaults"
+// {loss, optimizer, lr, batch, epochs, scaler} that `hourglass train` uses where no flag is given.
 #pragma once
 #include <memory>
 #include <string>

@@ -1,7 +1,7 @@
 // A run folder is the unit a user keeps: everything needed to reload a trained model.
 //   config.json              model config (input resolved), data spec and filters, scaler,
 //                            optimizer and training options, seed, version
-//   checkpoint.safetensors   model parameters (names as Module::named_parameters), metadata epoch
+//   checkpoint.safetensors   model parameters and buffers (names as Module::named_state), metadata epoch
 //   optimizer.safetensors    optimizer state for --resume, metadata epoch and step
 //   metrics.json             per-epoch losses and throughput
 //   loss_curve.png / .svg    the loss curve

@@ -238,6 +238,9 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   models::resolve_input(spec, train_set.features(), origin);
   Rng rng(opt.seed);
   auto model = models::build_model(spec, rng);
+  if (use_graph && spec.json.value("dropout", 0.0) > 0.0)
+    throw UsageError("--cuda-graph cannot train a model with dropout (a captured step would replay "
+                     "the same dropout mask every time); drop --cuda-graph or set dropout to 0");
   if (r.loss == "bce") {
     models::recon_kind(r.loss, model->output_act());  // errors early for an unsuitable output
     check_unit_range(train_set, "--loss");
