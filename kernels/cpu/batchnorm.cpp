@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/util/error.h"
+#include "kernels/cpu/counter_hash.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/pool.h"
 
@@ -116,23 +117,12 @@ void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t N, i
   });
 }
 
-namespace {
-
-uint64_t mix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-}  // namespace
-
 void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, uint64_t seed) {
   if (!(p >= 0.0f && p < 1.0f)) throw Error("dropout: p must be in [0, 1), got " + std::to_string(p));
   const float scale = 1.0f / (1.0f - p);
   parallel_elementwise(n, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
-      const float u = static_cast<float>(mix64(seed ^ mix64(static_cast<uint64_t>(i))) >> 40) * 0x1.0p-24f;
+      const float u = counter_uniform(seed, static_cast<uint64_t>(i));
       const float m = u >= p ? scale : 0.0f;
       mask[i] = m;
       y[i] = x[i] * m;

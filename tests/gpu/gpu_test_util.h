@@ -81,4 +81,35 @@ inline double max_rel_error(const std::vector<float>& got, const std::vector<flo
   return worst;
 }
 
+// NaN floats kept after every DevVec: they must still be NaN after a kernel ran.
+constexpr size_t kGuard = 8;
+
+// A device vector of n floats starting `off` floats into a NaN-poisoned allocation, followed by a
+// NaN guard.
+class DevVec {
+ public:
+  DevVec(size_t n, size_t off) : buf_(off + n + kGuard), off_(off), n_(n) {}
+  DevVec(const std::vector<float>& h, size_t off) : DevVec(h.size(), off) { upload(h); }
+  float* get() const { return buf_.get() + off_; }
+  void upload(const std::vector<float>& h) {
+    if (!h.empty()) kernels::cuda::copy_host_to_device(get(), h.data(), h.size() * sizeof(float));
+  }
+  std::vector<float> download() const {
+    auto all = buf_.download();
+    return std::vector<float>(all.begin() + long(off_), all.begin() + long(off_ + n_));
+  }
+  bool guard_intact() const {
+    auto all = buf_.download();
+    for (size_t i = 0; i < off_; ++i)
+      if (!std::isnan(all[i])) return false;
+    for (size_t i = off_ + n_; i < all.size(); ++i)
+      if (!std::isnan(all[i])) return false;
+    return true;
+  }
+
+ private:
+  DeviceBuffer buf_;
+  size_t off_, n_;
+};
+
 }  // namespace hg::test

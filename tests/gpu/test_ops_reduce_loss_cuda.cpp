@@ -22,35 +22,8 @@ namespace {
 namespace cpu = ::hg::kernels::cpu;
 namespace gpu = ::hg::kernels::cuda;
 
-constexpr size_t kGuard = 8;
 const int64_t kSizes[] = {1, 7, 33, 1000, 4097};
 const size_t kOffsets[] = {0, 1};
-
-class DevVec {
- public:
-  DevVec(size_t n, size_t off) : buf_(off + n + kGuard), off_(off), n_(n) {}
-  DevVec(const std::vector<float>& h, size_t off) : DevVec(h.size(), off) { upload(h); }
-  float* get() const { return buf_.get() + off_; }
-  void upload(const std::vector<float>& h) {
-    if (!h.empty()) kernels::cuda::copy_host_to_device(get(), h.data(), h.size() * sizeof(float));
-  }
-  std::vector<float> download() const {
-    auto all = buf_.download();
-    return std::vector<float>(all.begin() + long(off_), all.begin() + long(off_ + n_));
-  }
-  bool guard_intact() const {
-    auto all = buf_.download();
-    for (size_t i = 0; i < off_; ++i)
-      if (!std::isnan(all[i])) return false;
-    for (size_t i = off_ + n_; i < all.size(); ++i)
-      if (!std::isnan(all[i])) return false;
-    return true;
-  }
-
- private:
-  DeviceBuffer buf_;
-  size_t off_, n_;
-};
 
 // One device double, NaN-poisoned.
 class DevDouble {

@@ -10,18 +10,12 @@
 // Bytes per element: 4 read, 8 written; ~10 integer multiply/shift/xor operations.
 // Limit: memory bandwidth (the hash is cheap next to 12 bytes of traffic).
 // Measured: not yet (no GPU in the session that wrote it).
+#include "kernels/cpu/counter_hash.h"
 #include "kernels/cuda/ops/common.cuh"
 #include "kernels/cuda/ops/pool.h"
 
 namespace hg::kernels::cuda {
 namespace {
-
-__device__ __forceinline__ uint64_t splitmix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 __global__ void dropout_kernel(const float* x, float* y, float* mask, int64_t n, float p,
                                uint64_t seed) {

@@ -14,17 +14,13 @@
 // Measured: not yet (no GPU in the session that wrote it).
 #include "kernels/cuda/ops/init.h"
 
+#include "kernels/cpu/counter_hash.h"
 #include "kernels/cuda/ops/common.cuh"
 
 namespace hg::kernels::cuda {
 namespace {
 
-__device__ __forceinline__ uint64_t mix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+__device__ __forceinline__ uint64_t mix64(uint64_t z) { return kernels::splitmix64(z); }
 
 __device__ __forceinline__ uint64_t hash(uint64_t seed_key, uint64_t i) {
   return mix64(seed_key ^ mix64(i));

@@ -144,25 +144,38 @@ void sgd_step(float* p, const float* g, float* v, int64_t n, float lr, float mom
   HG_CUDA_CHECK_LAUNCH();
 }
 
-void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
-               float beta2, float eps, float weight_decay, bool decoupled, int64_t step,
-               cudaStream_t stream) {
+namespace {
+
+// One launch of adam_kernel; `scalars` (device) overrides the host bias corrections when given.
+void launch_adam(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
+                 float beta2, float eps, float weight_decay, bool decoupled, float step_size,
+                 float inv_sqrt_bc2, const float* scalars, cudaStream_t stream) {
   if (n <= 0) return;
-  const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
-  const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
   AdamParams a{};
   a.beta1 = beta1;
   a.beta2 = beta2;
   a.eps = eps;
-  a.step_size = static_cast<float>(lr / bc1);
-  a.inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
+  a.step_size = step_size;
+  a.inv_sqrt_bc2 = inv_sqrt_bc2;
   a.decay = decoupled ? 1.0f - lr * weight_decay : 1.0f;
   a.l2 = decoupled ? 0.0f : weight_decay;
   const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(g) && ops_detail::aligned16(m) &&
                    ops_detail::aligned16(v);
-  adam_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(p, g, m, v, n, a,
-                                                                               vec, nullptr);
+  adam_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(
+      p, g, m, v, n, a, vec, scalars);
   HG_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
+               float beta2, float eps, float weight_decay, bool decoupled, int64_t step,
+               cudaStream_t stream) {
+  const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(step));
+  const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(step));
+  launch_adam(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled,
+              static_cast<float>(lr / bc1), static_cast<float>(1.0 / std::sqrt(bc2)), nullptr,
+              stream);
 }
 
 void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2,
@@ -174,18 +187,8 @@ void adam_advance(double* step, float* scalars, float lr, float beta1, float bet
 void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
                    float beta1, float beta2, float eps, float weight_decay, bool decoupled,
                    const float* scalars, cudaStream_t stream) {
-  if (n <= 0) return;
-  AdamParams a{};
-  a.beta1 = beta1;
-  a.beta2 = beta2;
-  a.eps = eps;
-  a.decay = decoupled ? 1.0f - lr * weight_decay : 1.0f;
-  a.l2 = decoupled ? 0.0f : weight_decay;
-  const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(g) && ops_detail::aligned16(m) &&
-                   ops_detail::aligned16(v);
-  adam_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(p, g, m, v, n, a,
-                                                                               vec, scalars);
-  HG_CUDA_CHECK_LAUNCH();
+  launch_adam(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, 0.0f, 0.0f, scalars,
+              stream);
 }
 
 }  // namespace hg::kernels::cuda
