@@ -1,10 +1,13 @@
-// CPU convolutions on the conv autoencoder's layer shapes at batch 256: forward, backward-data and
-// backward-weight for each CPU algorithm (im2col + GEMM, direct). The transposed convolutions of
-// the decoder are the backward-data passes of these shapes. Counter GFLOPS = 2 N K P Q C R S / time.
+// CPU convolutions on the conv autoencoder's layer shapes at batch 256: forward (+bias, ReLU),
+// backward-data and backward-weight (+bias gradient) for each CPU algorithm (im2col + GEMM, direct,
+// and auto, the per-pass choice conv.cpp makes). The decoder's transposed convolutions are the
+// backward-data passes of these shapes (their own backward-data is a forward of these shapes).
+// Counter GFLOPS = 2 N K P Q C R S / time. Threads: $HG_BENCH_THREADS (default 2).
 // The PyTorch figures for the same passes come from bench/ref/conv_layers_torch.py (see
 // bench/compare-conv-cpu, which runs both in one go).
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -46,7 +49,7 @@ std::vector<float> random_vec(int64_t n) {
   return v;
 }
 
-const char* kAlgos[] = {"im2col", "direct"};
+const char* kAlgos[] = {"im2col", "direct", "auto"};
 
 void BM_conv(benchmark::State& st) {
   kc::set_num_threads(kThreads);
@@ -55,21 +58,24 @@ void BM_conv(benchmark::State& st) {
   const std::string algo = kAlgos[st.range(2)];
   auto x = random_vec(s.x_numel()), w = random_vec(s.w_numel()), y = random_vec(s.y_numel()),
        b = random_vec(s.K);
+  // GFLOPS from wall-clock time measured here: a kIsRate counter would divide by the main
+  // thread's CPU time, which misses the pool threads' work.
+  const auto t0 = std::chrono::steady_clock::now();
   for (auto _ : st) {
     if (pass == 0) kc::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), kc::Act::ReLU, 0.01f, algo);
     if (pass == 1) kc::conv2d_backward_data(s, y.data(), w.data(), x.data(), algo);
     if (pass == 2) kc::conv2d_backward_weight(s, x.data(), y.data(), w.data(), b.data(), algo);
     benchmark::ClobberMemory();
   }
-  st.counters["GFLOPS"] = benchmark::Counter(s.flops() * static_cast<double>(st.iterations()) * 1e-9,
-                                             benchmark::Counter::kIsRate);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  st.counters["GFLOPS"] = s.flops() * static_cast<double>(st.iterations()) * 1e-9 / secs;
   static const char* passes[] = {"forward", "backward_data", "backward_weight"};
   st.SetLabel(std::string(st.range(0) == 0 ? "1x28x28->32" : "32x14x14->64") + " " + passes[pass] +
               " " + algo);
 }
 
 BENCHMARK(BM_conv)
-    ->ArgsProduct({{0, 1}, {0, 1, 2}, {0, 1}})
+    ->ArgsProduct({{0, 1}, {0, 1, 2}, {0, 1, 2}})
     ->ArgNames({"layer", "pass", "algo"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

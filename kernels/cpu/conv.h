@@ -2,7 +2,8 @@
 // Three passes, each with two implementations selected by `algo`:
 //   "im2col" - unfold the input patch matrix and call the CPU GEMM (kernels/cpu/gemm.h);
 //   "direct" - loops over the filter taps without a patch matrix (wins for tiny channel counts);
-//   "" / "auto" - the default: im2col (direct measured slower on every shape we train).
+//   "" / "auto" - the default: by shape and pass (direct for the backward passes when C/G*R*S is
+//                 small, e.g. a 1-channel 3x3 layer; im2col otherwise; see conv.cpp).
 // Outputs are write-only (beta = 0: old contents, NaN included, are ignored). Uses the pool from
 // parallel.h; results do not depend on the thread count beyond fp32 summation order.
 #pragma once

@@ -1,18 +1,18 @@
-// Reference convolutions: the definition written as loops, accumulated in double. Slow on purpose:
-// the tests compare every fast path (CPU and CUDA) against these. Also im2col / col2im, the
-// unfolding that turns a convolution into a GEMM (see conv_im2col.cpp).
+// Reference convolutions: the definition written as loops, accumulated in double. Slow on purpose
+// (2*Cg*R*S FLOPs per output element with a bounds test per tap and scattered double accumulators:
+// well under 1 GFLOP/s); the tests compare every fast path (CPU and CUDA) against these. Also
+// im2col / col2im, the unfolding that turns a convolution into a GEMM (see conv_im2col.cpp): each
+// writes or reads the Cg*R*S x P*Q patch matrix once, a pure copy limited by memory bandwidth.
 #include <vector>
 
-#include "engine/util/error.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/conv_internal.h"
 
 namespace hg::kernels::cpu {
 
 namespace {
 
-void check(const ConvShape& s, const char* what) {
-  if (!s.valid()) throw Error(std::string(what) + ": invalid convolution shape");
-}
+using conv_detail::check;
 
 // Calls f(n, g, k, c, p, q, r, s_, ih, iw) for every tap that lands inside the image, where k and c
 // are absolute channel indices.

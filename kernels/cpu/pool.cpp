@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "engine/util/error.h"
 #include "kernels/cpu/parallel.h"
@@ -15,7 +16,14 @@ namespace hg::kernels::cpu {
 namespace {
 
 void check(const PoolShape& s, const char* what) {
-  if (!s.valid()) throw Error(std::string(what) + ": invalid pooling shape");
+  if (!s.valid()) {
+    auto i = [](int64_t v) { return std::to_string(v); };
+    throw Error(std::string(what) + ": invalid pooling shape (N " + i(s.N) + ", C " + i(s.C) +
+                ", H " + i(s.H) + ", W " + i(s.W) + ", window " + i(s.kh) + "x" + i(s.kw) +
+                ", stride " + i(s.stride_h) + "x" + i(s.stride_w) + ", pad " + i(s.pad_h) + "x" +
+                i(s.pad_w) + "): sizes must be positive, padding at most half the window, and the "
+                "output non-empty");
+  }
 }
 
 int64_t plane_grain(int64_t plane_elems) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_elems)); }

@@ -1,6 +1,7 @@
-// CPU convolution, pooling, upsampling, batch-norm and dropout kernels: every fast path against the
-// double-precision reference on awkward shapes with NaN-poisoned outputs, and the references
-// themselves against finite differences and adjoint identities.
+// CPU convolution kernels: every algorithm (auto, im2col, direct) against the double-precision
+// reference on awkward shapes, with NaN-poisoned outputs and on 1 and 2 threads; the references
+// themselves against finite differences and the im2col/col2im adjoint identity. Pooling,
+// upsampling, batch-norm and dropout are in test_pool.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +11,7 @@
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
 #include "kernels/cpu/conv.h"
-#include "kernels/cpu/pool.h"
+#include "kernels/cpu/parallel.h"
 
 namespace hg::kernels::cpu {
 namespace {
@@ -48,7 +49,24 @@ std::vector<ConvShape> awkward_shapes() {
           shape(2, 4, 8, 8, 6, 1, 1, 1, 0),      shape(2, 3, 11, 6, 5, 4, 4, 2, 2),
           shape(1, 4, 10, 9, 6, 3, 3, 1, 2, 2),  shape(3, 4, 7, 7, 6, 3, 3, 2, 1, 1, 2),
           shape(2, 1, 28, 28, 8, 3, 3, 2, 1),    shape(2, 8, 14, 14, 4, 3, 3, 2, 1),
-          shape(1, 2, 3, 3, 3, 3, 3, 1, 0),      shape(2, 3, 5, 4, 2, 3, 2, 3, 1)};
+          shape(1, 2, 3, 3, 3, 3, 3, 1, 0),      shape(2, 3, 5, 4, 2, 3, 2, 3, 1),
+          // C = 1 and K = 1; channel counts that leave tails in every register block (K 7, 13)
+          shape(3, 1, 6, 9, 1, 3, 3, 1, 1),      shape(3, 3, 13, 11, 7, 3, 3, 2, 2),
+          shape(2, 4, 9, 9, 13, 1, 1, 2, 0),     shape(1, 6, 6, 5, 4, 3, 3, 1, 1, 1, 2),
+          // narrow outputs (Q = 1, 2, 3: vectors span several output rows), stride 3, big pad
+          shape(2, 2, 9, 2, 3, 3, 3, 1, 1),      shape(2, 3, 10, 7, 5, 2, 2, 3, 0),
+          shape(1, 2, 5, 6, 3, 4, 4, 2, 2),      shape(2, 2, 8, 17, 3, 3, 3, 1, 1),
+          // the conv autoencoder's layers at a small batch
+          shape(3, 1, 28, 28, 32, 3, 3, 2, 1),   shape(2, 32, 14, 14, 64, 3, 3, 2, 1)};
+}
+
+// Shapes with different vertical and horizontal geometry.
+std::vector<ConvShape> anisotropic_shapes() {
+  ConvShape a = shape(2, 3, 11, 9, 5, 3, 2, 1, 0);
+  a.stride_h = 2, a.stride_w = 1, a.pad_h = 1, a.pad_w = 0, a.dil_h = 1, a.dil_w = 2;
+  ConvShape b = shape(3, 4, 7, 12, 6, 2, 3, 1, 0, 1, 2);
+  b.stride_h = 1, b.stride_w = 3, b.pad_h = 0, b.pad_w = 2, b.dil_h = 2, b.dil_w = 1;
+  return {a, b};
 }
 
 std::string describe(const ConvShape& s) {
@@ -60,35 +78,84 @@ std::string describe(const ConvShape& s) {
 
 class ConvCpu : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(ConvCpu, AllPassesMatchReference) {
-  const std::string algo = GetParam();
-  Rng rng(11);
-  for (const ConvShape& s : awkward_shapes()) {
-    ASSERT_TRUE(s.valid()) << describe(s);
-    const std::string what = algo + " " + describe(s);
-    Vec x = random_vec(s.x_numel(), rng), w = random_vec(s.w_numel(), rng),
-        b = random_vec(s.K, rng), dy = random_vec(s.y_numel(), rng);
-    Vec y_ref(s.y_numel()), y(s.y_numel(), kNaN);
-    conv2d_forward_reference(s, x.data(), w.data(), b.data(), y_ref.data());
-    conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), Act::None, 0.01f, algo);
-    expect_close(y, y_ref, 1e-5, "forward " + what);
+// Restores the thread count when a test ends.
+struct ThreadScope {
+  int saved = num_threads();
+  explicit ThreadScope(int t) { set_num_threads(t); }
+  ~ThreadScope() { set_num_threads(saved); }
+};
 
-    // Fused ReLU: the reference output passed through max(0, .).
-    conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), Act::ReLU, 0.01f, algo);
-    for (auto& v : y_ref) v = v > 0 ? v : 0;
-    expect_close(y, y_ref, 1e-5, "forward relu " + what);
+void check_all_passes(const std::string& algo, const ConvShape& s, Rng& rng, double tol = 1e-5) {
+  ASSERT_TRUE(s.valid()) << describe(s);
+  const std::string what = (algo.empty() ? "auto" : algo) + " " + describe(s) + " threads " +
+                           std::to_string(num_threads());
+  Vec x = random_vec(s.x_numel(), rng), w = random_vec(s.w_numel(), rng),
+      b = random_vec(s.K, rng), dy = random_vec(s.y_numel(), rng);
+  Vec y_ref(s.y_numel()), y(s.y_numel(), kNaN);
+  conv2d_forward_reference(s, x.data(), w.data(), b.data(), y_ref.data());
+  conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), Act::None, 0.01f, algo);
+  expect_close(y, y_ref, tol, "forward " + what);
 
-    Vec dx_ref(s.x_numel()), dx(s.x_numel(), kNaN);
-    conv2d_backward_data_reference(s, dy.data(), w.data(), dx_ref.data());
-    conv2d_backward_data(s, dy.data(), w.data(), dx.data(), algo);
-    expect_close(dx, dx_ref, 1e-5, "backward data " + what);
+  // Without bias.
+  Vec y_nb_ref(s.y_numel()), y_nb(s.y_numel(), kNaN);
+  conv2d_forward_reference(s, x.data(), w.data(), nullptr, y_nb_ref.data());
+  conv2d_forward(s, x.data(), w.data(), nullptr, y_nb.data(), Act::None, 0.01f, algo);
+  expect_close(y_nb, y_nb_ref, tol, "forward no bias " + what);
 
-    Vec dw_ref(s.w_numel()), dw(s.w_numel(), kNaN), db_ref(s.K), db(s.K, kNaN);
-    conv2d_backward_weight_reference(s, x.data(), dy.data(), dw_ref.data(), db_ref.data());
-    conv2d_backward_weight(s, x.data(), dy.data(), dw.data(), db.data(), algo);
-    expect_close(dw, dw_ref, 1e-5, "backward weight " + what);
-    expect_close(db, db_ref, 1e-5, "bias gradient " + what);
+  // Fused activations: the reference output passed through the activation. ReLU and leaky ReLU
+  // run in registers on the direct path, sigmoid in a separate pass.
+  const struct {
+    Act act;
+    double (*f)(double);
+  } acts[] = {{Act::ReLU, [](double v) { return v > 0 ? v : 0.0; }},
+              {Act::LeakyReLU, [](double v) { return v > 0 ? v : 0.2 * v; }},
+              {Act::Sigmoid, [](double v) { return 1.0 / (1.0 + std::exp(-v)); }}};
+  for (const auto& a : acts) {
+    std::fill(y.begin(), y.end(), kNaN);
+    conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), a.act, 0.2f, algo);
+    Vec want(y_ref.size());
+    for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<float>(a.f(y_ref[i]));
+    expect_close(y, want, tol, "forward act " + std::to_string(int(a.act)) + " " + what);
   }
+
+  Vec dx_ref(s.x_numel()), dx(s.x_numel(), kNaN);
+  conv2d_backward_data_reference(s, dy.data(), w.data(), dx_ref.data());
+  conv2d_backward_data(s, dy.data(), w.data(), dx.data(), algo);
+  expect_close(dx, dx_ref, tol, "backward data " + what);
+
+  Vec dw_ref(s.w_numel()), dw(s.w_numel(), kNaN), db_ref(s.K), db(s.K, kNaN);
+  conv2d_backward_weight_reference(s, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+  conv2d_backward_weight(s, x.data(), dy.data(), dw.data(), db.data(), algo);
+  expect_close(dw, dw_ref, tol, "backward weight " + what);
+  expect_close(db, db_ref, tol, "bias gradient " + what);
+
+  // dbias is optional.
+  std::fill(dw.begin(), dw.end(), kNaN);
+  conv2d_backward_weight(s, x.data(), dy.data(), dw.data(), nullptr, algo);
+  expect_close(dw, dw_ref, tol, "backward weight without dbias " + what);
+}
+
+TEST_P(ConvCpu, AllPassesMatchReference) {
+  for (int threads : {1, 2}) {
+    ThreadScope scope(threads);
+    Rng rng(11);
+    for (const ConvShape& s : awkward_shapes()) {
+      check_all_passes(GetParam(), s, rng);
+      if (HasFatalFailure()) return;
+    }
+    for (const ConvShape& s : anisotropic_shapes()) {
+      check_all_passes(GetParam(), s, rng);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+// A long reduction (C*R*S = 800 products of size ~0.25, summing to ~1 with cancellation): fp32
+// summation error grows like sqrt(800) * 2^-24 * 0.25 * 800 ~ 3e-5 in the worst case, so the bound
+// is 5e-5 here (still far below any indexing mistake, which moves values by ~0.1).
+TEST_P(ConvCpu, LongReductionsStayWithinFp32Bound) {
+  Rng rng(12);
+  check_all_passes(GetParam(), shape(3, 32, 12, 10, 24, 5, 5, 1, 2), rng, 5e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Algos, ConvCpu, ::testing::Values("", "im2col", "direct"));
@@ -143,170 +210,73 @@ TEST(ConvReference, Im2colAndCol2imAreAdjoint) {
   }
 }
 
+// im2col on a hand-checked case: 3x3 image 1..9, 2x2 filter, stride 2, pad 1 -> 2x2 output.
+TEST(ConvReference, Im2colMatchesHandComputedPatches) {
+  const ConvShape s = shape(1, 1, 3, 3, 1, 2, 2, 2, 1);
+  ASSERT_EQ(s.out_h(), 2);
+  ASSERT_EQ(s.out_w(), 2);
+  Vec x = {1, 2, 3, 4, 5, 6, 7, 8, 9}, cols(16, kNaN);
+  im2col(s, x.data(), cols.data());
+  // Row (r, t), column (p, q): x[2p - 1 + r, 2q - 1 + t], 0 outside.
+  const Vec want = {0, 0, 0, 5,   // r 0, t 0
+                    0, 0, 4, 6,   // r 0, t 1
+                    0, 2, 0, 8,   // r 1, t 0
+                    1, 3, 7, 9};  // r 1, t 1
+  EXPECT_EQ(cols, want);
+  Vec back(9, 0.0f);
+  col2im(s, cols.data(), back.data());
+  // Each pixel lies in exactly one of the four windows here, so col2im(im2col(x)) == x.
+  EXPECT_EQ(back, x);
+}
+
 TEST(ConvCpu, InvalidShapeAndUnknownAlgoThrow) {
-  ConvShape bad = shape(1, 3, 5, 5, 4, 3, 3, 1, 0, 1, 2);  // 3 channels do not split in 2 groups
-  Vec buf(1024, 0.0f);
-  EXPECT_THROW(conv2d_forward(bad, buf.data(), buf.data(), nullptr, buf.data()), Error);
+  Vec buf(4096, 0.0f);
+  float* p = buf.data();
+  ConvShape groups = shape(1, 3, 5, 5, 4, 3, 3, 1, 0, 1, 2);  // 3 channels do not split in 2 groups
+  ConvShape empty = shape(1, 1, 2, 2, 1, 3, 3, 1, 0);         // 3x3 filter on a 2x2 image: no output
+  ConvShape zero = shape(1, 1, 5, 5, 1, 3, 3, 0, 0);          // stride 0
+  for (const ConvShape& bad : {groups, empty, zero}) {
+    ASSERT_FALSE(bad.valid());
+    for (const char* algo : {"", "im2col", "direct"}) {
+      EXPECT_THROW(conv2d_forward(bad, p, p, nullptr, p, Act::None, 0.01f, algo), Error);
+      EXPECT_THROW(conv2d_backward_data(bad, p, p, p, algo), Error);
+      EXPECT_THROW(conv2d_backward_weight(bad, p, p, p, p, algo), Error);
+    }
+    EXPECT_THROW(conv2d_forward_reference(bad, p, p, nullptr, p), Error);
+    EXPECT_THROW(conv2d_backward_data_reference(bad, p, p, p), Error);
+    EXPECT_THROW(conv2d_backward_weight_reference(bad, p, p, p, p), Error);
+  }
+  try {
+    conv2d_forward(groups, p, p, nullptr, p);
+    ADD_FAILURE() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("groups 2"), std::string::npos) << e.what();
+  }
   ConvShape s = shape(1, 1, 5, 5, 1, 3, 3, 1, 0);
-  EXPECT_THROW(conv2d_forward(s, buf.data(), buf.data(), nullptr, buf.data(), Act::None, 0.01f, "fft"),
-               Error);
-}
-
-PoolShape pool(int64_t N, int64_t C, int64_t H, int64_t W, int64_t k, int64_t stride, int64_t pad) {
-  PoolShape s;
-  s.N = N, s.C = C, s.H = H, s.W = W;
-  s.kh = s.kw = k;
-  s.stride_h = s.stride_w = stride;
-  s.pad_h = s.pad_w = pad;
-  return s;
-}
-
-TEST(PoolCpu, MaxPoolPicksTheWindowMaximumAndRoutesGradients) {
-  Rng rng(3);
-  for (const PoolShape& s : {pool(2, 3, 7, 6, 2, 2, 0), pool(1, 2, 9, 9, 3, 2, 1), pool(3, 1, 5, 5, 3, 1, 1)}) {
-    Vec x = random_vec(s.x_numel(), rng), y(s.y_numel(), kNaN), dy = random_vec(s.y_numel(), rng);
-    std::vector<int32_t> arg(s.y_numel(), -7);
-    maxpool2d_forward(s, x.data(), y.data(), arg.data());
-    const int64_t P = s.out_h(), Q = s.out_w();
-    Vec dx_ref(s.x_numel(), 0.0f);
-    for (int64_t pl = 0; pl < s.N * s.C; ++pl)
-      for (int64_t p = 0; p < P; ++p)
-        for (int64_t q = 0; q < Q; ++q) {
-          float best = -INFINITY;
-          int64_t at = -1;
-          for (int64_t i = 0; i < s.kh; ++i)
-            for (int64_t j = 0; j < s.kw; ++j) {
-              const int64_t h = p * s.stride_h - s.pad_h + i, w = q * s.stride_w - s.pad_w + j;
-              if (h < 0 || h >= s.H || w < 0 || w >= s.W) continue;
-              if (x[pl * s.H * s.W + h * s.W + w] > best) best = x[pl * s.H * s.W + h * s.W + w], at = h * s.W + w;
-            }
-          const int64_t o = (pl * P + p) * Q + q;
-          ASSERT_EQ(y[o], best);
-          ASSERT_EQ(arg[o], at);
-          dx_ref[pl * s.H * s.W + at] += dy[o];
-        }
-    Vec dx(s.x_numel(), kNaN);
-    maxpool2d_backward(s, dy.data(), arg.data(), dx.data());
-    expect_close(dx, dx_ref, 1e-6, "maxpool backward");
+  try {
+    conv2d_backward_data(s, p, p, p, "fft");
+    ADD_FAILURE() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'fft'"), std::string::npos) << e.what();
   }
+  EXPECT_THROW(conv2d_forward(s, p, p, nullptr, p, Act::None, 0.01f, "fft"), Error);
+  EXPECT_THROW(conv2d_backward_weight(s, p, p, p, p, "Direct"), Error);
+  EXPECT_NO_THROW(conv2d_forward(s, p, p, nullptr, p, Act::None, 0.01f, "auto"));
 }
 
-TEST(PoolCpu, MaxPoolPropagatesNaN) {
-  PoolShape s = pool(1, 1, 2, 2, 2, 2, 0);
-  Vec x = {1.0f, kNaN, 3.0f, 2.0f}, y(1);
-  std::vector<int32_t> arg(1);
-  maxpool2d_forward(s, x.data(), y.data(), arg.data());
-  EXPECT_TRUE(std::isnan(y[0]));
-  EXPECT_EQ(arg[0], 1);
-}
-
-TEST(PoolCpu, AvgPoolCountsPaddingAndIsAdjoint) {
-  Rng rng(4);
-  PoolShape s = pool(2, 2, 7, 5, 3, 2, 1);
-  Vec x = random_vec(s.x_numel(), rng), y(s.y_numel(), kNaN), dy = random_vec(s.y_numel(), rng),
-      dx(s.x_numel(), kNaN);
-  avgpool2d_forward(s, x.data(), y.data());
-  // Corner window at (0, 0) covers rows -1..1 and columns -1..1: 4 real elements over 9.
-  const float corner = (x[0] + x[1] + x[5] + x[6]) / 9.0f;
-  EXPECT_NEAR(y[0], corner, 1e-6);
-  avgpool2d_backward(s, dy.data(), dx.data());
-  double lhs = 0, rhs = 0;
-  for (size_t i = 0; i < y.size(); ++i) lhs += double(y[i]) * dy[i];
-  for (size_t i = 0; i < x.size(); ++i) rhs += double(x[i]) * dx[i];
-  EXPECT_NEAR(lhs, rhs, 1e-5);
-}
-
-TEST(PoolCpu, UpsampleCopiesAndItsBackwardSums) {
-  Rng rng(6);
-  const int64_t N = 2, C = 3, H = 3, W = 4, fh = 2, fw = 3;
-  Vec x = random_vec(N * C * H * W, rng), y(N * C * H * fh * W * fw, kNaN),
-      dy = random_vec(N * C * H * fh * W * fw, rng), dx(x.size(), kNaN);
-  upsample_nearest2d_forward(x.data(), y.data(), N, C, H, W, fh, fw);
-  EXPECT_EQ(y[(1 * H * fh + 5) * W * fw + 7], x[(1 * H + 2) * W + 2]);
-  upsample_nearest2d_backward(dy.data(), dx.data(), N, C, H, W, fh, fw);
-  double lhs = 0, rhs = 0;
-  for (size_t i = 0; i < y.size(); ++i) lhs += double(y[i]) * dy[i];
-  for (size_t i = 0; i < x.size(); ++i) rhs += double(x[i]) * dx[i];
-  EXPECT_NEAR(lhs, rhs, 1e-4);
-}
-
-TEST(BatchNormCpu, TrainStatisticsRunningUpdateEvalAndBackward) {
-  Rng rng(8);
-  const int64_t N = 3, C = 2, HW = 5, M = N * HW;
-  Vec x = random_vec(N * C * HW, rng), g = {1.5f, -0.5f}, b = {0.1f, 0.2f};
-  for (int64_t i = 0; i < N * HW; ++i) x[(i / HW) * C * HW + HW + i % HW] += 4.0f;  // channel 1 offset
-  Vec y(x.size(), kNaN), mean(C), invstd(C), rm = {0.0f, 1.0f}, rv = {1.0f, 2.0f};
-  batchnorm_forward_train(x.data(), y.data(), N, C, HW, g.data(), b.data(), 1e-5f, 0.1f, rm.data(),
-                          rv.data(), mean.data(), invstd.data());
-  for (int64_t c = 0; c < C; ++c) {
-    double s = 0, sq = 0;
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t i = 0; i < HW; ++i) s += x[(n * C + c) * HW + i];
-    const double mu = s / M;
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t i = 0; i < HW; ++i) sq += std::pow(x[(n * C + c) * HW + i] - mu, 2);
-    EXPECT_NEAR(mean[c], mu, 1e-6);
-    EXPECT_NEAR(invstd[c], 1.0 / std::sqrt(sq / M + 1e-5), 1e-4);
-    EXPECT_NEAR(rm[c], (c == 0 ? 0.0 : 0.9) + 0.1 * mu, 1e-6);
-    EXPECT_NEAR(rv[c], (c == 0 ? 0.9 : 1.8) + 0.1 * sq / (M - 1), 1e-5);  // unbiased
-    // Normalised output: mean beta, standard deviation |gamma|.
-    double ys = 0, yq = 0;
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t i = 0; i < HW; ++i) ys += y[(n * C + c) * HW + i];
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t i = 0; i < HW; ++i) yq += std::pow(y[(n * C + c) * HW + i] - ys / M, 2);
-    EXPECT_NEAR(ys / M, b[c], 1e-5);
-    EXPECT_NEAR(std::sqrt(yq / M), std::fabs(g[c]), 1e-3);
+// Thread count changes only the fp32 summation order of the weight gradient; a repeated call with
+// the same thread count gives the same bits.
+TEST(ConvCpu, RepeatedCallsAreBitIdentical) {
+  Rng rng(13);
+  const ConvShape s = shape(5, 3, 9, 9, 6, 3, 3, 2, 1);
+  Vec x = random_vec(s.x_numel(), rng), dy = random_vec(s.y_numel(), rng);
+  for (const char* algo : {"im2col", "direct"}) {
+    Vec dw1(s.w_numel()), dw2(s.w_numel(), kNaN), db1(s.K), db2(s.K, kNaN);
+    conv2d_backward_weight(s, x.data(), dy.data(), dw1.data(), db1.data(), algo);
+    conv2d_backward_weight(s, x.data(), dy.data(), dw2.data(), db2.data(), algo);
+    EXPECT_EQ(dw1, dw2) << algo;
+    EXPECT_EQ(db1, db2) << algo;
   }
-  // Eval with the running statistics.
-  Vec ye(x.size(), kNaN);
-  batchnorm_forward_eval(x.data(), ye.data(), N, C, HW, g.data(), b.data(), 1e-5f, rm.data(), rv.data());
-  EXPECT_NEAR(ye[HW + 2], (x[HW + 2] - rm[1]) / std::sqrt(rv[1] + 1e-5) * g[1] + b[1], 1e-5);
-
-  // Backward against central differences of L = <dy, y(x)> in the training forward.
-  Vec dy = random_vec(x.size(), rng), dx(x.size(), kNaN), dg(C, kNaN), db(C, kNaN);
-  batchnorm_backward(x.data(), dy.data(), dx.data(), N, C, HW, g.data(), mean.data(), invstd.data(),
-                     dg.data(), db.data());
-  auto loss = [&](const Vec& xx, const Vec& gg, const Vec& bb) {
-    Vec yy(xx.size()), m2(C), s2(C);
-    batchnorm_forward_train(xx.data(), yy.data(), N, C, HW, gg.data(), bb.data(), 1e-5f, 0.1f,
-                            nullptr, nullptr, m2.data(), s2.data());
-    double l = 0;
-    for (size_t i = 0; i < yy.size(); ++i) l += double(yy[i]) * dy[i];
-    return l;
-  };
-  const float h = 1e-2f;
-  for (size_t i = 0; i < x.size(); i += 2) {
-    Vec xp = x, xm = x;
-    xp[i] += h, xm[i] -= h;
-    EXPECT_NEAR((loss(xp, g, b) - loss(xm, g, b)) / (2 * h), dx[i], 5e-3) << "dx " << i;
-  }
-  for (int64_t c = 0; c < C; ++c) {
-    Vec gp = g, gm = g, bp = b, bm = b;
-    gp[c] += h, gm[c] -= h, bp[c] += h, bm[c] -= h;
-    EXPECT_NEAR((loss(x, gp, b) - loss(x, gm, b)) / (2 * h), dg[c], 5e-3);
-    EXPECT_NEAR((loss(x, g, bp) - loss(x, g, bm)) / (2 * h), db[c], 5e-3);
-  }
-}
-
-TEST(DropoutCpu, MaskIsSeededScaledAndKeepsAboutOneMinusP) {
-  const int64_t n = 100000;
-  Vec x(n, 2.0f), y(n, kNaN), m(n, kNaN), y2(n), m2(n);
-  dropout_forward(x.data(), y.data(), m.data(), n, 0.25f, 42);
-  dropout_forward(x.data(), y2.data(), m2.data(), n, 0.25f, 42);
-  EXPECT_EQ(m, m2);
-  int64_t kept = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    ASSERT_TRUE(m[i] == 0.0f || std::fabs(m[i] - 1.0f / 0.75f) < 1e-6f) << i;
-    ASSERT_FLOAT_EQ(y[i], x[i] * m[i]);
-    kept += m[i] != 0.0f;
-  }
-  EXPECT_NEAR(double(kept) / n, 0.75, 0.01);
-  dropout_forward(x.data(), y2.data(), m2.data(), n, 0.25f, 43);
-  EXPECT_NE(m, m2);
-  dropout_forward(x.data(), y.data(), m.data(), n, 0.0f, 7);
-  EXPECT_EQ(y, x);
-  EXPECT_THROW(dropout_forward(x.data(), y.data(), m.data(), n, 1.0f, 7), Error);
 }
 
 }  // namespace
