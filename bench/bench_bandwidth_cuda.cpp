@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cuda_bench_util.h"
 #include "engine/util/error.h"
 #include "kernels/cuda/ops/activation.h"
 #include "kernels/cuda/ops/elementwise.h"
@@ -80,45 +81,13 @@ Buffers& buffers_for(const Shape& s) {
   return *slot;
 }
 
-class EventPair {
- public:
-  EventPair() {
-    HG_CUDA_CHECK(cudaEventCreate(&start_));
-    HG_CUDA_CHECK(cudaEventCreate(&stop_));
-  }
-  ~EventPair() {
-    cudaEventDestroy(start_);
-    cudaEventDestroy(stop_);
-  }
-  EventPair(const EventPair&) = delete;
-  EventPair& operator=(const EventPair&) = delete;
-  // Milliseconds per launch of f, averaged over `inner` back-to-back launches.
-  double time_ms(const std::function<void()>& f, int inner) {
-    HG_CUDA_CHECK(cudaEventRecord(start_, nullptr));
-    for (int i = 0; i < inner; ++i) f();
-    HG_CUDA_CHECK(cudaEventRecord(stop_, nullptr));
-    HG_CUDA_CHECK(cudaEventSynchronize(stop_));
-    float ms = 0.0f;
-    HG_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
-    return double(ms) / inner;
-  }
-
- private:
-  cudaEvent_t start_ = nullptr, stop_ = nullptr;
-};
-
 int inner_for(const Shape& s) { return s.n() < (1 << 22) ? 20 : 1; }
 
 // Median time of a D2D copy of n floats (the ceiling for a kernel that streams the same bytes).
-double copy_ms(EventPair& ev, Buffers& b, const Shape& s) {
+double copy_ms(hg::bench::EventTimer& ev, Buffers& b, const Shape& s) {
   const size_t bytes = static_cast<size_t>(s.n()) * sizeof(float);
   auto f = [&] { HG_CUDA_CHECK(cudaMemcpyAsync(b.y, b.x, bytes, cudaMemcpyDeviceToDevice, nullptr)); };
-  f();
-  HG_CUDA_CHECK(cudaDeviceSynchronize());
-  std::vector<double> t;
-  for (int i = 0; i < 5; ++i) t.push_back(ev.time_ms(f, inner_for(s)));
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return hg::bench::median_ms(ev, f, 5, inner_for(s));
 }
 
 // kernel(b, s) launches once; bytes_per_elem * n + extra_bytes is the traffic it must move.
@@ -129,19 +98,10 @@ void BM_Bandwidth(benchmark::State& st, Kernel kernel, double bytes_per_elem, in
   const Shape& s = *shape;
   try {
     Buffers& b = buffers_for(s);
-    EventPair ev;
+    hg::bench::EventTimer ev;
     const double ref_ms = copy_ms(ev, b, s);
     const double ref_gbs = 2.0 * double(s.n()) * sizeof(float) / (ref_ms / 1e3) / 1e9;
-    auto f = [&] { kernel(b, s); };
-    f();  // warm-up (scratch pools, caches, clocks)
-    HG_CUDA_CHECK(cudaDeviceSynchronize());
-    double total_ms = 0.0;
-    for (auto _ : st) {
-      const double ms = ev.time_ms(f, inner_for(s));
-      total_ms += ms;
-      st.SetIterationTime(ms / 1e3);
-    }
-    const double mean_ms = total_ms / double(st.iterations());
+    const double mean_ms = hg::bench::run_timed(st, ev, [&] { kernel(b, s); }, inner_for(s));
     const double bytes = bytes_per_elem * double(s.n()) + double(extra_bytes);
     const double gbs = bytes / (mean_ms / 1e3) / 1e9;
     st.counters["GB/s"] = gbs;
@@ -200,20 +160,10 @@ const Entry kEntries[] = {
     {"adam_step", k_adam, 28, 0},
 };
 
-std::string strip_prefix(std::string why) {
-  const std::string p = "no usable CUDA device: ";
-  if (why.rfind(p, 0) == 0) why = why.substr(p.size());
-  return why.empty() ? "no CUDA device found" : why;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string why;
-  if (kc::list_devices(&why).empty()) {
-    std::printf("no usable CUDA device: %s; skipping\n", strip_prefix(why).c_str());
-    return 0;
-  }
+  if (hg::bench::skip_without_gpu()) return 0;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   for (const Shape& s : kShapes) {

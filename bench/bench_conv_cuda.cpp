@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cuda_bench_util.h"
 #include "engine/util/error.h"
 #include "kernels/cuda/conv/conv.h"
 #include "kernels/cuda/runtime/check.h"
@@ -110,42 +111,6 @@ void launch(const std::string& algo, Pass pass, const ConvShape& s, Tensors& t) 
   }
 }
 
-class EventPair {
- public:
-  EventPair() {
-    HG_CUDA_CHECK(cudaEventCreate(&start_));
-    HG_CUDA_CHECK(cudaEventCreate(&stop_));
-  }
-  ~EventPair() {
-    cudaEventDestroy(start_);
-    cudaEventDestroy(stop_);
-  }
-  EventPair(const EventPair&) = delete;
-  EventPair& operator=(const EventPair&) = delete;
-  double time_ms(const std::string& algo, Pass pass, const ConvShape& s, Tensors& t) {
-    HG_CUDA_CHECK(cudaEventRecord(start_, nullptr));
-    launch(algo, pass, s, t);
-    HG_CUDA_CHECK(cudaEventRecord(stop_, nullptr));
-    HG_CUDA_CHECK(cudaEventSynchronize(stop_));
-    float ms = 0.0f;
-    HG_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
-    return ms;
-  }
-
- private:
-  cudaEvent_t start_ = nullptr, stop_ = nullptr;
-};
-
-double median_ms(EventPair& ev, const std::string& algo, Pass pass, const ConvShape& s,
-                 Tensors& t, int reps) {
-  launch(algo, pass, s, t);  // warm-up (handles, plans, memory pool, clocks)
-  HG_CUDA_CHECK(cudaDeviceSynchronize());
-  std::vector<double> ms;
-  for (int r = 0; r < reps; ++r) ms.push_back(ev.time_ms(algo, pass, s, t));
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
 bool have_cudnn() {
   const auto names = kc::conv_algo_names();
   return std::find(names.begin(), names.end(), "cudnn") != names.end();
@@ -155,18 +120,11 @@ void BM_Conv(benchmark::State& st, std::string algo, const Layer* l, Pass pass) 
   const ConvShape& s = l->s;
   try {
     Tensors& t = tensors_for(*l);
-    EventPair ev;
+    hg::bench::EventTimer ev;
     const bool ref = have_cudnn();
-    const double ref_ms = ref ? median_ms(ev, "cudnn", pass, s, t, 5) : 0.0;
-    launch(algo, pass, s, t);  // warm-up
-    HG_CUDA_CHECK(cudaDeviceSynchronize());
-    double total_ms = 0.0;
-    for (auto _ : st) {
-      const double ms = ev.time_ms(algo, pass, s, t);
-      total_ms += ms;
-      st.SetIterationTime(ms / 1e3);
-    }
-    const double mean_ms = total_ms / double(st.iterations());
+    const double ref_ms =
+        ref ? hg::bench::median_ms(ev, [&] { launch("cudnn", pass, s, t); }, 5) : 0.0;
+    const double mean_ms = hg::bench::run_timed(st, ev, [&] { launch(algo, pass, s, t); });
     st.counters["GFLOP/s"] = s.flops() / (mean_ms / 1e3) / 1e9;
     if (ref) {
       st.counters["pct_of_cudnn"] = 100.0 * ref_ms / mean_ms;
@@ -177,20 +135,10 @@ void BM_Conv(benchmark::State& st, std::string algo, const Layer* l, Pass pass) 
   }
 }
 
-std::string strip_prefix(std::string why) {
-  const std::string p = "no usable CUDA device: ";
-  if (why.rfind(p, 0) == 0) why = why.substr(p.size());
-  return why.empty() ? "no CUDA device found" : why;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string why;
-  if (kc::list_devices(&why).empty()) {
-    std::printf("no usable CUDA device: %s; skipping\n", strip_prefix(why).c_str());
-    return 0;
-  }
+  if (hg::bench::skip_without_gpu()) return 0;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   for (const Layer& l : kLayers) {

@@ -18,6 +18,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bench/cuda_bench_util.h"
 #include "engine/util/error.h"
 #include "kernels/cuda/gemm/gemm.h"
 #include "kernels/cuda/runtime/check.h"
@@ -82,62 +83,19 @@ Operands& operands_for(const Shape& s) {
   return *slot;
 }
 
-class EventPair {
- public:
-  EventPair() {
-    HG_CUDA_CHECK(cudaEventCreate(&start_));
-    HG_CUDA_CHECK(cudaEventCreate(&stop_));
-  }
-  ~EventPair() {
-    cudaEventDestroy(start_);
-    cudaEventDestroy(stop_);
-  }
-  EventPair(const EventPair&) = delete;
-  EventPair& operator=(const EventPair&) = delete;
-  // Milliseconds taken by one launch of `kernel` on shape s.
-  double time_ms(const std::string& kernel, const Shape& s, Operands& o) {
-    HG_CUDA_CHECK(cudaEventRecord(start_, nullptr));
-    launch(kernel, s, o);
-    HG_CUDA_CHECK(cudaEventRecord(stop_, nullptr));
-    HG_CUDA_CHECK(cudaEventSynchronize(stop_));
-    float ms = 0.0f;
-    HG_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
-    return ms;
-  }
-  static void launch(const std::string& kernel, const Shape& s, Operands& o) {
-    kc::gemm(kernel, s.ta, s.tb, s.M, s.N, s.K, 1.0f, o.A, o.lda, o.B, o.ldb, 0.0f, o.C, o.ldc,
-             {}, nullptr);
-  }
-
- private:
-  cudaEvent_t start_ = nullptr, stop_ = nullptr;
-};
-
-double median_ms(EventPair& ev, const std::string& kernel, const Shape& s, Operands& o, int reps) {
-  EventPair::launch(kernel, s, o);  // warm-up (handle creation, caches, clocks)
-  HG_CUDA_CHECK(cudaDeviceSynchronize());
-  std::vector<double> t;
-  for (int r = 0; r < reps; ++r) t.push_back(ev.time_ms(kernel, s, o));
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+void launch(const std::string& kernel, const Shape& s, Operands& o) {
+  kc::gemm(kernel, s.ta, s.tb, s.M, s.N, s.K, 1.0f, o.A, o.lda, o.B, o.ldb, 0.0f, o.C, o.ldc, {},
+           nullptr);
 }
 
 void BM_Gemm(benchmark::State& st, std::string kernel, const Shape* shape) {
   const Shape& s = *shape;
   try {
     Operands& o = operands_for(s);
-    EventPair ev;
+    hg::bench::EventTimer ev;
     const std::string ref = kc::gemm_kernel_uses_tf32(kernel) ? "cublas-tf32" : "cublas";
-    const double ref_ms = median_ms(ev, ref, s, o, 5);
-    EventPair::launch(kernel, s, o);  // warm-up
-    HG_CUDA_CHECK(cudaDeviceSynchronize());
-    double total_ms = 0.0;
-    for (auto _ : st) {
-      const double ms = ev.time_ms(kernel, s, o);
-      total_ms += ms;
-      st.SetIterationTime(ms / 1e3);
-    }
-    const double mean_ms = total_ms / double(st.iterations());
+    const double ref_ms = hg::bench::median_ms(ev, [&] { launch(ref, s, o); }, 5);
+    const double mean_ms = hg::bench::run_timed(st, ev, [&] { launch(kernel, s, o); });
     const double flops = 2.0 * double(s.M) * double(s.N) * double(s.K);
     st.counters["GFLOP/s"] = flops / (mean_ms / 1e3) / 1e9;
     st.counters["pct_of_cublas"] = 100.0 * ref_ms / mean_ms;
@@ -147,20 +105,10 @@ void BM_Gemm(benchmark::State& st, std::string kernel, const Shape* shape) {
   }
 }
 
-std::string strip_prefix(std::string why) {
-  const std::string p = "no usable CUDA device: ";
-  if (why.rfind(p, 0) == 0) why = why.substr(p.size());
-  return why.empty() ? "no CUDA device found" : why;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string why;
-  if (kc::list_devices(&why).empty()) {
-    std::printf("no usable CUDA device: %s; skipping\n", strip_prefix(why).c_str());
-    return 0;
-  }
+  if (hg::bench::skip_without_gpu()) return 0;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   for (const Shape& s : kShapes) {

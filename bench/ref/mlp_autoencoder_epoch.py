@@ -10,32 +10,13 @@ Usage: bench/ref/mlp_autoencoder_epoch.py [--device cpu|cuda] [--epochs N] [--ba
        [--mode eager|compile] [--threads T] [--data DIR]
 """
 import argparse
-import gzip
 import json
-import os
-import struct
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 
-
-def read_idx_images(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        magic, n, h, w = struct.unpack(">IIII", f.read(16))
-        if magic != 0x803:
-            raise SystemExit(f"{path}: not an IDX image file")
-        return np.frombuffer(f.read(n * h * w), dtype=np.uint8).reshape(n, h * w)
-
-
-def find(dirname, stem):
-    for name in (stem + ".gz", stem):
-        p = os.path.join(dirname, name)
-        if os.path.exists(p):
-            return p
-    raise SystemExit(f"{dirname}: no {stem}[.gz]")
+from idx_data import training_rows
 
 
 def model():
@@ -57,8 +38,7 @@ def main():
         torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     dev = torch.device(a.device)
-    x_all = torch.from_numpy(read_idx_images(find(a.data, "train-images-idx3-ubyte")).astype(np.float32) / 255.0)
-    x_all = x_all[: int(round(0.9 * len(x_all)))].to(dev)  # Hourglass trains on 90% (val split 0.1)
+    x_all = torch.from_numpy(training_rows(a.data, 0)).to(dev)
     n = x_all.shape[0]
     net = model().to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)

@@ -26,25 +26,7 @@ std::string float_str(double v) {
 // and bias [bias_n] initialised by `init`.
 void init_conv(Init init, Rng& rng, int64_t d0, int64_t d1, Size2 k, std::vector<float>& w,
                std::vector<float>& b) {
-  const double fan_in = double(d1 * k.h * k.w), fan_out = double(d0 * k.h * k.w);
-  switch (init) {
-    case Init::Default: {  // kaiming_uniform_(a=√5): bound = √(6/((1+5) fan_in)) = 1/√fan_in
-      const double bound = 1.0 / std::sqrt(fan_in);
-      for (float& v : w) v = static_cast<float>(rng.uniform(-bound, bound));
-      for (float& v : b) v = static_cast<float>(rng.uniform(-bound, bound));
-      break;
-    }
-    case Init::Kaiming: {
-      const double std = std::sqrt(2.0 / fan_in);
-      for (float& v : w) v = static_cast<float>(rng.normal(0.0, std));
-      break;
-    }
-    case Init::Xavier: {
-      const double bound = std::sqrt(6.0 / (fan_in + fan_out));
-      for (float& v : w) v = static_cast<float>(rng.uniform(-bound, bound));
-      break;
-    }
-  }
+  init_weights(init, rng, double(d1 * k.h * k.w), double(d0 * k.h * k.w), w, b);
 }
 
 void check_conv_args(const char* layer, int64_t in, int64_t out, Size2 kernel,

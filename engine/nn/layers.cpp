@@ -22,15 +22,10 @@ std::string init_name(Init i) {
   return "default";
 }
 
-Linear::Linear(int64_t in, int64_t out, Rng& rng, Init init, bool bias, ops::Act act, float alpha)
-    : in_(in), out_(out), act_(act), alpha_(alpha) {
-  if (in <= 0 || out <= 0)
-    throw Error("Linear: sizes must be positive, got " + std::to_string(in) + " -> " +
-                std::to_string(out));
-  std::vector<float> w(static_cast<size_t>(in * out)), b(static_cast<size_t>(out), 0.0f);
-  const double fan_in = static_cast<double>(in), fan_out = static_cast<double>(out);
+void init_weights(Init init, Rng& rng, double fan_in, double fan_out, std::vector<float>& w,
+                  std::vector<float>& b) {
   switch (init) {
-    case Init::Default: {
+    case Init::Default: {  // kaiming_uniform_(a=√5): bound = √(6/((1+5) fan_in)) = 1/√fan_in
       const double bound = 1.0 / std::sqrt(fan_in);
       for (float& v : w) v = static_cast<float>(rng.uniform(-bound, bound));
       for (float& v : b) v = static_cast<float>(rng.uniform(-bound, bound));
@@ -47,6 +42,15 @@ Linear::Linear(int64_t in, int64_t out, Rng& rng, Init init, bool bias, ops::Act
       break;
     }
   }
+}
+
+Linear::Linear(int64_t in, int64_t out, Rng& rng, Init init, bool bias, ops::Act act, float alpha)
+    : in_(in), out_(out), act_(act), alpha_(alpha) {
+  if (in <= 0 || out <= 0)
+    throw Error("Linear: sizes must be positive, got " + std::to_string(in) + " -> " +
+                std::to_string(out));
+  std::vector<float> w(static_cast<size_t>(in * out)), b(static_cast<size_t>(out), 0.0f);
+  init_weights(init, rng, static_cast<double>(in), static_cast<double>(out), w, b);
   weight_ = register_parameter("weight", Tensor::from_vector({out, in}, w));
   if (bias) bias_ = register_parameter("bias", Tensor::from_vector({out}, b));
 }

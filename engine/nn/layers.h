@@ -17,6 +17,10 @@ namespace hg::nn {
 enum class Init { Default, Kaiming, Xavier };
 Init parse_init(const std::string& name);
 std::string init_name(Init i);
+// Fills w (and b, for "default"; the other inits leave b as given, i.e. zero) by `init` with the
+// given fans, drawing w first and then b from rng. Shared by Linear and the conv layers.
+void init_weights(Init init, Rng& rng, double fan_in, double fan_out, std::vector<float>& w,
+                  std::vector<float>& b);
 
 class Linear : public Module {
  public:

@@ -10,28 +10,17 @@
 
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
+#include "kernel_test_util.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/parallel.h"
 
 namespace hg::kernels::cpu {
 namespace {
 
-using Vec = std::vector<float>;
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-Vec random_vec(int64_t n, Rng& rng) {
-  Vec v(static_cast<size_t>(n));
-  for (auto& x : v) x = static_cast<float>(rng.uniform(-1.0, 1.0));
-  return v;
-}
-
-void expect_close(const Vec& got, const Vec& want, double tol, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t i = 0; i < got.size(); ++i) {
-    ASSERT_TRUE(std::isfinite(got[i])) << what << ": element " << i << " not written or not finite";
-    ASSERT_NEAR(got[i], want[i], tol * (1.0 + std::fabs(want[i]))) << what << ": element " << i;
-  }
-}
+using test::expect_close;
+using test::kNaN;
+using test::random_vec;
+using test::Vec;
 
 ConvShape shape(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R, int64_t S,
                 int64_t stride, int64_t pad, int64_t dil = 1, int64_t groups = 1) {
