@@ -47,7 +47,7 @@ std::string idx_header(uint8_t ndims, std::initializer_list<uint32_t> dims) {
 
 TEST(Cli, TrainJsonSummaryOnTheSyntheticTable) {
   auto r = run_cli("train --data synthetic --config " + kTabular +
-                   " --epochs 50 --threads 2 --out run_json --json");
+                   " --epochs 50 --threads 2 --device cpu --out run_json --json");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.last_out_line());
   for (const char* k : {"epochs", "first_train_loss", "final_train_loss", "final_val_loss", "seconds",

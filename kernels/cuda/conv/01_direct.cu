@@ -18,7 +18,9 @@
 // Limit: load-issue / L1 bound, far below the FMA peak; no data reuse in registers or shared
 //   memory. backward-weight launches only K*C/G*R*S blocks (e.g. 288 for the first autoencoder
 //   layer), each reducing N*P*Q products: fine for large batches, poor for tiny ones.
-// Measured: not yet (no GPU in the session that wrote it).
+// Measured (H200, 2026-11-30, bench_conv_cuda, N=256, vs cuDNN restricted to fp32 FMA algorithms):
+//   forward 4.2x cuDNN on 1->32 @28x28, 0.88x on 32->64 @14x14; backward-data 0.34x / 0.05x,
+//   backward-weight 0.90x / 0.18x (see docs/kernels.md).
 #include "kernels/cuda/conv/conv_detail.h"
 #include "kernels/cuda/gemm/epilogue.cuh"
 #include "kernels/cuda/runtime/check.h"

@@ -22,7 +22,9 @@
 // Limit: the extra memory traffic and launches around the GEMM; the GEMM itself runs at whatever
 //   the chosen kernel reaches on a K = CRS reduction (9 for the first autoencoder layer: far too
 //   short to amortise its tile loads, so that layer is bandwidth-bound).
-// Measured: not yet (no GPU in the session that wrote it).
+// Measured (H200, 2026-11-30, bench_conv_cuda, N=256, vs cuDNN restricted to fp32 FMA algorithms):
+//   forward 2.0x / 1.44x cuDNN on the two autoencoder layers, backward-data 0.55x / 0.60x,
+//   backward-weight 0.02x / 0.10x (the per-image weight-gradient GEMMs are tiny).
 #include <algorithm>
 
 #include "kernels/cuda/conv/conv_detail.h"

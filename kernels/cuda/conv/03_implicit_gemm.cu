@@ -27,7 +27,9 @@
 //   loads, no double buffering; short reductions (CRS = 9 in the first autoencoder layer) waste
 //   7/16 of each K-step. Backward-data with stride s multiplies by zeros in (s^2-1)/s^2 of B
 //   (cuDNN splits the problem into s^2 dense sub-convolutions instead).
-// Measured: not yet (no GPU in the session that wrote it).
+// Measured (H200, 2026-11-30, bench_conv_cuda, N=256, vs cuDNN restricted to fp32 FMA algorithms):
+//   forward 10x / 3.7x cuDNN on the two autoencoder layers (7.3 TFLOP/s on 32->64 @14x14),
+//   backward-data 0.15x / 0.29x, backward-weight 0.69x / 1.07x.
 #include <algorithm>
 #include <string>
 

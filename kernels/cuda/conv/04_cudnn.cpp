@@ -16,7 +16,9 @@
 //   FFT or Winograd kernels per shape, so its bytes per output vary by algorithm.
 // Limit: the fp32 FMA peak for big layers; for the small autoencoder layers launch and tile-
 //   quantisation overheads, as for everything else.
-// Measured: not yet (no GPU in the session that wrote it).
+// Measured (H200, 2026-11-30, bench_conv_cuda, N=256): forward 0.17 / 1.9 TFLOP/s, backward-data
+//   0.32 / 4.6, backward-weight 0.17 / 2.4 on 1->32 @28x28 / 32->64 @14x14. PyTorch's default lets
+//   cuDNN use TF32 tensor cores for convolutions; this reference does not.
 #ifdef HG_HAVE_CUDNN
 #include <cudnn.h>
 

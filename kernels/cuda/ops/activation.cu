@@ -8,7 +8,8 @@
 // Bytes / FLOPs per element: forward 8 B (read x, write y); backward 12 B (read x or y, and dy;
 // write dx). ReLU/LeakyReLU ~1 FLOP; sigmoid/tanh/softplus one expf/tanhf/log1pf (~10-20
 // instructions), still far below the ~20 FLOP/byte at which an H100 stops being bandwidth bound.
-// Measured: not yet (no GPU in the session that wrote it); expected at the D2D-copy rate for large n.
+// Measured (H200, 2026-11-30, bench_bandwidth_cuda): ReLU 3.91 TB/s, sigmoid 3.68 TB/s on 65536x784,
+//   96% / 91% of a device-to-device copy.
 #include "kernels/cuda/ops/activation.h"
 
 #include "kernels/cuda/ops/common.cuh"
