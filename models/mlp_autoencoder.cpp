@@ -25,6 +25,23 @@ MlpAutoencoder::MlpAutoencoder(const MlpConfig& cfg, Rng& rng) : cfg_(cfg) {
   register_module("decoder", decoder_);
 }
 
+Autoencoder::Trace MlpAutoencoder::encode_trace(const Tensor& x) {
+  Trace t;
+  Tensor h = x;
+  for (size_t i = 0; i < encoder_->size(); ++i) {
+    h = (*encoder_)[i].forward(h);
+    t.layers.push_back(h);
+  }
+  return t;
+}
+
+std::vector<const nn::Linear*> MlpAutoencoder::encoder_linears() const {
+  std::vector<const nn::Linear*> out;
+  for (size_t i = 0; i < encoder_->size(); ++i)
+    out.push_back(&dynamic_cast<const nn::Linear&>((*encoder_)[i]));
+  return out;
+}
+
 std::string MlpAutoencoder::describe() const {
   std::string s = "MlpAutoencoder(" + std::to_string(cfg_.input);
   for (int64_t h : cfg_.hidden) s += "-" + std::to_string(h);

@@ -24,10 +24,13 @@ class MlpAutoencoder : public Autoencoder {
  public:
   MlpAutoencoder(const MlpConfig& cfg, Rng& rng);
   Tensor encode(const Tensor& x) override { return encoder_->forward(x); }
+  Trace encode_trace(const Tensor& x) override;  // every encoder layer's activated output
   Tensor decode(const Tensor& z) override { return decoder_->forward(z); }
   int64_t input_dim() const override { return cfg_.input; }
   int64_t latent_dim() const override { return cfg_.latent; }
   ops::Act output_act() const override { return cfg_.output_act; }
+  ops::Act latent_act() const { return cfg_.latent_act; }
+  std::vector<const nn::Linear*> encoder_linears() const;  // in order, input side first
   std::string describe() const override;
   nn::Sequential& encoder() { return *encoder_; }
   nn::Sequential& decoder() { return *decoder_; }

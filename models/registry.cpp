@@ -1,11 +1,15 @@
 #include "models/registry.h"
 
+#include <cmath>
 #include <fstream>
 
 #include "engine/nn/layers.h"
 #include "engine/util/error.h"
 #include "models/conv_autoencoder.h"
+#include "models/corruption.h"
 #include "models/mlp_autoencoder.h"
+#include "models/regularizers.h"
+#include "models/vae.h"
 
 namespace hg::models {
 
@@ -111,20 +115,43 @@ ConvConfig conv_config(const json& j, const std::string& origin) {
   return c;
 }
 
+VaeConfig vae_config(const json& j, const std::string& origin) {
+  MlpConfig m = mlp_config(j, origin);  // the shared keys, validated the same way
+  if (j.contains("latent_activation") && !j["latent_activation"].is_null())
+    throw Error(origin + ": a vae has no 'latent_activation' (its latent is Gaussian)");
+  if (j.contains("regularizers") && !j["regularizers"].is_null())
+    throw Error(origin + ": a vae takes no 'regularizers' (its KL term is the regulariser; use 'beta')");
+  VaeConfig c;
+  c.input = m.input, c.hidden = m.hidden, c.latent = m.latent, c.act = m.act;
+  c.output_act = m.output_act, c.init = m.init, c.alpha = m.alpha;
+  c.beta = get_or<float>(j, "beta", 1.0f, origin);
+  c.sigma = get_or<float>(j, "sigma", 1.0f, origin);
+  if (!(c.beta >= 0.0f) || !std::isfinite(c.beta)) throw Error(origin + ": 'beta' must be a finite number >= 0");
+  if (!(c.sigma > 0.0f) || !std::isfinite(c.sigma)) throw Error(origin + ": 'sigma' must be a finite number > 0");
+  if (c.output_act != ops::Act::None && c.output_act != ops::Act::Sigmoid)
+    throw Error(origin + ": a vae's 'output_activation' must be none (logits) or sigmoid");
+  return c;
+}
+
 }  // namespace
 
 ModelSpec model_spec_from_json(const json& j, const std::string& origin) {
   if (!j.is_object()) throw Error(origin + ": a model config must be a JSON object");
   ModelSpec s;
   s.json = j;
+  s.origin = origin;
   s.name = get_or<std::string>(j, "name", "model", origin);
   s.type = get_or<std::string>(j, "type", "mlp", origin);
   if (s.type == "mlp")
     mlp_config(j, origin);  // validate now, not at the first epoch
   else if (s.type == "conv")
     conv_config(j, origin);
+  else if (s.type == "vae")
+    vae_config(j, origin);
   else
-    throw Error(origin + ": unknown model type '" + s.type + "' (this build knows: mlp, conv)");
+    throw Error(origin + ": unknown model type '" + s.type + "' (this build knows: mlp, conv, vae)");
+  parse_regularizers(j, origin);
+  noise_config(j, origin);
   return s;
 }
 
@@ -138,10 +165,24 @@ void resolve_input(ModelSpec& spec, int64_t data_features, const std::string& or
 }
 
 std::shared_ptr<Autoencoder> build_model(const ModelSpec& spec, Rng& rng) {
-  if (spec.type == "conv") return std::make_shared<ConvAutoencoder>(conv_config(spec.json, spec.name), rng);
-  MlpConfig c = mlp_config(spec.json, spec.name);
-  if (c.input <= 0) throw Error(spec.name + ": the input size is not resolved");
-  return std::make_shared<MlpAutoencoder>(c, rng);
+  std::shared_ptr<Autoencoder> m;
+  if (spec.type == "conv") {
+    m = std::make_shared<ConvAutoencoder>(conv_config(spec.json, spec.name), rng);
+  } else if (spec.type == "vae") {
+    VaeConfig c = vae_config(spec.json, spec.name);
+    if (c.input <= 0) throw Error(spec.name + ": the input size is not resolved");
+    m = std::make_shared<Vae>(c, rng);
+  } else {
+    MlpConfig c = mlp_config(spec.json, spec.name);
+    if (c.input <= 0) throw Error(spec.name + ": the input size is not resolved");
+    m = std::make_shared<MlpAutoencoder>(c, rng);
+  }
+  const std::string& where = spec.origin.empty() ? spec.name : spec.origin;
+  for (auto& r : parse_regularizers(spec.json, where)) {
+    r->check(*m, where);
+    m->add_regularizer(r);
+  }
+  return m;
 }
 
 }  // namespace hg::models

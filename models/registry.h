@@ -1,9 +1,11 @@
 // Builds any model of the family from its JSON config (models/configs/*.json).
 //
-// Config keys: "name", "type" ("mlp", or "conv" whose keys models/conv_autoencoder.h lists),
-// "input" (an integer, or null/absent to take it from the data), "hidden" [widths], "latent",
-// "activation", "latent_activation", "output_activation", "init", "leaky_alpha", and "defaults"
-// {loss, optimizer, lr, batch, epochs, scaler} that `hourglass train` uses where no flag is given.
+// Config keys: "name", "type" ("mlp"; "conv" whose keys models/conv_autoencoder.h lists; "vae"
+// whose extra keys models/vae.h lists), "input" (an integer, or null/absent to take it from the
+// data), "hidden" [widths], "latent", "activation", "latent_activation", "output_activation",
+// "init", "leaky_alpha", "regularizers" (models/regularizers.h), "noise" and "noise_clip" for
+// denoising (models/corruption.h), and "defaults" {loss, optimizer, lr, batch, epochs, scaler}
+// that `hourglass train` uses where no flag is given.
 #pragma once
 #include <memory>
 #include <string>
@@ -19,6 +21,7 @@ struct ModelSpec {
   std::string name;
   std::string type;
   nlohmann::json json;  // the config as read, with "input" filled in once resolved
+  std::string origin;   // where it came from (a file path), for messages
 };
 
 // Reads and validates a config file; errors name the file and the key.

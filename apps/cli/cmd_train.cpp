@@ -23,7 +23,7 @@ Action add_train(CLI::App& app) {
   app.add_option("--optimizer", *optimizer, "adam, adamw or sgd");
   app.add_option("--weight-decay", o->weight_decay, "Weight decay (default: 0, or 0.01 for adamw)");
   app.add_option("--clip-grad-norm", o->clip_grad_norm, "Clip the global gradient norm (0: off)");
-  app.add_option("--scaler", *scaler, "none, standard or minmax (fitted on the training data)");
+  app.add_option("--scaler", *scaler, "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
   app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)");
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");

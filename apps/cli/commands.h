@@ -14,6 +14,8 @@ using Action = std::function<int()>;
 Action add_train(CLI::App& app);
 Action add_eval(CLI::App& app);
 Action add_info(CLI::App& app);
+Action add_reconstruct(CLI::App& app);
+Action add_generate(CLI::App& app);
 
 
 }  // namespace hg::cli

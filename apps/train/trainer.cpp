@@ -18,7 +18,10 @@
 #include "engine/util/format.h"
 #include "engine/util/interrupt.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/counter_hash.h"
+#include "models/corruption.h"
 #include "models/losses.h"
+#include "models/vae.h"
 
 namespace hg::train {
 
@@ -31,6 +34,12 @@ json TrainResult::summary() const {
   j["epochs"] = history.empty() ? 0 : history.back().epoch;
   j["epochs_this_run"] = epochs_this_call;
   j["first_train_loss"] = history.empty() ? json(nullptr) : json(history.front().train_loss);
+  j["first_step_loss"] = first_step_loss < 0 ? json(nullptr) : json(first_step_loss);
+  if (!history.empty() && !history.back().terms.empty()) {
+    json t = json::object();
+    for (const auto& [name, v] : history.back().terms) t[name] = v;
+    j["final_terms"] = t;
+  }
   j["final_train_loss"] = history.empty() ? json(nullptr) : json(history.back().train_loss);
   j["final_val_loss"] =
       history.empty() || history.back().val_loss < 0 ? json(nullptr) : json(history.back().val_loss);
@@ -79,7 +88,8 @@ Tensor dataset_tensor(const data::Dataset& d, Device device) {
   return Tensor::from_vector({d.n, d.features()}, d.x).to(device);
 }
 
-// Mean loss over a whole data set, without gradients, in chunks of rows.
+// The training objective (clean inputs) averaged over a whole data set, without gradients, in
+// chunks of rows.
 double evaluate_loss(models::Autoencoder& model, const Tensor& all, const std::string& loss) {
   const int64_t n = all.size(0);
   if (n == 0) return -1;
@@ -89,8 +99,7 @@ double evaluate_loss(models::Autoencoder& model, const Tensor& all, const std::s
   for (int64_t start = 0; start < n; start += 1024) {
     const int64_t rows = std::min<int64_t>(1024, n - start);
     Tensor x = all.slice_rows(start, rows);
-    Tensor r = model.forward(x);
-    ops::axpy_(total, static_cast<float>(rows), models::reconstruction_loss(loss, r, x, model.output_act()));
+    ops::axpy_(total, static_cast<float>(rows), model.objective(x, x, loss).total);
   }
   model.train();
   return total.item() / static_cast<double>(n);
@@ -118,6 +127,11 @@ json history_json(const std::vector<EpochStats>& h) {
     json row{{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"seconds", e.seconds},
              {"samples_per_s", e.samples_per_s}};
     row["val_loss"] = e.val_loss < 0 ? json(nullptr) : json(e.val_loss);
+    if (!e.terms.empty()) {
+      json t = json::object();
+      for (const auto& [name, v] : e.terms) t[name] = v;
+      row["terms"] = t;
+    }
     arr.push_back(row);
   }
   return arr;
@@ -133,6 +147,9 @@ std::vector<EpochStats> history_from_json(const json& j) {
     e.val_loss = row["val_loss"].is_null() ? -1.0 : row.value("val_loss", -1.0);
     e.seconds = row.value("seconds", 0.0);
     e.samples_per_s = row.value("samples_per_s", 0.0);
+    if (row.contains("terms") && row["terms"].is_object())
+      for (const auto& [name, v] : row["terms"].items())
+        if (v.is_number()) e.terms.emplace_back(name, v.get<double>());
     h.push_back(e);
   }
   return h;
@@ -241,6 +258,11 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   if (use_graph && spec.json.value("dropout", 0.0) > 0.0)
     throw UsageError("--cuda-graph cannot train a model with dropout (a captured step would replay "
                      "the same dropout mask every time); drop --cuda-graph or set dropout to 0");
+  const models::NoiseConfig noise = models::noise_config(spec.json, origin);
+  if (use_graph && (noise.enabled || model->uses_randomness()))
+    throw UsageError(std::string("--cuda-graph cannot train a model that draws random numbers every "
+                                 "step (") + (noise.enabled ? "input noise" : "a VAE's sampling") +
+                     "): a captured step would replay the same numbers; drop --cuda-graph");
   if (r.loss == "bce") {
     models::recon_kind(r.loss, model->output_act());  // errors early for an unsuitable output
     check_unit_range(train_set, "--loss");
@@ -329,14 +351,29 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   }
   // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
   Tensor loss_sum = Tensor::zeros({}, device);
+  // The objective's parts, summed the same way (created at the first step, which names them).
+  std::vector<std::pair<std::string, Tensor>> term_sums;
+  Tensor first_step;
+  const int64_t steps_per_epoch = (N + r.batch - 1) / r.batch;
+  int64_t global_step = start_epoch * steps_per_epoch;
+  const uint64_t noise_seed = kernels::splitmix64(opt.seed ^ 0x6e6f697365ULL);
+  if (auto* vae = dynamic_cast<models::Vae*>(model.get()))  // a resumed run draws new samples
+    vae->reseed(kernels::splitmix64(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
   auto train_step = [&](const Tensor& x, int64_t rows) {
-    Tensor recon = model->forward(x);
-    Tensor loss = models::reconstruction_loss(r.loss, recon, x, model->output_act());
+    const Tensor input = models::apply_noise(noise, x, noise_seed + static_cast<uint64_t>(global_step++));
+    models::LossParts lp = model->objective(input, x, r.loss);
     optimizer->zero_grad();
-    loss.backward();
+    lp.total.backward();
     if (opt.clip_grad_norm > 0) optim::clip_grad_norm(model->named_parameters(), opt.clip_grad_norm);
     optimizer->step();
-    ops::axpy_(loss_sum, static_cast<float>(rows), loss);
+    ops::axpy_(loss_sum, static_cast<float>(rows), lp.total);
+    if (!first_step.defined()) first_step = lp.total.clone();
+    if (lp.terms.size() > 1) {
+      if (term_sums.empty())
+        for (const auto& [name, t] : lp.terms) term_sums.emplace_back(name, Tensor::zeros({}, device));
+      for (size_t i = 0; i < term_sums.size() && i < lp.terms.size(); ++i)
+        ops::axpy_(term_sums[i].second, static_cast<float>(rows), lp.terms[i].second);
+    }
   };
 
   for (int64_t epoch = start_epoch + 1; epoch <= r.epochs; ++epoch) {
@@ -345,6 +382,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     copy_memory(order_dev.data(), device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
     be.gather_rows(train_x.data(), static_cast<const int64_t*>(order_dev.data()), N, D, shuffled.data());
     loss_sum.fill_(0.0f);
+    for (auto& ts : term_sums) ts.second.fill_(0.0f);
     int64_t n_seen = 0;
     for (int64_t start = 0; start < N; start += r.batch) {
       const int64_t rows = std::min<int64_t>(r.batch, N - start);
@@ -384,6 +422,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     st.train_loss = train_loss;
     st.seconds = secs;
     st.samples_per_s = static_cast<double>(n_seen) / secs;
+    for (const auto& [name, t] : term_sums) st.terms.emplace_back(name, t.item() / static_cast<double>(n_seen));
     st.val_loss = evaluate_loss(*model, val_x, r.loss);
     if (st.val_loss >= 0 && !std::isfinite(st.val_loss))
       throw Error("epoch " + std::to_string(epoch) + ": the validation loss became " +
@@ -402,12 +441,19 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     const double eta = elapsed / static_cast<double>(result.epochs_this_call) *
                        static_cast<double>(r.epochs - epoch);
     log << "epoch " << epoch << "/" << r.epochs << "  train " << fmt::num(st.train_loss, 5);
+    if (!st.terms.empty()) {
+      log << " (";
+      for (size_t i = 0; i < st.terms.size(); ++i)
+        log << (i ? " " : "") << st.terms[i].first << " " << fmt::num(st.terms[i].second, 5);
+      log << ")";
+    }
     if (st.val_loss >= 0) log << "  val " << fmt::num(st.val_loss, 5);
     log << "  " << fmt::fixed(st.samples_per_s, 0) << " samples/s  " << fmt::fixed(secs, 2)
         << " s  ETA " << fmt::duration(eta) << "\n";
     log.flush();
   }
 
+  if (first_step.defined()) result.first_step_loss = first_step.item();
   result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   result.samples_per_s = train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0;
   if (!result.history.empty())

@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,9 @@ struct EpochStats {
   int64_t epoch = 0;
   double train_loss = 0, val_loss = -1;  // val_loss < 0 when there is no validation split
   double seconds = 0, samples_per_s = 0;
+  // The training objective's parts averaged over the epoch ("recon", "kl", "l1", ...): the
+  // train_loss is their sum (weights applied). Only when the objective has more than one part.
+  std::vector<std::pair<std::string, double>> terms;
 };
 
 struct TrainResult {
@@ -42,6 +46,7 @@ struct TrainResult {
   std::vector<EpochStats> history;   // all epochs of the run, resumed ones included
   int64_t epochs_this_call = 0;
   double seconds = 0, samples_per_s = 0;
+  double first_step_loss = -1;       // the objective on the first batch of this call (< 0: none)
   int64_t parameters = 0, train_samples = 0, val_samples = 0;
   bool interrupted = false;
   nlohmann::json summary() const;    // the --json object

@@ -31,3 +31,13 @@ def training_rows(data_dir, limit=0):
     if limit > 0:
         x = x[:limit]
     return x[: int(round(0.9 * len(x)))]
+
+
+SPLIT_STEMS = {"train": "train-images-idx3-ubyte", "test": "t10k-images-idx3-ubyte"}
+
+
+def split_rows(data_dir, split="train", limit=0):
+    """[n, 784] float32 numpy array in [0, 1]: all images of the train or test IDX file (the first
+    --limit rows when limit > 0), with no validation split taken off."""
+    x = read_idx_images(find(data_dir, SPLIT_STEMS[split])).astype(np.float32) / 255.0
+    return x[:limit] if limit > 0 else x

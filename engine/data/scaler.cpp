@@ -11,7 +11,8 @@ ScalerKind parse_scaler_kind(const std::string& s, const std::string& flag) {
   if (s == "none") return ScalerKind::None;
   if (s == "standard") return ScalerKind::Standard;
   if (s == "minmax") return ScalerKind::MinMax;
-  throw UsageError(flag + ": unknown scaler '" + s + "' (expected none, standard or minmax)");
+  if (s == "binarize") return ScalerKind::Binarize;
+  throw UsageError(flag + ": unknown scaler '" + s + "' (expected none, standard, minmax or binarize)");
 }
 
 std::string to_string(ScalerKind k) {
@@ -19,6 +20,7 @@ std::string to_string(ScalerKind k) {
     case ScalerKind::None: return "none";
     case ScalerKind::Standard: return "standard";
     case ScalerKind::MinMax: return "minmax";
+    case ScalerKind::Binarize: return "binarize";
   }
   return "none";
 }
@@ -26,7 +28,7 @@ std::string to_string(ScalerKind k) {
 void Scaler::fit(const float* x, int64_t n, int64_t d) {
   shift.clear();
   scale.clear();
-  if (kind == ScalerKind::None) return;
+  if (kind == ScalerKind::None || kind == ScalerKind::Binarize) return;
   if (n < 1 || d < 1)
     throw Error("scaler: cannot fit " + to_string(kind) + " scaling on " + std::to_string(n) +
                 " rows of " + std::to_string(d) + " features");
@@ -74,13 +76,17 @@ void Scaler::check_width(int64_t d, const char* what) const {
 
 void Scaler::transform(float* x, int64_t n, int64_t d) const {
   if (kind == ScalerKind::None) return;
+  if (kind == ScalerKind::Binarize) {
+    for (int64_t i = 0; i < n * d; ++i) x[i] = x[i] > 0.5f ? 1.0f : 0.0f;
+    return;
+  }
   check_width(d, "transform");
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < d; ++j) x[i * d + j] = (x[i * d + j] - shift[j]) / scale[j];
 }
 
 void Scaler::inverse_transform(float* x, int64_t n, int64_t d) const {
-  if (kind == ScalerKind::None) return;
+  if (kind == ScalerKind::None || kind == ScalerKind::Binarize) return;
   check_width(d, "inverse_transform");
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < d; ++j) x[i * d + j] = x[i * d + j] * scale[j] + shift[j];
@@ -114,8 +120,9 @@ Scaler Scaler::from_json(const nlohmann::json& j) {
   if (kind == "none") s.kind = ScalerKind::None;
   else if (kind == "standard") s.kind = ScalerKind::Standard;
   else if (kind == "minmax") s.kind = ScalerKind::MinMax;
+  else if (kind == "binarize") s.kind = ScalerKind::Binarize;
   else throw Error("scaler: unknown kind '" + kind + "'");
-  if (s.kind == ScalerKind::None) return s;
+  if (s.kind == ScalerKind::None || s.kind == ScalerKind::Binarize) return s;
   s.shift = float_array(j, "shift");
   s.scale = float_array(j, "scale");
   if (s.shift.size() != s.scale.size() || s.shift.empty())

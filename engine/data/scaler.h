@@ -9,9 +9,9 @@
 
 namespace hg::data {
 
-enum class ScalerKind { None, Standard, MinMax };
+enum class ScalerKind { None, Standard, MinMax, Binarize };
 
-// "none" | "standard" | "minmax"; anything else -> UsageError naming flag.
+// "none" | "standard" | "minmax" | "binarize"; anything else -> UsageError naming flag.
 ScalerKind parse_scaler_kind(const std::string& s, const std::string& flag);
 std::string to_string(ScalerKind k);
 
@@ -22,6 +22,8 @@ struct Scaler {
 
   // Standard: mean and population std (a constant column gets scale 1, as scikit-learn);
   // MinMax: min and max-min (constant -> 1). Accumulates in double. None: records nothing.
+  // Binarize: x' = 1 if x > 0.5 else 0 (binarised MNIST, for Bernoulli decoders); fits nothing
+  // and has no inverse (inverse_transform leaves the 0/1 values as they are).
   // Error when n < 1 for a non-None kind.
   void fit(const float* x, int64_t n, int64_t d);
   // In place. No-op for None; Error if d differs from the fitted width.

@@ -32,6 +32,8 @@ class Linear : public Module {
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
   ops::Act act() const { return act_; }
+  float alpha() const { return alpha_; }
+  const Tensor& weight() const { return weight_; }  // [out, in]
 
  private:
   int64_t in_, out_;
@@ -59,6 +61,7 @@ class Sequential : public Module {
   std::string describe() const override { return "Sequential"; }
   size_t size() const { return layers_.size(); }
   Module& operator[](size_t i) { return *layers_.at(i); }
+  const Module& operator[](size_t i) const { return *layers_.at(i); }
 
  private:
   std::vector<std::shared_ptr<Module>> layers_;

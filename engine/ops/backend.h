@@ -10,11 +10,13 @@
 #include "kernels/cpu/conv_shape.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/loss.h"
+#include "kernels/cpu/random.h"
 
 namespace hg::ops {
 
 using kernels::cpu::Act;
 using kernels::cpu::Epilogue;
+using kernels::cpu::Noise;
 using kernels::cpu::ReconKind;
 using kernels::cpu::Trans;
 
@@ -110,6 +112,27 @@ class Backend {
                                   const float* save_invstd, float* dgamma, float* dbeta) = 0;
   virtual void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p,
                                uint64_t seed) = 0;
+
+  // ---- row ops and noise (engine/ops/row_ops.h): contracts of kernels/cpu/rows.h,
+  // kernels/cpu/random.h, and abs / act_derivative in kernels/cpu/elementwise.h, activation.h --
+  virtual void abs(const float* x, float* y, int64_t n) = 0;
+  virtual void abs_backward(const float* x, const float* dy, float* dx, int64_t n) = 0;
+  virtual void act_derivative(Act a, const float* y, float* d, int64_t n, float alpha) = 0;
+  virtual void act_derivative_backward(Act a, const float* y, const float* g, float* dy,
+                                       int64_t n) = 0;
+  virtual void repeat_rows(const float* x, float* y, int64_t rows, int64_t cols, int64_t k) = 0;
+  virtual void sum_row_groups(const float* g, float* out, int64_t groups, int64_t k,
+                              int64_t cols) = 0;
+  virtual void tile_rows(const float* x, float* y, int64_t rows, int64_t cols, int64_t times) = 0;
+  virtual void scale_rows(const float* x, const float* s, float* y, int64_t rows, int64_t cols) = 0;
+  virtual void row_dot(const float* a, const float* b, float* out, int64_t rows, int64_t cols) = 0;
+  virtual void slice_cols(const float* x, float* y, int64_t rows, int64_t cols, int64_t start,
+                          int64_t len) = 0;
+  virtual void slice_cols_backward(const float* g, float* dx, int64_t rows, int64_t cols,
+                                   int64_t start, int64_t len) = 0;
+  virtual void randn(float* y, int64_t n, uint64_t seed) = 0;
+  virtual void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
+                       bool clip01) = 0;
 
   // Blocks the host until the device has finished the work queued so far (no-op on the CPU).
   virtual void synchronize() {}

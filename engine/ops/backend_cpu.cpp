@@ -12,7 +12,9 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/optim.h"
 #include "kernels/cpu/pool.h"
+#include "kernels/cpu/random.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/cpu/rows.h"
 
 namespace hg::ops {
 
@@ -171,6 +173,48 @@ class CpuBackend final : public Backend {
   void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p,
                        uint64_t seed) override {
     kc::dropout_forward(x, y, mask, n, p, seed);
+  }
+
+  // ---- row ops and noise (kernels/cpu/rows.h, kernels/cpu/random.h) ---------------------------
+  void abs(const float* x, float* y, int64_t n) override { kc::abs(x, y, n); }
+  void abs_backward(const float* x, const float* dy, float* dx, int64_t n) override {
+    kc::abs_backward(x, dy, dx, n);
+  }
+  void act_derivative(Act a, const float* y, float* d, int64_t n, float alpha) override {
+    kc::act_derivative(a, y, d, n, alpha);
+  }
+  void act_derivative_backward(Act a, const float* y, const float* g, float* dy,
+                               int64_t n) override {
+    kc::act_derivative_backward(a, y, g, dy, n);
+  }
+  void repeat_rows(const float* x, float* y, int64_t rows, int64_t cols, int64_t k) override {
+    kc::repeat_rows(x, y, rows, cols, k);
+  }
+  void sum_row_groups(const float* g, float* out, int64_t groups, int64_t k,
+                      int64_t cols) override {
+    kc::sum_row_groups(g, out, groups, k, cols);
+  }
+  void tile_rows(const float* x, float* y, int64_t rows, int64_t cols, int64_t times) override {
+    kc::tile_rows(x, y, rows, cols, times);
+  }
+  void scale_rows(const float* x, const float* s, float* y, int64_t rows, int64_t cols) override {
+    kc::scale_rows(x, s, y, rows, cols);
+  }
+  void row_dot(const float* a, const float* b, float* out, int64_t rows, int64_t cols) override {
+    kc::row_dot(a, b, out, rows, cols);
+  }
+  void slice_cols(const float* x, float* y, int64_t rows, int64_t cols, int64_t start,
+                  int64_t len) override {
+    kc::slice_cols(x, y, rows, cols, start, len);
+  }
+  void slice_cols_backward(const float* g, float* dx, int64_t rows, int64_t cols, int64_t start,
+                           int64_t len) override {
+    kc::slice_cols_backward(g, dx, rows, cols, start, len);
+  }
+  void randn(float* y, int64_t n, uint64_t seed) override { kc::randn(y, n, seed); }
+  void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
+               bool clip01) override {
+    kc::corrupt(kind, x, y, n, param, seed, clip01);
   }
 };
 

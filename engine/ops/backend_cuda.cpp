@@ -14,7 +14,9 @@
 #include "kernels/cuda/ops/loss.h"
 #include "kernels/cuda/ops/optim.h"
 #include "kernels/cuda/ops/pool.h"
+#include "kernels/cuda/ops/random.h"
 #include "kernels/cuda/ops/reduce.h"
+#include "kernels/cuda/ops/rows.h"
 #include "kernels/cuda/runtime/check.h"
 #include "kernels/cuda/runtime/stream.h"
 #endif
@@ -180,6 +182,48 @@ class CudaBackend final : public Backend {
   void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p,
                        uint64_t seed) override {
     kg::dropout_forward(x, y, mask, n, p, seed, st());
+  }
+
+  // ---- row ops and noise (kernels/cuda/ops/rows.h, random.h) -----------------------------------
+  void abs(const float* x, float* y, int64_t n) override { kg::abs(x, y, n, st()); }
+  void abs_backward(const float* x, const float* dy, float* dx, int64_t n) override {
+    kg::abs_backward(x, dy, dx, n, st());
+  }
+  void act_derivative(Act a, const float* y, float* d, int64_t n, float alpha) override {
+    kg::act_derivative(a, y, d, n, alpha, st());
+  }
+  void act_derivative_backward(Act a, const float* y, const float* g, float* dy,
+                               int64_t n) override {
+    kg::act_derivative_backward(a, y, g, dy, n, st());
+  }
+  void repeat_rows(const float* x, float* y, int64_t rows, int64_t cols, int64_t k) override {
+    kg::repeat_rows(x, y, rows, cols, k, st());
+  }
+  void sum_row_groups(const float* g, float* out, int64_t groups, int64_t k,
+                      int64_t cols) override {
+    kg::sum_row_groups(g, out, groups, k, cols, st());
+  }
+  void tile_rows(const float* x, float* y, int64_t rows, int64_t cols, int64_t times) override {
+    kg::tile_rows(x, y, rows, cols, times, st());
+  }
+  void scale_rows(const float* x, const float* s, float* y, int64_t rows, int64_t cols) override {
+    kg::scale_rows(x, s, y, rows, cols, st());
+  }
+  void row_dot(const float* a, const float* b, float* out, int64_t rows, int64_t cols) override {
+    kg::row_dot(a, b, out, rows, cols, st());
+  }
+  void slice_cols(const float* x, float* y, int64_t rows, int64_t cols, int64_t start,
+                  int64_t len) override {
+    kg::slice_cols(x, y, rows, cols, start, len, st());
+  }
+  void slice_cols_backward(const float* g, float* dx, int64_t rows, int64_t cols, int64_t start,
+                           int64_t len) override {
+    kg::slice_cols_backward(g, dx, rows, cols, start, len, st());
+  }
+  void randn(float* y, int64_t n, uint64_t seed) override { kg::randn(y, n, seed, st()); }
+  void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
+               bool clip01) override {
+    kg::corrupt(kind, x, y, n, param, seed, clip01, st());
   }
 
   void synchronize() override { HG_CUDA_CHECK(cudaStreamSynchronize(st())); }

@@ -68,3 +68,6 @@ void scale_(Tensor& a, float s);               // a *= s
 void axpy_(Tensor& y, float a, const Tensor& x);  // y += a * x (same numel)
 
 }  // namespace hg::ops
+
+// Row-wise ops (abs, act_derivative, sum/mean_cols, repeat/tile/scale rows, slice_cols) and noise.
+#include "engine/ops/row_ops.h"  // IWYU pragma: export

@@ -7,7 +7,11 @@
 // Sigmoid/Tanh/Softplus cost one exp/tanh/log1p (~10-20 FLOP-equivalents in libm), so on small,
 // cache-resident tensors they are compute bound. Stability: sigmoid never evaluates e^{+large}
 // (it branches on the sign), softplus = max(x,0) + log1p(e^{-|x|}); softplus' = sigmoid(x).
+// act_derivative (f' through the output y) and its y-derivative are 8 B / 1-2 FLOPs per element:
+// memory bound like ReLU.
 #include "kernels/cpu/activation.h"
+
+#include "engine/util/error.h"
 
 #include "kernels/cpu/act_scalar.h"
 #include "kernels/cpu/parallel.h"
@@ -84,6 +88,58 @@ void act_backward(Act act, const float* x, const float* y, const float* dy, floa
         for (int64_t i = lo; i < hi; ++i) dx[i] = dy[i] * detail::sigmoid(x[i]);
       });
       return;
+  }
+}
+
+void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha) {
+  switch (act) {
+    case Act::None:
+      par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) d[i] = 1.0f; });
+      return;
+    case Act::ReLU:
+      par(n, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) d[i] = y[i] > 0.0f ? 1.0f : 0.0f;
+      });
+      return;
+    case Act::LeakyReLU:
+      par(n, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) d[i] = y[i] > 0.0f ? 1.0f : alpha;
+      });
+      return;
+    case Act::Sigmoid:
+      par(n, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) d[i] = y[i] * (1.0f - y[i]);
+      });
+      return;
+    case Act::Tanh:
+      par(n, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) d[i] = 1.0f - y[i] * y[i];
+      });
+      return;
+    case Act::Softplus:
+      throw Error("act_derivative: softplus' cannot be written through its output");
+  }
+}
+
+void act_derivative_backward(Act act, const float* y, const float* g, float* dy, int64_t n) {
+  switch (act) {
+    case Act::None:
+    case Act::ReLU:
+    case Act::LeakyReLU:
+      par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) dy[i] = 0.0f; });
+      return;
+    case Act::Sigmoid:
+      par(n, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) dy[i] = g[i] * (1.0f - 2.0f * y[i]);
+      });
+      return;
+    case Act::Tanh:
+      par(n, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) dy[i] = g[i] * (-2.0f * y[i]);
+      });
+      return;
+    case Act::Softplus:
+      throw Error("act_derivative: softplus' cannot be written through its output");
   }
 }
 

@@ -6,6 +6,7 @@
 // does ~50 FLOPs in the time it takes to fetch one cache line from DRAM). Threads only pay off
 // once the data leaves L2, hence chunks of >= 32K elements; smaller arrays run inline.
 // exp/log call libm per element and are the exception: compute bound on cached data.
+// abs (8 B, 1 op) and abs_backward (12 B, a compare and a select) are like the rest.
 #include "kernels/cpu/elementwise.h"
 
 #include <algorithm>
@@ -51,6 +52,14 @@ void exp(const float* x, float* y, int64_t n) {
 }
 void log(const float* x, float* y, int64_t n) {
   par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = std::log(x[i]); });
+}
+void abs(const float* x, float* y, int64_t n) {
+  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = std::fabs(x[i]); });
+}
+void abs_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  par(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) dx[i] = x[i] > 0.0f ? dy[i] : (x[i] < 0.0f ? -dy[i] : 0.0f);
+  });
 }
 void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) return;

@@ -16,34 +16,7 @@ namespace fs = std::filesystem;
 const std::string kTabular = std::string(HG_SOURCE_DIR) + "/models/configs/tabular.json";
 const std::string kMlp784 = std::string(HG_SOURCE_DIR) + "/models/configs/mlp784.json";
 
-// The error is exactly one line, the last on stderr, starting "hourglass: ". Progress lines the
-// run printed before failing (the device it chose, epochs) may precede it; nothing else may.
-void expect_one_line_error(const CliResult& r, int code, const std::string& needle) {
-  EXPECT_EQ(r.code, code) << r.err;
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(r.err.back(), '\n');
-  std::string body = r.err.substr(0, r.err.size() - 1);
-  const size_t nl = body.rfind('\n');
-  const std::string last = nl == std::string::npos ? body : body.substr(nl + 1);
-  EXPECT_EQ(last.rfind("hourglass: ", 0), 0u) << r.err;
-  EXPECT_NE(last.find(needle), std::string::npos) << "stderr: " << r.err;
-  const std::string before = nl == std::string::npos ? "" : body.substr(0, nl + 1);
-  EXPECT_EQ(before.find("hourglass: "), std::string::npos) << "more than one error line: " << r.err;
-  for (const char* bad : {"terminate called", "Aborted", "Segmentation", "internal error"})
-    EXPECT_EQ(r.err.find(bad), std::string::npos) << r.err;
-}
 
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream f(path, std::ios::binary);
-  f << bytes;
-}
-
-std::string idx_header(uint8_t ndims, std::initializer_list<uint32_t> dims) {
-  std::string s{'\0', '\0', '\x08', static_cast<char>(ndims)};
-  for (uint32_t d : dims)
-    for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>((d >> (8 * k)) & 0xff));
-  return s;
-}
 
 TEST(Cli, TrainJsonSummaryOnTheSyntheticTable) {
   auto r = run_cli("train --data synthetic --config " + kTabular +

@@ -21,9 +21,24 @@ TEST(Scaler, ParseKind) {
   EXPECT_EQ(parse_scaler_kind("none", "--scale"), ScalerKind::None);
   EXPECT_EQ(parse_scaler_kind("standard", "--scale"), ScalerKind::Standard);
   EXPECT_EQ(parse_scaler_kind("minmax", "--scale"), ScalerKind::MinMax);
+  EXPECT_EQ(parse_scaler_kind("binarize", "--scale"), ScalerKind::Binarize);
   EXPECT_EQ(to_string(ScalerKind::MinMax), "minmax");
+  EXPECT_EQ(to_string(ScalerKind::Binarize), "binarize");
   expect_error<UsageError>([] { parse_scaler_kind("zscore", "--scale"); },
-                           {"--scale", "'zscore'", "none, standard or minmax"});
+                           {"--scale", "'zscore'", "none, standard, minmax or binarize"});
+}
+
+TEST(Scaler, BinarizeThresholdsAtOneHalfAndRoundTripsThroughJson) {
+  Scaler s;
+  s.kind = ScalerKind::Binarize;
+  std::vector<float> x{0.0f, 0.5f, 0.5001f, 1.0f, -3.0f, 7.0f};
+  s.fit(x.data(), 2, 3);
+  s.transform(x.data(), 2, 3);
+  EXPECT_EQ(x, (std::vector<float>{0, 0, 1, 1, 0, 1}));
+  s.inverse_transform(x.data(), 2, 3);  // no inverse: the 0/1 values stay
+  EXPECT_EQ(x, (std::vector<float>{0, 0, 1, 1, 0, 1}));
+  Scaler back = Scaler::from_json(s.to_json());
+  EXPECT_EQ(back.kind, ScalerKind::Binarize);
 }
 
 TEST(Scaler, StandardFitMatchesHandComputation) {

@@ -8,6 +8,8 @@
 // Bytes / FLOPs per element: forward 8 B (read x, write y); backward 12 B (read x or y, and dy;
 // write dx). ReLU/LeakyReLU ~1 FLOP; sigmoid/tanh/softplus one expf/tanhf/log1pf (~10-20
 // instructions), still far below the ~20 FLOP/byte at which an H100 stops being bandwidth bound.
+// act_derivative (f' through the output y: 8 B, 1-2 FLOPs) and its y-derivative (12 B, 2 FLOPs)
+// are bandwidth bound like ReLU; not benchmarked yet.
 // Measured (H200, 2026-11-30, bench_bandwidth_cuda): ReLU 3.91 TB/s, sigmoid 3.68 TB/s on 65536x784,
 //   96% / 91% of a device-to-device copy.
 #include "kernels/cuda/ops/activation.h"
@@ -56,6 +58,28 @@ struct SoftplusB {
   __device__ float operator()(float x, float dy) const { return dy * ops_detail::dev_sigmoid(x); }
 };
 
+// f'(pre-activation) through y, and g * d/dy of it. 2y is exact, so a contracted 1 - 2y equals
+// the CPU's rounded one; 1 - y*y rounds the product first.
+struct ReluD {
+  __device__ float operator()(float y) const { return y > 0.0f ? 1.0f : 0.0f; }
+};
+struct LeakyD {
+  float alpha;
+  __device__ float operator()(float y) const { return y > 0.0f ? 1.0f : alpha; }
+};
+struct SigmoidD {
+  __device__ float operator()(float y) const { return y * (1.0f - y); }
+};
+struct TanhD {
+  __device__ float operator()(float y) const { return 1.0f - rn_mul(y, y); }
+};
+struct SigmoidDB {  // inputs (y, g)
+  __device__ float operator()(float y, float g) const { return g * (1.0f - 2.0f * y); }
+};
+struct TanhDB {
+  __device__ float operator()(float y, float g) const { return g * (-2.0f * y); }
+};
+
 }  // namespace
 
 void act_forward(Act act, const float* x, float* y, int64_t n, float alpha, cudaStream_t stream) {
@@ -80,6 +104,36 @@ void act_backward(Act act, const float* x, const float* y, const float* dy, floa
     case Act::Sigmoid: launch_map<2>(y, dy, nullptr, dx, n, SigmoidB{}, stream); return;
     case Act::Tanh: launch_map<2>(y, dy, nullptr, dx, n, TanhB{}, stream); return;
     case Act::Softplus: launch_map<2>(x, dy, nullptr, dx, n, SoftplusB{}, stream); return;
+  }
+}
+
+void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha,
+                    cudaStream_t stream) {
+  if (act == Act::Softplus)
+    throw Error("act_derivative: softplus' cannot be written through its output");
+  if (n <= 0) return;
+  switch (act) {
+    case Act::None: fill(d, 1.0f, n, stream); return;
+    case Act::ReLU: launch_map<1>(y, nullptr, nullptr, d, n, ReluD{}, stream); return;
+    case Act::LeakyReLU: launch_map<1>(y, nullptr, nullptr, d, n, LeakyD{alpha}, stream); return;
+    case Act::Sigmoid: launch_map<1>(y, nullptr, nullptr, d, n, SigmoidD{}, stream); return;
+    case Act::Tanh: launch_map<1>(y, nullptr, nullptr, d, n, TanhD{}, stream); return;
+    case Act::Softplus: return;
+  }
+}
+
+void act_derivative_backward(Act act, const float* y, const float* g, float* dy, int64_t n,
+                             cudaStream_t stream) {
+  if (act == Act::Softplus)
+    throw Error("act_derivative: softplus' cannot be written through its output");
+  if (n <= 0) return;
+  switch (act) {
+    case Act::None:
+    case Act::ReLU:
+    case Act::LeakyReLU: fill(dy, 0.0f, n, stream); return;
+    case Act::Sigmoid: launch_map<2>(y, g, nullptr, dy, n, SigmoidDB{}, stream); return;
+    case Act::Tanh: launch_map<2>(y, g, nullptr, dy, n, TanhDB{}, stream); return;
+    case Act::Softplus: return;
   }
 }
 

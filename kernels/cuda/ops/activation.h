@@ -20,4 +20,13 @@ void act_forward(Act act, const float* x, float* y, int64_t n, float alpha = 0.0
 void act_backward(Act act, const float* x, const float* y, const float* dy, float* dx, int64_t n,
                   float alpha = 0.01f, cudaStream_t stream = 0);
 
+// d = act'(pre-activation) through the output y (kernels/cpu/activation.h's act_derivative):
+// None 1, ReLU (y > 0), LeakyReLU (y > 0 ? 1 : alpha), Sigmoid y (1 - y), Tanh 1 - y^2.
+// Softplus: hg::Error.
+void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha = 0.01f,
+                    cudaStream_t stream = 0);
+// dy = g * d'(y): Sigmoid 1 - 2y, Tanh -2y, 0 for None/ReLU/LeakyReLU. dy may alias g.
+void act_derivative_backward(Act act, const float* y, const float* g, float* dy, int64_t n,
+                             cudaStream_t stream = 0);
+
 }  // namespace hg::kernels::cuda

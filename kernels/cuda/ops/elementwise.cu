@@ -5,7 +5,7 @@
 // by element otherwise and for the ragged tail. add_row_vector gives each row to one warp (one block
 // for rows of >= 2048 columns) so no per-element division by cols is needed and b stays in L1.
 // Bytes / FLOPs per element: fill 4 B / 0; copy, scale, add_scalar, exp, log 8 B / 1 (exp and log
-// ~10 instructions in the SFU-assisted expf/logf); add, sub, mul, axpy, add_row_vector 12 B / 1-2.
+// ~10 instructions in the SFU-assisted expf/logf); add, sub, mul, axpy, add_row_vector, abs_backward 12 B / 1-2.
 // At ~0.1 FLOP per byte against an H100's ~20 FLOP/byte balance point, every one of these is
 // memory-bandwidth bound: the ceiling is a device-to-device copy (8 B per element).
 // Measured (H200, 2026-11-30, bench_bandwidth_cuda): add 4.15 TB/s on 65536x784, 102% of a
@@ -49,6 +49,14 @@ struct ExpF {
 };
 struct LogF {
   __device__ float operator()(float x) const { return logf(x); }
+};
+struct AbsF {
+  __device__ float operator()(float x) const { return fabsf(x); }
+};
+struct AbsB {  // inputs (x, dy)
+  __device__ float operator()(float x, float dy) const {
+    return x > 0.0f ? dy : (x < 0.0f ? -dy : 0.0f);
+  }
 };
 
 // TPR threads per row (32: a warp per row, 256: the block per row). Loops are uniform per group,
@@ -114,6 +122,13 @@ void exp(const float* x, float* y, int64_t n, cudaStream_t stream) {
 }
 void log(const float* x, float* y, int64_t n, cudaStream_t stream) {
   ops_detail::launch_map<1>(x, nullptr, nullptr, y, n, LogF{}, stream);
+}
+
+void abs(const float* x, float* y, int64_t n, cudaStream_t stream) {
+  ops_detail::launch_map<1>(x, nullptr, nullptr, y, n, AbsF{}, stream);
+}
+void abs_backward(const float* x, const float* dy, float* dx, int64_t n, cudaStream_t stream) {
+  ops_detail::launch_map<2>(x, dy, nullptr, dx, n, AbsB{}, stream);
 }
 
 void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols,

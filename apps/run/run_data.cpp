@@ -1,0 +1,51 @@
+#include "apps/run/run_data.h"
+
+#include <filesystem>
+
+#include "engine/data/spec.h"
+#include "engine/util/error.h"
+
+namespace hg::run {
+
+namespace fs = std::filesystem;
+
+data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q) {
+  if (q.split != "train" && q.split != "test")
+    throw UsageError("--split must be train or test, got '" + q.split + "'");
+  if (q.limit < 0) throw UsageError("--limit must be positive");
+  data::Dataset d = data::load(data::parse_spec(q.spec),
+                               q.split == "train" ? data::Split::Train : data::Split::Test);
+  if (!q.classes.empty())
+    d = data::filter_classes(d, data::parse_class_list(q.classes, "--classes"), "--classes");
+  if (q.limit > 0) d = data::take_first(d, q.limit);
+  if (d.n == 0) throw Error("--data " + q.spec + ": no samples selected");
+  if (d.features() != r.model->input_dim())
+    throw Error("--data " + q.spec + ": " + std::to_string(d.features()) + " features, but the model in " +
+                r.dir + " expects " + std::to_string(r.model->input_dim()));
+  r.scaler.transform(d.x.data(), d.n, d.features());
+  return d;
+}
+
+ImageShape image_shape(const LoadedRun& r, const std::string& what) {
+  std::vector<int64_t> s;
+  try {
+    s = r.config.at("data").at("sample_shape").get<std::vector<int64_t>>();
+  } catch (const nlohmann::json::exception&) {
+    throw Error(r.dir + "/config.json: no data.sample_shape recorded");
+  }
+  if (s.size() == 3 && s[1] > 0 && s[2] > 0) return {s[0], s[1], s[2]};
+  if (s.size() == 2 && s[0] > 0 && s[1] > 0) return {1, s[0], s[1]};
+  throw Error(what + " draws images, but the run in " + r.dir + " was trained on a table of " +
+              std::to_string(r.model->input_dim()) + " features");
+}
+
+void check_output_file(const std::string& path, bool force, const std::string& flag) {
+  if (path.empty()) throw UsageError(flag + " is required");
+  const fs::path p(path);
+  const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(parent)) throw Error(flag + " " + path + ": folder " + parent.string() + " does not exist");
+  if (fs::is_directory(p)) throw Error(flag + " " + path + ": is a folder, expected a file name");
+  if (fs::exists(p) && !force) throw Error(flag + " " + path + ": already exists (use --force to overwrite)");
+}
+
+}  // namespace hg::run

@@ -1,0 +1,33 @@
+// Data for a trained run: a data spec loaded, filtered and scaled exactly as the run's model
+// expects, and output paths checked before any work starts. Shared by eval, reconstruct,
+// generate and the applications.
+#pragma once
+#include <string>
+
+#include "apps/run/run_folder.h"
+#include "engine/data/dataset.h"
+
+namespace hg::run {
+
+struct DataRequest {
+  std::string spec;           // --data
+  std::string split = "test"; // --split: train | test
+  std::string classes;        // --classes ("" = all)
+  int64_t limit = 0;          // --limit (0 = all)
+};
+
+// Loads the split, keeps the requested classes and the first `limit` rows, checks the width
+// against the model and applies the run's scaler. Errors name the flag or the run folder.
+data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q);
+
+// The image shape [C, H, W] the run was trained on; Error naming `what` for tabular runs.
+struct ImageShape {
+  int64_t c = 1, h = 0, w = 0;
+};
+ImageShape image_shape(const LoadedRun& r, const std::string& what);
+
+// An output file may be written: its folder exists, and it does not exist unless force.
+// Errors name the flag.
+void check_output_file(const std::string& path, bool force, const std::string& flag);
+
+}  // namespace hg::run

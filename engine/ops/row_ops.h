@@ -1,0 +1,61 @@
+// Row-wise and column-wise ops (for building per-sample Jacobians, sampling several codes per
+// input, and the like) and counter-based noise. Included from engine/ops/ops.h. Like every op in
+// ops.h: shapes and devices are checked (hg::Error naming the op and the shapes), the kernel of
+// the inputs' device runs through backend_for(), and the backward is recorded on the autograd tape
+// when an input requires grad. Outputs are new contiguous tensors.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "engine/tensor/tensor.h"
+#include "kernels/cpu/activation.h"
+#include "kernels/cpu/random.h"
+
+namespace hg::ops {
+
+using kernels::cpu::Act;
+using kernels::cpu::Noise;  // enum class Noise { Gaussian, SaltPepper, Mask }
+
+// ---- elementwise ----------------------------------------------------------------------------------
+// |x|; the gradient is g * sign(x), 0 at x == 0.
+Tensor abs(const Tensor& x);
+
+// f'(pre-activation) written through the activation's OUTPUT y (same shape as y): None 1,
+// ReLU (y > 0), LeakyReLU (y > 0 ? 1 : alpha), Sigmoid y (1 - y), Tanh 1 - y^2. Differentiable
+// in y for Sigmoid (d/dy = 1 - 2y) and Tanh (-2y); for the piecewise-linear kinds the derivative
+// is 0 almost everywhere, so the output never requires grad. Softplus: hg::Error (its derivative
+// is not a function of its output that the engine can use).
+Tensor act_derivative(const Tensor& y, Act a, float alpha = 0.01f);
+
+// ---- column reductions ------------------------------------------------------------------------
+Tensor sum_cols(const Tensor& x);   // [B, D] -> [D], out[c] = sum_b x[b, c]
+Tensor mean_cols(const Tensor& x);  // [B, D] -> [D], out[c] = sum_b x[b, c] / B (B >= 1)
+
+// ---- rows -----------------------------------------------------------------------------------------
+// [B, D] -> [B*k, D], row b*k + j = x[b] (each row k >= 1 times, consecutively).
+Tensor repeat_rows(const Tensor& x, int64_t k);
+// [k, D] -> [times*k, D], row t*k + j = x[j] (the whole block times >= 1 times).
+Tensor tile_rows(const Tensor& x, int64_t times);
+// x [R, D], s [R] -> y[r, c] = x[r, c] * s[r]; gradients to both (ds[r] = sum_c g[r, c] x[r, c]).
+Tensor scale_rows(const Tensor& x, const Tensor& s);
+// [B, D] -> [B, len], columns [start, start + len) as a contiguous copy; 0 <= start,
+// 0 <= len, start + len <= D.
+Tensor slice_cols(const Tensor& x, int64_t start, int64_t len);
+
+// ---- noise (never recorded: outputs never require grad) ----------------------------------------
+// Standard normals; element i depends only on (seed, i), and the CPU and CUDA agree.
+Tensor randn(const Shape& shape, Device device, uint64_t seed);
+
+// "gaussian:SIGMA" (SIGMA >= 0), "saltpepper:P", "mask:P" (P in [0, 1]); the number must be
+// finite. Writes the number to *param (when not null). Anything else: hg::UsageError, one line
+// naming the text.
+Noise parse_noise(const std::string& spec, float* param);
+std::string noise_name(Noise kind);  // "gaussian", "saltpepper", "mask"
+
+// A corrupted copy of x for denoising autoencoders. Gaussian: x + param * randn(seed) (clamped to
+// [0, 1] when clip01); SaltPepper: with probability param an element becomes 0 or 1 (half each);
+// Mask: with probability param an element becomes 0. Same (seed, i) -> same noise on CPU and CUDA.
+// hg::Error for a bad param (as parse_noise). The output never requires grad, even if x does.
+Tensor corrupt(const Tensor& x, Noise kind, float param, uint64_t seed, bool clip01 = false);
+
+}  // namespace hg::ops
