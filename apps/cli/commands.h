@@ -16,6 +16,7 @@ Action add_eval(CLI::App& app);
 Action add_info(CLI::App& app);
 Action add_reconstruct(CLI::App& app);
 Action add_generate(CLI::App& app);
+Action add_detect(CLI::App& app);  // fit, score, report, bench-oneclass
 
 
 }  // namespace hg::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add(hg::cli::add_eval, "eval", "Reconstruction loss of a trained run on a data set", true);
   add(hg::cli::add_reconstruct, "reconstruct", "Picture of inputs above their reconstructions", true);
   add(hg::cli::add_generate, "generate", "Images sampled from a VAE, or a latent walk between two inputs", true);
+  add(hg::cli::add_detect, "detect", "Anomaly detection: fit, score, report, bench-oneclass", true);
   add(hg::cli::add_info, "info", "Version, build options, devices and threads", false);
 
   try {

@@ -10,6 +10,12 @@ namespace hg::run {
 namespace fs = std::filesystem;
 
 data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q) {
+  data::Dataset d = load_selection(q, r.model->input_dim(), r.dir);
+  r.scaler.transform(d.x.data(), d.n, d.features());
+  return d;
+}
+
+data::Dataset load_selection(const DataRequest& q, int64_t features, const std::string& run_dir) {
   if (q.split != "train" && q.split != "test")
     throw UsageError("--split must be train or test, got '" + q.split + "'");
   if (q.limit < 0) throw UsageError("--limit must be positive");
@@ -19,10 +25,9 @@ data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q) {
     d = data::filter_classes(d, data::parse_class_list(q.classes, "--classes"), "--classes");
   if (q.limit > 0) d = data::take_first(d, q.limit);
   if (d.n == 0) throw Error("--data " + q.spec + ": no samples selected");
-  if (d.features() != r.model->input_dim())
+  if (d.features() != features)
     throw Error("--data " + q.spec + ": " + std::to_string(d.features()) + " features, but the model in " +
-                r.dir + " expects " + std::to_string(r.model->input_dim()));
-  r.scaler.transform(d.x.data(), d.n, d.features());
+                run_dir + " expects " + std::to_string(features));
   return d;
 }
 

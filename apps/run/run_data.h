@@ -19,6 +19,9 @@ struct DataRequest {
 // Loads the split, keeps the requested classes and the first `limit` rows, checks the width
 // against the model and applies the run's scaler. Errors name the flag or the run folder.
 data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q);
+// The same selection without the scaler (for several runs with their own scalers); the width
+// is checked against `features`, naming `run_dir` in the error.
+data::Dataset load_selection(const DataRequest& q, int64_t features, const std::string& run_dir);
 
 // The image shape [C, H, W] the run was trained on; Error naming `what` for tabular runs.
 struct ImageShape {

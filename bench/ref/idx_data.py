@@ -41,3 +41,22 @@ def split_rows(data_dir, split="train", limit=0):
     --limit rows when limit > 0), with no validation split taken off."""
     x = read_idx_images(find(data_dir, SPLIT_STEMS[split])).astype(np.float32) / 255.0
     return x[:limit] if limit > 0 else x
+
+
+LABEL_STEMS = {"train": "train-labels-idx1-ubyte", "test": "t10k-labels-idx1-ubyte"}
+
+
+def read_idx_labels(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        magic, n = struct.unpack(">II", f.read(8))
+        if magic != 0x801:
+            raise SystemExit(f"{path}: not an IDX label file")
+        return np.frombuffer(f.read(n), dtype=np.uint8)
+
+
+def split_labels(data_dir, split="train", limit=0):
+    """[n] uint8 numpy array: the labels of the train or test IDX file, row for row with split_rows
+    (the first --limit labels when limit > 0)."""
+    y = read_idx_labels(find(data_dir, LABEL_STEMS[split]))
+    return y[:limit] if limit > 0 else y

@@ -1,0 +1,273 @@
+// hourglass detect {fit, score, report, bench-oneclass}: anomaly detection with a trained run.
+// fit and score live here; report and bench-oneclass in cmd_detect_report.cpp.
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "apps/cli/commands.h"
+#include "apps/cli/detect_commands.h"
+#include "apps/detect/detector.h"
+#include "apps/detect/metrics.h"
+#include "apps/run/run_data.h"
+#include "apps/train/trainer.h"
+#include "engine/io/atomic_file.h"
+#include "engine/tensor/device_select.h"
+#include "engine/util/error.h"
+#include "engine/util/format.h"
+#include "kernels/cpu/parallel.h"
+
+namespace hg::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json summary_json(const detect::Summary& s) {
+  return {{"n", s.n},     {"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"p50", s.p50},
+          {"p90", s.p90}, {"p95", s.p95},   {"p99", s.p99}, {"max", s.max}};
+}
+
+// Trains ensemble member i (i >= 1) with the main run's recorded options and another seed, or
+// reuses it when its folder already holds a trained run.
+std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main, int i, const std::string& device,
+                          bool retrain) {
+  const std::string rel = "ensemble/" + std::to_string(i);
+  const std::string dir = run::path_in(run_dir, rel);
+  if (!retrain && fs::exists(run::path_in(dir, "checkpoint.safetensors"))) {
+    std::cerr << "detect fit: reusing ensemble member " << dir << "\n";
+    return rel;
+  }
+  fs::create_directories(run::path_in(run_dir, "ensemble"));
+  const std::string model_path = run::path_in(run_dir, "ensemble/model.json");
+  io::write_json_atomic(model_path, main.config.at("model"));
+  const json& c = main.config;
+  train::TrainOptions t;
+  try {
+    t.data = c.at("data").at("spec").get<std::string>();
+    t.classes = c.at("data").value("classes", std::string());
+    t.limit = c.at("data").value("limit", int64_t{0});
+    t.val_split = c.at("data").value("val_split", 0.1);
+    t.epochs = c.at("train").at("epochs").get<int64_t>();
+    t.batch = c.at("train").at("batch").get<int64_t>();
+    t.lr = c.at("train").at("lr").get<float>();
+    t.loss = c.at("train").at("loss").get<std::string>();
+    t.optimizer = c.at("optimizer").at("name").get<std::string>();
+    t.weight_decay = c.at("optimizer").value("weight_decay", -1.0f);
+    t.scaler = c.at("scaler").value("kind", std::string("none"));
+    t.seed = c.at("train").at("seed").get<uint64_t>() + 1000003ULL * static_cast<uint64_t>(i);
+  } catch (const json::exception& e) {
+    throw Error(run_dir + "/config.json: cannot repeat its training for an ensemble: " + e.what());
+  }
+  t.config = model_path;
+  t.device = device;
+  t.out = dir;
+  t.force = true;
+  std::cerr << "detect fit: training ensemble member " << i << " (seed " << t.seed << ") into " << dir << "\n";
+  train::TrainResult r = train::train(t, std::cerr);
+  if (r.interrupted) throw Error("detect fit: interrupted while training ensemble member " + std::to_string(i));
+  return rel;
+}
+
+}  // namespace
+
+namespace {
+
+Action add_fit(CLI::App& app) {
+  struct Opts {
+    run::DataRequest data, val;
+    std::string run, normal, score = "mse", threshold = "percentile:95", combine = "mean", device = "auto";
+    int ensemble = 1, threads = 0;
+    bool force = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  o->data.split = "train";
+  o->val.split = "test";
+  app.add_option("--run", o->run, "Run folder written by hourglass train")->required();
+  app.add_option("--data", o->data.spec, "Normal data to fit on (see hourglass train --help)")->required();
+  app.add_option("--split", o->data.split, "train or test")->default_val("train");
+  app.add_option("--normal-classes", o->normal, "The normal labels, e.g. 0-8 (default: the run's --classes, else every row)");
+  app.add_option("--limit", o->data.limit, "Use the first N normal samples");
+  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis or elbo")->default_val("mse");
+  app.add_option("--threshold", o->threshold,
+                 "percentile:Q of the normal scores, f1 or youden (best on --val-data), contamination:F, value:X")
+      ->default_val("percentile:95");
+  app.add_option("--val-data", o->val.spec, "Labelled data for f1/youden (normal = --normal-classes, the rest anomalous)");
+  app.add_option("--val-split", o->val.split, "Split of --val-data")->default_val("test");
+  app.add_option("--val-limit", o->val.limit, "Use the first N rows of --val-data");
+  app.add_option("--ensemble", o->ensemble, "K models (the run plus K-1 trained with other seeds)")->default_val(1);
+  app.add_option("--combine", o->combine, "How ensemble scores combine: mean or median of standardised scores")
+      ->default_val("mean");
+  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_flag("--force", o->force, "Replace an existing detector (and retrain ensemble members)");
+  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  return [o]() {
+    const detect::ScoreKind kind = detect::parse_score_kind(o->score, "--score");
+    const detect::ThresholdRule rule = detect::parse_threshold(o->threshold, "--threshold");
+    if (o->ensemble < 1 || o->ensemble > 32) throw UsageError("--ensemble must be between 1 and 32");
+    if (o->combine != "mean" && o->combine != "median") throw UsageError("--combine must be mean or median");
+    if (rule.needs_labels() && o->val.spec.empty())
+      throw UsageError("--threshold " + rule.text + " needs labelled --val-data to choose the threshold on");
+    if (fs::exists(run::path_in(o->run, "detector.json")) && !o->force)
+      throw Error("--run " + o->run + ": already has a detector.json (use --force to replace it)");
+    kernels::cpu::set_num_threads(o->threads);
+    const Device device = resolve_device(o->device, std::cerr);
+    run::LoadedRun main = run::load_run(o->run);
+    std::vector<int32_t> normal;
+    if (!o->normal.empty()) {
+      normal = data::parse_class_list(o->normal, "--normal-classes");
+    } else {
+      const std::string trained = main.config.at("data").value("classes", std::string());
+      if (!trained.empty()) normal = data::parse_class_list(trained, "the run's --classes");
+    }
+    if (!normal.empty()) {
+      std::ostringstream cl;
+      for (size_t i = 0; i < normal.size(); ++i) cl << (i ? "," : "") << normal[i];
+      o->data.classes = cl.str();
+    }
+
+    detect::Detector d;
+    d.combine = o->combine;
+    d.rule = rule;
+    d.normal_classes = normal;
+    d.fit_data = o->data.spec;
+    d.members.push_back({".", {}, 0, 1});
+    for (int i = 1; i < o->ensemble; ++i)
+      d.members.push_back({ensure_member(o->run, main, i, device.str(), o->force), {}, 0, 1});
+    detect::LoadedDetector ld(o->run, d, device);
+    const int64_t D = main.model->input_dim();
+    data::Dataset fit = run::load_selection(o->data, D, o->run);
+    ld.fit_members(kind, fit);
+    const std::vector<double> s = ld.score(fit);
+    detect::Detector& det = ld.detector();
+    det.normal_summary = summary_json(detect::summarize(s));
+
+    json extra = json::object();
+    switch (rule.kind) {
+      case detect::ThresholdRule::Kind::Percentile: det.threshold = detect::threshold_percentile(s, rule.param); break;
+      case detect::ThresholdRule::Kind::Value: det.threshold = rule.param; break;
+      case detect::ThresholdRule::Kind::Contamination:
+        if (o->val.spec.empty()) {
+          det.threshold = detect::threshold_contamination(s, rule.param);
+        } else {
+          data::Dataset v = run::load_selection(o->val, D, o->run);
+          det.threshold = detect::threshold_contamination(ld.score(v), rule.param);
+        }
+        break;
+      case detect::ThresholdRule::Kind::F1:
+      case detect::ThresholdRule::Kind::Youden: {
+        data::Dataset v = run::load_selection(o->val, D, o->run);
+        const detect::LabelledRows lr = detect::label_rows(v, normal, {}, "--val-data");
+        const std::vector<double> all = ld.score(v);
+        std::vector<double> sv;
+        for (int64_t r : lr.rows) sv.push_back(all[static_cast<size_t>(r)]);
+        double best = 0;
+        if (rule.kind == detect::ThresholdRule::Kind::F1) {
+          det.threshold = detect::best_f1_threshold(sv, lr.labels, &best);
+          extra["val_f1"] = best;
+        } else {
+          det.threshold = detect::youden_threshold(sv, lr.labels, &best);
+          extra["val_youden_j"] = best;
+        }
+        break;
+      }
+    }
+    ld.save();
+    int64_t flagged = 0;
+    for (double v : s) flagged += v > det.threshold;
+    json j{{"run", o->run},           {"score", o->score},        {"rule", rule.text},
+           {"threshold", det.threshold}, {"ensemble", o->ensemble}, {"normal_samples", fit.n},
+           {"normal_flagged", flagged},  {"normal_summary", det.normal_summary}, {"device", device.str()}};
+    j.update(extra);
+    if (o->json) {
+      std::cout << j.dump() << std::endl;
+    } else {
+      std::cout << "detector (" << o->score << ", " << rule.text << ") threshold " << det.threshold << ": "
+                << flagged << " of " << fit.n << " normal samples above it; saved " << o->run
+                << "/detector.json\n";
+    }
+    return 0;
+  };
+}
+
+Action add_score(CLI::App& app) {
+  struct Opts {
+    run::DataRequest data;
+    std::string run, out, device = "auto";
+    int threads = 0;
+    bool per_feature = false, force = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--run", o->run, "Run folder with a fitted detector")->required();
+  app.add_option("--data", o->data.spec, "Data to score")->required();
+  app.add_option("--split", o->data.split, "train or test")->default_val("test");
+  app.add_option("--classes", o->data.classes, "Only these labels");
+  app.add_option("--limit", o->data.limit, "Use the first N samples");
+  app.add_option("--out", o->out, "CSV file: index, label (if any), score, anomaly (0/1)")->required();
+  app.add_flag("--per-feature", o->per_feature, "Add each feature's squared error (for images: the error map)");
+  app.add_flag("--force", o->force, "Overwrite --out");
+  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  return [o]() {
+    run::check_output_file(o->out, o->force, "--out");
+    kernels::cpu::set_num_threads(o->threads);
+    const Device device = resolve_device(o->device, std::cerr);
+    detect::LoadedDetector ld = detect::LoadedDetector::load(o->run, device);
+    const int64_t D = ld.main_run().model->input_dim();
+    data::Dataset d = run::load_selection(o->data, D, o->run);
+    const std::vector<double> s = ld.score(d);
+    std::vector<float> fe;
+    if (o->per_feature) fe = ld.feature_errors(d);
+    const double thr = ld.detector().threshold;
+    std::ostringstream csv;
+    csv.precision(9);
+    csv << "index" << (d.has_labels() ? ",label" : "") << ",score,anomaly";
+    if (o->per_feature)
+      for (int64_t j = 0; j < D; ++j)
+        csv << ",e_" << (static_cast<size_t>(j) < d.feature_names.size() ? d.feature_names[j] : std::to_string(j));
+    csv << "\n";
+    int64_t flagged = 0;
+    for (int64_t i = 0; i < d.n; ++i) {
+      const bool a = s[static_cast<size_t>(i)] > thr;
+      flagged += a;
+      csv << i;
+      if (d.has_labels()) csv << "," << d.y[static_cast<size_t>(i)];
+      csv << "," << s[static_cast<size_t>(i)] << "," << (a ? 1 : 0);
+      if (o->per_feature)
+        for (int64_t j = 0; j < D; ++j) csv << "," << fe[static_cast<size_t>(i * D + j)];
+      csv << "\n";
+    }
+    io::write_file_atomic(o->out, csv.str());
+    json j{{"out", o->out}, {"n", d.n}, {"flagged", flagged}, {"threshold", thr}, {"device", device.str()}};
+    if (o->json)
+      std::cout << j.dump() << std::endl;
+    else
+      std::cout << "scored " << d.n << " samples, " << flagged << " above the threshold " << thr << " -> " << o->out << "\n";
+    return 0;
+  };
+}
+
+}  // namespace
+
+Action add_detect(CLI::App& app) {
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, Action>> subs;
+  auto add = [&](Action (*fn)(CLI::App&), const char* name, const char* help) {
+    CLI::App* s = app.add_subcommand(name, help);
+    s->fallthrough();  // --gemm/--conv of `detect` may follow the subcommand
+    subs.emplace_back(s, fn(*s));
+  };
+  add(add_fit, "fit", "Fit a detector (score, threshold) on normal data for a trained run");
+  add(add_score, "score", "Score data with a fitted detector into a CSV");
+  add(add_detect_report, "report", "Detection metrics and pictures on labelled data");
+  add(add_detect_bench_oneclass, "bench-oneclass", "One-class protocol: train per class, AUROC table");
+  return [subs]() {
+    for (const auto& [s, action] : subs)
+      if (s->parsed()) return action();
+    throw UsageError("detect: give a subcommand (fit, score, report or bench-oneclass)");
+  };
+}
+
+}  // namespace hg::cli

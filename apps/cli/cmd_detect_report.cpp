@@ -1,0 +1,278 @@
+// hourglass detect report (metrics and pictures on labelled data) and detect bench-oneclass (the
+// one-class protocol: a model per class, each scored against every other class).
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <numeric>
+#include <set>
+
+#include "apps/cli/detect_commands.h"
+#include "apps/detect/detect_charts.h"
+#include "apps/detect/detector.h"
+#include "apps/detect/metrics.h"
+#include "apps/report/chart.h"
+#include "apps/report/image_grid.h"
+#include "apps/run/run_data.h"
+#include "apps/train/trainer.h"
+#include "engine/data/spec.h"
+#include "engine/io/atomic_file.h"
+#include "engine/tensor/device_select.h"
+#include "engine/util/error.h"
+#include "engine/util/format.h"
+#include "kernels/cpu/parallel.h"
+
+namespace hg::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Metrics {
+  double auroc = 0, auprc = 0;
+  detect::Confusion at;
+  double best_f1 = 0, best_f1_threshold = 0, youden_j = 0, youden_threshold = 0;
+};
+
+Metrics compute_metrics(const std::vector<double>& s, const std::vector<int>& y, double threshold) {
+  Metrics m;
+  m.auroc = detect::auroc(s, y);
+  m.auprc = detect::average_precision(s, y);
+  m.at = detect::confusion_at(s, y, threshold);
+  m.best_f1_threshold = detect::best_f1_threshold(s, y, &m.best_f1);
+  m.youden_threshold = detect::youden_threshold(s, y, &m.youden_j);
+  return m;
+}
+
+json metrics_json(const Metrics& m, double threshold) {
+  const detect::Confusion& c = m.at;
+  return {{"auroc", m.auroc},
+          {"auprc", m.auprc},
+          {"threshold", threshold},
+          {"precision", c.precision},
+          {"recall", c.recall},
+          {"f1", c.f1},
+          {"tpr", c.tpr},
+          {"fpr", c.fpr},
+          {"accuracy", c.accuracy},
+          {"confusion", {{"tp", c.tp}, {"fp", c.fp}, {"tn", c.tn}, {"fn", c.fn}}},
+          {"best_f1", {{"threshold", m.best_f1_threshold}, {"f1", m.best_f1}}},
+          {"youden", {{"threshold", m.youden_threshold}, {"j", m.youden_j}}}};
+}
+
+void write_both(const report::Chart& c, const std::string& dir, const std::string& stem) {
+  report::write_png(c, dir + "/" + stem + ".png");
+  report::write_svg(c, dir + "/" + stem + ".svg");
+}
+
+// The top anomalies of image data: originals, reconstructions and error maps, one column each.
+void write_top_anomalies(const detect::LoadedDetector& ld, const data::Dataset& d,
+                         const std::vector<int64_t>& rows, const std::string& path) {
+  const run::ImageShape shape = run::image_shape(ld.main_run(), "the top-anomalies picture");
+  data::Dataset top = data::select_rows(d, rows);
+  const std::vector<float> rec = ld.reconstructions(top);
+  const std::vector<float> err = ld.feature_errors(top);
+  const int64_t D = d.features();
+  std::vector<float> maps(err.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    float mx = 0;
+    for (int64_t j = 0; j < D; ++j) mx = std::max(mx, err[r * D + j]);
+    for (int64_t j = 0; j < D; ++j) maps[r * D + j] = mx > 0 ? err[r * D + j] / mx : 0.0f;
+  }
+  std::vector<const float*> cells;
+  const std::vector<float>* sources[] = {&top.x, &rec, &maps};
+  for (const std::vector<float>* src : sources)
+    for (size_t r = 0; r < rows.size(); ++r) cells.push_back(src->data() + r * D);
+  report::write_image_grid_png(cells, static_cast<int>(shape.h), static_cast<int>(shape.w),
+                               static_cast<int>(rows.size()), 3, path);
+}
+
+}  // namespace
+
+Action add_detect_report(CLI::App& app) {
+  struct Opts {
+    run::DataRequest data;
+    std::string run, anomaly, normal, out_dir, device = "auto";
+    int top = 8, threads = 0;
+    bool force = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--run", o->run, "Run folder with a fitted detector")->required();
+  app.add_option("--data", o->data.spec, "Labelled data (IDX labels or csv:FILE,label=COLUMN)")->required();
+  app.add_option("--split", o->data.split, "train or test")->default_val("test");
+  app.add_option("--anomaly-classes", o->anomaly, "Anomalous labels, e.g. 9 (default: every class not normal)");
+  app.add_option("--normal-classes", o->normal, "Normal labels (default: the detector's)");
+  app.add_option("--limit", o->data.limit, "Use the first N samples");
+  app.add_option("--out-dir", o->out_dir, "Folder for the pictures and report.json (default RUN/report)");
+  app.add_option("--top", o->top, "Top anomalies to picture (image data)")->default_val(8);
+  app.add_flag("--force", o->force, "Overwrite an existing --out-dir");
+  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  return [o]() {
+    if (o->top < 0 || o->top > 64) throw UsageError("--top must be between 0 and 64");
+    const std::string out = o->out_dir.empty() ? run::path_in(o->run, "report") : o->out_dir;
+    if (fs::exists(out) && !o->force)
+      throw Error("--out-dir " + out + ": already exists (use --force to overwrite)");
+    kernels::cpu::set_num_threads(o->threads);
+    const Device device = resolve_device(o->device, std::cerr);
+    detect::LoadedDetector ld = detect::LoadedDetector::load(o->run, device);
+    const detect::Detector& det = ld.detector();
+    const std::vector<int32_t> normal =
+        o->normal.empty() ? det.normal_classes : data::parse_class_list(o->normal, "--normal-classes");
+    const std::vector<int32_t> anomal =
+        o->anomaly.empty() ? std::vector<int32_t>{} : data::parse_class_list(o->anomaly, "--anomaly-classes");
+    data::Dataset all = run::load_selection(o->data, ld.main_run().model->input_dim(), o->run);
+    const detect::LabelledRows lr = detect::label_rows(all, normal, anomal, "--data");
+    data::Dataset d = data::select_rows(all, lr.rows);
+    const std::vector<double> s = ld.score(d);
+    const Metrics m = compute_metrics(s, lr.labels, det.threshold);  // errors for one class only
+
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) throw Error("--out-dir " + out + ": cannot create: " + ec.message());
+    std::vector<double> sn, sa;
+    for (size_t i = 0; i < s.size(); ++i) (lr.labels[i] ? sa : sn).push_back(s[i]);
+    const std::string score = detect::score_name(det.members.front().state.kind);
+    write_both(detect::score_histogram(sn, sa, det.threshold, "Anomaly scores (" + score + ")", score), out, "histogram");
+    write_both(detect::roc_chart(detect::roc_curve(s, lr.labels), m.auroc,
+                                 std::make_pair(m.at.fpr, m.at.tpr), "ROC"), out, "roc");
+    const double prevalence = static_cast<double>(sa.size()) / static_cast<double>(s.size());
+    write_both(detect::pr_chart(detect::pr_curve(s, lr.labels), m.auprc, prevalence,
+                                std::make_pair(m.at.recall, m.at.precision), "Precision-recall"), out, "pr");
+    json j = metrics_json(m, det.threshold);
+    j["score"] = score;
+    j["n_normal"] = sn.size();
+    j["n_anomalous"] = sa.size();
+    j["run"] = o->run;
+    j["out_dir"] = out;
+    j["device"] = device.str();
+    const bool images = all.sample_shape.size() >= 2;
+    if (images && o->top > 0) {
+      std::vector<int64_t> order(s.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return s[a] > s[b]; });
+      order.resize(std::min<size_t>(order.size(), static_cast<size_t>(o->top)));
+      write_top_anomalies(ld, d, order, out + "/top_anomalies.png");
+      json top = json::array();
+      for (int64_t r : order) top.push_back({{"row", lr.rows[r]}, {"label", d.y[r]}, {"score", s[r]}});
+      j["top_anomalies"] = top;
+    }
+    io::write_json_atomic(out + "/report.json", j);
+    if (o->json) {
+      std::cout << j.dump() << std::endl;
+    } else {
+      std::cout << "AUROC " << fmt::num(m.auroc, 4) << "  AUPRC " << fmt::num(m.auprc, 4) << "  at threshold "
+                << det.threshold << ": precision " << fmt::num(m.at.precision, 4) << " recall "
+                << fmt::num(m.at.recall, 4) << " F1 " << fmt::num(m.at.f1, 4) << " FPR " << fmt::num(m.at.fpr, 4)
+                << "\n(TP " << m.at.tp << " FP " << m.at.fp << " TN " << m.at.tn << " FN " << m.at.fn
+                << "; best F1 " << fmt::num(m.best_f1, 4) << " at " << m.best_f1_threshold << "; Youden J "
+                << fmt::num(m.youden_j, 4) << " at " << m.youden_threshold << ")\npictures and report.json in "
+                << out << "\n";
+    }
+    return 0;
+  };
+}
+
+Action add_detect_bench_oneclass(CLI::App& app) {
+  struct Opts {
+    std::string data, config, classes, score = "mse", out, device = "auto";
+    int64_t epochs = 20;
+    uint64_t seed = 0;
+    int threads = 0;
+    bool force = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--data", o->data, "Labelled image or table data with train and test splits")->required();
+  app.add_option("--config", o->config, "Model config, e.g. models/configs/mlp784.json")->required();
+  app.add_option("--epochs", o->epochs, "Epochs per class")->default_val(20);
+  app.add_option("--classes", o->classes, "Classes to run (default: every class of the training split)");
+  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis or elbo")->default_val("mse");
+  app.add_option("--seed", o->seed, "Seed of every class's training");
+  app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
+  app.add_flag("--force", o->force, "Overwrite --out");
+  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  return [o]() {
+    const detect::ScoreKind kind = detect::parse_score_kind(o->score, "--score");
+    if (o->epochs < 1) throw UsageError("--epochs must be at least 1");
+    const data::DataSpec spec = data::parse_spec(o->data);
+    const data::Dataset train_all = data::load(spec, data::Split::Train);
+    const data::Dataset test = data::load(spec, data::Split::Test);
+    if (!train_all.has_labels() || !test.has_labels())
+      throw UsageError("--data " + o->data + ": the one-class protocol needs labels");
+    std::vector<int32_t> classes;
+    if (!o->classes.empty()) {
+      classes = data::parse_class_list(o->classes, "--classes");
+    } else {
+      std::set<int32_t> seen(train_all.y.begin(), train_all.y.end());
+      classes.assign(seen.begin(), seen.end());
+    }
+    if (classes.size() < 2 && o->classes.empty())
+      throw UsageError("--data " + o->data + ": the one-class protocol needs at least two classes");
+    std::string out = o->out;
+    if (out.empty()) {
+      const std::string stem = fs::path(o->config).stem().string();
+      out = "runs/oneclass-" + stem + "-" + spec.kind;
+      for (int i = 2; fs::exists(out) && !o->force; ++i) out = "runs/oneclass-" + stem + "-" + spec.kind + "-" + std::to_string(i);
+    } else if (fs::exists(out) && !o->force) {
+      throw Error("--out " + out + ": already exists (use --force to overwrite)");
+    }
+    const Device device = resolve_device(o->device, std::cerr);
+    const auto t_start = std::chrono::steady_clock::now();
+    json per_class = json::array();
+    double sum = 0;
+    for (int32_t c : classes) {
+      const auto t0 = std::chrono::steady_clock::now();
+      train::TrainOptions t;
+      t.data = o->data;
+      t.config = o->config;
+      t.epochs = o->epochs;
+      t.classes = std::to_string(c);
+      t.val_split = 0;
+      t.seed = o->seed;
+      t.device = device.str();
+      t.threads = o->threads;
+      t.out = out + "/class-" + std::to_string(c);
+      t.force = true;
+      std::ostringstream quiet;  // per-epoch lines of ten trainings would drown the table
+      train::TrainResult tr = train::train(t, quiet);
+      if (tr.interrupted) throw Error("bench-oneclass: interrupted while training class " + std::to_string(c));
+      detect::Detector d;
+      d.members.push_back({".", {}, 0, 1});
+      d.normal_classes = {c};
+      d.fit_data = o->data;
+      detect::LoadedDetector ld(t.out, d, device);
+      ld.fit_members(kind, data::filter_classes(train_all, {c}, "--classes"));
+      const std::vector<double> s = ld.score(test);
+      std::vector<int> y(test.y.size());
+      for (size_t i = 0; i < y.size(); ++i) y[i] = test.y[i] == c ? 0 : 1;
+      const double auc = detect::auroc(s, y), ap = detect::average_precision(s, y);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::cerr << "class " << c << ": AUROC " << fmt::num(auc, 4) << "  AUPRC " << fmt::num(ap, 4) << "  ("
+                << fmt::fixed(secs, 1) << " s, final loss " << fmt::num(tr.history.back().train_loss, 5) << ")\n";
+      per_class.push_back({{"class", c}, {"auroc", auc}, {"auprc", ap}, {"seconds", secs},
+                           {"final_train_loss", tr.history.back().train_loss}});
+      sum += auc;
+    }
+    const double mean = sum / static_cast<double>(classes.size());
+    json j{{"per_class", per_class}, {"mean_auroc", mean}, {"score", o->score}, {"epochs", o->epochs},
+           {"config", o->config},    {"data", o->data},    {"out", out},        {"device", device.str()},
+           {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
+    if (o->json) {
+      std::cout << j.dump() << std::endl;
+    } else {
+      std::cout << "class  AUROC   AUPRC\n";
+      for (const json& r : per_class)
+        std::cout << "  " << r["class"].get<int>() << "    " << fmt::fixed(r["auroc"].get<double>(), 4) << "  "
+                  << fmt::fixed(r["auprc"].get<double>(), 4) << "\n";
+      std::cout << "mean AUROC " << fmt::fixed(mean, 4) << " (" << o->score << ", " << o->epochs
+                << " epochs per class; runs in " << out << ")\n";
+    }
+    return 0;
+  };
+}
+
+}  // namespace hg::cli

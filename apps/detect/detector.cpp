@@ -1,0 +1,214 @@
+#include "apps/detect/detector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "apps/detect/metrics.h"
+#include "engine/autograd/autograd.h"
+#include "engine/io/atomic_file.h"
+#include "engine/util/error.h"
+
+namespace hg::detect {
+
+using nlohmann::json;
+
+ThresholdRule parse_threshold(const std::string& text, const std::string& flag) {
+  ThresholdRule r;
+  r.text = text;
+  const size_t colon = text.find(':');
+  const std::string kind = text.substr(0, colon);
+  const std::string arg = colon == std::string::npos ? "" : text.substr(colon + 1);
+  auto number = [&](const char* what) {
+    try {
+      size_t used = 0;
+      const double v = std::stod(arg, &used);
+      if (used != arg.size() || !std::isfinite(v)) throw std::invalid_argument("bad");
+      return v;
+    } catch (const std::exception&) {
+      throw UsageError(flag + " " + text + ": expected " + what);
+    }
+  };
+  if (kind == "percentile") {
+    r.kind = ThresholdRule::Kind::Percentile;
+    r.param = number("percentile:Q with Q in [0, 100]");
+    if (r.param < 0 || r.param > 100) throw UsageError(flag + " " + text + ": Q must be in [0, 100]");
+  } else if (kind == "contamination") {
+    r.kind = ThresholdRule::Kind::Contamination;
+    r.param = number("contamination:F with F in (0, 0.5]");
+    if (!(r.param > 0 && r.param <= 0.5)) throw UsageError(flag + " " + text + ": F must be in (0, 0.5]");
+  } else if (kind == "value") {
+    r.kind = ThresholdRule::Kind::Value;
+    r.param = number("value:X with a finite X");
+  } else if (text == "f1") {
+    r.kind = ThresholdRule::Kind::F1;
+  } else if (text == "youden") {
+    r.kind = ThresholdRule::Kind::Youden;
+  } else {
+    throw UsageError(flag + ": unknown threshold rule '" + text +
+                     "' (expected percentile:Q, f1, youden, contamination:F or value:X)");
+  }
+  return r;
+}
+
+json Detector::to_json() const {
+  json ms = json::array();
+  for (const Member& m : members) ms.push_back({{"dir", m.dir}, {"score", m.state.to_json()}, {"mean", m.mean}, {"sd", m.sd}});
+  return {{"version", 1},       {"members", ms},          {"combine", combine},
+          {"threshold", threshold}, {"rule", rule.text},  {"normal_classes", normal_classes},
+          {"fit_data", fit_data}, {"normal_summary", normal_summary}};
+}
+
+Detector Detector::from_json(const json& j, const std::string& origin) {
+  Detector d;
+  try {
+    if (j.at("version").get<int>() != 1) throw Error(origin + ": unsupported detector version");
+    for (const json& m : j.at("members")) {
+      Member mm;
+      mm.dir = m.at("dir").get<std::string>();
+      mm.state = ScoreState::from_json(m.at("score"), origin);
+      mm.mean = m.at("mean").get<double>();
+      mm.sd = m.at("sd").get<double>();
+      d.members.push_back(mm);
+    }
+    if (d.members.empty()) throw Error(origin + ": a detector needs at least one member");
+    d.combine = j.at("combine").get<std::string>();
+    d.rule = parse_threshold(j.at("rule").get<std::string>(), origin + ": rule");
+    d.threshold = j.at("threshold").get<double>();
+    d.normal_classes = j.at("normal_classes").get<std::vector<int32_t>>();
+    d.fit_data = j.value("fit_data", std::string());
+    d.normal_summary = j.value("normal_summary", json::object());
+  } catch (const json::exception& e) {
+    throw Error(origin + ": malformed detector: " + e.what());
+  }
+  return d;
+}
+
+LoadedDetector::LoadedDetector(std::string run_dir, Detector d, Device device)
+    : dir_(std::move(run_dir)), d_(std::move(d)), device_(device) {
+  for (const Member& m : d_.members) {
+    const std::string path = m.dir == "." ? dir_ : run::path_in(dir_, m.dir);
+    auto r = std::make_shared<run::LoadedRun>(run::load_run(path));
+    r->model->to(device_);
+    if (!runs_.empty() && r->model->input_dim() != runs_.front()->model->input_dim())
+      throw Error("detector member " + path + " expects " + std::to_string(r->model->input_dim()) +
+                  " features, the first member " + std::to_string(runs_.front()->model->input_dim()));
+    runs_.push_back(r);
+  }
+}
+
+LoadedDetector LoadedDetector::load(const std::string& run_dir, Device device) {
+  const std::string path = run::path_in(run_dir, "detector.json");
+  if (!std::filesystem::exists(path))
+    throw Error(path + ": no detector in this run (fit one first: hourglass detect fit --run " + run_dir + " ...)");
+  return LoadedDetector(run_dir, Detector::from_json(io::read_json(path), path), device);
+}
+
+void LoadedDetector::save() const { io::write_json_atomic(run::path_in(dir_, "detector.json"), d_.to_json()); }
+
+namespace {
+
+Scorer scorer_for(const run::LoadedRun& r, Device device) {
+  Scorer s;
+  s.model = r.model.get();
+  s.loss = r.loss;
+  s.device = device;
+  return s;
+}
+
+std::vector<float> scaled(const run::LoadedRun& r, const data::Dataset& raw) {
+  std::vector<float> x = raw.x;
+  r.scaler.transform(x.data(), raw.n, raw.features());
+  return x;
+}
+
+}  // namespace
+
+std::vector<double> LoadedDetector::member_scores(size_t i, const data::Dataset& raw) const {
+  const run::LoadedRun& r = *runs_[i];
+  return score_rows(scorer_for(r, device_), d_.members[i].state, scaled(r, raw), raw.n, raw.features());
+}
+
+void LoadedDetector::fit_members(ScoreKind kind, const data::Dataset& normal_raw) {
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    const run::LoadedRun& r = *runs_[i];
+    Member& m = d_.members[i];
+    m.state = fit_score(scorer_for(r, device_), kind, scaled(r, normal_raw), normal_raw.n, normal_raw.features());
+    const std::vector<double> s = member_scores(i, normal_raw);
+    const Summary sum = summarize(s);
+    m.mean = sum.mean;
+    m.sd = sum.std > 0 ? sum.std : 1.0;
+  }
+}
+
+std::vector<double> LoadedDetector::score(const data::Dataset& raw) const {
+  if (runs_.size() == 1) return member_scores(0, raw);
+  std::vector<std::vector<double>> all;
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    std::vector<double> s = member_scores(i, raw);
+    for (double& v : s) v = (v - d_.members[i].mean) / d_.members[i].sd;
+    all.push_back(std::move(s));
+  }
+  std::vector<double> out(static_cast<size_t>(raw.n));
+  std::vector<double> col(all.size());
+  for (int64_t j = 0; j < raw.n; ++j) {
+    for (size_t i = 0; i < all.size(); ++i) col[i] = all[i][static_cast<size_t>(j)];
+    if (d_.combine == "median") {
+      std::sort(col.begin(), col.end());
+      const size_t m = col.size() / 2;
+      out[static_cast<size_t>(j)] = col.size() % 2 ? col[m] : 0.5 * (col[m - 1] + col[m]);
+    } else {
+      double s = 0;
+      for (double v : col) s += v;
+      out[static_cast<size_t>(j)] = s / static_cast<double>(col.size());
+    }
+  }
+  return out;
+}
+
+std::vector<float> LoadedDetector::feature_errors(const data::Dataset& raw) const {
+  const run::LoadedRun& r = *runs_.front();
+  return detect::feature_errors(scorer_for(r, device_), scaled(r, raw), raw.n, raw.features());
+}
+
+std::vector<float> LoadedDetector::reconstructions(const data::Dataset& raw) const {
+  const run::LoadedRun& r = *runs_.front();
+  autograd::NoGradGuard no_grad;
+  const int64_t D = raw.features();
+  std::vector<float> x = scaled(r, raw), out;
+  out.reserve(x.size());
+  for (int64_t start = 0; start < raw.n; start += 2048) {
+    const int64_t rows = std::min<int64_t>(2048, raw.n - start);
+    std::vector<float> part(x.begin() + start * D, x.begin() + (start + rows) * D);
+    Tensor xb = Tensor::from_vector({rows, D}, part).to(device_);
+    std::vector<float> rec = r.model->to_data(r.model->forward(xb), r.loss).to(Device::cpu()).to_vector();
+    out.insert(out.end(), rec.begin(), rec.end());
+  }
+  r.scaler.inverse_transform(out.data(), raw.n, D);
+  return out;
+}
+
+LabelledRows label_rows(const data::Dataset& d, const std::vector<int32_t>& normal_classes,
+                        const std::vector<int32_t>& anomaly_classes, const std::string& flag) {
+  if (!d.has_labels())
+    throw UsageError(flag + ": the data have no labels (use IDX data with labels or csv:FILE,label=COLUMN)");
+  if (normal_classes.empty())
+    throw UsageError(flag + ": which classes are normal is unknown (fit the detector with --normal-classes)");
+  const std::set<int32_t> normal(normal_classes.begin(), normal_classes.end());
+  const std::set<int32_t> anomal(anomaly_classes.begin(), anomaly_classes.end());
+  for (int32_t c : anomal)
+    if (normal.count(c)) throw UsageError(flag + ": class " + std::to_string(c) + " is both normal and anomalous");
+  LabelledRows out;
+  for (int64_t i = 0; i < d.n; ++i) {
+    const int32_t c = d.y[static_cast<size_t>(i)];
+    if (normal.count(c)) {
+      out.rows.push_back(i), out.labels.push_back(0);
+    } else if (anomal.empty() || anomal.count(c)) {
+      out.rows.push_back(i), out.labels.push_back(1);
+    }
+  }
+  return out;
+}
+
+}  // namespace hg::detect

@@ -1,0 +1,86 @@
+// An anomaly detector on top of trained runs: a score (apps/detect/scores.h), one or several
+// member models (an ensemble averages their standardised scores), and a threshold chosen by a
+// rule. Saved as <run>/detector.json next to the model it was fitted for.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "apps/detect/scores.h"
+#include "apps/run/run_folder.h"
+#include "engine/data/dataset.h"
+
+namespace hg::detect {
+
+// "percentile:Q" (Q in [0, 100]), "f1", "youden", "contamination:F" (F in (0, 0.5]), "value:X".
+struct ThresholdRule {
+  enum class Kind { Percentile, F1, Youden, Contamination, Value } kind = Kind::Percentile;
+  double param = 95.0;
+  std::string text = "percentile:95";
+  bool needs_labels() const { return kind == Kind::F1 || kind == Kind::Youden; }
+};
+ThresholdRule parse_threshold(const std::string& text, const std::string& flag);
+
+struct Member {
+  std::string dir;         // relative to the detector's run folder ("." for the run itself)
+  ScoreState state;        // fitted on the normal data with this member
+  double mean = 0, sd = 1; // of its scores on the normal data (ensembles standardise with these)
+};
+
+struct Detector {
+  std::vector<Member> members;
+  std::string combine = "mean";  // mean | median (ensembles)
+  ThresholdRule rule;
+  double threshold = 0;
+  std::vector<int32_t> normal_classes;  // empty: every row of the fit data was normal
+  std::string fit_data;
+  nlohmann::json normal_summary;        // of the detector's score on the fit data
+  nlohmann::json to_json() const;
+  static Detector from_json(const nlohmann::json& j, const std::string& origin);
+};
+
+// A detector with its member runs loaded on a device, ready to score raw (unscaled) data.
+class LoadedDetector {
+ public:
+  // Loads <run_dir>/detector.json and its members. Errors name the file.
+  static LoadedDetector load(const std::string& run_dir, Device device);
+  // Loads the runs of a detector being fitted (members' states not fitted yet).
+  LoadedDetector(std::string run_dir, Detector d, Device device);
+
+  // The detector's score for each row of `raw` (each member applies its own scaler). With one
+  // member the score is the raw score; with several, the mean (or median) of the members'
+  // standardised scores.
+  std::vector<double> score(const data::Dataset& raw) const;
+  // Fits every member's score state and standardisation on normal rows.
+  void fit_members(ScoreKind kind, const data::Dataset& normal_raw);
+  // Squared error per feature from the first member, in its scaled units: [n, D].
+  std::vector<float> feature_errors(const data::Dataset& raw) const;
+  // The first member's reconstructions in the data's raw units: [n, D].
+  std::vector<float> reconstructions(const data::Dataset& raw) const;
+
+  const Detector& detector() const { return d_; }
+  Detector& detector() { return d_; }
+  const run::LoadedRun& main_run() const { return *runs_.front(); }
+  void save() const;  // <run_dir>/detector.json, atomically
+
+ private:
+  std::vector<double> member_scores(size_t i, const data::Dataset& raw) const;
+  std::string dir_;
+  Detector d_;
+  Device device_;
+  std::vector<std::shared_ptr<run::LoadedRun>> runs_;
+};
+
+// The labels detection metrics need: 0 for rows whose class is normal, 1 for rows whose class is
+// in `anomaly_classes` (empty: every other class); other rows are dropped. Returns the kept
+// row indices. Error when the data have no labels, naming `flag`.
+struct LabelledRows {
+  std::vector<int64_t> rows;
+  std::vector<int> labels;
+};
+LabelledRows label_rows(const data::Dataset& d, const std::vector<int32_t>& normal_classes,
+                        const std::vector<int32_t>& anomaly_classes, const std::string& flag);
+
+}  // namespace hg::detect

@@ -1,0 +1,250 @@
+#include "apps/detect/scores.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "apps/analysis/linalg.h"
+#include "apps/detect/metrics.h"
+#include "engine/autograd/autograd.h"
+#include "engine/util/error.h"
+#include "models/losses.h"
+#include "models/vae.h"
+
+namespace hg::detect {
+
+using nlohmann::json;
+
+ScoreKind parse_score_kind(const std::string& name, const std::string& flag) {
+  if (name == "mse") return ScoreKind::MSE;
+  if (name == "bce") return ScoreKind::BCE;
+  if (name == "max") return ScoreKind::Max;
+  if (name == "feature-count") return ScoreKind::FeatureCount;
+  if (name == "mahalanobis") return ScoreKind::Mahalanobis;
+  if (name == "elbo") return ScoreKind::Elbo;
+  throw UsageError(flag + ": unknown score '" + name +
+                   "' (expected mse, bce, max, feature-count, mahalanobis or elbo)");
+}
+
+std::string score_name(ScoreKind k) {
+  switch (k) {
+    case ScoreKind::MSE: return "mse";
+    case ScoreKind::BCE: return "bce";
+    case ScoreKind::Max: return "max";
+    case ScoreKind::FeatureCount: return "feature-count";
+    case ScoreKind::Mahalanobis: return "mahalanobis";
+    case ScoreKind::Elbo: return "elbo";
+  }
+  return "mse";
+}
+
+json ScoreState::to_json() const {
+  json j{{"kind", score_name(kind)}};
+  if (kind == ScoreKind::Mahalanobis) {
+    j["latent_mean"] = latent_mean;
+    j["latent_precision"] = latent_precision;
+  }
+  if (kind == ScoreKind::FeatureCount) {
+    j["feature_thresholds"] = feature_thresholds;
+    j["feature_percentile"] = feature_percentile;
+  }
+  return j;
+}
+
+ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
+  ScoreState s;
+  try {
+    s.kind = parse_score_kind(j.at("kind").get<std::string>(), origin + ": score kind");
+    if (s.kind == ScoreKind::Mahalanobis) {
+      s.latent_mean = j.at("latent_mean").get<std::vector<double>>();
+      s.latent_precision = j.at("latent_precision").get<std::vector<double>>();
+      if (s.latent_precision.size() != s.latent_mean.size() * s.latent_mean.size())
+        throw Error(origin + ": latent_precision is not k x k");
+    }
+    if (s.kind == ScoreKind::FeatureCount) {
+      s.feature_thresholds = j.at("feature_thresholds").get<std::vector<double>>();
+      s.feature_percentile = j.at("feature_percentile").get<double>();
+    }
+  } catch (const json::exception& e) {
+    throw Error(origin + ": malformed score state: " + e.what());
+  }
+  return s;
+}
+
+namespace {
+
+Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev) {
+  std::vector<float> part(x.begin() + start * D, x.begin() + (start + rows) * D);
+  return Tensor::from_vector({rows, D}, part).to(dev);
+}
+
+void check_model_for(const Scorer& s, ScoreKind kind, const std::vector<float>& x) {
+  if (kind == ScoreKind::Elbo && !dynamic_cast<models::Vae*>(s.model))
+    throw UsageError("--score elbo needs a VAE run (this model has no ELBO)");
+  if (kind == ScoreKind::BCE) {
+    const ops::Act out = s.model->output_act();
+    if (!(out == ops::Act::Sigmoid || (out == ops::Act::None && s.loss == "bce")))
+      throw UsageError("--score bce needs a model with a sigmoid output (or one trained with --loss bce "
+                       "on logits)");
+    for (float v : x)
+      if (!(v >= 0.0f && v <= 1.0f))
+        throw UsageError("--score bce needs data in [0, 1], but the (scaled) data contain " + std::to_string(v));
+  }
+}
+
+// Squared errors per feature of one chunk, on the host.
+std::vector<float> chunk_feature_errors(const Scorer& s, const Tensor& x) {
+  Tensor r = s.model->to_data(s.model->forward(x), s.loss);
+  return ops::recon_error(x, r, ops::ReconKind::MSE, true).feat.to(Device::cpu()).to_vector();
+}
+
+}  // namespace
+
+std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
+  autograd::NoGradGuard no_grad;
+  std::vector<float> out;
+  out.reserve(static_cast<size_t>(n * D));
+  for (int64_t start = 0; start < n; start += s.chunk) {
+    const int64_t rows = std::min(s.chunk, n - start);
+    std::vector<float> e = chunk_feature_errors(s, chunk_tensor(x, start, rows, D, s.device));
+    out.insert(out.end(), e.begin(), e.end());
+  }
+  return out;
+}
+
+ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n, int64_t D) {
+  check_model_for(s, kind, x);
+  ScoreState st;
+  st.kind = kind;
+  if (n < 2) throw Error("detect: fitting a score needs at least 2 normal samples, got " + std::to_string(n));
+  autograd::NoGradGuard no_grad;
+  if (kind == ScoreKind::FeatureCount) {
+    const std::vector<float> e = feature_errors(s, x, n, D);
+    st.feature_thresholds.resize(static_cast<size_t>(D));
+    std::vector<double> col(static_cast<size_t>(n));
+    for (int64_t j = 0; j < D; ++j) {
+      for (int64_t i = 0; i < n; ++i) col[static_cast<size_t>(i)] = e[static_cast<size_t>(i * D + j)];
+      st.feature_thresholds[static_cast<size_t>(j)] = percentile(col, st.feature_percentile);
+    }
+  }
+  if (kind == ScoreKind::Mahalanobis) {
+    const int64_t k = s.model->latent_dim();
+    std::vector<double> z;
+    z.reserve(static_cast<size_t>(n * k));
+    for (int64_t start = 0; start < n; start += s.chunk) {
+      const int64_t rows = std::min(s.chunk, n - start);
+      std::vector<float> c = s.model->encode(chunk_tensor(x, start, rows, D, s.device)).to(Device::cpu()).to_vector();
+      z.insert(z.end(), c.begin(), c.end());
+    }
+    std::vector<double> mean(static_cast<size_t>(k), 0.0), cov(static_cast<size_t>(k * k), 0.0);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t a = 0; a < k; ++a) mean[a] += z[i * k + a] / static_cast<double>(n);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t a = 0; a < k; ++a)
+        for (int64_t b = 0; b <= a; ++b)
+          cov[a * k + b] += (z[i * k + a] - mean[a]) * (z[i * k + b] - mean[b]) / static_cast<double>(n - 1);
+    double trace = 0;
+    for (int64_t a = 0; a < k; ++a) trace += cov[a * k + a];
+    // A ridge keeps dead or collinear latent units (common with ReLU codes) from making the
+    // covariance singular: 1e-6 of the average variance.
+    const double ridge = 1e-6 * trace / static_cast<double>(k) + 1e-12;
+    for (int64_t a = 0; a < k; ++a)
+      for (int64_t b = 0; b < a; ++b) cov[b * k + a] = cov[a * k + b];
+    for (int64_t a = 0; a < k; ++a) cov[a * k + a] += ridge;
+    const analysis::SymEigen eig = analysis::sym_eigen(cov, static_cast<int>(k));
+    st.latent_mean = mean;
+    st.latent_precision.assign(static_cast<size_t>(k * k), 0.0);
+    for (int64_t e = 0; e < k; ++e) {
+      const double inv = 1.0 / std::max(eig.values[e], ridge);
+      const double* v = &eig.vectors[static_cast<size_t>(e * k)];
+      for (int64_t a = 0; a < k; ++a)
+        for (int64_t b = 0; b < k; ++b) st.latent_precision[a * k + b] += inv * v[a] * v[b];
+    }
+  }
+  return st;
+}
+
+std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std::vector<float>& x,
+                               int64_t n, int64_t D) {
+  check_model_for(s, st.kind, x);
+  if (st.kind == ScoreKind::FeatureCount && static_cast<int64_t>(st.feature_thresholds.size()) != D)
+    throw Error("detect: the per-feature thresholds were fitted on " + std::to_string(st.feature_thresholds.size()) +
+                " features, the data have " + std::to_string(D));
+  autograd::NoGradGuard no_grad;
+  std::vector<double> out;
+  out.reserve(static_cast<size_t>(n));
+  const int64_t k = s.model->latent_dim();
+  for (int64_t start = 0; start < n; start += s.chunk) {
+    const int64_t rows = std::min(s.chunk, n - start);
+    Tensor xb = chunk_tensor(x, start, rows, D, s.device);
+    std::vector<float> row;
+    switch (st.kind) {
+      case ScoreKind::MSE: {
+        Tensor r = s.model->to_data(s.model->forward(xb), s.loss);
+        row = ops::recon_error(xb, r, ops::ReconKind::MSE).row.to(Device::cpu()).to_vector();
+        break;
+      }
+      case ScoreKind::BCE: {
+        const ops::ReconKind kind = models::recon_kind("bce", s.model->output_act());
+        row = ops::recon_error(xb, s.model->forward(xb), kind).row.to(Device::cpu()).to_vector();
+        break;
+      }
+      case ScoreKind::Max:
+      case ScoreKind::FeatureCount: {
+        const std::vector<float> e = chunk_feature_errors(s, xb);
+        row.assign(static_cast<size_t>(rows), 0.0f);
+        for (int64_t i = 0; i < rows; ++i) {
+          const float* ei = &e[static_cast<size_t>(i * D)];
+          float v = 0;
+          if (st.kind == ScoreKind::Max) {
+            for (int64_t j = 0; j < D; ++j) v = std::max(v, ei[j]);
+          } else {
+            for (int64_t j = 0; j < D; ++j) v += ei[j] > st.feature_thresholds[static_cast<size_t>(j)] ? 1.0f : 0.0f;
+          }
+          row[static_cast<size_t>(i)] = v;
+        }
+        break;
+      }
+      case ScoreKind::Mahalanobis: {
+        if (static_cast<int64_t>(st.latent_mean.size()) != k)
+          throw Error("detect: the latent Gaussian was fitted for " + std::to_string(st.latent_mean.size()) +
+                      " latent values, the model has " + std::to_string(k));
+        const std::vector<float> z = s.model->encode(xb).to(Device::cpu()).to_vector();
+        for (int64_t i = 0; i < rows; ++i) {
+          std::vector<double> d(static_cast<size_t>(k));
+          for (int64_t a = 0; a < k; ++a) d[a] = z[i * k + a] - st.latent_mean[a];
+          double q = 0;
+          for (int64_t a = 0; a < k; ++a) {
+            double t = 0;
+            for (int64_t b = 0; b < k; ++b) t += st.latent_precision[a * k + b] * d[b];
+            q += d[a] * t;
+          }
+          out.push_back(q);
+        }
+        continue;
+      }
+      case ScoreKind::Elbo: {
+        auto& vae = dynamic_cast<models::Vae&>(*s.model);
+        models::Vae::Posterior q = vae.posterior(xb);
+        Tensor sd = ops::exp(ops::mul_scalar(q.logvar, 0.5f));
+        // Per-row KL in closed form, reconstruction averaged over L posterior samples.
+        Tensor kl = ops::mul_scalar(
+            ops::sum_rows(ops::add_scalar(ops::sub(ops::sub(q.logvar, ops::mul(q.mu, q.mu)), ops::exp(q.logvar)), 1.0f)),
+            -0.5f);
+        constexpr int L = 8;
+        Tensor acc = kl;
+        for (int l = 0; l < L; ++l) {
+          Tensor z = ops::add(q.mu, ops::mul(sd, vae.draw_noise(rows, s.device)));
+          acc = ops::add(acc, ops::mul_scalar(vae.neg_log_likelihood_rows(vae.decode(z), xb, s.loss), 1.0f / L));
+        }
+        row = acc.to(Device::cpu()).to_vector();
+        break;
+      }
+    }
+    for (float v : row) out.push_back(v);
+  }
+  for (double v : out)
+    if (!std::isfinite(v)) throw Error("detect: a " + score_name(st.kind) + " score is not finite (NaN or inf in the model's output)");
+  return out;
+}
+
+}  // namespace hg::detect

@@ -1,0 +1,60 @@
+// Anomaly scores of a trained autoencoder: higher = more anomalous. Every score streams the
+// data through the model in chunks of rows (uploaded to the model's device one chunk at a
+// time), so only the model and one chunk live on the GPU.
+//
+//   mse           mean squared reconstruction error per sample (the fused recon_error kernel);
+//                 for a model trained with BCE on logits, on the probabilities
+//   bce           mean binary cross-entropy per sample (data in [0, 1])
+//   max           the largest per-feature squared error (a single broken pixel or column)
+//   feature-count how many features exceed their own threshold, fitted per feature on normal
+//                 data (exercise 1c of the seeds: per-feature thresholds)
+//   mahalanobis   squared Mahalanobis distance of the code z to the normal codes' mean and
+//                 covariance (a Gaussian fitted in latent space; no decoder involved)
+//   elbo          a VAE's negative ELBO per sample (nats), averaged over 8 posterior samples
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/autoencoder.h"
+
+namespace hg::detect {
+
+enum class ScoreKind { MSE, BCE, Max, FeatureCount, Mahalanobis, Elbo };
+
+// UsageError naming `flag` for an unknown name (listing the known ones).
+ScoreKind parse_score_kind(const std::string& name, const std::string& flag);
+std::string score_name(ScoreKind k);
+
+// What a score needs from the normal data (fitted once, stored in detector.json).
+struct ScoreState {
+  ScoreKind kind = ScoreKind::MSE;
+  std::vector<double> latent_mean;       // mahalanobis: [k]
+  std::vector<double> latent_precision;  // mahalanobis: [k, k], the inverse covariance (ridge-regularised)
+  std::vector<double> feature_thresholds;  // feature-count: [D]
+  double feature_percentile = 99.0;        // feature-count: the per-feature percentile
+  nlohmann::json to_json() const;
+  static ScoreState from_json(const nlohmann::json& j, const std::string& origin);
+};
+
+// The model, its training loss ("mse" | "bce") and where it runs: what every score call needs.
+struct Scorer {
+  models::Autoencoder* model = nullptr;
+  std::string loss;
+  Device device = Device::cpu();
+  int64_t chunk = 2048;
+};
+
+// Fits what `kind` needs on normal rows x [n, D] (host, already scaled). Error (naming the
+// kind) when the model cannot give this score (elbo without a VAE, bce on data outside [0, 1]).
+ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n, int64_t D);
+
+// One score per row of x [n, D] (host, scaled as the model expects).
+std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std::vector<float>& x,
+                               int64_t n, int64_t D);
+
+// Squared reconstruction error per feature (in the data's units) for rows x [n, D]: [n, D].
+std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D);
+
+}  // namespace hg::detect

@@ -1,0 +1,128 @@
+// hourglass detect from the command line: the seeds' synthetic protocol end to end (fit, score,
+// report), threshold rules, an ensemble, the one-class benchmark, image reports, and errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "blob_images.h"
+#include "cli_runner.h"
+
+namespace hg::test {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kTabular = std::string(HG_SOURCE_DIR) + "/models/configs/tabular.json";
+
+nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
+
+// The seeds' tabular model trained on the normal rows of the synthetic table, once per process.
+const std::string& normal_run() {
+  static const std::string run = [] {
+    auto r = run_cli("train --data synthetic --config " + kTabular +
+                     " --classes 0 --epochs 30 --device cpu --threads 2 --out det_run");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return std::string("det_run");
+  }();
+  return run;
+}
+
+TEST(CliDetect, SyntheticProtocolFitScoreReport) {
+  auto r = run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0 --device cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = last_json(r);
+  EXPECT_EQ(j["normal_samples"], 1000);
+  EXPECT_NEAR(j["normal_flagged"].get<double>(), 50, 1);  // percentile:95 of the normal scores
+  const double thr = j["threshold"];
+
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0"), 1,
+                        "already has a detector.json");
+
+  r = run_cli("detect score --run " + normal_run() + " --data synthetic --out scores.csv --per-feature --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string csv = slurp(scratch_dir() + "/scores.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')).rfind("index,label,score,anomaly,e_", 0), 0u) << csv.substr(0, 80);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1051);
+  EXPECT_EQ(last_json(r)["threshold"], thr);
+
+  r = run_cli("detect report --run " + normal_run() + " --data synthetic --anomaly-classes 1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = last_json(r);
+  for (const char* k : {"auroc", "auprc", "f1", "threshold", "precision", "recall", "confusion", "best_f1", "youden"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_GE(j["auroc"].get<double>(), 0.99);
+  EXPECT_EQ(j["n_anomalous"], 50);
+  for (const char* f : {"histogram.png", "histogram.svg", "roc.png", "roc.svg", "pr.png", "pr.svg", "report.json"})
+    EXPECT_TRUE(fs::exists(scratch_dir() + "/" + normal_run() + "/report/" + f)) << f;
+  expect_one_line_error(run_cli("detect report --run " + normal_run() + " --data synthetic"), 1, "already exists");
+}
+
+TEST(CliDetect, ThresholdRulesAndEnsemble) {
+  auto r = run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0 --threshold f1 "
+                   "--val-data synthetic --force --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(last_json(r)["val_f1"].get<double>(), 0.95);
+  r = run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0 --threshold youden "
+              "--val-data synthetic --force --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(last_json(r)["val_youden_j"].get<double>(), 0.9);
+  r = run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0 --score mahalanobis "
+              "--threshold contamination:0.05 --val-data synthetic --force --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0 --threshold value:2.5 "
+              "--force --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["threshold"], 2.5);
+  r = run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0 --ensemble 2 "
+              "--combine median --force --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["ensemble"], 2);
+  EXPECT_TRUE(fs::exists(scratch_dir() + "/" + normal_run() + "/ensemble/1/checkpoint.safetensors"));
+  r = run_cli("detect report --run " + normal_run() + " --data synthetic --anomaly-classes 1 --out-dir ens_report --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(last_json(r)["auroc"].get<double>(), 0.99);
+}
+
+TEST(CliDetect, OneClassBenchmarkPrintsATable) {
+  auto r = run_cli("detect bench-oneclass --data idx:" + image_set() + " --config " + kTabular +
+                   " --epochs 3 --device cpu --threads 2 --out oneclass --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = last_json(r);
+  ASSERT_EQ(j["per_class"].size(), 4u);
+  double sum = 0;
+  for (const auto& c : j["per_class"]) sum += c["auroc"].get<double>();
+  EXPECT_NEAR(j["mean_auroc"].get<double>(), sum / 4, 1e-12);
+}
+
+TEST(CliDetect, ImageReportPicturesTheTopAnomalies) {
+  const std::string mlp = scratch_dir() + "/img_ae.json";
+  std::ofstream(mlp) << R"({"name": "img_ae", "type": "mlp", "hidden": [16], "latent": 4, "output_activation": "sigmoid"})";
+  ASSERT_EQ(run_cli("train --data idx:" + image_set() + " --config " + mlp +
+                    " --classes 0-2 --epochs 5 --device cpu --out img_run").code, 0);
+  ASSERT_EQ(run_cli("detect fit --run img_run --data idx:" + image_set() + " --score max").code, 0);
+  auto r = run_cli("detect report --run img_run --data idx:" + image_set() + " --anomaly-classes 3 --top 5 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["top_anomalies"].size(), 5u);
+  EXPECT_TRUE(fs::exists(scratch_dir() + "/img_run/report/top_anomalies.png"));
+}
+
+TEST(CliDetect, ErrorsNameTheFlag) {
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --score l2"), 2, "--score");
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --threshold f1 --force"), 2,
+                        "--val-data");
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --score elbo --force"), 2,
+                        "VAE");
+  expect_one_line_error(run_cli("detect score --run nowhere --data synthetic --out x.csv"), 1, "detector.json");
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --threshold percentile:120"),
+                        2, "--threshold");
+  ASSERT_EQ(run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0 --force").code, 0);
+  expect_one_line_error(run_cli("detect report --run " + normal_run() + " --data synthetic --anomaly-classes 0 "
+                                "--out-dir r2"), 2, "both normal and anomalous");
+  expect_one_line_error(run_cli("detect report --run " + normal_run() + " --data synthetic --anomaly-classes 7 "
+                                "--out-dir r3"), 1, "both normal and anomalous");
+  expect_one_line_error(run_cli("detect"), 2, "subcommand");
+}
+
+}  // namespace
+}  // namespace hg::test

@@ -1,0 +1,173 @@
+// The anomaly detector on top of a trained run: threshold rules, every score kind against a
+// direct computation, the saved detector scoring identically after a reload, ensembles, and
+// the errors for unusable labels and scores.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "apps/detect/detector.h"
+#include "apps/detect/metrics.h"
+#include "apps/run/run_data.h"
+#include "apps/train/trainer.h"
+#include "engine/data/synthetic.h"
+#include "engine/util/error.h"
+
+namespace hg {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One small run on the synthetic table's normal rows, trained once for the whole file.
+const std::string& tabular_run() {
+  static const std::string dir = [] {
+    fs::path p = fs::temp_directory_path() / ("hg_detector_" + std::to_string(::getpid()));
+    fs::remove_all(p);
+    train::TrainOptions o;
+    o.data = "synthetic";
+    o.config = std::string(HG_SOURCE_DIR) + "/models/configs/tabular.json";
+    o.epochs = 20;
+    o.classes = "0";
+    o.threads = 2;
+    o.device = "cpu";
+    o.out = p.string();
+    std::ostringstream log;
+    train::train(o, log);
+    return p.string();
+  }();
+  return dir;
+}
+
+data::Dataset synthetic(const std::string& classes = "") {
+  run::DataRequest q;
+  q.spec = "synthetic";
+  q.classes = classes;
+  return run::load_selection(q, 10, "synthetic");
+}
+
+detect::LoadedDetector fitted(detect::ScoreKind kind) {
+  detect::Detector d;
+  d.members.push_back({".", {}, 0, 1});
+  d.normal_classes = {0};
+  detect::LoadedDetector ld(tabular_run(), d, Device::cpu());
+  ld.fit_members(kind, synthetic("0"));
+  return ld;
+}
+
+TEST(Detector, ThresholdRulesParseAndReject) {
+  EXPECT_EQ(detect::parse_threshold("percentile:99", "--t").param, 99.0);
+  EXPECT_EQ(detect::parse_threshold("contamination:0.05", "--t").kind, detect::ThresholdRule::Kind::Contamination);
+  EXPECT_EQ(detect::parse_threshold("value:-2.5", "--t").param, -2.5);
+  EXPECT_TRUE(detect::parse_threshold("f1", "--t").needs_labels());
+  EXPECT_TRUE(detect::parse_threshold("youden", "--t").needs_labels());
+  for (const char* bad : {"percentile", "percentile:101", "percentile:x", "contamination:0.7", "value:nan", "f2", ""})
+    EXPECT_THROW(detect::parse_threshold(bad, "--t"), UsageError) << bad;
+  EXPECT_THROW(detect::parse_score_kind("l2", "--score"), UsageError);
+}
+
+TEST(Detector, MseScoreIsTheMeanSquaredReconstructionError) {
+  detect::LoadedDetector ld = fitted(detect::ScoreKind::MSE);
+  data::Dataset d = synthetic();
+  const std::vector<double> s = ld.score(d);
+  const std::vector<float> fe = ld.feature_errors(d);
+  ASSERT_EQ(s.size(), static_cast<size_t>(d.n));
+  for (int64_t i = 0; i < d.n; i += 97) {
+    double m = 0;
+    for (int64_t j = 0; j < 10; ++j) m += fe[i * 10 + j] / 10.0;
+    EXPECT_NEAR(s[i], m, 1e-5 * (1 + m)) << i;
+  }
+}
+
+TEST(Detector, MaxAndFeatureCountFollowThePerFeatureErrors) {
+  data::Dataset d = synthetic();
+  detect::LoadedDetector mx = fitted(detect::ScoreKind::Max);
+  detect::LoadedDetector fc = fitted(detect::ScoreKind::FeatureCount);
+  const std::vector<float> fe = mx.feature_errors(d);
+  const std::vector<double> smax = mx.score(d), scount = fc.score(d);
+  const std::vector<double>& thr = fc.detector().members[0].state.feature_thresholds;
+  ASSERT_EQ(thr.size(), 10u);
+  for (int64_t i = 0; i < d.n; i += 53) {
+    double m = 0, c = 0;
+    for (int64_t j = 0; j < 10; ++j) m = std::max<double>(m, fe[i * 10 + j]), c += fe[i * 10 + j] > thr[j];
+    EXPECT_NEAR(smax[i], m, 1e-6 * (1 + m));
+    EXPECT_EQ(scount[i], c);
+  }
+  // About 1% of normal rows exceed each feature's 99th percentile.
+  data::Dataset normal = synthetic("0");
+  const std::vector<double> cn = fc.score(normal);
+  double mean = 0;
+  for (double v : cn) mean += v / static_cast<double>(cn.size());
+  EXPECT_NEAR(mean, 0.1, 0.03);
+}
+
+TEST(Detector, MahalanobisMatchesTheFittedGaussian) {
+  detect::LoadedDetector ld = fitted(detect::ScoreKind::Mahalanobis);
+  const detect::ScoreState& st = ld.detector().members[0].state;
+  ASSERT_EQ(st.latent_mean.size(), 2u);
+  // On the normal data the mean squared distance is about the latent dimension (2).
+  const std::vector<double> s = ld.score(synthetic("0"));
+  double mean = 0;
+  for (double v : s) mean += v / static_cast<double>(s.size());
+  EXPECT_NEAR(mean, 2.0, 0.05);
+  // Precision times covariance is the identity: check symmetric and positive definite.
+  EXPECT_NEAR(st.latent_precision[1], st.latent_precision[2], 1e-9);
+  EXPECT_GT(st.latent_precision[0] * st.latent_precision[3] - st.latent_precision[1] * st.latent_precision[2], 0);
+  // The anomalies lie well outside the normal codes.
+  const std::vector<double> sa = ld.score(synthetic("1"));
+  double amean = 0;
+  for (double v : sa) amean += v / static_cast<double>(sa.size());
+  EXPECT_GT(amean, 3 * mean);
+}
+
+TEST(Detector, SavedDetectorScoresIdenticallyAfterReload) {
+  detect::LoadedDetector ld = fitted(detect::ScoreKind::Mahalanobis);
+  ld.detector().threshold = 3.5;
+  ld.detector().rule = detect::parse_threshold("value:3.5", "--t");
+  ld.save();
+  detect::LoadedDetector back = detect::LoadedDetector::load(tabular_run(), Device::cpu());
+  EXPECT_EQ(back.detector().threshold, 3.5);
+  EXPECT_EQ(back.detector().normal_classes, std::vector<int32_t>{0});
+  data::Dataset d = synthetic();
+  EXPECT_EQ(ld.score(d), back.score(d));
+  fs::remove(fs::path(tabular_run()) / "detector.json");
+}
+
+TEST(Detector, EnsembleOfOneMemberTwiceStandardises) {
+  detect::Detector d;
+  d.members = {{".", {}, 0, 1}, {".", {}, 0, 1}};
+  d.normal_classes = {0};
+  detect::LoadedDetector ld(tabular_run(), d, Device::cpu());
+  data::Dataset normal = synthetic("0");
+  ld.fit_members(detect::ScoreKind::MSE, normal);
+  const std::vector<double> s = ld.score(normal);
+  const detect::Summary sum = detect::summarize(s);
+  EXPECT_NEAR(sum.mean, 0.0, 1e-9);  // standardised on exactly these rows
+  EXPECT_NEAR(sum.std, 1.0, 1e-2);
+  ld.detector().combine = "median";
+  EXPECT_NEAR(detect::summarize(ld.score(normal)).mean, 0.0, 1e-9);
+}
+
+TEST(Detector, LabelsAndScoreKindErrors) {
+  data::Dataset d = synthetic();
+  const detect::LabelledRows lr = detect::label_rows(d, {0}, {1}, "--data");
+  EXPECT_EQ(lr.rows.size(), static_cast<size_t>(d.n));
+  EXPECT_THROW(detect::label_rows(d, {}, {1}, "--data"), UsageError);
+  EXPECT_THROW(detect::label_rows(d, {0}, {0}, "--data"), UsageError);
+  data::Dataset unlabelled = d;
+  unlabelled.y.clear();
+  EXPECT_THROW(detect::label_rows(unlabelled, {0}, {}, "--data"), UsageError);
+  // AUROC needs both classes.
+  const detect::LabelledRows only_normal = detect::label_rows(synthetic("0"), {0}, {1}, "--data");
+  std::vector<double> s(only_normal.rows.size(), 1.0);
+  EXPECT_THROW(detect::auroc(s, only_normal.labels), Error);
+  // elbo needs a VAE; bce a sigmoid output.
+  detect::Detector det;
+  det.members.push_back({".", {}, 0, 1});
+  detect::LoadedDetector ld(tabular_run(), det, Device::cpu());
+  EXPECT_THROW(ld.fit_members(detect::ScoreKind::Elbo, synthetic("0")), UsageError);
+  EXPECT_THROW(ld.fit_members(detect::ScoreKind::BCE, synthetic("0")), UsageError);
+}
+
+}  // namespace
+}  // namespace hg
