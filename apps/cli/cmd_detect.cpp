@@ -88,7 +88,10 @@ Action add_fit(CLI::App& app) {
   app.add_option("--split", o->data.split, "train or test")->default_val("train");
   app.add_option("--normal-classes", o->normal, "The normal labels, e.g. 0-8 (default: the run's --classes, else every row)");
   app.add_option("--limit", o->data.limit, "Use the first N normal samples");
-  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis or elbo")->default_val("mse");
+  app.add_option("--score", o->score,
+                 "mse, bce, max, feature-count, mahalanobis or elbo; a comma list (mse,mahalanobis) "
+                 "combines their standardised scores")
+      ->default_val("mse");
   app.add_option("--threshold", o->threshold,
                  "percentile:Q of the normal scores, f1 or youden (best on --val-data), contamination:F, value:X")
       ->default_val("percentile:95");
@@ -103,7 +106,7 @@ Action add_fit(CLI::App& app) {
   app.add_flag("--force", o->force, "Replace an existing detector (and retrain ensemble members)");
   app.add_flag("--json", o->json, "Print a JSON summary as the last line");
   return [o]() {
-    const detect::ScoreKind kind = detect::parse_score_kind(o->score, "--score");
+    const std::vector<detect::ScoreKind> kinds = detect::parse_score_list(o->score, "--score");
     const detect::ThresholdRule rule = detect::parse_threshold(o->threshold, "--threshold");
     if (o->ensemble < 1 || o->ensemble > 32) throw UsageError("--ensemble must be between 1 and 32");
     if (o->combine != "mean" && o->combine != "median") throw UsageError("--combine must be mean or median");
@@ -132,13 +135,13 @@ Action add_fit(CLI::App& app) {
     d.rule = rule;
     d.normal_classes = normal;
     d.fit_data = o->data.spec;
-    d.members.push_back({".", {}, 0, 1});
-    for (int i = 1; i < o->ensemble; ++i)
-      d.members.push_back({ensure_member(o->run, main, i, device.str(), o->force), {}, 0, 1});
+    std::vector<std::string> dirs{"."};
+    for (int i = 1; i < o->ensemble; ++i) dirs.push_back(ensure_member(o->run, main, i, device.str(), o->force));
+    d.members = detect::make_members(dirs, kinds);
     detect::LoadedDetector ld(o->run, d, device);
     const int64_t D = main.model->input_dim();
     data::Dataset fit = run::load_selection(o->data, D, o->run);
-    ld.fit_members(kind, fit);
+    ld.fit_members(fit);
     const std::vector<double> s = ld.score(fit);
     detect::Detector& det = ld.detector();
     det.normal_summary = summary_json(detect::summarize(s));

@@ -134,7 +134,10 @@ Action add_detect_report(CLI::App& app) {
     if (ec) throw Error("--out-dir " + out + ": cannot create: " + ec.message());
     std::vector<double> sn, sa;
     for (size_t i = 0; i < s.size(); ++i) (lr.labels[i] ? sa : sn).push_back(s[i]);
-    const std::string score = detect::score_name(det.members.front().state.kind);
+    std::string score;
+    for (const detect::Member& m : det.members)
+      if (score.find(detect::score_name(m.state.kind)) == std::string::npos)
+        score += (score.empty() ? "" : ",") + detect::score_name(m.state.kind);
     write_both(detect::score_histogram(sn, sa, det.threshold, "Anomaly scores (" + score + ")", score), out, "histogram");
     write_both(detect::roc_chart(detect::roc_curve(s, lr.labels), m.auroc,
                                  std::make_pair(m.at.fpr, m.at.tpr), "ROC"), out, "roc");
@@ -188,7 +191,8 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--config", o->config, "Model config, e.g. models/configs/mlp784.json")->required();
   app.add_option("--epochs", o->epochs, "Epochs per class")->default_val(20);
   app.add_option("--classes", o->classes, "Classes to run (default: every class of the training split)");
-  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis or elbo")->default_val("mse");
+  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis or elbo, or a comma list")
+      ->default_val("mse");
   app.add_option("--seed", o->seed, "Seed of every class's training");
   app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite --out");
@@ -196,7 +200,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
   app.add_flag("--json", o->json, "Print a JSON summary as the last line");
   return [o]() {
-    const detect::ScoreKind kind = detect::parse_score_kind(o->score, "--score");
+    const std::vector<detect::ScoreKind> kinds = detect::parse_score_list(o->score, "--score");
     if (o->epochs < 1) throw UsageError("--epochs must be at least 1");
     const data::DataSpec spec = data::parse_spec(o->data);
     const data::Dataset train_all = data::load(spec, data::Split::Train);
@@ -241,11 +245,11 @@ Action add_detect_bench_oneclass(CLI::App& app) {
       train::TrainResult tr = train::train(t, quiet);
       if (tr.interrupted) throw Error("bench-oneclass: interrupted while training class " + std::to_string(c));
       detect::Detector d;
-      d.members.push_back({".", {}, 0, 1});
+      d.members = detect::make_members({"."}, kinds);
       d.normal_classes = {c};
       d.fit_data = o->data;
       detect::LoadedDetector ld(t.out, d, device);
-      ld.fit_members(kind, data::filter_classes(train_all, {c}, "--classes"));
+      ld.fit_members(data::filter_classes(train_all, {c}, "--classes"));
       const std::vector<double> s = ld.score(test);
       std::vector<int> y(test.y.size());
       for (size_t i = 0; i < y.size(); ++i) y[i] = test.y[i] == c ? 0 : 1;

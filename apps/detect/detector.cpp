@@ -52,6 +52,33 @@ ThresholdRule parse_threshold(const std::string& text, const std::string& flag) 
   return r;
 }
 
+std::vector<ScoreKind> parse_score_list(const std::string& text, const std::string& flag) {
+  std::vector<ScoreKind> out;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const ScoreKind k = parse_score_kind(part, flag);
+    if (std::find(out.begin(), out.end(), k) != out.end()) throw UsageError(flag + ": score '" + part + "' given twice");
+    out.push_back(k);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds) {
+  std::vector<Member> out;
+  for (const std::string& d : dirs)
+    for (ScoreKind k : kinds) {
+      Member m;
+      m.dir = d;
+      m.state.kind = k;
+      out.push_back(m);
+    }
+  return out;
+}
+
 json Detector::to_json() const {
   json ms = json::array();
   for (const Member& m : members) ms.push_back({{"dir", m.dir}, {"score", m.state.to_json()}, {"mean", m.mean}, {"sd", m.sd}});
@@ -130,11 +157,11 @@ std::vector<double> LoadedDetector::member_scores(size_t i, const data::Dataset&
   return score_rows(scorer_for(r, device_), d_.members[i].state, scaled(r, raw), raw.n, raw.features());
 }
 
-void LoadedDetector::fit_members(ScoreKind kind, const data::Dataset& normal_raw) {
+void LoadedDetector::fit_members(const data::Dataset& normal_raw) {
   for (size_t i = 0; i < runs_.size(); ++i) {
     const run::LoadedRun& r = *runs_[i];
     Member& m = d_.members[i];
-    m.state = fit_score(scorer_for(r, device_), kind, scaled(r, normal_raw), normal_raw.n, normal_raw.features());
+    m.state = fit_score(scorer_for(r, device_), m.state.kind, scaled(r, normal_raw), normal_raw.n, normal_raw.features());
     const std::vector<double> s = member_scores(i, normal_raw);
     const Summary sum = summarize(s);
     m.mean = sum.mean;

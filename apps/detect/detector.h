@@ -22,12 +22,19 @@ struct ThresholdRule {
   bool needs_labels() const { return kind == Kind::F1 || kind == Kind::Youden; }
 };
 ThresholdRule parse_threshold(const std::string& text, const std::string& flag);
+// "mse" or a comma list such as "mse,mahalanobis" (UsageError naming flag).
+std::vector<ScoreKind> parse_score_list(const std::string& text, const std::string& flag);
 
+// One (model, score) pair. An ensemble is several models, several scores of one model (e.g.
+// mse and mahalanobis), or both; each member's score is standardised before they combine.
 struct Member {
   std::string dir;         // relative to the detector's run folder ("." for the run itself)
   ScoreState state;        // fitted on the normal data with this member
   double mean = 0, sd = 1; // of its scores on the normal data (ensembles standardise with these)
 };
+
+// The members for every model folder times every score kind.
+std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds);
 
 struct Detector {
   std::vector<Member> members;
@@ -53,8 +60,9 @@ class LoadedDetector {
   // member the score is the raw score; with several, the mean (or median) of the members'
   // standardised scores.
   std::vector<double> score(const data::Dataset& raw) const;
-  // Fits every member's score state and standardisation on normal rows.
-  void fit_members(ScoreKind kind, const data::Dataset& normal_raw);
+  // Fits every member's score state (of the kind already in member.state.kind) and its
+  // standardisation on normal rows.
+  void fit_members(const data::Dataset& normal_raw);
   // Squared error per feature from the first member, in its scaled units: [n, D].
   std::vector<float> feature_errors(const data::Dataset& raw) const;
   // The first member's reconstructions in the data's raw units: [n, D].

@@ -48,10 +48,10 @@ data::Dataset synthetic(const std::string& classes = "") {
 
 detect::LoadedDetector fitted(detect::ScoreKind kind) {
   detect::Detector d;
-  d.members.push_back({".", {}, 0, 1});
+  d.members = detect::make_members({"."}, {kind});
   d.normal_classes = {0};
   detect::LoadedDetector ld(tabular_run(), d, Device::cpu());
-  ld.fit_members(kind, synthetic("0"));
+  ld.fit_members(synthetic("0"));
   return ld;
 }
 
@@ -135,11 +135,11 @@ TEST(Detector, SavedDetectorScoresIdenticallyAfterReload) {
 
 TEST(Detector, EnsembleOfOneMemberTwiceStandardises) {
   detect::Detector d;
-  d.members = {{".", {}, 0, 1}, {".", {}, 0, 1}};
+  d.members = detect::make_members({".", "."}, {detect::ScoreKind::MSE});
   d.normal_classes = {0};
   detect::LoadedDetector ld(tabular_run(), d, Device::cpu());
   data::Dataset normal = synthetic("0");
-  ld.fit_members(detect::ScoreKind::MSE, normal);
+  ld.fit_members(normal);
   const std::vector<double> s = ld.score(normal);
   const detect::Summary sum = detect::summarize(s);
   EXPECT_NEAR(sum.mean, 0.0, 1e-9);  // standardised on exactly these rows
@@ -162,11 +162,15 @@ TEST(Detector, LabelsAndScoreKindErrors) {
   std::vector<double> s(only_normal.rows.size(), 1.0);
   EXPECT_THROW(detect::auroc(s, only_normal.labels), Error);
   // elbo needs a VAE; bce a sigmoid output.
-  detect::Detector det;
-  det.members.push_back({".", {}, 0, 1});
-  detect::LoadedDetector ld(tabular_run(), det, Device::cpu());
-  EXPECT_THROW(ld.fit_members(detect::ScoreKind::Elbo, synthetic("0")), UsageError);
-  EXPECT_THROW(ld.fit_members(detect::ScoreKind::BCE, synthetic("0")), UsageError);
+  for (detect::ScoreKind k : {detect::ScoreKind::Elbo, detect::ScoreKind::BCE}) {
+    detect::Detector det;
+    det.members = detect::make_members({"."}, {k});
+    detect::LoadedDetector ld(tabular_run(), det, Device::cpu());
+    EXPECT_THROW(ld.fit_members(synthetic("0")), UsageError);
+  }
+  EXPECT_EQ(detect::parse_score_list("mse,mahalanobis", "--score").size(), 2u);
+  EXPECT_THROW(detect::parse_score_list("mse,mse", "--score"), UsageError);
+  EXPECT_THROW(detect::parse_score_list("mse,", "--score"), UsageError);
 }
 
 }  // namespace
