@@ -89,7 +89,7 @@ Action add_fit(CLI::App& app) {
   app.add_option("--normal-classes", o->normal, "The normal labels, e.g. 0-8 (default: the run's --classes, else every row)");
   app.add_option("--limit", o->data.limit, "Use the first N normal samples");
   app.add_option("--score", o->score,
-                 "mse, bce, max, feature-count, mahalanobis or elbo; a comma list (mse,mahalanobis) "
+                 "mse, bce, max, feature-count, mahalanobis, elbo, knn or knn-input; a comma list (mse,knn-input) "
                  "combines their standardised scores")
       ->default_val("mse");
   app.add_option("--threshold", o->threshold,

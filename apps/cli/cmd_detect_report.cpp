@@ -191,7 +191,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--config", o->config, "Model config, e.g. models/configs/mlp784.json")->required();
   app.add_option("--epochs", o->epochs, "Epochs per class")->default_val(20);
   app.add_option("--classes", o->classes, "Classes to run (default: every class of the training split)");
-  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis or elbo, or a comma list")
+  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis, elbo, knn or knn-input, or a comma list")
       ->default_val("mse");
   app.add_option("--seed", o->seed, "Seed of every class's training");
   app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");

@@ -8,6 +8,7 @@
 #include "apps/detect/metrics.h"
 #include "engine/autograd/autograd.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/safetensors.h"
 #include "engine/util/error.h"
 
 namespace hg::detect {
@@ -129,10 +130,42 @@ LoadedDetector LoadedDetector::load(const std::string& run_dir, Device device) {
   const std::string path = run::path_in(run_dir, "detector.json");
   if (!std::filesystem::exists(path))
     throw Error(path + ": no detector in this run (fit one first: hourglass detect fit --run " + run_dir + " ...)");
-  return LoadedDetector(run_dir, Detector::from_json(io::read_json(path), path), device);
+  LoadedDetector ld(run_dir, Detector::from_json(io::read_json(path), path), device);
+  bool any_knn = false;
+  for (const Member& m : ld.d_.members)
+    any_knn = any_knn || m.state.kind == ScoreKind::Knn || m.state.kind == ScoreKind::KnnInput;
+  if (any_knn) {
+    const std::string codes = run::path_in(run_dir, "detector_codes.safetensors");
+    if (!std::filesystem::exists(codes)) throw Error(codes + ": missing (the knn score keeps its normal codes there)");
+    for (io::TensorData& t : io::load_safetensors(codes)) {
+      const bool named = t.name.size() > 6 && t.name.rfind("member", 0) == 0 &&
+                         t.name.find_first_not_of("0123456789", 6) == std::string::npos && t.name.size() < 12;
+      const size_t i = named ? static_cast<size_t>(std::stoul(t.name.substr(6))) : ld.d_.members.size();
+      if (i >= ld.d_.members.size() || t.shape.size() != 2)
+        throw Error(codes + ": unexpected tensor '" + t.name + "'");
+      ld.d_.members[i].state.normal_codes = std::move(t.data);
+    }
+  }
+  return ld;
 }
 
-void LoadedDetector::save() const { io::write_json_atomic(run::path_in(dir_, "detector.json"), d_.to_json()); }
+// knn members keep their normal codes in detector_codes.safetensors ("member<i>", [m, k]):
+// written before the JSON that refers to them, so an interrupted save never leaves a detector
+// without its codes.
+void LoadedDetector::save() const {
+  std::vector<io::TensorView> views;
+  std::vector<std::string> names;
+  names.reserve(d_.members.size());
+  for (size_t i = 0; i < d_.members.size(); ++i) {
+    const ScoreState& st = d_.members[i].state;
+    if (st.kind != ScoreKind::Knn && st.kind != ScoreKind::KnnInput) continue;
+    const int64_t k = st.kind == ScoreKind::Knn ? runs_[i]->model->latent_dim() : runs_[i]->model->input_dim();
+    names.push_back("member" + std::to_string(i));
+    views.push_back({names.back(), {static_cast<int64_t>(st.normal_codes.size()) / k, k}, st.normal_codes.data()});
+  }
+  if (!views.empty()) io::save_safetensors(run::path_in(dir_, "detector_codes.safetensors"), views);
+  io::write_json_atomic(run::path_in(dir_, "detector.json"), d_.to_json());
+}
 
 namespace {
 

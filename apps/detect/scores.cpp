@@ -7,6 +7,8 @@
 #include "apps/detect/metrics.h"
 #include "engine/autograd/autograd.h"
 #include "engine/util/error.h"
+#include "engine/util/rng.h"
+#include "kernels/cpu/gemm.h"
 #include "models/losses.h"
 #include "models/vae.h"
 
@@ -21,8 +23,10 @@ ScoreKind parse_score_kind(const std::string& name, const std::string& flag) {
   if (name == "feature-count") return ScoreKind::FeatureCount;
   if (name == "mahalanobis") return ScoreKind::Mahalanobis;
   if (name == "elbo") return ScoreKind::Elbo;
+  if (name == "knn") return ScoreKind::Knn;
+  if (name == "knn-input") return ScoreKind::KnnInput;
   throw UsageError(flag + ": unknown score '" + name +
-                   "' (expected mse, bce, max, feature-count, mahalanobis or elbo)");
+                   "' (expected mse, bce, max, feature-count, mahalanobis, elbo, knn or knn-input)");
 }
 
 std::string score_name(ScoreKind k) {
@@ -33,6 +37,8 @@ std::string score_name(ScoreKind k) {
     case ScoreKind::FeatureCount: return "feature-count";
     case ScoreKind::Mahalanobis: return "mahalanobis";
     case ScoreKind::Elbo: return "elbo";
+    case ScoreKind::Knn: return "knn";
+    case ScoreKind::KnnInput: return "knn-input";
   }
   return "mse";
 }
@@ -47,6 +53,7 @@ json ScoreState::to_json() const {
     j["feature_thresholds"] = feature_thresholds;
     j["feature_percentile"] = feature_percentile;
   }
+  if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) j["knn_k"] = knn_k;
   return j;
 }
 
@@ -64,6 +71,7 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
       s.feature_thresholds = j.at("feature_thresholds").get<std::vector<double>>();
       s.feature_percentile = j.at("feature_percentile").get<double>();
     }
+    if (s.kind == ScoreKind::Knn || s.kind == ScoreKind::KnnInput) s.knn_k = j.at("knn_k").get<int>();
   } catch (const json::exception& e) {
     throw Error(origin + ": malformed score state: " + e.what());
   }
@@ -97,6 +105,41 @@ std::vector<float> chunk_feature_errors(const Scorer& s, const Tensor& x) {
   return ops::recon_error(x, r, ops::ReconKind::MSE, true).feat.to(Device::cpu()).to_vector();
 }
 
+// The codes of rows x [n, D], chunk by chunk: [n, k] on the host.
+std::vector<float> codes_of(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
+  std::vector<float> z;
+  for (int64_t start = 0; start < n; start += s.chunk) {
+    const int64_t rows = std::min(s.chunk, n - start);
+    std::vector<float> c = s.model->encode(chunk_tensor(x, start, rows, D, s.device)).to(Device::cpu()).to_vector();
+    z.insert(z.end(), c.begin(), c.end());
+  }
+  return z;
+}
+
+// Mean distance of each row of z [r, k] to its `kk` nearest rows of ref [m, k]: squared
+// distances from one GEMM, ||z||^2 - 2 z.ref + ||ref||^2, then a partial sort per row.
+std::vector<double> knn_distances(const std::vector<float>& z, int64_t r, const std::vector<float>& ref, int64_t m,
+                                  int64_t k, int kk) {
+  std::vector<float> dots(static_cast<size_t>(r * m));
+  kernels::cpu::gemm(kernels::cpu::Trans::N, kernels::cpu::Trans::T, r, m, k, 1.0f, z.data(), k, ref.data(), k, 0.0f,
+                     dots.data(), m);
+  std::vector<double> rn(static_cast<size_t>(m), 0.0);
+  for (int64_t j = 0; j < m; ++j)
+    for (int64_t a = 0; a < k; ++a) rn[j] += double(ref[j * k + a]) * ref[j * k + a];
+  std::vector<double> out(static_cast<size_t>(r)), row(static_cast<size_t>(m));
+  const int64_t take = std::min<int64_t>(kk, m);
+  for (int64_t i = 0; i < r; ++i) {
+    double zn = 0;
+    for (int64_t a = 0; a < k; ++a) zn += double(z[i * k + a]) * z[i * k + a];
+    for (int64_t j = 0; j < m; ++j) row[j] = std::max(0.0, zn - 2.0 * dots[i * m + j] + rn[j]);
+    std::nth_element(row.begin(), row.begin() + (take - 1), row.end());
+    double sum = 0;
+    for (int64_t t = 0; t < take; ++t) sum += std::sqrt(row[t]);
+    out[i] = sum / static_cast<double>(take);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
@@ -126,15 +169,26 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
       st.feature_thresholds[static_cast<size_t>(j)] = percentile(col, st.feature_percentile);
     }
   }
+  if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) {
+    const int64_t k = kind == ScoreKind::Knn ? s.model->latent_dim() : D;
+    std::vector<float> z = kind == ScoreKind::Knn ? codes_of(s, x, n, D) : x;
+    constexpr int64_t kMax = 20000;  // a seeded subsample keeps scoring and the saved file bounded
+    if (n > kMax) {
+      Rng rng(0x6b6e6eULL);
+      std::vector<int64_t> idx(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) idx[i] = i;
+      rng.shuffle(idx);
+      std::vector<float> sub(static_cast<size_t>(kMax * k));
+      for (int64_t i = 0; i < kMax; ++i)
+        std::copy(z.begin() + idx[i] * k, z.begin() + (idx[i] + 1) * k, sub.begin() + i * k);
+      z.swap(sub);
+    }
+    st.normal_codes = std::move(z);
+  }
   if (kind == ScoreKind::Mahalanobis) {
     const int64_t k = s.model->latent_dim();
-    std::vector<double> z;
-    z.reserve(static_cast<size_t>(n * k));
-    for (int64_t start = 0; start < n; start += s.chunk) {
-      const int64_t rows = std::min(s.chunk, n - start);
-      std::vector<float> c = s.model->encode(chunk_tensor(x, start, rows, D, s.device)).to(Device::cpu()).to_vector();
-      z.insert(z.end(), c.begin(), c.end());
-    }
+    const std::vector<float> zf = codes_of(s, x, n, D);
+    const std::vector<double> z(zf.begin(), zf.end());
     std::vector<double> mean(static_cast<size_t>(k), 0.0), cov(static_cast<size_t>(k * k), 0.0);
     for (int64_t i = 0; i < n; ++i)
       for (int64_t a = 0; a < k; ++a) mean[a] += z[i * k + a] / static_cast<double>(n);
@@ -203,6 +257,20 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
           row[static_cast<size_t>(i)] = v;
         }
         break;
+      }
+      case ScoreKind::Knn:
+      case ScoreKind::KnnInput: {
+        const bool in = st.kind == ScoreKind::KnnInput;
+        const int64_t w = in ? D : k;
+        const int64_t m = static_cast<int64_t>(st.normal_codes.size()) / std::max<int64_t>(w, 1);
+        if (m < 1 || m * w != static_cast<int64_t>(st.normal_codes.size()))
+          throw Error("detect: the " + score_name(st.kind) + " score has no normal rows of width " + std::to_string(w));
+        const std::vector<float> z = in ? std::vector<float>(x.begin() + start * D, x.begin() + (start + rows) * D)
+                                        : s.model->encode(xb).to(Device::cpu()).to_vector();
+        // Scoring the normal rows themselves would find each row at distance 0: that is the
+        // caller's business (fit data are scored against their own codes, as in scikit-learn).
+        for (double v : knn_distances(z, rows, st.normal_codes, m, w, st.knn_k)) out.push_back(v);
+        continue;
       }
       case ScoreKind::Mahalanobis: {
         if (static_cast<int64_t>(st.latent_mean.size()) != k)

@@ -11,6 +11,11 @@
 //   mahalanobis   squared Mahalanobis distance of the code z to the normal codes' mean and
 //                 covariance (a Gaussian fitted in latent space; no decoder involved)
 //   elbo          a VAE's negative ELBO per sample (nats), averaged over 8 posterior samples
+//   knn           mean Euclidean distance of the code z to its 5 nearest normal codes (the
+//                 normal codes, at most 20,000 of them, are kept with the detector)
+//   knn-input     the same in input space (the scaled inputs themselves): no model involved, the
+//                 classic baseline that a learned score must beat, and a strong partner in a
+//                 combination such as mse,knn-input
 #pragma once
 #include <string>
 #include <vector>
@@ -21,7 +26,7 @@
 
 namespace hg::detect {
 
-enum class ScoreKind { MSE, BCE, Max, FeatureCount, Mahalanobis, Elbo };
+enum class ScoreKind { MSE, BCE, Max, FeatureCount, Mahalanobis, Elbo, Knn, KnnInput };
 
 // UsageError naming `flag` for an unknown name (listing the known ones).
 ScoreKind parse_score_kind(const std::string& name, const std::string& flag);
@@ -34,6 +39,8 @@ struct ScoreState {
   std::vector<double> latent_precision;  // mahalanobis: [k, k], the inverse covariance (ridge-regularised)
   std::vector<double> feature_thresholds;  // feature-count: [D]
   double feature_percentile = 99.0;        // feature-count: the per-feature percentile
+  std::vector<float> normal_codes;         // knn: [m, k]; knn-input: [m, D] (saved beside the JSON)
+  int knn_k = 5;                           // knn: neighbours averaged
   nlohmann::json to_json() const;
   static ScoreState from_json(const nlohmann::json& j, const std::string& origin);
 };

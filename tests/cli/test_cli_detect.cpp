@@ -107,6 +107,33 @@ TEST(CliDetect, ImageReportPicturesTheTopAnomalies) {
   EXPECT_TRUE(fs::exists(scratch_dir() + "/img_run/report/top_anomalies.png"));
 }
 
+// Any table with a label column: here 300 normal rows near a plane and 20 off it, "kind" labels.
+TEST(CliDetect, CsvTableWithALabelColumn) {
+  std::string csv = "a,b,c,kind\n";
+  uint64_t st = 99;
+  auto u = [&] {
+    st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(st >> 11) * 0x1.0p-53 - 0.5;
+  };
+  for (int i = 0; i < 320; ++i) {
+    const double p = u(), q = u();
+    const bool bad = i % 16 == 15;
+    csv += std::to_string(p) + "," + std::to_string(q) + "," + std::to_string(p + q + (bad ? 3 + u() : 0.01 * u())) +
+           (bad ? ",1\n" : ",0\n");
+  }
+  write_bytes(scratch_dir() + "/table.csv", csv);
+  const std::string data = "csv:table.csv,label=kind";
+  const std::string cfg = scratch_dir() + "/plane.json";
+  std::ofstream(cfg) << R"({"name": "plane", "type": "mlp", "hidden": [8], "latent": 2, "activation": "tanh"})";
+  ASSERT_EQ(run_cli("train --data " + data + " --config " + cfg + " --classes 0 --epochs 60 --batch 16 --lr 0.01 "
+                    "--scaler standard --device cpu --out plane_run").code, 0);
+  ASSERT_EQ(run_cli("detect fit --run plane_run --data " + data + " --normal-classes 0").code, 0);
+  auto r = run_cli("detect report --run plane_run --data " + data + " --anomaly-classes 1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(last_json(r)["auroc"].get<double>(), 0.95);
+  EXPECT_EQ(last_json(r)["n_anomalous"], 20);
+}
+
 TEST(CliDetect, ErrorsNameTheFlag) {
   expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --score l2"), 2, "--score");
   expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --threshold f1 --force"), 2,

@@ -3,6 +3,7 @@
 // the errors for unusable labels and scores.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -118,6 +119,38 @@ TEST(Detector, MahalanobisMatchesTheFittedGaussian) {
   double amean = 0;
   for (double v : sa) amean += v / static_cast<double>(sa.size());
   EXPECT_GT(amean, 3 * mean);
+}
+
+TEST(Detector, KnnIsTheMeanDistanceToTheNearestNormalCodes) {
+  detect::LoadedDetector ld = fitted(detect::ScoreKind::Knn);
+  const detect::ScoreState& st = ld.detector().members[0].state;
+  const int64_t k = 2, m = static_cast<int64_t>(st.normal_codes.size()) / k;
+  ASSERT_EQ(m, 1000);
+  data::Dataset d = synthetic("1");
+  const std::vector<double> s = ld.score(d);
+  // Brute force for a few rows, from the codes of the same model.
+  const run::LoadedRun& r = ld.main_run();
+  std::vector<float> x = d.x;
+  r.scaler.transform(x.data(), d.n, 10);
+  const std::vector<float> z =
+      r.model->encode(Tensor::from_vector({d.n, 10}, x)).to_vector();
+  for (int64_t i = 0; i < d.n; i += 7) {
+    std::vector<double> dist;
+    for (int64_t j = 0; j < m; ++j) {
+      const double a = z[i * k] - st.normal_codes[j * k], b = z[i * k + 1] - st.normal_codes[j * k + 1];
+      dist.push_back(std::sqrt(a * a + b * b));
+    }
+    std::sort(dist.begin(), dist.end());
+    const double want = (dist[0] + dist[1] + dist[2] + dist[3] + dist[4]) / 5;
+    EXPECT_NEAR(s[i], want, 1e-4 * (1 + want)) << i;
+  }
+  // The codes travel with the saved detector.
+  ld.save();
+  EXPECT_TRUE(fs::exists(fs::path(tabular_run()) / "detector_codes.safetensors"));
+  detect::LoadedDetector back = detect::LoadedDetector::load(tabular_run(), Device::cpu());
+  EXPECT_EQ(back.score(d), s);
+  fs::remove(fs::path(tabular_run()) / "detector.json");
+  fs::remove(fs::path(tabular_run()) / "detector_codes.safetensors");
 }
 
 TEST(Detector, SavedDetectorScoresIdenticallyAfterReload) {
