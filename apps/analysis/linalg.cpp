@@ -244,6 +244,13 @@ void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<
   std::vector<Rot> rots;
   rots.reserve(kChunk + static_cast<size_t>(n));
 
+  // An off-diagonal below eps * ||T|| is negligible whatever its neighbours: dropping it is a
+  // perturbation of the size rounding already made (backward stable). Without this a block of
+  // zero eigenvalues (constant pixels in a covariance) never deflates: eps * (|d_m| + |d_m+1|)
+  // is 0 there while the rounding noise in e is not.
+  double anorm = 0;
+  for (int i = 0; i < n; ++i) anorm = std::max(anorm, std::fabs(d[i]) + (i + 1 < n ? std::fabs(e[i]) : 0.0));
+  const double floor_e = eps * anorm;
   for (int l = 0; l < n; ++l) {
     int iter = 0;
     for (;;) {
@@ -251,7 +258,7 @@ void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<
       int m = l;
       for (; m + 1 < n; ++m) {
         const double dd = std::fabs(d[m]) + std::fabs(d[m + 1]);
-        if (std::fabs(e[m]) <= eps * dd || std::fabs(e[m]) <= tiny) break;
+        if (std::fabs(e[m]) <= eps * dd || std::fabs(e[m]) <= floor_e || std::fabs(e[m]) <= tiny) break;
       }
       if (m == l) break;  // d[l] has converged
       if (++iter > kMaxIter)

@@ -487,3 +487,35 @@ TEST(PrincipalAngles, Errors) {
 
 }  // namespace
 }  // namespace hg::analysis
+
+// The covariance of binarised images: many constant features (exact zero rows), many rare
+// ones (a handful of 1s in 2,000 rows) and a few busy ones. Its zero and near-zero eigenvalues
+// must deflate even though their neighbours on the diagonal are (nearly) zero too.
+TEST(SymEigen, CovarianceOfSparseBinaryDataConverges) {
+  const int n = 400, rows = 2000;
+  hg::Rng rng(77);
+  std::vector<double> p(n);
+  for (int j = 0; j < n; ++j) p[j] = j % 3 == 0 ? 0.0 : j % 3 == 1 ? 0.002 * rng.uniform() : 0.5 * rng.uniform();
+  std::vector<float> X(static_cast<size_t>(rows * n));
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < n; ++j) X[static_cast<size_t>(i * n + j)] = rng.uniform() < p[j] ? 1.0f : 0.0f;
+  std::vector<double> mean(n, 0.0), C(static_cast<size_t>(n * n), 0.0);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < n; ++j) mean[j] += X[static_cast<size_t>(i * n + j)] / double(rows);
+  for (int i = 0; i < rows; ++i)
+    for (int a = 0; a < n; ++a) {
+      const double xa = X[static_cast<size_t>(i * n + a)] - mean[a];
+      if (xa == 0) continue;
+      for (int b = 0; b < n; ++b) C[static_cast<size_t>(a * n + b)] += xa * (X[static_cast<size_t>(i * n + b)] - mean[b]) / (rows - 1);
+    }
+  const hg::analysis::SymEigen e = hg::analysis::sym_eigen(C, n);
+  double worst = 0;
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < n; ++i) {
+      double av = 0;
+      for (int k = 0; k < n; ++k) av += C[static_cast<size_t>(i * n + k)] * e.vectors[static_cast<size_t>(j * n + k)];
+      worst = std::max(worst, std::fabs(av - e.values[j] * e.vectors[static_cast<size_t>(j * n + i)]));
+    }
+  EXPECT_LT(worst, 1e-10 * std::max(1.0, e.values[0]));
+  EXPECT_NEAR(e.values[n - 1], 0.0, 1e-12);
+}
