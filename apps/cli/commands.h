@@ -17,6 +17,10 @@ Action add_info(CLI::App& app);
 Action add_reconstruct(CLI::App& app);
 Action add_generate(CLI::App& app);
 Action add_detect(CLI::App& app);  // fit, score, report, bench-oneclass
+Action add_analyze(CLI::App& app);  // pca, kmeans, silhouette, tsne
+Action add_embed(CLI::App& app);
+Action add_cluster(CLI::App& app);
+Action add_transfer(CLI::App& app);
 
 
 }  // namespace hg::cli

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   add(hg::cli::add_reconstruct, "reconstruct", "Picture of inputs above their reconstructions", true);
   add(hg::cli::add_generate, "generate", "Images sampled from a VAE, or a latent walk between two inputs", true);
   add(hg::cli::add_detect, "detect", "Anomaly detection: fit, score, report, bench-oneclass", true);
+  add(hg::cli::add_analyze, "analyze", "Host-side tools on any table: pca, kmeans, silhouette, tsne", false);
+  add(hg::cli::add_embed, "embed", "Latent codes of a data set as CSV or .npy", true);
+  add(hg::cli::add_cluster, "cluster", "k-means in pixel, PCA and latent space with silhouette, ACC, NMI, ARI", true);
+  add(hg::cli::add_transfer, "transfer", "A classifier on the encoder from few labels vs training from scratch", true);
   add(hg::cli::add_info, "info", "Version, build options, devices and threads", false);
 
   try {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "engine/autograd/autograd.h"
 #include "engine/data/spec.h"
 #include "engine/util/error.h"
 
@@ -25,10 +26,24 @@ data::Dataset load_selection(const DataRequest& q, int64_t features, const std::
     d = data::filter_classes(d, data::parse_class_list(q.classes, "--classes"), "--classes");
   if (q.limit > 0) d = data::take_first(d, q.limit);
   if (d.n == 0) throw Error("--data " + q.spec + ": no samples selected");
-  if (d.features() != features)
+  if (features >= 0 && d.features() != features)
     throw Error("--data " + q.spec + ": " + std::to_string(d.features()) + " features, but the model in " +
                 run_dir + " expects " + std::to_string(features));
   return d;
+}
+
+std::vector<float> encode_rows(const LoadedRun& r, const std::vector<float>& scaled, int64_t n, Device device) {
+  autograd::NoGradGuard no_grad;
+  const int64_t D = r.model->input_dim();
+  std::vector<float> z;
+  z.reserve(static_cast<size_t>(n * r.model->latent_dim()));
+  for (int64_t start = 0; start < n; start += 2048) {
+    const int64_t rows = std::min<int64_t>(2048, n - start);
+    std::vector<float> part(scaled.begin() + start * D, scaled.begin() + (start + rows) * D);
+    std::vector<float> c = r.model->encode(Tensor::from_vector({rows, D}, part).to(device)).to(Device::cpu()).to_vector();
+    z.insert(z.end(), c.begin(), c.end());
+  }
+  return z;
 }
 
 ImageShape image_shape(const LoadedRun& r, const std::string& what) {

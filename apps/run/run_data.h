@@ -20,8 +20,11 @@ struct DataRequest {
 // against the model and applies the run's scaler. Errors name the flag or the run folder.
 data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q);
 // The same selection without the scaler (for several runs with their own scalers); the width
-// is checked against `features`, naming `run_dir` in the error.
+// is checked against `features` (unless negative), naming `run_dir` in the error.
 data::Dataset load_selection(const DataRequest& q, int64_t features, const std::string& run_dir);
+
+// The codes of rows already scaled for the run, [n, latent], encoded on `device` in chunks.
+std::vector<float> encode_rows(const LoadedRun& r, const std::vector<float>& scaled, int64_t n, Device device);
 
 // The image shape [C, H, W] the run was trained on; Error naming `what` for tabular runs.
 struct ImageShape {

@@ -134,6 +134,18 @@ class Backend {
   virtual void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
                        bool clip01) = 0;
 
+  // ---- classification (engine/ops/classify.h): contracts of kernels/cpu/softmax_ce.h --------
+  // labels and idx are int32 arrays on the device; stats holds 2 floats per row {max, sum exp};
+  // g (softmax_ce_backward) is the device scalar gradient of the batch-mean loss.
+  virtual void softmax_ce_forward(const float* z, const int32_t* labels, float* loss_row,
+                                  float* stats, int64_t rows, int64_t cols) = 0;
+  virtual void softmax_ce_backward(const float* z, const int32_t* labels, const float* stats,
+                                   const float* g, float* dz, int64_t rows, int64_t cols) = 0;
+  virtual void softmax_rows(const float* z, float* y, int64_t rows, int64_t cols) = 0;
+  virtual void softmax_rows_backward(const float* y, const float* g, float* dz, int64_t rows,
+                                     int64_t cols) = 0;
+  virtual void argmax_rows(const float* x, int32_t* idx, int64_t rows, int64_t cols) = 0;
+
   // Blocks the host until the device has finished the work queued so far (no-op on the CPU).
   virtual void synchronize() {}
 };

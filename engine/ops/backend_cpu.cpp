@@ -15,6 +15,7 @@
 #include "kernels/cpu/random.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/rows.h"
+#include "kernels/cpu/softmax_ce.h"
 
 namespace hg::ops {
 
@@ -215,6 +216,26 @@ class CpuBackend final : public Backend {
   void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
                bool clip01) override {
     kc::corrupt(kind, x, y, n, param, seed, clip01);
+  }
+
+  // ---- classification (kernels/cpu/softmax_ce.h) ------------------------------------------------
+  void softmax_ce_forward(const float* z, const int32_t* labels, float* loss_row, float* stats,
+                          int64_t rows, int64_t cols) override {
+    kc::softmax_ce_forward(z, labels, loss_row, stats, rows, cols);
+  }
+  void softmax_ce_backward(const float* z, const int32_t* labels, const float* stats,
+                           const float* g, float* dz, int64_t rows, int64_t cols) override {
+    kc::softmax_ce_backward(z, labels, stats, *g, dz, rows, cols);
+  }
+  void softmax_rows(const float* z, float* y, int64_t rows, int64_t cols) override {
+    kc::softmax_rows(z, y, rows, cols);
+  }
+  void softmax_rows_backward(const float* y, const float* g, float* dz, int64_t rows,
+                             int64_t cols) override {
+    kc::softmax_rows_backward(y, g, dz, rows, cols);
+  }
+  void argmax_rows(const float* x, int32_t* idx, int64_t rows, int64_t cols) override {
+    kc::argmax_rows(x, idx, rows, cols);
   }
 };
 

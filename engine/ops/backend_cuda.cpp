@@ -17,6 +17,7 @@
 #include "kernels/cuda/ops/random.h"
 #include "kernels/cuda/ops/reduce.h"
 #include "kernels/cuda/ops/rows.h"
+#include "kernels/cuda/ops/softmax_ce.h"
 #include "kernels/cuda/runtime/check.h"
 #include "kernels/cuda/runtime/stream.h"
 #endif
@@ -224,6 +225,26 @@ class CudaBackend final : public Backend {
   void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
                bool clip01) override {
     kg::corrupt(kind, x, y, n, param, seed, clip01, st());
+  }
+
+  // ---- classification (kernels/cuda/ops/softmax_ce.h) -------------------------------------------
+  void softmax_ce_forward(const float* z, const int32_t* labels, float* loss_row, float* stats,
+                          int64_t rows, int64_t cols) override {
+    kg::softmax_ce_forward(z, labels, loss_row, stats, rows, cols, st());
+  }
+  void softmax_ce_backward(const float* z, const int32_t* labels, const float* stats,
+                           const float* g, float* dz, int64_t rows, int64_t cols) override {
+    kg::softmax_ce_backward(z, labels, stats, g, dz, rows, cols, st());
+  }
+  void softmax_rows(const float* z, float* y, int64_t rows, int64_t cols) override {
+    kg::softmax_rows(z, y, rows, cols, st());
+  }
+  void softmax_rows_backward(const float* y, const float* g, float* dz, int64_t rows,
+                             int64_t cols) override {
+    kg::softmax_rows_backward(y, g, dz, rows, cols, st());
+  }
+  void argmax_rows(const float* x, int32_t* idx, int64_t rows, int64_t cols) override {
+    kg::argmax_rows(x, idx, rows, cols, st());
   }
 
   void synchronize() override { HG_CUDA_CHECK(cudaStreamSynchronize(st())); }

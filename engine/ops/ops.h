@@ -71,3 +71,5 @@ void axpy_(Tensor& y, float a, const Tensor& x);  // y += a * x (same numel)
 
 // Row-wise ops (abs, act_derivative, sum/mean_cols, repeat/tile/scale rows, slice_cols) and noise.
 #include "engine/ops/row_ops.h"  // IWYU pragma: export
+// Classification: softmax, softmax_cross_entropy (fused, int32 host labels), argmax_rows.
+#include "engine/ops/classify.h"  // IWYU pragma: export

@@ -1,0 +1,50 @@
+// hourglass embed: the latent codes of a data set, as CSV (z0.., label) or .npy.
+#include <iostream>
+
+#include "apps/cli/analysis_output.h"
+#include "apps/cli/commands.h"
+#include "apps/run/run_data.h"
+#include "engine/tensor/device_select.h"
+#include "engine/util/error.h"
+#include "kernels/cpu/parallel.h"
+
+namespace hg::cli {
+
+Action add_embed(CLI::App& app) {
+  struct Opts {
+    run::DataRequest data;
+    std::string run, out, device = "auto";
+    int threads = 0;
+    bool force = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--run", o->run, "Run folder written by hourglass train")->required();
+  app.add_option("--data", o->data.spec, "Data to encode")->required();
+  app.add_option("--split", o->data.split, "train or test")->default_val("test");
+  app.add_option("--classes", o->data.classes, "Only these labels");
+  app.add_option("--limit", o->data.limit, "Use the first N samples");
+  app.add_option("--out", o->out, "FILE.csv (z0.., label) or FILE.npy (the codes alone, float32)")->required();
+  app.add_flag("--force", o->force, "Overwrite --out");
+  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  return [o]() {
+    run::check_output_file(o->out, o->force, "--out");
+    kernels::cpu::set_num_threads(o->threads);
+    const Device device = resolve_device(o->device, std::cerr);
+    run::LoadedRun r = run::load_run(o->run);
+    r.model->to(device);
+    data::Dataset d = run::load_for_run(r, o->data);
+    const int64_t k = r.model->latent_dim();
+    const std::vector<float> z = run::encode_rows(r, d.x, d.n, device);
+    write_table(o->out, z, d.n, k, "z", d.y);
+    nlohmann::json j{{"out", o->out}, {"n", d.n}, {"latent", k}, {"device", device.str()}};
+    if (o->json)
+      std::cout << j.dump() << std::endl;
+    else
+      std::cout << "wrote the " << k << "-value codes of " << d.n << " samples to " << o->out << "\n";
+    return 0;
+  };
+}
+
+}  // namespace hg::cli
