@@ -47,6 +47,7 @@ def main():
     ap.add_argument("--n-init", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--silhouette-sample", type=int, default=0)
+    ap.add_argument("--labels", help=".npy of integer labels: the silhouette scores these instead of KMeans' clusters")
     args = ap.parse_args()
 
     x = load(args.file)
@@ -54,11 +55,12 @@ def main():
     t0 = time.perf_counter()
     km = KMeans(n_clusters=args.k, n_init=args.n_init, random_state=args.seed).fit(x)
     t1 = time.perf_counter()
+    labels = np.load(args.labels).astype(np.int64) if args.labels else km.labels_
     if args.silhouette_sample > 0:
-        sil = silhouette_score(x, km.labels_, sample_size=args.silhouette_sample,
+        sil = silhouette_score(x, labels, sample_size=args.silhouette_sample,
                                random_state=args.seed)
     else:
-        sil = silhouette_score(x, km.labels_)
+        sil = silhouette_score(x, labels)
     t2 = time.perf_counter()
 
     print(json.dumps({
