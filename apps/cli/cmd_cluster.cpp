@@ -14,6 +14,7 @@
 #include "apps/analysis/tsne.h"
 #include "apps/cli/analysis_output.h"
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/report/chart.h"
 #include "apps/run/run_data.h"
 #include "engine/io/atomic_file.h"
@@ -104,15 +105,12 @@ Action add_cluster(CLI::App& app) {
   app.add_option("--tsne-limit", o->tsne_limit, "Rows given to t-SNE (the first N)")->default_val(5000);
   app.add_option("--out-dir", o->out_dir, "Folder for the pictures and cluster.json (default RUN/cluster)");
   app.add_flag("--force", o->force, "Overwrite an existing --out-dir");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     if (o->k < 2) throw UsageError("--k must be at least 2");
     const std::string out = o->out_dir.empty() ? run::path_in(o->run, "cluster") : o->out_dir;
     if (fs::exists(out) && !o->force) throw Error("--out-dir " + out + ": already exists (use --force to overwrite)");
-    kernels::cpu::set_num_threads(o->threads);
-    const Device device = resolve_device(o->device, std::cerr);
+    const Device device = start_compute(o->threads, o->device);
     run::LoadedRun r = run::load_run(o->run);
     r.model->to(device);
     data::Dataset d = run::load_for_run(r, o->data);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/cli/detect_commands.h"
 #include "apps/detect/detector.h"
 #include "apps/detect/metrics.h"
@@ -114,8 +115,7 @@ Action add_fit(CLI::App& app) {
       throw UsageError("--threshold " + rule.text + " needs labelled --val-data to choose the threshold on");
     if (fs::exists(run::path_in(o->run, "detector.json")) && !o->force)
       throw Error("--run " + o->run + ": already has a detector.json (use --force to replace it)");
-    kernels::cpu::set_num_threads(o->threads);
-    const Device device = resolve_device(o->device, std::cerr);
+    const Device device = start_compute(o->threads, o->device);
     run::LoadedRun main = run::load_run(o->run);
     std::vector<int32_t> normal;
     if (!o->normal.empty()) {
@@ -210,13 +210,10 @@ Action add_score(CLI::App& app) {
   app.add_option("--out", o->out, "CSV file: index, label (if any), score, anomaly (0/1)")->required();
   app.add_flag("--per-feature", o->per_feature, "Add each feature's squared error (for images: the error map)");
   app.add_flag("--force", o->force, "Overwrite --out");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     run::check_output_file(o->out, o->force, "--out");
-    kernels::cpu::set_num_threads(o->threads);
-    const Device device = resolve_device(o->device, std::cerr);
+    const Device device = start_compute(o->threads, o->device);
     detect::LoadedDetector ld = detect::LoadedDetector::load(o->run, device);
     const int64_t D = ld.main_run().model->input_dim();
     data::Dataset d = run::load_selection(o->data, D, o->run);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "apps/cli/detect_commands.h"
+#include "apps/cli/flags.h"
 #include "apps/detect/detect_charts.h"
 #include "apps/detect/detector.h"
 #include "apps/detect/metrics.h"
@@ -107,16 +108,13 @@ Action add_detect_report(CLI::App& app) {
   app.add_option("--out-dir", o->out_dir, "Folder for the pictures and report.json (default RUN/report)");
   app.add_option("--top", o->top, "Top anomalies to picture (image data)")->default_val(8);
   app.add_flag("--force", o->force, "Overwrite an existing --out-dir");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     if (o->top < 0 || o->top > 64) throw UsageError("--top must be between 0 and 64");
     const std::string out = o->out_dir.empty() ? run::path_in(o->run, "report") : o->out_dir;
     if (fs::exists(out) && !o->force)
       throw Error("--out-dir " + out + ": already exists (use --force to overwrite)");
-    kernels::cpu::set_num_threads(o->threads);
-    const Device device = resolve_device(o->device, std::cerr);
+    const Device device = start_compute(o->threads, o->device);
     detect::LoadedDetector ld = detect::LoadedDetector::load(o->run, device);
     const detect::Detector& det = ld.detector();
     const std::vector<int32_t> normal =
@@ -196,9 +194,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--seed", o->seed, "Seed of every class's training");
   app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite --out");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     const std::vector<detect::ScoreKind> kinds = detect::parse_score_list(o->score, "--score");
     if (o->epochs < 1) throw UsageError("--epochs must be at least 1");

@@ -3,6 +3,7 @@
 
 #include "apps/cli/analysis_output.h"
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/run/run_data.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
@@ -25,13 +26,10 @@ Action add_embed(CLI::App& app) {
   app.add_option("--limit", o->data.limit, "Use the first N samples");
   app.add_option("--out", o->out, "FILE.csv (z0.., label) or FILE.npy (the codes alone, float32)")->required();
   app.add_flag("--force", o->force, "Overwrite --out");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     run::check_output_file(o->out, o->force, "--out");
-    kernels::cpu::set_num_threads(o->threads);
-    const Device device = resolve_device(o->device, std::cerr);
+    const Device device = start_compute(o->threads, o->device);
     run::LoadedRun r = run::load_run(o->run);
     r.model->to(device);
     data::Dataset d = run::load_for_run(r, o->data);

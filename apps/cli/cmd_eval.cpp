@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/run/run_data.h"
 #include "apps/run/run_folder.h"
 #include "engine/autograd/autograd.h"
@@ -35,14 +36,11 @@ Action add_eval(CLI::App& app) {
   app.add_option("--nll-samples", o->nll_samples,
                  "VAE only: importance-weighted estimate of the negative log-likelihood with K "
                  "samples per input (nats)");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     if (o->nll_samples < 0) throw UsageError("--nll-samples must be at least 1");
     const auto t_start = std::chrono::steady_clock::now();
-    kernels::cpu::set_num_threads(o->threads);
-    const Device device = resolve_device(o->device, std::cerr);
+    const Device device = start_compute(o->threads, o->device);
     run::LoadedRun r = run::load_run(o->run);
     auto* vae = dynamic_cast<models::Vae*>(r.model.get());
     if (o->nll_samples > 0 && !vae)

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/report/image_grid.h"
 #include "apps/run/run_data.h"
 #include "engine/autograd/autograd.h"
@@ -54,9 +55,7 @@ Action add_generate(CLI::App& app) {
   app.add_option("--zoom", o->zoom, "Pixel magnification")->default_val(3);
   app.add_option("--out", o->out, "PNG file to write")->required();
   app.add_flag("--force", o->force, "Overwrite --out if it exists");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     const bool walk = !o->interpolate.empty();
     if (!walk && (o->n < 1 || o->n > 4096)) throw UsageError("--n must be between 1 and 4096");
@@ -65,8 +64,7 @@ Action add_generate(CLI::App& app) {
     if (o->cols < 1) throw UsageError("--cols must be at least 1");
     if (o->zoom < 1 || o->zoom > 16) throw UsageError("--zoom must be between 1 and 16");
     run::check_output_file(o->out, o->force, "--out");
-    kernels::cpu::set_num_threads(o->threads);
-    const Device device = resolve_device(o->device, std::cerr);
+    const Device device = start_compute(o->threads, o->device);
     run::LoadedRun r = run::load_run(o->run);
     const run::ImageShape shape = run::image_shape(r, "generate");
     auto* vae = dynamic_cast<models::Vae*>(r.model.get());

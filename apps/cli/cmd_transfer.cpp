@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/run/run_data.h"
 #include "apps/transfer/transfer.h"
 #include "engine/tensor/device_select.h"
@@ -56,16 +57,13 @@ Action add_transfer(CLI::App& app) {
   app.add_option("--batch", o->t.batch, "Batch size")->default_val(64);
   app.add_option("--lr", o->t.lr, "Adam learning rate")->default_val(1e-3);
   app.add_option("--seed", o->t.seed, "Seed of the subset, the head and the from-scratch encoder");
-  app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
-  app.add_flag("--json", o->json, "Print a JSON summary as the last line");
+  add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     if (o->freeze && o->finetune) throw UsageError("--freeze and --finetune exclude each other");
     if (o->labels < 1) throw UsageError("--labels must be at least 1");
     o->t.finetune = o->finetune;
     const std::vector<int64_t> counts = o->sweep.empty() ? std::vector<int64_t>{o->labels} : parse_sweep(o->sweep);
-    kernels::cpu::set_num_threads(o->threads);
-    o->t.device = resolve_device(o->device, std::cerr);
+    o->t.device = start_compute(o->threads, o->device);
     run::LoadedRun r = run::load_run(o->run);
     run::DataRequest qtrain, qtest;
     qtrain.spec = qtest.spec = o->data;

@@ -63,8 +63,9 @@ TEST(Penalties, KlSparsityGradientAndValue) {
 // A two-layer encoder x[B,3] -> tanh(W1 x + b1)[B,4] -> sigmoid(W2 h + b2)[B,2]; its Jacobian
 // in double, built directly from the chain rule.
 struct TinyEncoder {
-  static Vec jac(const Vec& W1, const Vec& b1, const Vec& W2, const Vec& b2, const double* x) {
-    double h[4], a2[2];
+  // h = tanh(W1 x + b1), a2 = W2 h + b2 (the code is sigmoid(a2)).
+  static void forward(const Vec& W1, const Vec& b1, const Vec& W2, const Vec& b2, const double* x, double h[4],
+                      double a2[2]) {
     for (int i = 0; i < 4; ++i) {
       double a = b1[i];
       for (int c = 0; c < 3; ++c) a += W1[i * 3 + c] * x[c];
@@ -75,6 +76,10 @@ struct TinyEncoder {
       for (int i = 0; i < 4; ++i) a += W2[j * 4 + i] * h[i];
       a2[j] = a;
     }
+  }
+  static Vec jac(const Vec& W1, const Vec& b1, const Vec& W2, const Vec& b2, const double* x) {
+    double h[4], a2[2];
+    forward(W1, b1, W2, b2, x, h, a2);
     Vec J(6, 0.0);
     for (int j = 0; j < 2; ++j) {
       const double s2 = sigmoid(a2[j]) * (1 - sigmoid(a2[j]));
@@ -84,19 +89,9 @@ struct TinyEncoder {
     return J;
   }
   static Vec encode(const Vec& W1, const Vec& b1, const Vec& W2, const Vec& b2, const double* x) {
-    Vec z(2);
-    double h[4];
-    for (int i = 0; i < 4; ++i) {
-      double a = b1[i];
-      for (int c = 0; c < 3; ++c) a += W1[i * 3 + c] * x[c];
-      h[i] = std::tanh(a);
-    }
-    for (int j = 0; j < 2; ++j) {
-      double a = b2[j];
-      for (int i = 0; i < 4; ++i) a += W2[j * 4 + i] * h[i];
-      z[j] = sigmoid(a);
-    }
-    return z;
+    double h[4], a2[2];
+    forward(W1, b1, W2, b2, x, h, a2);
+    return {sigmoid(a2[0]), sigmoid(a2[1])};
   }
 };
 

@@ -1,0 +1,16 @@
+// Flags that many subcommands share, declared once.
+#pragma once
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/tensor/device.h"
+
+namespace hg::cli {
+
+// --device auto|cpu|cuda, --threads T, --json.
+void add_compute_flags(CLI::App& app, std::string& device, int& threads, bool& json);
+// Sets the CPU thread count and resolves the device (saying on stderr which one and why).
+Device start_compute(int threads, const std::string& device);
+
+}  // namespace hg::cli
