@@ -21,6 +21,10 @@ Action add_analyze(CLI::App& app);  // pca, kmeans, silhouette, tsne
 Action add_embed(CLI::App& app);
 Action add_cluster(CLI::App& app);
 Action add_transfer(CLI::App& app);
+Action add_demo(CLI::App& app);
+Action add_compress(CLI::App& app);
+Action add_decompress(CLI::App& app);
+Action add_denoise(CLI::App& app);
 
 
 }  // namespace hg::cli

@@ -1,0 +1,237 @@
+// hourglass compress: a data set as the latent codes of a trained run in an .hgz file
+// (docs/hgz.md), with what it costs (bytes, ratios) and what it loses (PSNR, SSIM after decoding
+// the file again), next to JPEG at the same bytes and, with --pca K, PCA with K coefficients.
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <sstream>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "apps/analysis/pca.h"
+#include "apps/report/chart.h"
+#include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
+#include "apps/compress/codec.h"
+#include "apps/compress/hgz_format.h"
+#include "apps/run/run_data.h"
+#include "engine/io/atomic_file.h"
+#include "engine/util/error.h"
+
+namespace hg::cli {
+
+namespace {
+constexpr int64_t kJpegImages = 200;     // images compared with JPEG
+constexpr int64_t kPcaFitRows = 20000;   // training rows the PCA baseline is fitted on
+
+nlohmann::json opt_num(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+
+// PSNR against bytes per image, one line per method, from compress --json lines.
+void rate_distortion_chart(const std::string& rows_path, const std::string& out) {
+  std::map<std::string, std::vector<std::pair<double, double>>> lines;
+  std::istringstream in(io::read_file(rows_path));
+  std::string line;
+  int64_t no = 0;
+  while (std::getline(in, line)) {
+    ++no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      const auto j = nlohmann::json::parse(line);
+      const double x = j.at("bytes_per_image").get<double>();
+      const std::string dt = j.at("dtype").get<std::string>();
+      auto add = [&](const std::string& name, const char* key) {
+        if (j.contains(key) && j[key].is_number()) lines[name].push_back({x, j[key].get<double>()});
+      };
+      add("autoencoder " + dt, "psnr");
+      add("JPEG, scan bytes only", "jpeg_scan_psnr_at_same_bytes");
+      add("JPEG, whole files", "jpeg_psnr_at_same_bytes");
+      if (dt == "f16") add("PCA, same coefficient count (at the f16 size)", "pca_psnr");
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(rows_path + ": line " + std::to_string(no) + ": not a compress --json line (" + e.what() + ")");
+    }
+  }
+  if (lines.empty()) throw Error(rows_path + ": no compress --json lines");
+  report::Chart c;
+  c.title = "Rate-distortion: PSNR against bytes per image";
+  c.xlabel = "bytes per image";
+  c.ylabel = "PSNR (dB)";
+  for (auto& [name, pts] : lines) {
+    std::sort(pts.begin(), pts.end());
+    pts.erase(std::unique(pts.begin(), pts.end(), [](auto a, auto b) { return a.first == b.first; }), pts.end());
+    report::Series s;
+    s.label = name;
+    for (auto [x, y] : pts) {
+      s.x.push_back(x);
+      s.y.push_back(y);
+    }
+    c.series.push_back(std::move(s));
+  }
+  report::write_chart(c, out);
+}
+}  // namespace
+
+Action add_compress(CLI::App& app) {
+  struct Opts {
+    run::DataRequest data;
+    std::string run, out, dtype = "f16", device = "auto", rd_chart;
+    int pca = 0;
+    int threads = 0;
+    bool zlib = false, force = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--run", o->run, "Run folder written by hourglass train (required)");
+  app.add_option("--data", o->data.spec, "Data to compress (required)");
+  app.add_option("--split", o->data.split, "train or test")->default_val("test");
+  app.add_option("--classes", o->data.classes, "Only these labels");
+  app.add_option("--limit", o->data.limit, "Compress the first N samples");
+  app.add_option("--out", o->out, "The .hgz file to write")->required();
+  app.add_option("--latent-dtype", o->dtype, "f32, f16 or int8 (per-dimension scale and zero point)")
+      ->default_val("f16");
+  app.add_flag("--zlib", o->zlib, "Deflate the code bytes with zlib");
+  app.add_option("--pca", o->pca, "Also report pca_psnr: PCA with K coefficients fitted on the training split");
+  app.add_option("--rd-chart", o->rd_chart,
+                 "Instead of compressing: plot PSNR against bytes per image from a file of compress --json "
+                 "lines (one line per method) to --out (.png or .svg)");
+  app.add_flag("--force", o->force, "Overwrite --out");
+  add_compute_flags(app, o->device, o->threads, o->json);
+  return [o]() {
+    if (!o->rd_chart.empty()) {
+      run::check_output_file(o->out, o->force, "--out");
+      rate_distortion_chart(o->rd_chart, o->out);
+      if (o->json)
+        std::cout << nlohmann::json{{"out", o->out}}.dump() << std::endl;
+      else
+        std::cout << "wrote " << o->out << "\n";
+      return 0;
+    }
+    if (o->run.empty()) throw UsageError("--run is required");
+    if (o->data.spec.empty()) throw UsageError("--data is required");
+    const compress::LatentDtype dtype = compress::parse_latent_dtype(o->dtype, "--latent-dtype");
+    if (o->pca < 0) throw UsageError("--pca must be a positive number of components");
+    run::check_output_file(o->out, o->force, "--out");
+    const Device device = start_compute(o->threads, o->device);
+    run::LoadedRun r = run::load_run(o->run);
+    r.model->to(device);
+    data::Dataset d = run::load_for_run(r, o->data);
+    const int64_t n = d.n, D = d.features(), k = r.model->latent_dim();
+    std::optional<run::ImageShape> shape;
+    try {
+      shape = run::image_shape(r, "compress");
+    } catch (const Error&) {
+    }
+
+    // Encode, quantise, write.
+    const std::vector<float> z = run::encode_rows(r, d.x, n, device);
+    const compress::Fingerprint fp = compress::run_fingerprint(r);
+    const std::string bytes = compress::encode_hgz(z, n, k, d.sample_shape, dtype,
+                                                   o->zlib ? compress::Coding::Zlib : compress::Coding::Raw, fp);
+    io::write_file_atomic(o->out, bytes);
+
+    // Decode what was written, as decompress would, and compare in the data's units.
+    const compress::HgzFile f = compress::decode_hgz(bytes, o->out, &fp, o->run);
+    std::vector<float> rec = compress::decode_rows(r, f.codes, n, device);
+    std::vector<float> orig = d.x;
+    r.scaler.inverse_transform(orig.data(), n, D);
+    double range = 1.0;
+    if (shape) {
+      for (float& v : rec) v = std::clamp(v, 0.0f, 1.0f);  // what an 8-bit image shows
+    } else {
+      const auto [lo, hi] = std::minmax_element(orig.begin(), orig.end());
+      range = std::max(1e-12, double(*hi) - double(*lo));
+    }
+    const double file_bytes = static_cast<double>(bytes.size());
+    const double raw8 = static_cast<double>(n * D);
+    nlohmann::json j{{"out", o->out},
+                     {"run", o->run},
+                     {"n", n},
+                     {"latent", k},
+                     {"dtype", compress::dtype_name(dtype)},
+                     {"coding", o->zlib ? "zlib" : "raw"},
+                     {"fingerprint", fp.hex()},
+                     {"bytes", bytes.size()},
+                     {"bytes_per_image", file_bytes / n},
+                     {"ratio", raw8 / file_bytes},
+                     {"ratio_float32", 4 * raw8 / file_bytes},
+                     {"space_savings", 1 - file_bytes / raw8},
+                     {"psnr", compress::mean_psnr(orig.data(), rec.data(), n, D, range)},
+                     {"ssim", nullptr},
+                     {"jpeg_psnr_at_same_bytes", nullptr},
+                     {"device", device.str()}};
+    if (shape) {
+      if (shape->h >= 11 && shape->w >= 11)
+        j["ssim"] = compress::mean_ssim(orig.data(), rec.data(), n, shape->c, shape->h, shape->w);
+      else
+        j["ssim_note"] = "SSIM needs images of at least 11 x 11 (its Gaussian window)";
+      if (shape->c == 1) {
+        const int64_t m = std::min(n, kJpegImages);
+        const double budget = std::floor(file_bytes / n);
+        const auto full = compress::jpeg_at_budget(orig.data(), m, int(shape->h), int(shape->w), budget, false);
+        const auto scan = compress::jpeg_at_budget(orig.data(), m, int(shape->h), int(shape->w), budget, true);
+        j["jpeg_images"] = m;
+        j["jpeg_budget_bytes"] = budget;
+        j["jpeg_psnr_at_same_bytes"] = opt_num(full.psnr);
+        if (full.psnr) {
+          j["jpeg_bytes_per_image"] = full.mean_bytes;
+          j["jpeg_quality_mean"] = full.mean_quality;
+        } else {
+          j["jpeg_note"] = full.note;
+        }
+        j["jpeg_scan_psnr_at_same_bytes"] = opt_num(scan.psnr);
+        if (scan.psnr) j["jpeg_scan_quality_mean"] = scan.mean_quality;
+      } else {
+        j["jpeg_note"] = "the JPEG baseline handles grayscale images only";
+      }
+    }
+    if (o->pca > 0) {
+      run::DataRequest q = o->data;
+      q.split = "train";
+      q.classes = o->data.classes;
+      q.limit = kPcaFitRows;
+      data::Dataset t = run::load_selection(q, D, r.dir);
+      if (o->pca > std::min<int64_t>(t.n, D))
+        throw UsageError("--pca " + std::to_string(o->pca) + ": at most min(training rows, features) = " +
+                         std::to_string(std::min<int64_t>(t.n, D)) + " components");
+      const analysis::Pca p = analysis::Pca::fit(t.x, t.n, D, o->pca);
+      const std::vector<float> c = p.transform(orig.data(), n);
+      std::vector<float> prec = p.inverse_transform(c.data(), n);
+      if (shape)
+        for (float& v : prec) v = std::clamp(v, 0.0f, 1.0f);
+      j["pca_k"] = o->pca;
+      j["pca_fit_rows"] = t.n;
+      j["pca_psnr"] = compress::mean_psnr(orig.data(), prec.data(), n, D, range);
+      if (shape && shape->h >= 11 && shape->w >= 11) j["pca_ssim"] = compress::mean_ssim(orig.data(), prec.data(), n, shape->c, shape->h, shape->w);
+    }
+
+    if (o->json) {
+      std::cout << j.dump() << std::endl;
+      return 0;
+    }
+    auto num = [](const nlohmann::json& v, int prec = 2) {
+      if (v.is_null()) return std::string("n/a");
+      std::ostringstream s;
+      s.setf(std::ios::fixed);
+      s.precision(prec);
+      s << v.get<double>();
+      return s.str();
+    };
+    std::cout << "wrote " << o->out << ": " << n << " samples as " << k << " " << compress::dtype_name(dtype)
+              << " codes" << (o->zlib ? " (zlib)" : "") << ", " << bytes.size() << " bytes ("
+              << num(j["bytes_per_image"]) << " per sample)\n"
+              << "ratio " << num(j["ratio"]) << "x against 8-bit pixels, " << num(j["ratio_float32"])
+              << "x against float32; space savings " << num(100 * j["space_savings"].get<double>(), 1) << "%\n"
+              << "PSNR " << num(j["psnr"]) << " dB" << (shape ? ", SSIM " + num(j["ssim"], 4) : std::string()) << "\n";
+    if (shape && shape->c == 1) {
+      if (j["jpeg_psnr_at_same_bytes"].is_null())
+        std::cout << "JPEG at the same bytes: n/a (" << j["jpeg_note"].get<std::string>() << ")\n";
+      else
+        std::cout << "JPEG at the same bytes: PSNR " << num(j["jpeg_psnr_at_same_bytes"]) << " dB (mean quality "
+                  << num(j["jpeg_quality_mean"], 1) << ")\n";
+      std::cout << "JPEG counting only its scan bytes: PSNR " << num(j["jpeg_scan_psnr_at_same_bytes"]) << " dB\n";
+    }
+    if (o->pca > 0) std::cout << "PCA with " << o->pca << " coefficients: PSNR " << num(j["pca_psnr"]) << " dB\n";
+    return 0;
+  };
+}
+
+}  // namespace hg::cli
