@@ -179,6 +179,11 @@ Action add_compress(CLI::App& app) {
         }
         j["jpeg_scan_psnr_at_same_bytes"] = opt_num(scan.psnr);
         if (scan.psnr) j["jpeg_scan_quality_mean"] = scan.mean_quality;
+        // Lossless reference: the same images as 8-bit grayscale PNG files.
+        double png = 0;
+        for (int64_t i = 0; i < m; ++i)
+          png += static_cast<double>(compress::png_gray(orig.data() + i * D, int(shape->h), int(shape->w)).size());
+        j["png_bytes_per_image"] = png / static_cast<double>(m);
       } else {
         j["jpeg_note"] = "the JPEG baseline handles grayscale images only";
       }

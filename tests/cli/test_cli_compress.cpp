@@ -38,7 +38,7 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = last_json(r);
   for (const char* k : {"n", "bytes", "bytes_per_image", "ratio", "ratio_float32", "space_savings", "psnr", "ssim",
-                        "jpeg_psnr_at_same_bytes", "pca_psnr"})
+                        "jpeg_psnr_at_same_bytes", "pca_psnr", "png_bytes_per_image"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["n"], 24);
   EXPECT_EQ(j["bytes"].get<int64_t>(), static_cast<int64_t>(fs::file_size(scratch_dir() + "/a.hgz")));
