@@ -49,11 +49,13 @@ Tensor Vae::draw_noise(int64_t rows, Device device) {
   return ops::randn({rows, cfg_.latent}, device, kernels::splitmix64(seed_ + draws_++));
 }
 
-Tensor Vae::kl_sum(const Tensor& mu, const Tensor& logvar) {
-  // -1/2 sum (1 + logvar - mu^2 - exp(logvar))
+Tensor Vae::kl_rows(const Tensor& mu, const Tensor& logvar) {
+  // -1/2 sum_j (1 + logvar - mu^2 - exp(logvar))
   Tensor t = ops::sub(ops::sub(logvar, ops::mul(mu, mu)), ops::exp(logvar));
-  return ops::mul_scalar(ops::add_scalar(ops::sum(t), static_cast<float>(mu.numel())), -0.5f);
+  return ops::mul_scalar(ops::add_scalar(ops::sum_rows(t), static_cast<float>(mu.size(1))), -0.5f);
 }
+
+Tensor Vae::kl_sum(const Tensor& mu, const Tensor& logvar) { return ops::sum(kl_rows(mu, logvar)); }
 
 Tensor Vae::neg_log_likelihood_rows(const Tensor& decoded, const Tensor& x, const std::string& loss) {
   const float D = static_cast<float>(x.size(1));
@@ -68,22 +70,10 @@ Tensor Vae::neg_log_likelihood_rows(const Tensor& decoded, const Tensor& x, cons
 
 LossParts Vae::objective(const Tensor& input, const Tensor& target, const std::string& loss) {
   const int64_t B = input.size(0);
-  const float D = static_cast<float>(input.size(1));
   Posterior q = posterior(input);
   Tensor eps = draw_noise(B, input.device());
   Tensor z = ops::add(q.mu, ops::mul(ops::exp(ops::mul_scalar(q.logvar, 0.5f)), eps));
-  Tensor out = decode(z);
-  // Batch mean of the per-sample sum over features: the losses' element means times D.
-  Tensor recon;
-  const ops::ReconKind kind = recon_kind(loss, cfg_.output_act);
-  if (kind == ops::ReconKind::MSE) {
-    const double s2 = static_cast<double>(cfg_.sigma) * cfg_.sigma;
-    const double c = 0.5 * D * std::log(2.0 * std::numbers::pi * s2);
-    recon = ops::add_scalar(ops::mul_scalar(ops::mse_loss(out, target), static_cast<float>(D / (2.0 * s2))),
-                            static_cast<float>(c));
-  } else {
-    recon = ops::mul_scalar(reconstruction_loss(loss, out, target, cfg_.output_act), D);
-  }
+  Tensor recon = ops::mean(neg_log_likelihood_rows(decode(z), target, loss));  // nats per sample
   Tensor kl = ops::mul_scalar(kl_sum(q.mu, q.logvar), 1.0f / static_cast<float>(B));
   Tensor total = cfg_.beta == 1.0f ? ops::add(recon, kl) : ops::add(recon, ops::mul_scalar(kl, cfg_.beta));
   return {total, {{"recon", recon}, {"kl", kl}}};

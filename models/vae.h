@@ -51,7 +51,8 @@ class Vae : public Autoencoder {
 
   // -log p(x|z) per row in nats ([B]) for decoder output `decoded` against x.
   Tensor neg_log_likelihood_rows(const Tensor& decoded, const Tensor& x, const std::string& loss);
-  // KL(q(z|x) || N(0, I)) summed over the batch (0-d).
+  // KL(q(z|x) || N(0, I)) per row ([B]) and summed over the batch (0-d).
+  static Tensor kl_rows(const Tensor& mu, const Tensor& logvar);
   static Tensor kl_sum(const Tensor& mu, const Tensor& logvar);
   // eps ~ N(0, I) of the given shape: a fresh counter-based seed per call, so every step draws
   // new noise and a run with the same seed draws the same sequence.

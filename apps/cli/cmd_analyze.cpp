@@ -50,7 +50,6 @@ data::Dataset load(Common& c) {
 }
 
 void finish(const Common& c, json j, const std::string& text) {
-  j["n"] = j.value("n", 0);
   if (c.json)
     std::cout << j.dump() << std::endl;
   else

@@ -125,7 +125,7 @@ Action add_cluster(CLI::App& app) {
     po.seed = o->seed;
     const analysis::Pca pca = analysis::Pca::fit(d.x.data(), d.n, D, static_cast<int>(std::min<int64_t>(k, D)), po);
     res.push_back(cluster_space("pca-" + std::to_string(pca.k), pca.transform(d.x.data(), d.n), d.n, pca.k, d.y, ko, false));
-    const std::vector<float> z = run::encode_rows(r, d.x, d.n, device);
+    const std::vector<float> z = run::encode_rows(*r.model, d.x, d.n, device);
     res.push_back(cluster_space("latent", z, d.n, k, d.y, ko, true));
 
     std::error_code ec;

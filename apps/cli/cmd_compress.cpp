@@ -13,6 +13,7 @@
 #include "apps/report/chart.h"
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
+#include "apps/imaging/quality.h"
 #include "apps/compress/codec.h"
 #include "apps/compress/hgz_format.h"
 #include "apps/run/run_data.h"
@@ -122,7 +123,7 @@ Action add_compress(CLI::App& app) {
     }
 
     // Encode, quantise, write.
-    const std::vector<float> z = run::encode_rows(r, d.x, n, device);
+    const std::vector<float> z = run::encode_rows(*r.model, d.x, n, device);
     const compress::Fingerprint fp = compress::run_fingerprint(r);
     const std::string bytes = compress::encode_hgz(z, n, k, d.sample_shape, dtype,
                                                    o->zlib ? compress::Coding::Zlib : compress::Coding::Raw, fp);
@@ -160,7 +161,7 @@ Action add_compress(CLI::App& app) {
                      {"device", device.str()}};
     if (shape) {
       if (shape->h >= 11 && shape->w >= 11)
-        j["ssim"] = compress::mean_ssim(orig.data(), rec.data(), n, shape->c, shape->h, shape->w);
+        j["ssim"] = imaging::mean_ssim(orig.data(), rec.data(), n, shape->c, shape->h, shape->w);
       else
         j["ssim_note"] = "SSIM needs images of at least 11 x 11 (its Gaussian window)";
       if (shape->c == 1) {
@@ -205,7 +206,7 @@ Action add_compress(CLI::App& app) {
       j["pca_k"] = o->pca;
       j["pca_fit_rows"] = t.n;
       j["pca_psnr"] = compress::mean_psnr(orig.data(), prec.data(), n, D, range);
-      if (shape && shape->h >= 11 && shape->w >= 11) j["pca_ssim"] = compress::mean_ssim(orig.data(), prec.data(), n, shape->c, shape->h, shape->w);
+      if (shape && shape->h >= 11 && shape->w >= 11) j["pca_ssim"] = imaging::mean_ssim(orig.data(), prec.data(), n, shape->c, shape->h, shape->w);
     }
 
     if (o->json) {

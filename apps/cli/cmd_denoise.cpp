@@ -27,22 +27,12 @@ struct Quality {
 // no SSIM.
 Quality measure(const std::vector<float>& img, const std::vector<float>& clean, int64_t n,
                 const run::ImageShape& s) {
-  const int64_t plane = s.h * s.w, D = s.c * plane;
+  const int64_t D = s.c * s.h * s.w;
   Quality q;
   q.has_ssim = s.h >= 11 && s.w >= 11;
-  for (int64_t i = 0; i < n; ++i) {
-    const float* a = img.data() + i * D;
-    const float* b = clean.data() + i * D;
-    q.psnr += imaging::psnr(a, b, D);
-    if (q.has_ssim) {
-      double sum = 0;
-      for (int64_t ch = 0; ch < s.c; ++ch)
-        sum += imaging::ssim(a + ch * plane, b + ch * plane, static_cast<int>(s.h), static_cast<int>(s.w));
-      q.ssim += sum / static_cast<double>(s.c);
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) q.psnr += imaging::psnr(img.data() + i * D, clean.data() + i * D, D);
   q.psnr /= static_cast<double>(n);
-  q.ssim /= static_cast<double>(n);
+  if (q.has_ssim) q.ssim = imaging::mean_ssim(img.data(), clean.data(), n, s.c, s.h, s.w);
   return q;
 }
 

@@ -34,7 +34,7 @@ Action add_embed(CLI::App& app) {
     r.model->to(device);
     data::Dataset d = run::load_for_run(r, o->data);
     const int64_t k = r.model->latent_dim();
-    const std::vector<float> z = run::encode_rows(r, d.x, d.n, device);
+    const std::vector<float> z = run::encode_rows(*r.model, d.x, d.n, device);
     write_table(o->out, z, d.n, k, "z", d.y);
     nlohmann::json j{{"out", o->out}, {"n", d.n}, {"latent", k}, {"device", device.str()}};
     if (o->json)

@@ -39,17 +39,6 @@ double mean_psnr(const float* a, const float* b, int64_t n, int64_t d, double da
   return n > 0 ? sum / static_cast<double>(n) : 0.0;
 }
 
-double mean_ssim(const float* a, const float* b, int64_t n, int64_t c, int64_t h, int64_t w) {
-  double sum = 0;
-  const int64_t plane = h * w;
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const int64_t off = (i * c + ch) * plane;
-      sum += imaging::ssim(a + off, b + off, static_cast<int>(h), static_cast<int>(w), 1.0);
-    }
-  return n > 0 ? sum / static_cast<double>(n * c) : 0.0;
-}
-
 namespace {
 
 void append_bytes(void* ctx, void* data, int size) {

@@ -23,8 +23,6 @@ std::vector<float> decode_rows(const run::LoadedRun& r, const std::vector<float>
 // Per-sample PSNR in dB of b against a (rows of d values, range `data_range`), capped at 100 dB
 // so that an exact row does not make the mean infinite; the mean over the n rows.
 double mean_psnr(const float* a, const float* b, int64_t n, int64_t d, double data_range);
-// Mean SSIM over n images of c x h x w (channels averaged).
-double mean_ssim(const float* a, const float* b, int64_t n, int64_t c, int64_t h, int64_t w);
 
 // JPEG (stb, baseline, grayscale) of each of n h x w images in [0, 1] at the highest quality
 // (1..100, by binary search) whose size is at most `budget` bytes. scan_only counts only the

@@ -1,20 +1,12 @@
 #include "apps/detect/detect_charts.h"
 
 #include <cmath>
-#include <cstdio>
 
 #include "apps/report/layout.h"
 #include "engine/util/error.h"
+#include "engine/util/format.h"
 
 namespace hg::detect {
-
-namespace {
-std::string report_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-}  // namespace
 
 namespace {
 
@@ -134,7 +126,7 @@ report::Chart score_histogram(const std::vector<double>& normal, const std::vect
   if (std::isfinite(threshold)) t = log_axis ? std::log10(threshold) : threshold;
   report::Chart c = report::histogram_chart(groups, 50, t, std::move(title), log_axis ? "log10(" + xlabel + ")" : xlabel);
   if (log_axis && t)
-    for (auto& vl : c.vlines) vl.label = "threshold = " + report_number(threshold);
+    for (auto& vl : c.vlines) vl.label = "threshold = " + fmt::num(threshold, 4);
   return c;
 }
 

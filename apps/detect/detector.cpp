@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "apps/detect/metrics.h"
@@ -115,10 +116,15 @@ Detector Detector::from_json(const json& j, const std::string& origin) {
 
 LoadedDetector::LoadedDetector(std::string run_dir, Detector d, Device device)
     : dir_(std::move(run_dir)), d_(std::move(d)), device_(device) {
+  // Several scores of one model (mse,mahalanobis) share one loaded copy of it.
+  std::map<std::string, std::shared_ptr<run::LoadedRun>> loaded;
   for (const Member& m : d_.members) {
     const std::string path = m.dir == "." ? dir_ : run::path_in(dir_, m.dir);
-    auto r = std::make_shared<run::LoadedRun>(run::load_run(path));
-    r->model->to(device_);
+    std::shared_ptr<run::LoadedRun>& r = loaded[path];
+    if (!r) {
+      r = std::make_shared<run::LoadedRun>(run::load_run(path));
+      r->model->to(device_);
+    }
     if (!runs_.empty() && r->model->input_dim() != runs_.front()->model->input_dim())
       throw Error("detector member " + path + " expects " + std::to_string(r->model->input_dim()) +
                   " features, the first member " + std::to_string(runs_.front()->model->input_dim()));

@@ -5,6 +5,7 @@
 
 #include "apps/analysis/linalg.h"
 #include "apps/detect/metrics.h"
+#include "apps/run/run_data.h"
 #include "engine/autograd/autograd.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
@@ -105,17 +106,6 @@ std::vector<float> chunk_feature_errors(const Scorer& s, const Tensor& x) {
   return ops::recon_error(x, r, ops::ReconKind::MSE, true).feat.to(Device::cpu()).to_vector();
 }
 
-// The codes of rows x [n, D], chunk by chunk: [n, k] on the host.
-std::vector<float> codes_of(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
-  std::vector<float> z;
-  for (int64_t start = 0; start < n; start += s.chunk) {
-    const int64_t rows = std::min(s.chunk, n - start);
-    std::vector<float> c = s.model->encode(chunk_tensor(x, start, rows, D, s.device)).to(Device::cpu()).to_vector();
-    z.insert(z.end(), c.begin(), c.end());
-  }
-  return z;
-}
-
 // Mean distance of each row of z [r, k] to its `kk` nearest rows of ref [m, k]: squared
 // distances from one GEMM, ||z||^2 - 2 z.ref + ||ref||^2, then a partial sort per row.
 std::vector<double> knn_distances(const std::vector<float>& z, int64_t r, const std::vector<float>& ref, int64_t m,
@@ -171,7 +161,7 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
   }
   if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) {
     const int64_t k = kind == ScoreKind::Knn ? s.model->latent_dim() : D;
-    std::vector<float> z = kind == ScoreKind::Knn ? codes_of(s, x, n, D) : x;
+    std::vector<float> z = kind == ScoreKind::Knn ? run::encode_rows(*s.model, x, n, s.device) : x;
     constexpr int64_t kMax = 20000;  // a seeded subsample keeps scoring and the saved file bounded
     if (n > kMax) {
       Rng rng(0x6b6e6eULL);
@@ -187,7 +177,7 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
   }
   if (kind == ScoreKind::Mahalanobis) {
     const int64_t k = s.model->latent_dim();
-    const std::vector<float> zf = codes_of(s, x, n, D);
+    const std::vector<float> zf = run::encode_rows(*s.model, x, n, s.device);
     const std::vector<double> z(zf.begin(), zf.end());
     std::vector<double> mean(static_cast<size_t>(k), 0.0), cov(static_cast<size_t>(k * k), 0.0);
     for (int64_t i = 0; i < n; ++i)
@@ -295,11 +285,8 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
         models::Vae::Posterior q = vae.posterior(xb);
         Tensor sd = ops::exp(ops::mul_scalar(q.logvar, 0.5f));
         // Per-row KL in closed form, reconstruction averaged over L posterior samples.
-        Tensor kl = ops::mul_scalar(
-            ops::sum_rows(ops::add_scalar(ops::sub(ops::sub(q.logvar, ops::mul(q.mu, q.mu)), ops::exp(q.logvar)), 1.0f)),
-            -0.5f);
         constexpr int L = 8;
-        Tensor acc = kl;
+        Tensor acc = models::Vae::kl_rows(q.mu, q.logvar);
         for (int l = 0; l < L; ++l) {
           Tensor z = ops::add(q.mu, ops::mul(sd, vae.draw_noise(rows, s.device)));
           acc = ops::add(acc, ops::mul_scalar(vae.neg_log_likelihood_rows(vae.decode(z), xb, s.loss), 1.0f / L));

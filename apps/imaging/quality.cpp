@@ -109,4 +109,12 @@ double ssim(const float* a, const float* b, int h, int w, double data_range) {
   return total / (static_cast<double>(oh) * ow);
 }
 
+double mean_ssim(const float* a, const float* b, int64_t n, int64_t c, int64_t h, int64_t w, double data_range) {
+  double sum = 0;
+  const int64_t plane = h * w;
+  for (int64_t i = 0; i < n * c; ++i)
+    sum += ssim(a + i * plane, b + i * plane, static_cast<int>(h), static_cast<int>(w), data_range);
+  return n * c > 0 ? sum / static_cast<double>(n * c) : 0.0;
+}
+
 }  // namespace hg::imaging

@@ -14,4 +14,9 @@ double psnr(const float* a, const float* b, int64_t n, double data_range = 1.0);
 // use_sample_covariance=False). 1 for identical images.
 double ssim(const float* a, const float* b, int h, int w, double data_range = 1.0);
 
+// The mean SSIM of n images of c planes of h x w each (row-major [n, c, h, w]): every plane
+// scored on its own, averaged over planes and images.
+double mean_ssim(const float* a, const float* b, int64_t n, int64_t c, int64_t h, int64_t w,
+                 double data_range = 1.0);
+
 }  // namespace hg::imaging

@@ -32,15 +32,15 @@ data::Dataset load_selection(const DataRequest& q, int64_t features, const std::
   return d;
 }
 
-std::vector<float> encode_rows(const LoadedRun& r, const std::vector<float>& scaled, int64_t n, Device device) {
+std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<float>& scaled, int64_t n, Device device) {
   autograd::NoGradGuard no_grad;
-  const int64_t D = r.model->input_dim();
+  const int64_t D = model.input_dim();
   std::vector<float> z;
-  z.reserve(static_cast<size_t>(n * r.model->latent_dim()));
+  z.reserve(static_cast<size_t>(n * model.latent_dim()));
   for (int64_t start = 0; start < n; start += 2048) {
     const int64_t rows = std::min<int64_t>(2048, n - start);
     std::vector<float> part(scaled.begin() + start * D, scaled.begin() + (start + rows) * D);
-    std::vector<float> c = r.model->encode(Tensor::from_vector({rows, D}, part).to(device)).to(Device::cpu()).to_vector();
+    std::vector<float> c = model.encode(Tensor::from_vector({rows, D}, part).to(device)).to(Device::cpu()).to_vector();
     z.insert(z.end(), c.begin(), c.end());
   }
   return z;

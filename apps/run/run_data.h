@@ -23,8 +23,9 @@ data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q);
 // is checked against `features` (unless negative), naming `run_dir` in the error.
 data::Dataset load_selection(const DataRequest& q, int64_t features, const std::string& run_dir);
 
-// The codes of rows already scaled for the run, [n, latent], encoded on `device` in chunks.
-std::vector<float> encode_rows(const LoadedRun& r, const std::vector<float>& scaled, int64_t n, Device device);
+// The codes of n rows already scaled for the model, [n, latent], encoded on `device` in chunks
+// of 2,048 rows (only one chunk lives on the device), without gradients.
+std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<float>& scaled, int64_t n, Device device);
 
 // The image shape [C, H, W] the run was trained on; Error naming `what` for tabular runs.
 struct ImageShape {

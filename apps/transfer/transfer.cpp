@@ -6,6 +6,7 @@
 #include <numeric>
 #include <ostream>
 
+#include "apps/run/run_data.h"
 #include "engine/autograd/autograd.h"
 #include "engine/nn/layers.h"
 #include "engine/optim/optimizer.h"
@@ -90,19 +91,6 @@ double accuracy(Classifier& c, const data::Dataset& d, bool frozen_codes, Device
   return static_cast<double>(right) / static_cast<double>(std::max<int64_t>(d.n, 1));
 }
 
-std::vector<float> codes_of(models::Autoencoder& ae, const data::Dataset& d, Device dev) {
-  autograd::NoGradGuard no_grad;
-  const int64_t D = d.features();
-  std::vector<float> out;
-  for (int64_t start = 0; start < d.n; start += 2048) {
-    const int64_t rows = std::min<int64_t>(2048, d.n - start);
-    std::vector<float> x(d.x.begin() + start * D, d.x.begin() + (start + rows) * D);
-    std::vector<float> z = ae.encode(Tensor::from_vector({rows, D}, x).to(dev)).to(Device::cpu()).to_vector();
-    out.insert(out.end(), z.begin(), z.end());
-  }
-  return out;
-}
-
 }  // namespace
 
 Result train_classifier(const run::LoadedRun& run, const data::Dataset& train, const data::Dataset& test,
@@ -127,7 +115,8 @@ Result train_classifier(const run::LoadedRun& run, const data::Dataset& train, c
   const int64_t k = ae->latent_dim(), D = train.features();
   std::vector<float> train_codes, test_codes;
   if (frozen) {
-    train_codes = codes_of(*ae, train, opt.device), test_codes = codes_of(*ae, test, opt.device);
+    train_codes = run::encode_rows(*ae, train.x, train.n, opt.device);
+    test_codes = run::encode_rows(*ae, test.x, test.n, opt.device);
     // Standardise the fixed codes with the labelled samples' statistics: a linear head on
     // codes of very different scales (ReLU units, some dead) otherwise learns slowly.
     std::vector<double> mean(static_cast<size_t>(k), 0.0), sd(static_cast<size_t>(k), 0.0);

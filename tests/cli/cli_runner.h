@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace hg::test {
 
 struct CliResult {
@@ -89,6 +91,15 @@ inline void expect_one_line_error(const CliResult& r, int code, const std::strin
   EXPECT_EQ(before.find("hourglass: "), std::string::npos) << "more than one error line: " << r.err;
   for (const char* bad : {"terminate called", "Aborted", "Segmentation", "internal error"})
     EXPECT_EQ(r.err.find(bad), std::string::npos) << r.err;
+}
+
+// The JSON summary a --json run printed as its last stdout line.
+inline nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
+
+// Whether the file starts like a PNG.
+inline bool is_png(const std::string& path) {
+  const std::string s = slurp(path);
+  return s.size() > 8 && s.substr(1, 3) == "PNG";
 }
 
 }  // namespace hg::test

@@ -16,8 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
-
 std::string train_run(const std::string& name, int seed) {
   const std::string cfg = scratch_dir() + "/" + name + ".json";
   std::ofstream(cfg) << R"({"name": "hgz", "type": "mlp", "hidden": [24], "latent": 4, "output_activation": "sigmoid"})";
@@ -49,7 +47,9 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
   EXPECT_TRUE(j["ssim"].is_null());
   EXPECT_TRUE(j.contains("ssim_note"));
   // A few bytes per 8x8 image: smaller than any JPEG file, so the comparison is null with a note.
-  if (j["jpeg_psnr_at_same_bytes"].is_null()) EXPECT_TRUE(j.contains("jpeg_note"));
+  if (j["jpeg_psnr_at_same_bytes"].is_null()) {
+    EXPECT_TRUE(j.contains("jpeg_note"));
+  }
 
   // A larger budget (f32 codes, first 4 images) still reports the keys.
   r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() + " --limit 4 --out b.hgz --latent-dtype f32 --device cpu --json");

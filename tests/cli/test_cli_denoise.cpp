@@ -16,13 +16,6 @@ namespace {
 
 const std::string kTabular = std::string(HG_SOURCE_DIR) + "/models/configs/tabular.json";
 
-nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
-
-bool is_png(const std::string& path) {
-  const std::string s = slurp(path);
-  return s.size() > 8 && s.substr(1, 3) == "PNG";
-}
-
 std::string denoise_config() {
   const std::string path = scratch_dir() + "/dn.json";
   const nlohmann::json j{{"name", "dn"},        {"type", "mlp"},         {"hidden", {24}},

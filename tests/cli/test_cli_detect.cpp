@@ -15,8 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kTabular = std::string(HG_SOURCE_DIR) + "/models/configs/tabular.json";
 
-nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
-
 // The seeds' tabular model trained on the normal rows of the synthetic table, once per process.
 const std::string& normal_run() {
   static const std::string run = [] {

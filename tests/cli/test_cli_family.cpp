@@ -23,13 +23,6 @@ std::string config(const std::string& name, const nlohmann::json& j) {
   return path;
 }
 
-nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
-
-bool is_png(const std::string& path) {
-  const std::string s = slurp(path);
-  return s.size() > 8 && s.substr(1, 3) == "PNG";
-}
-
 // One VAE run shared by the tests below (trained once).
 const std::string& vae_run() {
   static const std::string run = [] {

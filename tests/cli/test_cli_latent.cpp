@@ -17,8 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
-
 const std::string& latent_run() {
   static const std::string run = [] {
     const std::string cfg = scratch_dir() + "/lat.json";
