@@ -45,6 +45,9 @@ json TrainResult::summary() const {
       history.empty() || history.back().val_loss < 0 ? json(nullptr) : json(history.back().val_loss);
   j["seconds"] = seconds;
   j["samples_per_s"] = samples_per_s;
+  json secs = json::array();  // training seconds of every epoch in history (validation excluded)
+  for (const auto& e : history) secs.push_back(e.seconds);
+  j["epoch_seconds"] = secs;
   j["device"] = device;
   j["out"] = out_dir;
   j["parameters"] = parameters;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/ops/gemm_openblas.h"
 #include "engine/ops/kernel_select.h"
 #include "engine/util/error.h"
 #include "kernels/cpu/conv.h"
@@ -29,7 +30,10 @@ class CpuBackend final : public Backend {
   void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
             int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
             const Epilogue& ep) override {
-    kc::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+    if (gemm_cpu_is_openblas())
+      openblas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+    else
+      kc::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   }
   void act_forward(Act a, const float* x, float* y, int64_t n, float alpha) override {
     kc::act_forward(a, x, y, n, alpha);

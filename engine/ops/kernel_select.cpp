@@ -1,9 +1,11 @@
 #include "engine/ops/kernel_select.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 
+#include "engine/ops/gemm_openblas.h"
 #include "engine/util/error.h"
 #ifdef HG_WITH_CUDA
 #include "kernels/cuda/conv/conv.h"
@@ -17,6 +19,7 @@ namespace {
 struct Selection {
   std::mutex mu;
   std::string gemm_cuda, conv_cuda, conv_cpu;
+  std::atomic<bool> cpu_openblas{false};  // read on every CPU GEMM: no lock
 };
 
 Selection& sel() {
@@ -25,7 +28,8 @@ Selection& sel() {
 }
 
 const std::vector<std::string>& cpu_gemm_names() {
-  static const std::vector<std::string> n = {"hg"};
+  static const std::vector<std::string> n =
+      openblas_available() ? std::vector<std::string>{"hg", "openblas"} : std::vector<std::string>{"hg"};
   return n;
 }
 const std::vector<std::string>& cpu_conv_names() {
@@ -76,12 +80,17 @@ void set_gemm_kernel(const std::string& name) {
   std::lock_guard<std::mutex> lock(sel().mu);
   if (name.empty() || contains(cpu_gemm_names(), name)) {
     sel().gemm_cuda.clear();
+    sel().cpu_openblas.store(name == "openblas");
     return;
   }
+  if (name == "openblas")
+    throw UsageError("--gemm openblas: this build of hourglass has no BLAS (install "
+                     "libopenblas-dev and rebuild)");
   if (!contains(cuda_gemm_names(), name))
     throw UsageError("--gemm: unknown kernel '" + name + "' (choose from: " +
                      join(gemm_kernel_names()) + ")");
   sel().gemm_cuda = name;
+  sel().cpu_openblas.store(false);
 }
 
 void set_conv_algo(const std::string& name) {
@@ -103,6 +112,8 @@ std::string gemm_kernel_for_cuda() {
   std::lock_guard<std::mutex> lock(sel().mu);
   return sel().gemm_cuda;
 }
+bool gemm_cpu_is_openblas() { return sel().cpu_openblas.load(std::memory_order_relaxed); }
+
 std::string conv_algo_for_cuda() {
   std::lock_guard<std::mutex> lock(sel().mu);
   return sel().conv_cuda;

@@ -16,6 +16,7 @@ void set_gemm_kernel(const std::string& name);  // "" = defaults
 void set_conv_algo(const std::string& name);    // "" = defaults
 // The name for a device kind ("" = that device's default).
 std::string gemm_kernel_for_cuda();
+bool gemm_cpu_is_openblas();  // --gemm openblas (engine/ops/gemm_openblas.h)
 std::string conv_algo_for_cuda();
 std::string conv_algo_for_cpu();  // "", "im2col" or "direct"
 std::vector<std::string> gemm_kernel_names();  // every accepted name, CPU and CUDA

@@ -1,5 +1,6 @@
 #include "engine/tensor/allocator.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -32,7 +33,10 @@ Cache& cache_for(Device d) {
 
 constexpr size_t kMaxCachedBytes = size_t(4) << 30;
 
+std::atomic<size_t> g_system_allocs[2];  // [0] CPU, [1] CUDA
+
 void* system_alloc(size_t bytes, Device d) {
+  g_system_allocs[d.is_cpu() ? 0 : 1].fetch_add(1, std::memory_order_relaxed);
   if (d.is_cpu()) {
     void* p = std::aligned_alloc(kAlign, bytes);
     if (!p) throw Error("out of host memory allocating " + std::to_string(bytes) + " bytes");
@@ -168,6 +172,10 @@ void deallocate(void* p, size_t bytes, Device device) noexcept {
     }
   }
   system_free(p, device);
+}
+
+size_t system_allocations(Device device) {
+  return g_system_allocs[device.is_cpu() ? 0 : 1].load(std::memory_order_relaxed);
 }
 
 void release_cached_memory() {

@@ -12,6 +12,9 @@ void* allocate(size_t bytes, Device device);           // throws hg::Error on fa
 void deallocate(void* p, size_t bytes, Device device) noexcept;
 // Returns cached blocks to the system (e.g. before reporting memory use).
 void release_cached_memory();
+// How many blocks this process has taken from the system allocator for a device kind (CPU, or
+// all CUDA devices together). A steady-state training step adds none: tests check that.
+size_t system_allocations(Device device);
 
 // A private pool of device blocks for CUDA-graph capture. While a PrivatePool::Scope is active
 // on a thread, every device block that thread allocates belongs to the pool; a pool block that

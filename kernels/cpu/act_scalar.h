@@ -4,15 +4,13 @@
 #include <cmath>
 
 #include "kernels/cpu/activation.h"
+#include "kernels/cpu/simd_loop.h"
 
 namespace hg::kernels::cpu::detail {
 
-// Stable for any x: never evaluates exp of a large positive number.
-inline float sigmoid(float x) {
-  if (x >= 0.0f) return 1.0f / (1.0f + std::exp(-x));
-  const float e = std::exp(x);
-  return e / (1.0f + e);
-}
+// Branch-free so loops over it vectorise (simd_loop.h). For x < -88.7, e^-x is +inf and the
+// result 0 (the exact value underflows anyway); never NaN for a finite x. Relative error < 4e-7.
+inline float sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
 
 // log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}).
 inline float softplus(float x) { return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }

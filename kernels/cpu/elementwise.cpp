@@ -1,7 +1,7 @@
 // Elementwise arithmetic over contiguous fp32 arrays.
 //
 // Idea: the simplest kernels there are: one pass, independent elements, loops the compiler
-// vectorises (SSE at the baseline ISA). Per element they move 8-12 bytes (one or two reads, one
+// vectorises (simd_for: AVX-512, AVX2 or SSE chosen at load time). Per element they move 8-12 bytes (one or two reads, one
 // write) for 0-2 FLOPs, so every one of them is memory-bandwidth bound (~0.1 FLOP/byte; a core
 // does ~50 FLOPs in the time it takes to fetch one cache line from DRAM). Threads only pay off
 // once the data leaves L2, hence chunks of >= 32K elements; smaller arrays run inline.
@@ -13,53 +13,52 @@
 #include <cmath>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/simd_loop.h"
 
 namespace hg::kernels::cpu {
 namespace {
 template <class F>
 void par(int64_t n, F f) {
-  parallel_elementwise(n, f);
+  detail::parallel_simd_for(n, f);
 }
 }  // namespace
 
 void fill(float* y, float value, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = value; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = value; });
 }
 void copy(const float* x, float* y, int64_t n) {
   if (x == y) return;
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = x[i]; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = x[i]; });
 }
 void add(const float* a, const float* b, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = a[i] + b[i]; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = a[i] + b[i]; });
 }
 void sub(const float* a, const float* b, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = a[i] - b[i]; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = a[i] - b[i]; });
 }
 void mul(const float* a, const float* b, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = a[i] * b[i]; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = a[i] * b[i]; });
 }
 void scale(const float* x, float s, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = s * x[i]; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = s * x[i]; });
 }
 void add_scalar(const float* x, float s, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = x[i] + s; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = x[i] + s; });
 }
 void axpy(float a, const float* x, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] += a * x[i]; });
+  par(n, [=](int64_t i) HG_INLINE { y[i] += a * x[i]; });
 }
 void exp(const float* x, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = std::exp(x[i]); });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = std::exp(x[i]); });
 }
 void log(const float* x, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = std::log(x[i]); });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = std::log(x[i]); });
 }
 void abs(const float* x, float* y, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) y[i] = std::fabs(x[i]); });
+  par(n, [=](int64_t i) HG_INLINE { y[i] = std::fabs(x[i]); });
 }
 void abs_backward(const float* x, const float* dy, float* dx, int64_t n) {
-  par(n, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) dx[i] = x[i] > 0.0f ? dy[i] : (x[i] < 0.0f ? -dy[i] : 0.0f);
-  });
+  par(n, [=](int64_t i) HG_INLINE { dx[i] = x[i] > 0.0f ? dy[i] : (x[i] < 0.0f ? -dy[i] : 0.0f); });
 }
 void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) return;

@@ -16,6 +16,7 @@
 
 #include "kernels/cpu/act_scalar.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/simd_loop.h"
 #include "kernels/cpu/reduce_blocks.h"
 
 namespace hg::kernels::cpu {
@@ -26,25 +27,25 @@ constexpr int64_t kGrain = 32768;
 inline float clampp(float p) { return std::min(std::max(p, kBceEps), 1.0f - kBceEps); }
 
 // Elementwise error terms e(target, prediction) and their derivatives wrt the prediction.
-inline float mse_e(float t, float p) {
+constexpr auto mse_e = [](float t, float p) HG_INLINE {
   const float d = p - t;
   return d * d;
-}
-inline float mse_d(float t, float p) { return 2.0f * (p - t); }
+};
+constexpr auto mse_d = [](float t, float p) HG_INLINE { return 2.0f * (p - t); };
 
-inline float bce_e(float t, float p) {
+constexpr auto bce_e = [](float t, float p) HG_INLINE {
   const float q = clampp(p);
   return -(t * std::log(q) + (1.0f - t) * std::log(1.0f - q));
-}
-inline float bce_d(float t, float p) {
+};
+constexpr auto bce_d = [](float t, float p) HG_INLINE {
   if (p < kBceEps || p > 1.0f - kBceEps) return 0.0f;
   return (p - t) / (p * (1.0f - p));
-}
+};
 
-inline float bcel_e(float t, float z) {
+constexpr auto bcel_e = [](float t, float z) HG_INLINE {
   return std::max(z, 0.0f) - z * t + std::log1p(std::exp(-std::fabs(z)));
-}
-inline float bcel_d(float t, float z) { return detail::sigmoid(z) - t; }
+};
+constexpr auto bcel_d = [](float t, float z) HG_INLINE { return detail::sigmoid(z) - t; };
 
 template <class E>
 double mean_of(const float* p, const float* t, int64_t n, E e) {
@@ -58,7 +59,7 @@ void grad_of(const float* p, const float* t, float g, float* dp, int64_t n, D d)
   if (n <= 0) return;
   const float s = g / static_cast<float>(n);
   parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) dp[i] = s * d(t[i], p[i]);
+    detail::simd_for(lo, hi, [=](int64_t i) HG_INLINE { dp[i] = s * d(t[i], p[i]); });
   });
 }
 
@@ -97,7 +98,7 @@ void recon_rows_backward(const float* x, const float* r, const float* g_row, flo
       const float* xi = x + i * cols;
       const float* ri = r + i * cols;
       float* di = dr + i * cols;
-      for (int64_t j = 0; j < cols; ++j) di[j] = s * d(xi[j], ri[j]);
+      detail::simd_for(0, cols, [=](int64_t j) HG_INLINE { di[j] = s * d(xi[j], ri[j]); });
     }
   });
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""PyTorch reference for the Hourglass scoring-throughput benchmark.
+
+Scoring = the per-sample reconstruction error (mean squared error over the 784 pixels) of the
+seeds' MLP autoencoder (784-256-128-32, ReLU incl. latent, sigmoid output) over a whole split of
+Fashion-MNIST, in chunks of 2048 rows, under torch.no_grad(): what `hourglass detect score` does
+with a fitted `mse` detector. Weights do not change the speed; they are PyTorch's default init.
+Prints one JSON line: the best of --repeat timed passes (after one untimed warm-up pass).
+
+Usage: bench/ref/mlp_score.py [--split train|test] [--chunk 2048] [--repeat 3] [--threads T]
+       [--data DIR]
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+
+from idx_data import split_rows
+
+
+def model():
+    return nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 32), nn.ReLU(),
+        nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="train")
+    ap.add_argument("--chunk", type=int, default=2048)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    x_all = torch.from_numpy(split_rows(a.data, a.split))
+    n = x_all.shape[0]
+    net = model().eval()
+
+    def score():
+        out = torch.empty(n)
+        with torch.no_grad():
+            for s in range(0, n, a.chunk):
+                x = x_all[s:s + a.chunk]
+                out[s:s + a.chunk] = ((net(x) - x) ** 2).mean(dim=1)
+        return out
+
+    score()  # warm-up
+    best = float("inf")
+    for _ in range(a.repeat):
+        t0 = time.perf_counter()
+        s = score()
+        best = min(best, time.perf_counter() - t0)
+    print(json.dumps({"framework": "pytorch " + torch.__version__, "threads": torch.get_num_threads(),
+                      "n": n, "seconds": best, "samples_per_s": n / best,
+                      "mean_score": float(s.mean())}))
+
+
+if __name__ == "__main__":
+    main()
