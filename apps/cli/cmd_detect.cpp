@@ -73,12 +73,23 @@ std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main
 
 }  // namespace
 
+void add_knn_flags(CLI::App& app, detect::ScoreOptions& opts) {
+  app.add_option("--knn-k", opts.knn_k, "knn, knn-input: how many nearest normal rows are averaged")->default_val(5);
+  app.add_option("--knn-power", opts.input_power,
+                 "knn-input: raise each input to this power first (0.5 = square root; inputs must be >= 0)")
+      ->default_val(1.0);
+  app.add_option("--knn-blur", opts.input_blur,
+                 "knn-input, images only: Gaussian blur sigma in pixels after the power (0 = none)")
+      ->default_val(0.0);
+}
+
 namespace {
 
 Action add_fit(CLI::App& app) {
   struct Opts {
     run::DataRequest data, val;
     std::string run, normal, score = "mse", threshold = "percentile:95", combine = "mean", device = "auto";
+    detect::ScoreOptions knn;
     int ensemble = 1, threads = 0;
     bool force = false, json = false;
   };
@@ -100,6 +111,7 @@ Action add_fit(CLI::App& app) {
   app.add_option("--val-data", o->val.spec, "Labelled data for f1/youden (normal = --normal-classes, the rest anomalous)");
   app.add_option("--val-split", o->val.split, "Split of --val-data")->default_val("test");
   app.add_option("--val-limit", o->val.limit, "Use the first N rows of --val-data");
+  add_knn_flags(app, o->knn);
   app.add_option("--ensemble", o->ensemble, "K models (the run plus K-1 trained with other seeds)")->default_val(1);
   app.add_option("--combine", o->combine, "How ensemble scores combine: mean or median of standardised scores")
       ->default_val("mean");
@@ -138,7 +150,7 @@ Action add_fit(CLI::App& app) {
     d.fit_data = o->data.spec;
     std::vector<std::string> dirs{"."};
     for (int i = 1; i < o->ensemble; ++i) dirs.push_back(ensure_member(o->run, main, i, device.str(), o->force));
-    d.members = detect::make_members(dirs, kinds);
+    d.members = detect::make_members(dirs, kinds, o->knn);
     detect::LoadedDetector ld(o->run, d, device);
     const int64_t D = main.model->input_dim();
     data::Dataset fit = run::load_selection(o->data, D, o->run);

@@ -179,6 +179,7 @@ Action add_detect_report(CLI::App& app) {
 Action add_detect_bench_oneclass(CLI::App& app) {
   struct Opts {
     std::string data, config, classes, score = "mse", out, device = "auto";
+    detect::ScoreOptions knn;
     int64_t epochs = 20;
     uint64_t seed = 0;
     int threads = 0;
@@ -191,6 +192,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--classes", o->classes, "Classes to run (default: every class of the training split)");
   app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis, elbo, knn or knn-input, or a comma list")
       ->default_val("mse");
+  add_knn_flags(app, o->knn);
   app.add_option("--seed", o->seed, "Seed of every class's training");
   app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite --out");
@@ -241,7 +243,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
       train::TrainResult tr = train::train(t, quiet);
       if (tr.interrupted) throw Error("bench-oneclass: interrupted while training class " + std::to_string(c));
       detect::Detector d;
-      d.members = detect::make_members({"."}, kinds);
+      d.members = detect::make_members({"."}, kinds, o->knn);
       d.normal_classes = {c};
       d.fit_data = o->data;
       detect::LoadedDetector ld(t.out, d, device);
@@ -259,6 +261,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
     }
     const double mean = sum / static_cast<double>(classes.size());
     json j{{"per_class", per_class}, {"mean_auroc", mean}, {"score", o->score}, {"epochs", o->epochs},
+           {"knn_k", o->knn.knn_k}, {"knn_power", o->knn.input_power}, {"knn_blur", o->knn.input_blur},
            {"config", o->config},    {"data", o->data},    {"out", out},        {"device", device.str()},
            {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
     if (o->json) {

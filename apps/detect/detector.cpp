@@ -7,6 +7,7 @@
 #include <set>
 
 #include "apps/detect/metrics.h"
+#include "apps/run/run_data.h"
 #include "engine/autograd/autograd.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/safetensors.h"
@@ -69,13 +70,17 @@ std::vector<ScoreKind> parse_score_list(const std::string& text, const std::stri
   return out;
 }
 
-std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds) {
+std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds,
+                                 const ScoreOptions& opts) {
   std::vector<Member> out;
   for (const std::string& d : dirs)
     for (ScoreKind k : kinds) {
       Member m;
       m.dir = d;
       m.state.kind = k;
+      m.state.knn_k = opts.knn_k;
+      m.state.view.power = opts.input_power;
+      m.state.view.blur = opts.input_blur;
       out.push_back(m);
     }
   return out;
@@ -200,7 +205,12 @@ void LoadedDetector::fit_members(const data::Dataset& normal_raw) {
   for (size_t i = 0; i < runs_.size(); ++i) {
     const run::LoadedRun& r = *runs_[i];
     Member& m = d_.members[i];
-    m.state = fit_score(scorer_for(r, device_), m.state.kind, scaled(r, normal_raw), normal_raw.n, normal_raw.features());
+    ScoreState proto = m.state;
+    if (proto.kind == ScoreKind::KnnInput && proto.view.blur > 0.0) {
+      const run::ImageShape shape = run::image_shape(r, "--knn-blur");
+      proto.view.c = shape.c, proto.view.h = shape.h, proto.view.w = shape.w;
+    }
+    m.state = fit_score(scorer_for(r, device_), proto, scaled(r, normal_raw), normal_raw.n, normal_raw.features());
     const std::vector<double> s = member_scores(i, normal_raw);
     const Summary sum = summarize(s);
     m.mean = sum.mean;

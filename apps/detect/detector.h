@@ -33,8 +33,15 @@ struct Member {
   double mean = 0, sd = 1; // of its scores on the normal data (ensembles standardise with these)
 };
 
+// Settings of the knn scores from the command line (--knn-k, --knn-power, --knn-blur).
+struct ScoreOptions {
+  int knn_k = 5;
+  double input_power = 1.0, input_blur = 0.0;  // knn-input's InputView
+};
+
 // The members for every model folder times every score kind.
-std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds);
+std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds,
+                                 const ScoreOptions& opts = {});
 
 struct Detector {
   std::vector<Member> members;

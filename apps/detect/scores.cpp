@@ -55,6 +55,7 @@ json ScoreState::to_json() const {
     j["feature_percentile"] = feature_percentile;
   }
   if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) j["knn_k"] = knn_k;
+  if (kind == ScoreKind::KnnInput) j.update(view.to_json());
   return j;
 }
 
@@ -73,6 +74,8 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
       s.feature_percentile = j.at("feature_percentile").get<double>();
     }
     if (s.kind == ScoreKind::Knn || s.kind == ScoreKind::KnnInput) s.knn_k = j.at("knn_k").get<int>();
+    if (s.knn_k < 1) throw Error(origin + ": knn_k must be at least 1");
+    if (s.kind == ScoreKind::KnnInput) s.view = InputView::from_json(j, origin);
   } catch (const json::exception& e) {
     throw Error(origin + ": malformed score state: " + e.what());
   }
@@ -145,9 +148,22 @@ std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, 
 }
 
 ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n, int64_t D) {
+  ScoreState proto;
+  proto.kind = kind;
+  return fit_score(s, proto, x, n, D);
+}
+
+ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D) {
+  const ScoreKind kind = proto.kind;
   check_model_for(s, kind, x);
+  if (proto.knn_k < 1) throw UsageError("--knn-k must be at least 1, got " + std::to_string(proto.knn_k));
   ScoreState st;
   st.kind = kind;
+  st.knn_k = proto.knn_k;
+  if (kind == ScoreKind::KnnInput) {
+    proto.view.check(D, proto.view.power <= 0.0 || !std::isfinite(proto.view.power) ? "--knn-power" : "--knn-blur");
+    st.view = proto.view;
+  }
   if (n < 2) throw Error("detect: fitting a score needs at least 2 normal samples, got " + std::to_string(n));
   autograd::NoGradGuard no_grad;
   if (kind == ScoreKind::FeatureCount) {
@@ -161,7 +177,9 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
   }
   if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) {
     const int64_t k = kind == ScoreKind::Knn ? s.model->latent_dim() : D;
-    std::vector<float> z = kind == ScoreKind::Knn ? run::encode_rows(*s.model, x, n, s.device) : x;
+    std::vector<float> z = kind == ScoreKind::Knn      ? run::encode_rows(*s.model, x, n, s.device)
+                           : st.view.identity() ? x
+                                                : st.view.apply(x.data(), n, D);
     constexpr int64_t kMax = 20000;  // a seeded subsample keeps scoring and the saved file bounded
     if (n > kMax) {
       Rng rng(0x6b6e6eULL);
@@ -255,7 +273,7 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
         const int64_t m = static_cast<int64_t>(st.normal_codes.size()) / std::max<int64_t>(w, 1);
         if (m < 1 || m * w != static_cast<int64_t>(st.normal_codes.size()))
           throw Error("detect: the " + score_name(st.kind) + " score has no normal rows of width " + std::to_string(w));
-        const std::vector<float> z = in ? std::vector<float>(x.begin() + start * D, x.begin() + (start + rows) * D)
+        const std::vector<float> z = in ? st.view.apply(x.data() + start * D, rows, D)
                                         : s.model->encode(xb).to(Device::cpu()).to_vector();
         // Scoring the normal rows themselves would find each row at distance 0: that is the
         // caller's business (fit data are scored against their own codes, as in scikit-learn).

@@ -13,15 +13,17 @@
 //   elbo          a VAE's negative ELBO per sample (nats), averaged over 8 posterior samples
 //   knn           mean Euclidean distance of the code z to its 5 nearest normal codes (the
 //                 normal codes, at most 20,000 of them, are kept with the detector)
-//   knn-input     the same in input space (the scaled inputs themselves): no model involved, the
-//                 classic baseline that a learned score must beat, and a strong partner in a
-//                 combination such as mse,knn-input
+//   knn-input     the same in input space: no model involved, the classic baseline that a learned
+//                 score must beat, and a strong partner in a combination such as mse,knn-input.
+//                 Distances are measured in an InputView of the scaled inputs (input_view.h:
+//                 a power, then a Gaussian blur for images; the identity by default)
 #pragma once
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "apps/detect/input_view.h"
 #include "models/autoencoder.h"
 
 namespace hg::detect {
@@ -40,7 +42,8 @@ struct ScoreState {
   std::vector<double> feature_thresholds;  // feature-count: [D]
   double feature_percentile = 99.0;        // feature-count: the per-feature percentile
   std::vector<float> normal_codes;         // knn: [m, k]; knn-input: [m, D] (saved beside the JSON)
-  int knn_k = 5;                           // knn: neighbours averaged
+  int knn_k = 5;                           // knn, knn-input: neighbours averaged
+  InputView view;                          // knn-input: the space distances are measured in
   nlohmann::json to_json() const;
   static ScoreState from_json(const nlohmann::json& j, const std::string& origin);
 };
@@ -55,6 +58,8 @@ struct Scorer {
 
 // Fits what `kind` needs on normal rows x [n, D] (host, already scaled). Error (naming the
 // kind) when the model cannot give this score (elbo without a VAE, bce on data outside [0, 1]).
+// `proto` gives the kind and its settings (knn_k, view); the fitted parts are filled in.
+ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D);
 ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n, int64_t D);
 
 // One score per row of x [n, D] (host, scaled as the model expects).

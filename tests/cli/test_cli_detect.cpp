@@ -93,6 +93,37 @@ TEST(CliDetect, OneClassBenchmarkPrintsATable) {
   EXPECT_NEAR(j["mean_auroc"].get<double>(), sum / 4, 1e-12);
 }
 
+TEST(CliDetect, KnnInputViewOnImages) {
+  const std::string mlp = scratch_dir() + "/view_ae.json";  // an image model: pixels stay in [0, 1]
+  std::ofstream(mlp) << R"({"name": "view_ae", "type": "mlp", "hidden": [8], "latent": 2, "output_activation": "sigmoid"})";
+  auto r = run_cli("detect bench-oneclass --data idx:" + image_set() + " --config " + mlp +
+                   " --epochs 1 --device cpu --score knn-input --knn-power 0.5 --knn-blur 1 --knn-k 3"
+                   " --out oneclass_view --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = last_json(r);
+  EXPECT_EQ(j["knn_k"].get<int>(), 3);
+  EXPECT_EQ(j["knn_blur"].get<double>(), 1.0);
+  EXPECT_EQ(j["per_class"].size(), 4u);
+  // Fitted on a run, the view is stored with the detector, so score measures in it too.
+  ASSERT_EQ(run_cli("train --data idx:" + image_set() + " --config " + mlp +
+                    " --classes 0 --epochs 1 --device cpu --out view_run").code, 0);
+  ASSERT_EQ(run_cli("detect fit --run view_run --data idx:" + image_set() +
+                    " --score knn-input --knn-power 0.5 --knn-blur 1").code, 0);
+  const std::string det = slurp(scratch_dir() + "/view_run/detector.json");
+  EXPECT_NE(det.find("\"input_blur\""), std::string::npos);
+  EXPECT_NE(det.find("\"input_power\""), std::string::npos);
+  r = run_cli("detect score --run view_run --data idx:" + image_set() + " --out view.csv --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(last_json(r)["samples_per_s"].get<double>(), 0.0);
+  // Tables have no pixels to blur; standardised columns have negatives no root can take.
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --score knn-input "
+                                "--knn-blur 1 --force"), 1, "--knn-blur");
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --score knn-input "
+                                "--knn-power 0.5 --force"), 1, "--knn-power");
+  expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --score knn --knn-k 0 "
+                                "--force"), 2, "--knn-k");
+}
+
 TEST(CliDetect, ImageReportPicturesTheTopAnomalies) {
   const std::string mlp = scratch_dir() + "/img_ae.json";
   std::ofstream(mlp) << R"({"name": "img_ae", "type": "mlp", "hidden": [16], "latent": 4, "output_activation": "sigmoid"})";
