@@ -1,4 +1,5 @@
-// CPU GEMM: Hourglass's packed AVX-512/AVX2 GEMM vs OpenBLAS cblas_sgemm, 2 threads each, on the
+// CPU GEMM: Hourglass's packed AVX-512/AVX2 GEMM (and its bf16-input variant, where the CPU has
+// AVX-512 BF16) vs OpenBLAS cblas_sgemm, 2 threads each, on the
 // autoencoder's batch-256 layer products (NT forward, NN input-gradient, TN weight-gradient) and
 // 1024^3. Counter GFLOPS = 2 M N K / time. Run with the OpenBLAS tuning variables unset:
 //   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ./bench_gemm_cpu
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_bf16.h"
 #include "kernels/cpu/parallel.h"
 
 #if defined(HG_HAVE_BLAS)
@@ -58,6 +60,26 @@ void BM_Hourglass(benchmark::State& st) {
   set_counters(st, M, N, K);
 }
 
+// The same with bf16 inputs (kernels/cpu/gemm_bf16.h); skipped on CPUs without AVX-512 BF16.
+void BM_HourglassBf16(benchmark::State& st) {
+  if (!hg::kernels::cpu::gemm_bf16_supported()) {
+    st.SkipWithError("no AVX-512 BF16 on this CPU");
+    return;
+  }
+  const Trans ta = tr(st.range(0)), tb = tr(st.range(1));
+  const int64_t M = st.range(2), N = st.range(3), K = st.range(4);
+  hg::kernels::cpu::set_num_threads(kThreads);
+  Operands o(M, N, K);
+  const int64_t lda = ta == Trans::N ? K : M, ldb = tb == Trans::N ? N : K;
+  for (auto _ : st) {
+    hg::kernels::cpu::gemm_bf16(ta, tb, M, N, K, 1.0f, o.A.data(), lda, o.B.data(), ldb, 0.0f,
+                                o.C.data(), N);
+    benchmark::DoNotOptimize(o.C.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(st, M, N, K);
+}
+
 #if defined(HG_HAVE_BLAS)
 void BM_OpenBLAS(benchmark::State& st) {
   const Trans ta = tr(st.range(0)), tb = tr(st.range(1));
@@ -96,6 +118,7 @@ void shapes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_Hourglass)->Apply(shapes);
+BENCHMARK(BM_HourglassBf16)->Apply(shapes);
 #if defined(HG_HAVE_BLAS)
 BENCHMARK(BM_OpenBLAS)->Apply(shapes);
 #endif

@@ -5,6 +5,7 @@
 #include "apps/cli/commands.h"
 #include "engine/ops/kernel_select.h"
 #include "engine/tensor/device_select.h"
+#include "kernels/cpu/gemm_bf16.h"
 #include "kernels/cpu/parallel.h"
 #ifdef HG_WITH_CUDA
 #include "kernels/cuda/runtime/device.h"
@@ -22,6 +23,8 @@ Action add_info(CLI::App& app) {
     j["cuda_training"] = cuda_training_supported();
     j["threads"] = kernels::cpu::num_threads();
     j["hardware_threads"] = std::thread::hardware_concurrency();
+    j["cpu_gemm_microkernel"] = kernels::cpu::gemm_microkernel_name();
+    j["avx512_bf16"] = kernels::cpu::gemm_bf16_supported();  // --gemm hg-bf16 works
     nlohmann::json devs = nlohmann::json::array();
     std::string gpu_statement;
 #ifdef HG_WITH_CUDA
@@ -50,7 +53,9 @@ Action add_info(CLI::App& app) {
       std::cout << "  cuda:" << d["index"].get<int>() << " " << d["name"].get<std::string>() << ", "
                 << d["memory_bytes"].get<size_t>() / (1 << 20) << " MiB, compute capability "
                 << d["compute_capability"].get<std::string>() << "\n";
-    std::cout << "CPU threads: " << kernels::cpu::num_threads() << "\n";
+    std::cout << "CPU threads: " << kernels::cpu::num_threads() << "\n"
+              << "CPU GEMM micro-kernel: " << kernels::cpu::gemm_microkernel_name()
+              << (kernels::cpu::gemm_bf16_supported() ? " (AVX-512 BF16 too: --gemm hg-bf16)" : "") << "\n";
     std::cout << "GEMM kernels (--gemm):";
     for (const auto& n : ops::gemm_kernel_names()) std::cout << " " << n;
     std::cout << "\nConvolution algorithms (--conv):";

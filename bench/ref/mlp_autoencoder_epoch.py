@@ -9,7 +9,9 @@ is the warm-up: allocator, compile, graph capture; with --epochs 1 it is timed t
 and the train loss of the last epoch.
 
 Usage: bench/ref/mlp_autoencoder_epoch.py [--device cpu|cuda] [--epochs N] [--batch B]
-       [--mode eager|compile] [--threads T] [--data DIR]
+       [--mode eager|compile] [--threads T] [--data DIR] [--autocast bf16]
+--autocast bf16 runs the forward pass and the loss under torch.autocast (bf16 matrix products,
+fp32 weights and optimizer): the counterpart of `hourglass train --gemm hg-bf16` on the CPU.
 """
 import argparse
 import json
@@ -35,6 +37,7 @@ def main():
     ap.add_argument("--mode", default="eager", choices=["eager", "compile"])
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--autocast", default="", choices=["", "bf16"])
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -48,7 +51,8 @@ def main():
 
     def step(x):
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(x), x)
+        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=a.autocast == "bf16"):
+            loss = loss_fn(net(x).float(), x)
         loss.backward()
         opt.step()
         return loss
@@ -74,6 +78,7 @@ def main():
             times.append(dt)
     sec = sum(times) / len(times)
     print(json.dumps({"framework": "pytorch " + torch.__version__, "device": a.device, "mode": a.mode,
+                      "autocast": a.autocast or "off",
                       "threads": torch.get_num_threads(), "epoch_seconds": sec,
                       "samples_per_s": n / sec, "final_train_loss": last}))
 

@@ -8,7 +8,9 @@ with a fitted `mse` detector. Weights do not change the speed; they are PyTorch'
 Prints one JSON line: the best of --repeat timed passes (after one untimed warm-up pass).
 
 Usage: bench/ref/mlp_score.py [--split train|test] [--chunk 2048] [--repeat 3] [--threads T]
-       [--data DIR]
+       [--data DIR] [--autocast bf16]
+--autocast bf16 runs the forward pass under torch.autocast (bf16 matrix products): the
+counterpart of `hourglass detect score --gemm hg-bf16`.
 """
 import argparse
 import json
@@ -33,6 +35,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--autocast", default="", choices=["", "bf16"])
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -43,10 +46,10 @@ def main():
 
     def score():
         out = torch.empty(n)
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=a.autocast == "bf16"):
             for s in range(0, n, a.chunk):
                 x = x_all[s:s + a.chunk]
-                out[s:s + a.chunk] = ((net(x) - x) ** 2).mean(dim=1)
+                out[s:s + a.chunk] = ((net(x).float() - x) ** 2).mean(dim=1)
         return out
 
     score()  # warm-up
@@ -56,6 +59,7 @@ def main():
         s = score()
         best = min(best, time.perf_counter() - t0)
     print(json.dumps({"framework": "pytorch " + torch.__version__, "threads": torch.get_num_threads(),
+                      "autocast": a.autocast or "off",
                       "n": n, "seconds": best, "samples_per_s": n / best,
                       "mean_score": float(s.mean())}))
 

@@ -9,6 +9,7 @@
 #include "engine/ops/kernel_select.h"
 #include "engine/util/error.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/gemm_bf16.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/optim.h"
@@ -30,10 +31,11 @@ class CpuBackend final : public Backend {
   void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
             int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
             const Epilogue& ep) override {
-    if (gemm_cpu_is_openblas())
-      openblas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-    else
-      kc::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+    switch (gemm_for_cpu()) {
+      case CpuGemm::Fp32: kc::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep); return;
+      case CpuGemm::Bf16: kc::gemm_bf16(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep); return;
+      case CpuGemm::OpenBlas: openblas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep); return;
+    }
   }
   void act_forward(Act a, const float* x, float* y, int64_t n, float alpha) override {
     kc::act_forward(a, x, y, n, alpha);

@@ -7,6 +7,7 @@
 
 #include "engine/ops/gemm_openblas.h"
 #include "engine/util/error.h"
+#include "kernels/cpu/gemm_bf16.h"
 #ifdef HG_WITH_CUDA
 #include "kernels/cuda/conv/conv.h"
 #include "kernels/cuda/gemm/gemm.h"
@@ -19,7 +20,7 @@ namespace {
 struct Selection {
   std::mutex mu;
   std::string gemm_cuda, conv_cuda, conv_cpu;
-  std::atomic<bool> cpu_openblas{false};  // read on every CPU GEMM: no lock
+  std::atomic<CpuGemm> cpu_gemm{CpuGemm::Fp32};  // read on every CPU GEMM: no lock
 };
 
 Selection& sel() {
@@ -29,7 +30,7 @@ Selection& sel() {
 
 const std::vector<std::string>& cpu_gemm_names() {
   static const std::vector<std::string> n =
-      openblas_available() ? std::vector<std::string>{"hg", "openblas"} : std::vector<std::string>{"hg"};
+      openblas_available() ? std::vector<std::string>{"hg", "hg-bf16", "openblas"} : std::vector<std::string>{"hg", "hg-bf16"};
   return n;
 }
 const std::vector<std::string>& cpu_conv_names() {
@@ -79,8 +80,10 @@ std::vector<std::string> conv_algo_names() {
 void set_gemm_kernel(const std::string& name) {
   std::lock_guard<std::mutex> lock(sel().mu);
   if (name.empty() || contains(cpu_gemm_names(), name)) {
+    if (name == "hg-bf16" && !kernels::cpu::gemm_bf16_supported())
+      throw UsageError("--gemm hg-bf16: this CPU has no AVX-512 BF16 instructions (use --gemm hg)");
     sel().gemm_cuda.clear();
-    sel().cpu_openblas.store(name == "openblas");
+    sel().cpu_gemm.store(name == "openblas" ? CpuGemm::OpenBlas : name == "hg-bf16" ? CpuGemm::Bf16 : CpuGemm::Fp32);
     return;
   }
   if (name == "openblas")
@@ -90,7 +93,7 @@ void set_gemm_kernel(const std::string& name) {
     throw UsageError("--gemm: unknown kernel '" + name + "' (choose from: " +
                      join(gemm_kernel_names()) + ")");
   sel().gemm_cuda = name;
-  sel().cpu_openblas.store(false);
+  sel().cpu_gemm.store(CpuGemm::Fp32);
 }
 
 void set_conv_algo(const std::string& name) {
@@ -112,7 +115,7 @@ std::string gemm_kernel_for_cuda() {
   std::lock_guard<std::mutex> lock(sel().mu);
   return sel().gemm_cuda;
 }
-bool gemm_cpu_is_openblas() { return sel().cpu_openblas.load(std::memory_order_relaxed); }
+CpuGemm gemm_for_cpu() { return sel().cpu_gemm.load(std::memory_order_relaxed); }
 
 std::string conv_algo_for_cuda() {
   std::lock_guard<std::mutex> lock(sel().mu);

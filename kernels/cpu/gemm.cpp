@@ -153,15 +153,22 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
     epilogue_only(M, N, beta, C, ldc, ep);
     return;
   }
-  const KernelInfo kern = detail::select_kernel();
-  const int64_t MR = kern.mr, NR = kern.nr;
   // op(A)(i, k): k-major storage when A is transposed. op(B)(k, j) seen as X(j, k): k-major
   // storage when B is not transposed.
-  const bool a_kmajor = ta == Trans::T;
-  const bool b_kmajor = tb == Trans::N;
+  detail::gemm_packed(detail::select_kernel(), ta == Trans::T, tb == Trans::N, M, N, K, alpha, A, lda, B,
+                      ldb, beta, C, ldc, ep);
+}
+
+namespace detail {
+
+void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M, int64_t N, int64_t K,
+                 float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                 float* C, int64_t ldc, const Epilogue& ep) {
+  const int64_t MR = kern.mr, NR = kern.nr;
 
   // Balanced block sizes: equal-sized K slices, so no tiny remainder slice.
-  const int64_t nkb = (K + detail::kKcMax - 1) / detail::kKcMax;
+  const int64_t kc_max = std::min<int64_t>(kKcMax, kern.kc_max);
+  const int64_t nkb = (K + kc_max - 1) / kc_max;
   const int64_t kc_nom = (K + nkb - 1) / nkb;
   const int64_t mc_max = std::max<int64_t>(MR, (detail::kMcMax / MR) * MR);
   const int64_t nc_max = std::max<int64_t>(NR, (detail::kNcMax / NR) * NR);
@@ -170,7 +177,7 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
   const int64_t nnb = (N + nc_max - 1) / nc_max;
   const int64_t nc_nom = ((N + nnb - 1) / nnb + NR - 1) / NR * NR;
 
-  static thread_local detail::Scratch a_buf, b_buf;
+  static thread_local Scratch a_buf, b_buf;
   float* Ap = a_buf.get(static_cast<size_t>(mc_nom * kc_nom) + 64);
   float* Bp = b_buf.get(static_cast<size_t>(nc_nom * kc_nom) + 64);
   const int T = num_threads();
@@ -255,6 +262,8 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
     }
   }
 }
+
+}  // namespace detail
 
 void gemm_reference(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha,
                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,

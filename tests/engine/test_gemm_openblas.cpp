@@ -61,10 +61,10 @@ TEST(GemmOpenblas, SelectedByNameForTheLinearOp) {
   Tensor b = Tensor::from_vector({12}, rand_vec(12, g));
   const std::vector<float> ours = ops::linear(x, W, b, kc::Act::ReLU, 0.01f).to_vector();
   ops::set_gemm_kernel("openblas");
-  EXPECT_TRUE(ops::gemm_cpu_is_openblas());
+  EXPECT_EQ(ops::gemm_for_cpu(), ops::CpuGemm::OpenBlas);
   const std::vector<float> theirs = ops::linear(x, W, b, kc::Act::ReLU, 0.01f).to_vector();
   ops::set_gemm_kernel("");
-  EXPECT_FALSE(ops::gemm_cpu_is_openblas());
+  EXPECT_EQ(ops::gemm_for_cpu(), ops::CpuGemm::Fp32);
   ASSERT_EQ(ours.size(), theirs.size());
   for (size_t i = 0; i < ours.size(); ++i) EXPECT_NEAR(theirs[i], ours[i], 1e-5f * (1.0f + std::fabs(ours[i])));
 }

@@ -1,0 +1,53 @@
+// The AVX-512 store of an 8 x 32 accumulator tile through the GEMM epilogue (alpha, beta, bias,
+// ReLU/LeakyReLU in registers; sigmoid/tanh/softplus by act_tile_inplace after the store), shared
+// by the fp32 and bf16 microkernels. Masked loads and stores: edge tiles (m < 8, n < 32) take
+// the same path and columns past n are never touched. Include only from a file whose functions
+// carry target("avx512f") or wider.
+#pragma once
+#include <immintrin.h>
+
+#include "kernels/cpu/gemm_internal.h"
+
+namespace hg::kernels::cpu::detail {
+
+__attribute__((target("avx512f"), always_inline)) inline void store_tile_8x32(__m512 (&c)[8][2], float* C,
+                                                                            int64_t ldc, int m, int n,
+                                                                            const TileEpi& e) {
+  const __mmask16 m0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u);
+  const __mmask16 m1 = n >= 32 ? __mmask16(0xFFFF) : n <= 16 ? __mmask16(0) : __mmask16((1u << (n - 16)) - 1u);
+  const __mmask16 mk[2] = {m0, m1};
+  const __m512 valpha = _mm512_set1_ps(e.alpha);
+  const __m512 vbeta = _mm512_set1_ps(e.beta);
+  const __m512 vslope = _mm512_set1_ps(e.slope);
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 bias[2] = {zero, zero};
+  const bool add_bias = e.last && e.bias != nullptr;
+  if (add_bias) {
+    bias[0] = _mm512_maskz_loadu_ps(m0, e.bias);
+    bias[1] = _mm512_maskz_loadu_ps(m1, e.bias + 16);
+  }
+  const bool relu = e.last && e.act == Act::ReLU;
+  const bool leaky = e.last && e.act == Act::LeakyReLU;
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    if (i >= m) break;
+    float* crow = C + i * ldc;
+#pragma GCC unroll 2
+    for (int v = 0; v < 2; ++v) {
+      __m512 r = _mm512_mul_ps(c[i][v], valpha);
+      if (e.first) {
+        if (e.beta != 0.0f) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mk[v], crow + 16 * v), r);
+      } else {
+        r = _mm512_add_ps(_mm512_maskz_loadu_ps(mk[v], crow + 16 * v), r);
+      }
+      if (add_bias) r = _mm512_add_ps(r, bias[v]);
+      if (relu) r = _mm512_max_ps(r, zero);
+      if (leaky) r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(r, zero, _CMP_LE_OQ), r, vslope);
+      _mm512_mask_storeu_ps(crow + 16 * v, mk[v], r);
+    }
+  }
+  if (e.last && (e.act == Act::Sigmoid || e.act == Act::Tanh || e.act == Act::Softplus))
+    act_tile_inplace(C, ldc, m, n, e.act, e.slope);
+}
+
+}  // namespace hg::kernels::cpu::detail
