@@ -29,6 +29,7 @@ void openblas_gemm(kc::Trans ta, kc::Trans tb, int64_t M, int64_t N, int64_t K, 
   static std::atomic<int> threads{0};
   const int want = kc::num_threads();
   if (openblas_set_num_threads && threads.exchange(want) != want) openblas_set_num_threads(want);
+  kc::idle_workers();  // our pool's spinning workers would compete with OpenBLAS's threads
   if (M > 0 && N > 0 && K > 0)
     cblas_sgemm(CblasRowMajor, ta == kc::Trans::N ? CblasNoTrans : CblasTrans,
                 tb == kc::Trans::N ? CblasNoTrans : CblasTrans, static_cast<int>(M),

@@ -111,6 +111,7 @@ class Pool {
       job.run_serial();
       return;
     }
+    nap_.store(false, std::memory_order_relaxed);
     const int64_t helpers = std::min<int64_t>(nthreads_ - 1, job.nchunks - 1);
     for (int64_t w = 0; w < helpers; ++w) {
       Mailbox& mb = *boxes_[w];
@@ -163,7 +164,7 @@ class Pool {
       uint64_t g = seen;
       for (int spins = 0; spins < 20000; ++spins) {  // spin briefly, then sleep
         g = mb.gen.load(std::memory_order_acquire);
-        if (g != seen) break;
+        if (g != seen || nap_.load(std::memory_order_relaxed)) break;
         HG_PAUSE();
       }
       if (g == seen) {
@@ -183,6 +184,14 @@ class Pool {
     }
   }
 
+  // Set by idle_workers(): spinning workers go to sleep at once (another library's threads are
+  // about to need the cores). Cleared when the next job is posted.
+  std::atomic<bool> nap_{false};
+
+ public:
+  void nap() { nap_.store(true, std::memory_order_relaxed); }
+
+ private:
   int nthreads_ = 1;
   std::vector<std::unique_ptr<Mailbox>> boxes_;
   std::vector<std::thread> workers_;
@@ -227,6 +236,8 @@ void set_num_threads(int t) {
 }
 
 int num_threads() { return pool().size(); }
+
+void idle_workers() { pool().nap(); }
 
 // Runs tiny ranges inline and fills the job's range otherwise; false when nothing is left to do.
 // `grain` is clamped to at least 1 in place.

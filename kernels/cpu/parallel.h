@@ -12,6 +12,9 @@ namespace hg::kernels::cpu {
 
 void set_num_threads(int t);
 int num_threads();
+// Idle pool threads stop spinning and sleep now, instead of after their usual short spin: call it
+// before handing the cores to another threaded library (OpenBLAS), so the two never oversubscribe.
+void idle_workers();
 
 void parallel_for(int64_t begin, int64_t end, int64_t grain,
                   const std::function<void(int64_t lo, int64_t hi)>& fn);
