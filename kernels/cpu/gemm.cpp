@@ -43,7 +43,7 @@ namespace {
 constexpr int64_t kKcMax = 512;
 constexpr int64_t kMcMax = 512;
 constexpr int64_t kNcMax = 3072;
-constexpr int64_t kInlineMacs = 192 * 1024;  // below this a block runs on one thread
+constexpr int64_t kInlineMacs = 1536 * 1024;  // below this a block runs on one thread
 constexpr int64_t kStrip = 8;                // packing work unit: 8 rows/columns
 
 Isa g_forced = Isa::Auto;
@@ -202,6 +202,10 @@ void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M
         const int64_t nmp = (mc + MR - 1) / MR;
         const bool pack_b = ic == 0;
 
+        // A block this small runs on the calling thread, packing included: two pool dispatches
+        // (~2-5 us each on 2 cores) would cost more than they save (the 32-wide layers).
+        const bool small = mc * nc * kc < detail::kInlineMacs;
+
         // ---- pack: A panels of this block, plus (first M block only) B strips ----
         const int64_t units = nmp + (pack_b ? b_units : 0);
         const int64_t pack_floats = (nmp * MR + (pack_b ? nnp * NR : 0)) * kc;
@@ -229,14 +233,13 @@ void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M
           }
         };
         parallel_for_dynamic(0, units,
-                             pack_floats < 16384 ? units : std::max<int64_t>(1, units / (4 * T)),
+                             small || pack_floats < 16384 ? units : std::max<int64_t>(1, units / (4 * T)),
                              pack);
 
         // ---- compute: split the tile grid over M panels or N panels ----
         // Prefer splitting M (each thread walks all of the shared B block with its own A panels);
         // split N only when there are too few M panels to go round.
         const bool split_m = nmp >= 4 * T || nmp >= nnp;
-        const bool small = mc * nc * kc < detail::kInlineMacs;
         auto tile = [&](int64_t ip, int64_t jp) {
           const int64_t i0 = ic + ip * MR, j0 = jc + jp * NR;
           TileEpi e = base;
