@@ -198,6 +198,8 @@ std::vector<float> scaled(const run::LoadedRun& r, const data::Dataset& raw) {
 
 std::vector<double> LoadedDetector::member_scores(size_t i, const data::Dataset& raw) const {
   const run::LoadedRun& r = *runs_[i];
+  if (r.scaler.kind == data::ScalerKind::None)  // no scaling: no copy of the whole data set
+    return score_rows(scorer_for(r, device_), d_.members[i].state, raw.x, raw.n, raw.features());
   return score_rows(scorer_for(r, device_), d_.members[i].state, scaled(r, raw), raw.n, raw.features());
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "apps/analysis/linalg.h"
 #include "apps/detect/metrics.h"
@@ -84,9 +85,12 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
 
 namespace {
 
+// Rows [start, start + rows) of x as a tensor on dev: one copy into a (cached) host block, then
+// the upload when dev is a GPU.
 Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev) {
-  std::vector<float> part(x.begin() + start * D, x.begin() + (start + rows) * D);
-  return Tensor::from_vector({rows, D}, part).to(dev);
+  Tensor t = Tensor::empty({rows, D}, Device::cpu());
+  std::memcpy(t.data(), x.data() + start * D, sizeof(float) * static_cast<size_t>(rows * D));
+  return dev.is_cpu() ? t : t.to(dev);
 }
 
 void check_model_for(const Scorer& s, ScoreKind kind, const std::vector<float>& x) {

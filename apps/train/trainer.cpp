@@ -277,6 +277,8 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     if (fs::exists(dir) && !opt.force)
       throw Error("--out " + dir + ": already exists (use --force to overwrite, or --resume " + dir + ")");
     std::error_code ec;
+    // A detector fitted on the weights being replaced would no longer match them: drop it.
+    for (const char* stale : {"detector.json", "detector_codes.safetensors"}) fs::remove(fs::path(dir) / stale, ec);
     fs::create_directories(dir, ec);
     if (ec) throw Error("--out " + dir + ": cannot create: " + ec.message());
   }
