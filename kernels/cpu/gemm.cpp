@@ -43,7 +43,8 @@ namespace {
 constexpr int64_t kKcMax = 512;
 constexpr int64_t kMcMax = 512;
 constexpr int64_t kNcMax = 3072;
-constexpr int64_t kInlineMacs = 1536 * 1024;  // below this a block runs on one thread
+constexpr int64_t kInlineMacs = 512 * 1024;       // below this a block runs on one thread
+constexpr int64_t kSplitOnceMacs = 12 * 1024 * 1024;  // below this: one region, no pack barrier
 constexpr int64_t kStrip = 8;                // packing work unit: 8 rows/columns
 
 Isa g_forced = Isa::Auto;
@@ -163,8 +164,40 @@ namespace detail {
 
 void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M, int64_t N, int64_t K,
                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                 float* C, int64_t ldc, const Epilogue& ep) {
+                 float* C, int64_t ldc, const Epilogue& ep, bool split_once) {
   const int64_t MR = kern.mr, NR = kern.nr;
+  const int T = num_threads();
+
+  // Small products (the 32- and 128-wide layers): one parallel region in which each thread packs
+  // what its part needs and computes its part of C, split along N (or M when it has more panels).
+  // No barrier between packing and computing; the shared operand is packed twice, which at these
+  // sizes costs less than a second dispatch. Each part is an ordinary serial gemm_packed.
+  const int64_t macs = M * N * K;
+  if (split_once && T > 1 && macs >= kInlineMacs && macs < kSplitOnceMacs) {
+    const int64_t nmp_all = (M + MR - 1) / MR, nnp_all = (N + NR - 1) / NR;
+    const bool by_n = nnp_all >= nmp_all;
+    const int64_t panels = by_n ? nnp_all : nmp_all;
+    const int64_t parts = std::min<int64_t>(T, panels);
+    if (parts >= 2) {
+      parallel_for(0, parts, 1, [&](int64_t lo, int64_t hi) {
+        for (int64_t part = lo; part < hi; ++part) {
+          const int64_t p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
+          if (by_n) {
+            const int64_t j0 = p0 * NR, j1 = std::min(N, p1 * NR);
+            Epilogue e = ep;
+            if (e.bias) e.bias += j0;
+            gemm_packed(kern, a_kmajor, b_kmajor, M, j1 - j0, K, alpha, A, lda,
+                        b_kmajor ? B + j0 : B + j0 * ldb, ldb, beta, C + j0, ldc, e, false);
+          } else {
+            const int64_t i0 = p0 * MR, i1 = std::min(M, p1 * MR);
+            gemm_packed(kern, a_kmajor, b_kmajor, i1 - i0, N, K, alpha, a_kmajor ? A + i0 : A + i0 * lda, lda,
+                        B, ldb, beta, C + i0 * ldc, ldc, ep, false);
+          }
+        }
+      });
+      return;
+    }
+  }
 
   // Balanced block sizes: equal-sized K slices, so no tiny remainder slice.
   const int64_t kc_max = std::min<int64_t>(kKcMax, kern.kc_max);
@@ -180,7 +213,6 @@ void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M
   static thread_local Scratch a_buf, b_buf;
   float* Ap = a_buf.get(static_cast<size_t>(mc_nom * kc_nom) + 64);
   float* Bp = b_buf.get(static_cast<size_t>(nc_nom * kc_nom) + 64);
-  const int T = num_threads();
 
   for (int64_t jc = 0; jc < N; jc += nc_nom) {
     const int64_t nc = std::min(nc_nom, N - jc);

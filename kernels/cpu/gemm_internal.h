@@ -53,7 +53,7 @@ const char* gemm_kernel_name();
 // likewise B seen as X(j, k). M, N, K > 0 and alpha != 0.
 void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M, int64_t N, int64_t K,
                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                 float* C, int64_t ldc, const Epilogue& ep);
+                 float* C, int64_t ldc, const Epilogue& ep, bool split_once = true);
 
 // Scalar epilogue over an m x n tile whose raw products are acc[i*acc_ld + j].
 void store_tile_scalar(const float* acc, int acc_ld, float* C, int64_t ldc, int m, int n,
