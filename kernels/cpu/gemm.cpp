@@ -17,14 +17,15 @@
 // process slows us down instead of stalling us. Every C element is computed with the same K
 // order whatever thread computes it, so results are bit-identical for any thread count.
 //
-// Measured on a 2-core AMD EPYC (AVX-512), 2026-11-22, 2 threads, vs OpenBLAS 0.3.21 (cblas_sgemm):
-//   (bench/bench_gemm_cpu, 2 threads each, GFLOP/s, two interleaved runs; the cores were shared
-//   with other jobs, so runs vary by up to ~30%):
-//     NT 256x256x784   ours 230-335  OpenBLAS 241-300  ratio 0.96-1.12
-//     NN 256x784x256   ours 243-304  OpenBLAS 272-277  ratio 0.88-1.12
-//     TN 784x256x256   ours 266-274  OpenBLAS 212-217  ratio 1.25-1.26
-//     NN 1024^3        ours 331      OpenBLAS 312-315  ratio 1.05-1.06
-//   Single thread (quieter machine): ~160-175 GFLOP/s vs OpenBLAS ~170-185 on the 256 shapes.
+// Small products (0.5M-12M multiply-adds: the batch-256 layers 32 or 128 wide) skip the shared
+// packing step: each thread packs what its half of C needs and computes it in one parallel
+// region; below 0.5M the calling thread does everything.
+//
+// Measured on the 2-core AMD EPYC (Zen 5, AVX-512) dev machine, 2026-12-01, 2 threads each vs
+// OpenBLAS 0.3.21 (bench/compare-gemm-cpu, median of 5, GFLOP/s; the machine is shared, runs
+// vary by up to ~20%): the MLP training step's large shapes 388-447 vs OpenBLAS 423-450
+// (0.92-1.03), its 32/128-wide shapes 249-343 vs 198-254 (1.23-1.60), 1024^3 441 vs 455 (0.97).
+// The bf16-input variant (gemm_bf16.h) reaches 841 at 1024^3.
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>

@@ -7,7 +7,10 @@
 // Per pair step: two B vectors (32 columns x 2 k, 128 bytes), 8 broadcast A words (8 rows x 2 k),
 // 16 vdpbf16ps = 1,024 FLOPs. Accumulation stays fp32; only the inputs are rounded to bf16
 // (8 significant bits: relative error ~2^-9 per input), as in bf16 autocast.
-// Measured on the 2-core AMD EPYC (Zen 5) dev machine: see bench/RESULTS.md (bench_gemm_cpu).
+// Measured on the 2-core AMD EPYC (Zen 5) dev machine, 2026-12-01, 2 threads (compare-gemm-cpu):
+// 841 GFLOP/s at 1024^3 against 441 for our fp32 kernel and 455 for OpenBLAS's sgemm; 1.4-1.9x
+// OpenBLAS on the MLP's large training shapes. The rounding costs the MLP autoencoder nothing
+// measurable: loss after 5 epochs 0.01866 against 0.01880 in fp32.
 #include "kernels/cpu/gemm_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
