@@ -44,21 +44,23 @@ void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K) {
                                              benchmark::Counter::kIsRate);
 }
 
-// Args: ta, tb, M, N, K (ta/tb: 0 = N, 1 = T).
-void BM_Hourglass(benchmark::State& st) {
+// Args: ta, tb, M, N, K (ta/tb: 0 = N, 1 = T). Gemm is kernels::cpu::gemm or gemm_bf16.
+template <auto Gemm>
+void run_ours(benchmark::State& st) {
   const Trans ta = tr(st.range(0)), tb = tr(st.range(1));
   const int64_t M = st.range(2), N = st.range(3), K = st.range(4);
   hg::kernels::cpu::set_num_threads(kThreads);
   Operands o(M, N, K);
   const int64_t lda = ta == Trans::N ? K : M, ldb = tb == Trans::N ? N : K;
   for (auto _ : st) {
-    hg::kernels::cpu::gemm(ta, tb, M, N, K, 1.0f, o.A.data(), lda, o.B.data(), ldb, 0.0f,
-                           o.C.data(), N);
+    Gemm(ta, tb, M, N, K, 1.0f, o.A.data(), lda, o.B.data(), ldb, 0.0f, o.C.data(), N, {});
     benchmark::DoNotOptimize(o.C.data());
     benchmark::ClobberMemory();
   }
   set_counters(st, M, N, K);
 }
+
+void BM_Hourglass(benchmark::State& st) { run_ours<hg::kernels::cpu::gemm>(st); }
 
 // The same with bf16 inputs (kernels/cpu/gemm_bf16.h); skipped on CPUs without AVX-512 BF16.
 void BM_HourglassBf16(benchmark::State& st) {
@@ -66,18 +68,7 @@ void BM_HourglassBf16(benchmark::State& st) {
     st.SkipWithError("no AVX-512 BF16 on this CPU");
     return;
   }
-  const Trans ta = tr(st.range(0)), tb = tr(st.range(1));
-  const int64_t M = st.range(2), N = st.range(3), K = st.range(4);
-  hg::kernels::cpu::set_num_threads(kThreads);
-  Operands o(M, N, K);
-  const int64_t lda = ta == Trans::N ? K : M, ldb = tb == Trans::N ? N : K;
-  for (auto _ : st) {
-    hg::kernels::cpu::gemm_bf16(ta, tb, M, N, K, 1.0f, o.A.data(), lda, o.B.data(), ldb, 0.0f,
-                                o.C.data(), N);
-    benchmark::DoNotOptimize(o.C.data());
-    benchmark::ClobberMemory();
-  }
-  set_counters(st, M, N, K);
+  run_ours<hg::kernels::cpu::gemm_bf16>(st);
 }
 
 #if defined(HG_HAVE_BLAS)

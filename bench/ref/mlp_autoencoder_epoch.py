@@ -20,13 +20,10 @@ import time
 import torch
 import torch.nn as nn
 
+from mlp_torch import mlp_autoencoder
 from idx_data import training_rows
 
 
-def model():
-    return nn.Sequential(
-        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 32), nn.ReLU(),
-        nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
 
 
 def main():
@@ -45,7 +42,7 @@ def main():
     dev = torch.device(a.device)
     x_all = torch.from_numpy(training_rows(a.data, 0)).to(dev)
     n = x_all.shape[0]
-    net = model().to(dev)
+    net = mlp_autoencoder().to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
 

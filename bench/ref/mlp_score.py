@@ -17,15 +17,11 @@ import json
 import time
 
 import torch
-import torch.nn as nn
 
+from mlp_torch import mlp_autoencoder
 from idx_data import split_rows
 
 
-def model():
-    return nn.Sequential(
-        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 32), nn.ReLU(),
-        nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
 
 
 def main():
@@ -42,7 +38,7 @@ def main():
     torch.manual_seed(0)
     x_all = torch.from_numpy(split_rows(a.data, a.split))
     n = x_all.shape[0]
-    net = model().eval()
+    net = mlp_autoencoder().eval()
 
     def score():
         out = torch.empty(n)

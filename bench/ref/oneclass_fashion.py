@@ -32,13 +32,10 @@ import torch
 import torch.nn as nn
 from sklearn.metrics import roc_auc_score
 
+from mlp_torch import mlp_autoencoder
 from idx_data import split_labels, split_rows
 
 
-def model():
-    return nn.Sequential(
-        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 32), nn.ReLU(),
-        nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
 
 
 def train(net, x_all, epochs, batch, lr):
@@ -106,7 +103,7 @@ def main():
         t0 = time.perf_counter()
         x_c = x_train[torch.from_numpy(np.flatnonzero(y_train == c))]
         torch.manual_seed(a.seed)
-        net = model()
+        net = mlp_autoencoder()
         final = train(net, x_c, a.epochs, a.batch, a.lr)
         auroc = float(roc_auc_score((y_test != c).astype(np.int64), scores(net, x_test)))
         per_class.append(auroc)
