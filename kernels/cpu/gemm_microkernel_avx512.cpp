@@ -5,7 +5,7 @@
 // panel (32 bytes, streamed from L2) and issues 16 FMAs = 512 FLOPs: 16 FLOPs per byte moved, so
 // the loop is bound by the two FMA pipes, not by loads. 16 independent accumulators cover the
 // 4-cycle FMA latency at 2 FMAs/cycle. The epilogue runs on the accumulators
-// (gemm_epilogue_avx512.h, shared with the bf16 kernel). Compiled with a target attribute: no
+// (gemm_tile_avx512.h, shared with the bf16 kernel). Compiled with a target attribute: no
 // -march needed.
 #include "kernels/cpu/act_scalar.h"
 #include "kernels/cpu/gemm_internal.h"
@@ -13,7 +13,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include "kernels/cpu/gemm_epilogue_avx512.h"
+#include "kernels/cpu/gemm_tile_avx512.h"
 
 // GCC 12 flags the intrinsics' internal _mm512_undefined_ps() operand: a known false positive.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -28,16 +28,7 @@ __attribute__((target("avx512f,fma"))) void ukernel_8x32(int64_t kc, const float
                                                         const float* B, float* C, int64_t ldc,
                                                         int m, int n, const TileEpi& e) {
   __m512 c[MR][2];
-#pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) {
-    c[i][0] = _mm512_setzero_ps();
-    c[i][1] = _mm512_setzero_ps();
-  }
-  // Prefetch the C tile we will write.
-  for (int i = 0; i < m; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc + 16), _MM_HINT_T0);
-  }
+  start_tile_8x32(c, C, ldc, m);
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_load_ps(B);

@@ -16,7 +16,7 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 
-#include "kernels/cpu/gemm_epilogue_avx512.h"
+#include "kernels/cpu/gemm_tile_avx512.h"
 
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
@@ -30,15 +30,7 @@ __attribute__((target("avx512f,avx512bf16"))) void ukernel_bf16_8x32(int64_t kp,
                                                                      float* C, int64_t ldc, int m, int n,
                                                                      const TileEpi& e) {
   __m512 c[MR][2];
-#pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) {
-    c[i][0] = _mm512_setzero_ps();
-    c[i][1] = _mm512_setzero_ps();
-  }
-  for (int i = 0; i < m; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc + 16), _MM_HINT_T0);
-  }
+  start_tile_8x32(c, C, ldc, m);
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kp; ++p) {
     const __m512bh b0 = (__m512bh)_mm512_load_si512(B);

@@ -1,4 +1,5 @@
-// The AVX-512 store of an 8 x 32 accumulator tile through the GEMM epilogue (alpha, beta, bias,
+// The start and the end of an 8 x 32 AVX-512 accumulator tile: zeroed accumulators and the C rows
+// prefetched for the store; then the store through the GEMM epilogue (alpha, beta, bias,
 // ReLU/LeakyReLU in registers; sigmoid/tanh/softplus by act_tile_inplace after the store), shared
 // by the fp32 and bf16 microkernels. Masked loads and stores: edge tiles (m < 8, n < 32) take
 // the same path and columns past n are never touched. Include only from a file whose functions
@@ -9,6 +10,19 @@
 #include "kernels/cpu/gemm_internal.h"
 
 namespace hg::kernels::cpu::detail {
+
+__attribute__((target("avx512f"), always_inline)) inline void start_tile_8x32(__m512 (&c)[8][2], const float* C,
+                                                                            int64_t ldc, int m) {
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    c[i][0] = _mm512_setzero_ps();
+    c[i][1] = _mm512_setzero_ps();
+  }
+  for (int i = 0; i < m; ++i) {  // the C rows this tile will write
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc + 16), _MM_HINT_T0);
+  }
+}
 
 __attribute__((target("avx512f"), always_inline)) inline void store_tile_8x32(__m512 (&c)[8][2], float* C,
                                                                             int64_t ldc, int m, int n,
