@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "apps/analysis/linalg.h"
 #include "apps/detect/metrics.h"
@@ -10,6 +9,7 @@
 #include "engine/autograd/autograd.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
+#include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/gemm.h"
 #include "models/losses.h"
 #include "models/vae.h"
@@ -89,7 +89,7 @@ namespace {
 // the upload when dev is a GPU.
 Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev) {
   Tensor t = Tensor::empty({rows, D}, Device::cpu());
-  std::memcpy(t.data(), x.data() + start * D, sizeof(float) * static_cast<size_t>(rows * D));
+  kernels::cpu::copy(x.data() + start * D, t.data(), rows * D);  // threaded: a chunk is megabytes
   return dev.is_cpu() ? t : t.to(dev);
 }
 
