@@ -75,10 +75,10 @@ std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main
 
 void add_knn_flags(CLI::App& app, detect::ScoreOptions& opts) {
   app.add_option("--knn-k", opts.knn_k, "knn, knn-input: how many nearest normal rows are averaged")->default_val(5);
-  app.add_option("--knn-power", opts.input_power,
+  app.add_option("--knn-power", opts.view.power,
                  "knn-input: raise each input to this power first (0.5 = square root; inputs must be >= 0)")
       ->default_val(1.0);
-  app.add_option("--knn-blur", opts.input_blur,
+  app.add_option("--knn-blur", opts.view.blur,
                  "knn-input, images only: Gaussian blur sigma in pixels after the power (0 = none)")
       ->default_val(0.0);
 }

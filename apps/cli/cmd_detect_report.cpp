@@ -261,7 +261,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
     }
     const double mean = sum / static_cast<double>(classes.size());
     json j{{"per_class", per_class}, {"mean_auroc", mean}, {"score", o->score}, {"epochs", o->epochs},
-           {"knn_k", o->knn.knn_k}, {"knn_power", o->knn.input_power}, {"knn_blur", o->knn.input_blur},
+           {"knn_k", o->knn.knn_k}, {"knn_power", o->knn.view.power}, {"knn_blur", o->knn.view.blur},
            {"config", o->config},    {"data", o->data},    {"out", out},        {"device", device.str()},
            {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
     if (o->json) {

@@ -1,4 +1,5 @@
-// The `detect` subcommands defined in cmd_detect_report.cpp (fit and score are in cmd_detect.cpp).
+// The `detect` subcommands defined in cmd_detect_report.cpp (fit and score are in cmd_detect.cpp),
+// and the knn flags both files share (defined in cmd_detect.cpp).
 #pragma once
 #include "apps/cli/commands.h"
 #include "apps/detect/detector.h"

@@ -79,8 +79,7 @@ std::vector<Member> make_members(const std::vector<std::string>& dirs, const std
       m.dir = d;
       m.state.kind = k;
       m.state.knn_k = opts.knn_k;
-      m.state.view.power = opts.input_power;
-      m.state.view.blur = opts.input_blur;
+      m.state.view = opts.view;
       out.push_back(m);
     }
   return out;
@@ -188,19 +187,21 @@ Scorer scorer_for(const run::LoadedRun& r, Device device) {
   return s;
 }
 
-std::vector<float> scaled(const run::LoadedRun& r, const data::Dataset& raw) {
-  std::vector<float> x = raw.x;
-  r.scaler.transform(x.data(), raw.n, raw.features());
-  return x;
+// The rows as run r's model sees them: raw.x itself when the run has no scaler (no copy of the
+// data set), else a scaled copy kept in `buf`.
+const std::vector<float>& model_rows(const run::LoadedRun& r, const data::Dataset& raw, std::vector<float>& buf) {
+  if (r.scaler.kind == data::ScalerKind::None) return raw.x;
+  buf = raw.x;
+  r.scaler.transform(buf.data(), raw.n, raw.features());
+  return buf;
 }
 
 }  // namespace
 
 std::vector<double> LoadedDetector::member_scores(size_t i, const data::Dataset& raw) const {
   const run::LoadedRun& r = *runs_[i];
-  if (r.scaler.kind == data::ScalerKind::None)  // no scaling: no copy of the whole data set
-    return score_rows(scorer_for(r, device_), d_.members[i].state, raw.x, raw.n, raw.features());
-  return score_rows(scorer_for(r, device_), d_.members[i].state, scaled(r, raw), raw.n, raw.features());
+  std::vector<float> buf;
+  return score_rows(scorer_for(r, device_), d_.members[i].state, model_rows(r, raw, buf), raw.n, raw.features());
 }
 
 void LoadedDetector::fit_members(const data::Dataset& normal_raw) {
@@ -212,8 +213,11 @@ void LoadedDetector::fit_members(const data::Dataset& normal_raw) {
       const run::ImageShape shape = run::image_shape(r, "--knn-blur");
       proto.view.c = shape.c, proto.view.h = shape.h, proto.view.w = shape.w;
     }
-    m.state = fit_score(scorer_for(r, device_), proto, scaled(r, normal_raw), normal_raw.n, normal_raw.features());
-    const std::vector<double> s = member_scores(i, normal_raw);
+    std::vector<float> buf;
+    const std::vector<float>& x = model_rows(r, normal_raw, buf);  // scaled once for fit and scores
+    const Scorer sc = scorer_for(r, device_);
+    m.state = fit_score(sc, proto, x, normal_raw.n, normal_raw.features());
+    const std::vector<double> s = score_rows(sc, m.state, x, normal_raw.n, normal_raw.features());
     const Summary sum = summarize(s);
     m.mean = sum.mean;
     m.sd = sum.std > 0 ? sum.std : 1.0;
@@ -247,19 +251,20 @@ std::vector<double> LoadedDetector::score(const data::Dataset& raw) const {
 
 std::vector<float> LoadedDetector::feature_errors(const data::Dataset& raw) const {
   const run::LoadedRun& r = *runs_.front();
-  return detect::feature_errors(scorer_for(r, device_), scaled(r, raw), raw.n, raw.features());
+  std::vector<float> buf;
+  return detect::feature_errors(scorer_for(r, device_), model_rows(r, raw, buf), raw.n, raw.features());
 }
 
 std::vector<float> LoadedDetector::reconstructions(const data::Dataset& raw) const {
   const run::LoadedRun& r = *runs_.front();
   autograd::NoGradGuard no_grad;
   const int64_t D = raw.features();
-  std::vector<float> x = scaled(r, raw), out;
+  std::vector<float> buf, out;
+  const std::vector<float>& x = model_rows(r, raw, buf);
   out.reserve(x.size());
   for (int64_t start = 0; start < raw.n; start += 2048) {
     const int64_t rows = std::min<int64_t>(2048, raw.n - start);
-    std::vector<float> part(x.begin() + start * D, x.begin() + (start + rows) * D);
-    Tensor xb = Tensor::from_vector({rows, D}, part).to(device_);
+    Tensor xb = chunk_tensor(x, start, rows, D, device_);
     std::vector<float> rec = r.model->to_data(r.model->forward(xb), r.loss).to(Device::cpu()).to_vector();
     out.insert(out.end(), rec.begin(), rec.end());
   }

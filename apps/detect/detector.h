@@ -36,7 +36,7 @@ struct Member {
 // Settings of the knn scores from the command line (--knn-k, --knn-power, --knn-blur).
 struct ScoreOptions {
   int knn_k = 5;
-  double input_power = 1.0, input_blur = 0.0;  // knn-input's InputView
+  InputView view;  // knn-input's power and blur (the image shape comes from the run)
 };
 
 // The members for every model folder times every score kind.

@@ -18,13 +18,15 @@ std::vector<float> gaussian_taps(double sigma) {
   return out;
 }
 
-void InputView::check(int64_t D, const std::string& flag) const {
+void InputView::check(int64_t D, const std::string& origin) const {
+  const std::string pw = origin.empty() ? "--knn-power" : origin + ": input_power";
+  const std::string bl = origin.empty() ? "--knn-blur" : origin + ": input_blur";
   if (!(power > 0.0) || !std::isfinite(power))
-    throw UsageError(flag + ": the power must be a positive number, got " + fmt::num(power));
+    throw UsageError(pw + ": the power must be a positive number, got " + fmt::num(power));
   if (!(blur >= 0.0) || blur > 10.0)
-    throw UsageError(flag + ": the blur sigma must be in [0, 10] pixels, got " + fmt::num(blur));
+    throw UsageError(bl + ": the blur sigma must be in [0, 10] pixels, got " + fmt::num(blur));
   if (blur > 0.0 && (h < 1 || w < 1 || c < 1 || c * h * w != D))
-    throw UsageError(flag + ": blurring needs image data (a " + std::to_string(D) +
+    throw UsageError(bl + ": blurring needs image data (a " + std::to_string(D) +
                      "-feature table has no height and width)");
 }
 

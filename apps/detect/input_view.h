@@ -19,8 +19,9 @@ struct InputView {
   int64_t c = 1, h = 0, w = 0;
 
   bool identity() const { return power == 1.0 && blur == 0.0; }
-  // Error naming `flag` (e.g. "--knn-power") on a bad parameter or a shape that does not fit D.
-  void check(int64_t D, const std::string& flag) const;
+  // UsageError on a bad parameter or a shape that does not fit D, naming the flag (--knn-power,
+  // --knn-blur), or the field of the file `origin` when one is given.
+  void check(int64_t D, const std::string& origin = "") const;
   // The transformed rows, [n, D]. Error when power != 1 meets a negative or NaN value.
   std::vector<float> apply(const float* x, int64_t n, int64_t D) const;
 

@@ -83,8 +83,6 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
   return s;
 }
 
-namespace {
-
 // Rows [start, start + rows) of x as a tensor on dev: one copy into a (cached) host block, then
 // the upload when dev is a GPU.
 Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev) {
@@ -92,6 +90,9 @@ Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, in
   kernels::cpu::copy(x.data() + start * D, t.data(), rows * D);  // threaded: a chunk is megabytes
   return dev.is_cpu() ? t : t.to(dev);
 }
+
+namespace {
+
 
 void check_model_for(const Scorer& s, ScoreKind kind, const std::vector<float>& x) {
   if (kind == ScoreKind::Elbo && !dynamic_cast<models::Vae*>(s.model))
@@ -165,7 +166,7 @@ ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector
   st.kind = kind;
   st.knn_k = proto.knn_k;
   if (kind == ScoreKind::KnnInput) {
-    proto.view.check(D, proto.view.power <= 0.0 || !std::isfinite(proto.view.power) ? "--knn-power" : "--knn-blur");
+    proto.view.check(D);
     st.view = proto.view;
   }
   if (n < 2) throw Error("detect: fitting a score needs at least 2 normal samples, got " + std::to_string(n));

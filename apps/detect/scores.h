@@ -66,6 +66,10 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
 std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std::vector<float>& x,
                                int64_t n, int64_t D);
 
+// Rows [start, start + rows) of host rows x [n, D] as a tensor on dev (one copy, then the upload
+// when dev is a GPU): how every score streams its data.
+Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev);
+
 // Squared reconstruction error per feature (in the data's units) for rows x [n, D]: [n, D].
 std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D);
 

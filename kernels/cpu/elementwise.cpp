@@ -1,8 +1,8 @@
 // Elementwise arithmetic over contiguous fp32 arrays.
 //
 // Idea: the simplest kernels there are: one pass, independent elements, loops the compiler
-// vectorises (simd_for: AVX-512, AVX2 or SSE chosen at load time). Per element they move 8-12 bytes (one or two reads, one
-// write) for 0-2 FLOPs, so every one of them is memory-bandwidth bound (~0.1 FLOP/byte; a core
+// vectorises (simd_for: AVX-512, AVX2 or SSE chosen at load time). Per element they move 8-12
+// bytes (one or two reads, one write) for 0-2 FLOPs, so every one of them is memory-bandwidth bound (~0.1 FLOP/byte; a core
 // does ~50 FLOPs in the time it takes to fetch one cache line from DRAM). Threads only pay off
 // once the data leaves L2, hence chunks of >= 32K elements; smaller arrays run inline.
 // exp/log call libm per element and are the exception: compute bound on cached data.

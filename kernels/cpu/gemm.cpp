@@ -105,21 +105,12 @@ void store_tile_scalar(const float* acc, int acc_ld, float* C, int64_t ldc, int 
   }
 }
 
-// The micro-kernels apply ReLU/LeakyReLU in registers and call this for the others. One switch
-// per tile, then a vectorised row loop (sigmoid's fast_exp vectorises; tanh/softplus stay libm).
+// The AVX-512 tile applies ReLU, LeakyReLU and sigmoid in registers; tanh and softplus (libm
+// calls, not vectorisable) come here after the store.
 void act_tile_inplace(float* C, int64_t ldc, int m, int n, Act act, float slope) {
   for (int i = 0; i < m; ++i) {
-    float* c = C + i * ldc;
-    switch (act) {
-      case Act::None: break;
-      case Act::ReLU: simd_for(0, n, [=](int64_t j) HG_INLINE { c[j] = c[j] > 0.0f ? c[j] : 0.0f; }); break;
-      case Act::LeakyReLU:
-        simd_for(0, n, [=](int64_t j) HG_INLINE { c[j] = c[j] > 0.0f ? c[j] : slope * c[j]; });
-        break;
-      case Act::Sigmoid: simd_for(0, n, [=](int64_t j) HG_INLINE { c[j] = sigmoid(c[j]); }); break;
-      default:
-        for (int j = 0; j < n; ++j) c[j] = act_apply(act, c[j], slope);
-    }
+    float* crow = C + i * ldc;
+    for (int j = 0; j < n; ++j) crow[j] = act_apply(act, crow[j], slope);
   }
 }
 

@@ -84,9 +84,8 @@ void gemm_bf16(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha,
   const bool a_kmajor = ta == Trans::T, b_kmajor = tb == Trans::N;
   const int64_t lda2 = to_pairs(A, a_kmajor, lda, M, K, aw);
   const int64_t ldb2 = to_pairs(B, b_kmajor, ldb, N, K, bw);
-  detail::gemm_packed(detail::kernel_avx512_bf16(), a_kmajor, b_kmajor, M, N, (K + 1) / 2, alpha,
-                      aw.data(), lda2, bw.data(),
-                      ldb2, beta, C, ldc, ep);
+  detail::gemm_packed(detail::kernel_avx512_bf16(), a_kmajor, b_kmajor, M, N, (K + 1) / 2, alpha, aw.data(),
+                      lda2, bw.data(), ldb2, beta, C, ldc, ep);
 }
 
 }  // namespace hg::kernels::cpu

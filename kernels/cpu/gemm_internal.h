@@ -58,7 +58,7 @@ void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M
 // Scalar epilogue over an m x n tile whose raw products are acc[i*acc_ld + j].
 void store_tile_scalar(const float* acc, int acc_ld, float* C, int64_t ldc, int m, int n,
                        const TileEpi& e);
-// Applies a transcendental activation (Sigmoid/Tanh/Softplus) in place to an m x n tile of C.
+// Applies Tanh or Softplus in place to an m x n tile of C (the AVX-512 tile's libm activations).
 void act_tile_inplace(float* C, int64_t ldc, int m, int n, Act act, float slope);
 
 // Packs rows [i0, i0+w) x steps [k0, k0+kc) of a logical matrix X(i, k) into dst[k*P + (i-i0)],

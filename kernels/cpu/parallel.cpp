@@ -98,6 +98,7 @@ class Pool {
   ~Pool() { stop(); }
 
   int size() const { return nthreads_; }
+  void nap() { nap_.store(true, std::memory_order_relaxed); }
 
   void resize(int t) {
     std::lock_guard<std::mutex> lk(dispatch_);
@@ -184,14 +185,9 @@ class Pool {
     }
   }
 
-  // Set by idle_workers(): spinning workers go to sleep at once (another library's threads are
-  // about to need the cores). Cleared when the next job is posted.
+  // Set by nap() (idle_workers()): spinning workers go to sleep at once (another library's
+  // threads are about to need the cores). Cleared when the next job is posted.
   std::atomic<bool> nap_{false};
-
- public:
-  void nap() { nap_.store(true, std::memory_order_relaxed); }
-
- private:
   int nthreads_ = 1;
   std::vector<std::unique_ptr<Mailbox>> boxes_;
   std::vector<std::thread> workers_;
