@@ -35,6 +35,18 @@ Action add_train(CLI::App& app) {
   app.add_option("--resume", o->resume, "Continue the run in this folder");
   app.add_flag("--cuda-graph", o->cuda_graph,
                "Capture the training step as a CUDA graph and replay it (GPU, full batches)");
+  auto patience = std::make_shared<int64_t>(-1), warmup = std::make_shared<int64_t>(-1),
+       min_steps = std::make_shared<int64_t>(-1);
+  auto min_delta = std::make_shared<double>(-1.0);
+  auto schedule = std::make_shared<std::string>();
+  auto keep_last = std::make_shared<bool>(false);
+  app.add_option("--patience", *patience,
+                 "Early stopping: epochs without improvement of the validation loss (0: off; default from the config, else 10)");
+  app.add_option("--min-delta", *min_delta, "Relative improvement that counts for early stopping and plateaus (default 0.001)");
+  app.add_option("--lr-schedule", *schedule, "constant, plateau (halve after 3 epochs without improvement) or cosine (default plateau)");
+  app.add_option("--warmup", *warmup, "Epochs of linear learning-rate warm-up (default 0)");
+  app.add_option("--min-steps", *min_steps, "Raise the epoch maximum until this many optimizer steps fit (small tables)");
+  app.add_flag("--no-restore-best", *keep_last, "Keep the last epoch's weights instead of the best epoch's");
   app.add_flag("--json", *json_out, "Print a JSON summary as the last line");
   return [=]() {
     train::TrainOptions opt = *o;
@@ -44,6 +56,12 @@ Action add_train(CLI::App& app) {
     if (!loss->empty()) opt.loss = *loss;
     if (!optimizer->empty()) opt.optimizer = *optimizer;
     if (!scaler->empty()) opt.scaler = *scaler;
+    if (*patience != -1) opt.patience = *patience;
+    if (*warmup != -1) opt.warmup = *warmup;
+    if (*min_steps != -1) opt.min_steps = *min_steps;
+    if (*min_delta != -1.0) opt.min_delta = *min_delta;
+    if (!schedule->empty()) opt.lr_schedule = *schedule;
+    if (*keep_last) opt.restore_best = false;
     if (!opt.resume.empty() && (!opt.data.empty() || !opt.config.empty()))
       throw UsageError("--resume takes the data and model from the run folder; drop --data/--config");
     train::TrainResult r = train::train(opt, std::cerr);
@@ -51,9 +69,9 @@ Action add_train(CLI::App& app) {
     if (*json_out) {
       std::cout << j.dump() << std::endl;
     } else if (!r.history.empty()) {
-      std::cout << "trained " << r.history.back().epoch << " epochs: train loss "
-                << r.history.front().train_loss << " -> " << r.history.back().train_loss
-                << "; run folder " << r.out_dir << "\n";
+      std::cout << "trained " << r.history.back().epoch << " epochs" << (r.stopped_early ? " (stopped early)" : "")
+                << ": train loss " << r.history.front().train_loss << " -> " << r.history.back().train_loss
+                << "; kept epoch " << r.best_epoch << "; run folder " << r.out_dir << "\n";
     }
     return r.interrupted ? 130 : 0;
   };

@@ -14,19 +14,19 @@ std::string path_in(const std::string& dir, const std::string& file) {
   return (fs::path(dir) / file).string();
 }
 
-void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch) {
+void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch, const std::string& file) {
   std::vector<io::TensorView> views;
   std::vector<Tensor> host;  // keeps host copies alive while writing
   for (auto& [name, p] : model.named_state()) {  // parameters and buffers
     host.push_back(p.to(Device::cpu()));
     views.push_back({name, p.shape(), host.back().data()});
   }
-  io::save_safetensors(path_in(dir, "checkpoint.safetensors"), views,
+  io::save_safetensors(path_in(dir, file), views,
                        {{"format", "hourglass-checkpoint"}, {"epoch", std::to_string(epoch)}});
 }
 
-int64_t load_checkpoint(const std::string& dir, nn::Module& model) {
-  const std::string path = path_in(dir, "checkpoint.safetensors");
+int64_t load_checkpoint(const std::string& dir, nn::Module& model, const std::string& file) {
+  const std::string path = path_in(dir, file);
   std::map<std::string, std::string> meta;
   auto tensors = io::load_safetensors(path, &meta);
   std::map<std::string, const io::TensorData*> by_name;

@@ -1,7 +1,10 @@
 // A run folder is the unit a user keeps: everything needed to reload a trained model.
 //   config.json              model config (input resolved), data spec and filters, scaler,
 //                            optimizer and training options, seed, version
-//   checkpoint.safetensors   model parameters and buffers (names as Module::named_state), metadata epoch
+//   checkpoint.safetensors   model parameters and buffers (names as Module::named_state), metadata
+//                            epoch: the weights the run offers (its best epoch under early stopping)
+//   last.safetensors         the same after the last epoch, what --resume continues from (absent
+//                            when the run keeps its last epoch's weights in checkpoint.safetensors)
 //   optimizer.safetensors    optimizer state for --resume, metadata epoch and step
 //   metrics.json             per-epoch losses and throughput
 //   loss_curve.png / .svg    the loss curve
@@ -33,9 +36,13 @@ std::string path_in(const std::string& dir, const std::string& file);
 // Loads config, model and scaler. Errors name the run folder or the file that is missing/bad.
 LoadedRun load_run(const std::string& dir);
 
-void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch);
+inline constexpr const char* kCheckpoint = "checkpoint.safetensors";
+inline constexpr const char* kLastCheckpoint = "last.safetensors";
+
+void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch,
+                     const std::string& file = kCheckpoint);
 // Returns the epoch recorded in the checkpoint.
-int64_t load_checkpoint(const std::string& dir, nn::Module& model);
+int64_t load_checkpoint(const std::string& dir, nn::Module& model, const std::string& file = kCheckpoint);
 
 void save_optimizer(const std::string& dir, const optim::Optimizer& opt, int64_t epoch);
 // Returns false when there is no optimizer state (the run restarts its moments).

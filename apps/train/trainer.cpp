@@ -55,6 +55,14 @@ json TrainResult::summary() const {
   j["val_samples"] = val_samples;
   j["threads"] = kernels::cpu::num_threads();
   j["interrupted"] = interrupted;
+  j["max_epochs"] = max_epochs;
+  j["best_epoch"] = best_epoch;
+  j["stopped_early"] = stopped_early;
+  const EpochStats* best = nullptr;
+  for (const auto& e : history)
+    if (e.epoch == best_epoch) best = &e;
+  j["best_val_loss"] = best == nullptr || best->val_loss < 0 ? json(nullptr) : json(best->val_loss);
+  j["final_lr"] = history.empty() ? json(nullptr) : json(history.back().lr);
   return j;
 }
 
@@ -62,9 +70,12 @@ namespace {
 
 // Options as they will be stored in config.json (flags over config defaults over built-ins).
 struct Resolved {
-  int64_t epochs = 10, batch = 64;
+  int64_t epochs = 100, batch = 64;
   float lr = 1e-3f;
   std::string loss = "mse", optimizer = "adam", scaler = "none";
+  ConvergenceOptions conv;
+  int64_t min_steps = 0;      // the epoch maximum rises until this many optimizer steps fit
+  bool epochs_given = false;  // --epochs on the command line (then min_steps does not apply)
 };
 
 template <class T>
@@ -128,7 +139,7 @@ json history_json(const std::vector<EpochStats>& h) {
   json arr = json::array();
   for (const auto& e : h) {
     json row{{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"seconds", e.seconds},
-             {"samples_per_s", e.samples_per_s}};
+             {"samples_per_s", e.samples_per_s}, {"lr", e.lr}};
     row["val_loss"] = e.val_loss < 0 ? json(nullptr) : json(e.val_loss);
     if (!e.terms.empty()) {
       json t = json::object();
@@ -150,6 +161,7 @@ std::vector<EpochStats> history_from_json(const json& j) {
     e.val_loss = row["val_loss"].is_null() ? -1.0 : row.value("val_loss", -1.0);
     e.seconds = row.value("seconds", 0.0);
     e.samples_per_s = row.value("samples_per_s", 0.0);
+    e.lr = row.value("lr", 0.0);
     if (row.contains("terms") && row["terms"].is_object())
       for (const auto& [name, v] : row["terms"].items())
         if (v.is_number()) e.terms.emplace_back(name, v.get<double>());
@@ -158,9 +170,13 @@ std::vector<EpochStats> history_from_json(const json& j) {
   return h;
 }
 
-void write_metrics_and_curve(const std::string& dir, const std::string& title,
-                             const std::vector<EpochStats>& h) {
-  io::write_json_atomic(run::path_in(dir, "metrics.json"), json{{"history", history_json(h)}});
+json metrics_json(const std::vector<EpochStats>& h, int64_t best_epoch, bool stopped_early) {
+  return json{{"history", history_json(h)}, {"best_epoch", best_epoch}, {"stopped_early", stopped_early}};
+}
+
+void write_metrics_and_curve(const std::string& dir, const std::string& title, const TrainResult& r) {
+  const std::vector<EpochStats>& h = r.history;
+  io::write_json_atomic(run::path_in(dir, "metrics.json"), metrics_json(h, r.best_epoch, r.stopped_early));
   std::vector<double> tr, va;
   for (const auto& e : h) {
     tr.push_back(e.train_loss);
@@ -171,13 +187,275 @@ void write_metrics_and_curve(const std::string& dir, const std::string& title,
   report::write_svg(c, run::path_in(dir, "loss_curve.svg"));
 }
 
+
+// ---- the steps of train() ----------------------------------------------------------------------
+
+// The options of the run being continued, read back from its config.json into `opt`.
+void load_resumed_options(const json& prev, const std::string& cfg, TrainOptions& opt, json& conv) {
+  try {
+    const json& t = prev.at("train");
+    const json& d = prev.at("data");
+    opt.data = d.at("spec").get<std::string>();
+    opt.classes = d.value("classes", std::string());
+    opt.limit = d.value("limit", int64_t{0});
+    opt.val_split = d.value("val_split", 0.1);
+    opt.seed = t.at("seed").get<uint64_t>();
+    if (!opt.epochs) opt.epochs = t.at("epochs").get<int64_t>();
+    opt.batch = t.at("batch").get<int64_t>();
+    opt.lr = t.at("lr").get<float>();
+    opt.loss = t.at("loss").get<std::string>();
+    opt.optimizer = prev.at("optimizer").at("name").get<std::string>();
+    opt.weight_decay = prev.at("optimizer").value("weight_decay", -1.0f);
+    opt.scaler = prev.at("scaler").value("kind", std::string("none"));
+    opt.clip_grad_norm = t.value("clip_grad_norm", 0.0);
+    if (!opt.min_steps) opt.min_steps = t.value("min_steps", int64_t{0});
+    // Runs from before early stopping existed trained every epoch at a constant rate.
+    conv = t.contains("convergence") ? t["convergence"]
+                                     : json{{"patience", 0}, {"lr_schedule", "constant"}};
+  } catch (const json::exception& e) {
+    throw Error(cfg + ": malformed run config: " + e.what());
+  }
+}
+
+// Convergence settings: flag, else the resumed run's or the config's, else the built-ins.
+ConvergenceOptions resolve_convergence(const TrainOptions& opt, const json& base, const std::string& origin) {
+  ConvergenceOptions c = ConvergenceOptions::from_json(base, origin);
+  if (opt.patience) c.patience = *opt.patience;
+  if (opt.min_delta) c.min_delta = *opt.min_delta;
+  if (opt.lr_schedule) c.schedule = *opt.lr_schedule;
+  if (opt.warmup) c.warmup = *opt.warmup;
+  if (opt.restore_best) c.restore_best = *opt.restore_best;
+  c.check();
+  return c;
+}
+
+Resolved resolve_options(const TrainOptions& opt, const json& defaults, const json& conv_base,
+                         const std::string& origin) {
+  Resolved r;
+  r.epochs_given = opt.epochs.has_value();
+  r.epochs = opt.epochs.value_or(default_from<int64_t>(defaults, "epochs", 100));
+  r.batch = opt.batch.value_or(default_from<int64_t>(defaults, "batch", 64));
+  r.lr = opt.lr.value_or(default_from<float>(defaults, "lr", 1e-3f));
+  r.loss = opt.loss.value_or(default_from<std::string>(defaults, "loss", "mse"));
+  r.optimizer = opt.optimizer.value_or(default_from<std::string>(defaults, "optimizer", "adam"));
+  r.scaler = opt.scaler.value_or(default_from<std::string>(defaults, "scaler", "none"));
+  r.min_steps = opt.min_steps.value_or(default_from<int64_t>(defaults, "min_steps", 0));
+  r.conv = resolve_convergence(opt, conv_base, origin);
+  if (r.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (r.batch < 1) throw UsageError("--batch must be at least 1");
+  if (r.min_steps < 0) throw UsageError("--min-steps must be 0 or more");
+  if (!(opt.val_split >= 0.0 && opt.val_split < 1.0)) throw UsageError("--val-split must be in [0, 1)");
+  if (opt.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+  models::check_loss_name(r.loss, "--loss");
+  return r;
+}
+
+// The train and validation parts of the data, scaled by the scaler fitted on the train part (or
+// the resumed run's).
+struct SplitData {
+  data::Dataset train, val;
+  data::Scaler scaler;
+};
+
+SplitData load_split(const TrainOptions& opt, const Resolved& r, const json* prev_scaler) {
+  const data::DataSpec dspec = data::parse_spec(opt.data);
+  data::Dataset all = data::load(dspec, data::Split::Train);
+  if (!opt.classes.empty())
+    all = data::filter_classes(all, data::parse_class_list(opt.classes, "--classes"), "--classes");
+  if (opt.limit < 0) throw UsageError("--limit must be positive");
+  if (opt.limit > 0) all = data::take_first(all, opt.limit);
+  SplitData s;
+  std::tie(s.train, s.val) = data::split_validation(all, opt.val_split, opt.seed + 2);
+  if (s.train.n == 0) throw Error("--data " + opt.data + ": no training samples left");
+  if (prev_scaler) {
+    s.scaler = data::Scaler::from_json(*prev_scaler);
+  } else {
+    s.scaler.kind = data::parse_scaler_kind(r.scaler, "--scaler");
+    s.scaler.fit(s.train.x.data(), s.train.n, s.train.features());
+  }
+  s.scaler.transform(s.train.x.data(), s.train.n, s.train.features());
+  s.scaler.transform(s.val.x.data(), s.val.n, s.val.features());
+  return s;
+}
+
+// Errors for option combinations a CUDA graph cannot replay.
+void check_graph_compatible(const TrainOptions& opt, const models::ModelSpec& spec, const models::NoiseConfig& noise,
+                            const models::Autoencoder& model) {
+  if (opt.clip_grad_norm > 0)
+    throw UsageError("--cuda-graph cannot be combined with --clip-grad-norm (the norm is read on "
+                     "the host every step)");
+  if (spec.json.value("dropout", 0.0) > 0.0)
+    throw UsageError("--cuda-graph cannot train a model with dropout (a captured step would replay "
+                     "the same dropout mask every time); drop --cuda-graph or set dropout to 0");
+  if (noise.enabled || model.uses_randomness())
+    throw UsageError(std::string("--cuda-graph cannot train a model that draws random numbers every "
+                                 "step (") + (noise.enabled ? "input noise" : "a VAE's sampling") +
+                     "): a captured step would replay the same numbers; drop --cuda-graph");
+}
+
+// The run folder of a new run: refused when taken (without force), emptied of a stale detector.
+std::string prepare_out_dir(const TrainOptions& opt, const std::string& model_name, const std::string& data_kind) {
+  std::string dir = opt.out.empty() ? default_out_dir(model_name, data_kind) : opt.out;
+  if (fs::exists(dir) && !opt.force)
+    throw Error("--out " + dir + ": already exists (use --force to overwrite, or --resume " + dir + ")");
+  std::error_code ec;
+  // A detector fitted on the weights being replaced would no longer match them, and a stale
+  // last.safetensors would be resumed from: drop them.
+  for (const char* stale : {"detector.json", "detector_codes.safetensors", run::kLastCheckpoint})
+    fs::remove(fs::path(dir) / stale, ec);
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("--out " + dir + ": cannot create: " + ec.message());
+  return dir;
+}
+
+json run_config(const models::ModelSpec& spec, const TrainOptions& opt, const Resolved& r,
+                const SplitData& d, int64_t max_epochs) {
+  return json{{"hourglass_version", HG_VERSION},
+              {"model", spec.json},
+              {"data", {{"spec", opt.data}, {"classes", opt.classes}, {"limit", opt.limit},
+                        {"val_split", opt.val_split}, {"features", d.train.features()},
+                        {"sample_shape", d.train.sample_shape}}},
+              {"scaler", d.scaler.to_json()},
+              {"optimizer", {{"name", r.optimizer}, {"lr", r.lr}, {"weight_decay", opt.weight_decay}}},
+              {"train", {{"epochs", max_epochs}, {"batch", r.batch}, {"lr", r.lr}, {"loss", r.loss},
+                         {"seed", opt.seed}, {"clip_grad_norm", opt.clip_grad_norm},
+                         {"min_steps", r.min_steps}, {"convergence", r.conv.to_json()},
+                         {"threads", kernels::cpu::num_threads()}}}};
+}
+
+// The loss early stopping and the plateau schedule watch: validation, else training.
+std::vector<double> monitored_losses(const std::vector<EpochStats>& h) {
+  std::vector<double> m;
+  for (const auto& e : h) m.push_back(e.val_loss >= 0 ? e.val_loss : e.train_loss);
+  return m;
+}
+
+void log_epoch(std::ostream& log, const EpochStats& st, int64_t max_epochs, double eta, bool best) {
+  log << "epoch " << st.epoch << "/" << max_epochs << "  train " << fmt::num(st.train_loss, 5);
+  if (!st.terms.empty()) {
+    log << " (";
+    for (size_t i = 0; i < st.terms.size(); ++i)
+      log << (i ? " " : "") << st.terms[i].first << " " << fmt::num(st.terms[i].second, 5);
+    log << ")";
+  }
+  if (st.val_loss >= 0) log << "  val " << fmt::num(st.val_loss, 5);
+  log << (best ? " *" : "  ") << " lr " << fmt::num(st.lr, 3) << "  " << fmt::fixed(st.samples_per_s, 0)
+      << " samples/s  " << fmt::fixed(st.seconds, 2) << " s  ETA " << fmt::duration(eta) << "\n";
+  log.flush();
+}
+
+void check_finite(double loss, const char* which, int64_t epoch, float lr) {
+  if (std::isfinite(loss)) return;
+  throw Error("epoch " + std::to_string(epoch) + ": the " + which + " loss became " +
+              (std::isnan(loss) ? "NaN" : "infinite") + "; try a lower learning rate (--lr, now " +
+              fmt::num(lr) + ")");
+}
+
+// One optimizer step per batch, eagerly or (--cuda-graph, full batches) as a replayed CUDA graph:
+// full batches are copied into one static input buffer and run as one captured step, after an
+// eager warm-up step that fills the allocator's cache; a short last batch runs eagerly. Every
+// kernel goes to the graph's stream. A new learning rate is a new kernel argument, so the graph is
+// captured again after every change (see engine/tensor/cuda_graph.h).
+class StepRunner {
+ public:
+  StepRunner(models::Autoencoder& model, optim::Optimizer& optimizer, const models::NoiseConfig& noise,
+             const TrainOptions& opt, const Resolved& r, Device device, int64_t D, int64_t global_step)
+      : model_(model), opt_(optimizer), noise_(noise), loss_(r.loss), clip_(opt.clip_grad_norm),
+        device_(device), batch_(r.batch), D_(D), global_step_(global_step),
+        noise_seed_(kernels::splitmix64(opt.seed ^ 0x6e6f697365ULL)),
+        loss_sum_(Tensor::zeros({}, device)) {
+    if (opt.cuda_graph && device.is_cuda()) {
+      use_graph_ = true;
+      optimizer.set_device_step(true);
+      x_static_ = Tensor::empty({r.batch, D}, device);
+      new_graph();
+    }
+  }
+
+  void set_lr(float lr) {
+    if (lr == opt_.lr()) return;
+    opt_.set_lr(lr);
+    if (use_graph_ && graph_->captured()) new_graph();
+  }
+
+  void begin_epoch() {
+    loss_sum_.fill_(0.0f);
+    for (auto& ts : term_sums_) ts.second.fill_(0.0f);
+  }
+
+  void run(const Tensor& x, int64_t rows) {
+    if (!use_graph_ || rows != batch_) return step(x, rows);
+    copy_memory(x_static_.data(), device_, x.data(), device_, sizeof(float) * rows * D_);
+    if (graph_->captured()) {
+      graph_->replay();
+      opt_.replayed();
+    } else if (!warmed_up_) {
+      step(x_static_, rows);
+      warmed_up_ = true;
+    } else {
+      graph_->capture([&] { step(x_static_, rows); });
+      graph_->replay();  // the captured step has not run yet: this runs it (its host part ran)
+    }
+  }
+
+  double epoch_loss(int64_t n) const { return loss_sum_.item() / static_cast<double>(n); }
+  std::vector<std::pair<std::string, double>> epoch_terms(int64_t n) const {
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& [name, t] : term_sums_) out.emplace_back(name, t.item() / static_cast<double>(n));
+    return out;
+  }
+  double first_step_loss() const { return first_step_.defined() ? first_step_.item() : -1.0; }
+
+ private:
+  void new_graph() {
+    scope_.reset();
+    graph_ = std::make_unique<CudaGraph>();
+    scope_ = std::make_unique<CudaGraph::StreamScope>(*graph_);
+    warmed_up_ = false;
+  }
+
+  void step(const Tensor& x, int64_t rows) {
+    const Tensor input = models::apply_noise(noise_, x, noise_seed_ + static_cast<uint64_t>(global_step_++));
+    models::LossParts lp = model_.objective(input, x, loss_);
+    opt_.zero_grad();
+    lp.total.backward();
+    if (clip_ > 0) optim::clip_grad_norm(model_.named_parameters(), clip_);
+    opt_.step();
+    ops::axpy_(loss_sum_, static_cast<float>(rows), lp.total);
+    if (!first_step_.defined()) first_step_ = lp.total.clone();
+    if (lp.terms.size() <= 1) return;
+    if (term_sums_.empty())
+      for (const auto& [name, t] : lp.terms) term_sums_.emplace_back(name, Tensor::zeros({}, device_));
+    for (size_t i = 0; i < term_sums_.size() && i < lp.terms.size(); ++i)
+      ops::axpy_(term_sums_[i].second, static_cast<float>(rows), lp.terms[i].second);
+  }
+
+  models::Autoencoder& model_;
+  optim::Optimizer& opt_;
+  const models::NoiseConfig& noise_;
+  std::string loss_;
+  double clip_;
+  Device device_;
+  int64_t batch_, D_, global_step_;
+  uint64_t noise_seed_;
+  // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
+  Tensor loss_sum_, first_step_;
+  // The objective's parts, summed the same way (created at the first step, which names them).
+  std::vector<std::pair<std::string, Tensor>> term_sums_;
+  bool use_graph_ = false, warmed_up_ = false;
+  Tensor x_static_;
+  std::unique_ptr<CudaGraph> graph_;
+  std::unique_ptr<CudaGraph::StreamScope> scope_;
+};
+
 }  // namespace
 
 TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   interrupt::install();  // early, so Ctrl-C during data loading also stops cleanly
   TrainOptions opt = opt_in;
   const bool resuming = !opt.resume.empty();
-  json prev;  // the resumed run's config.json
+  json prev;       // the resumed run's config.json
+  json conv_base;  // the convergence settings of the resumed run, or of the config's defaults
   models::ModelSpec spec;
   if (resuming) {
     const std::string cfg = run::path_in(opt.resume, "config.json");
@@ -186,103 +464,42 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     prev = io::read_json(cfg);
     try {
       spec = models::model_spec_from_json(prev.at("model"), cfg);
-      const json& t = prev.at("train");
-      const json& d = prev.at("data");
-      opt.data = d.at("spec").get<std::string>();
-      opt.classes = d.value("classes", std::string());
-      opt.limit = d.value("limit", int64_t{0});
-      opt.val_split = d.value("val_split", 0.1);
-      opt.seed = t.at("seed").get<uint64_t>();
-      if (!opt.epochs) opt.epochs = t.at("epochs").get<int64_t>();
-      opt.batch = t.at("batch").get<int64_t>();
-      opt.lr = t.at("lr").get<float>();
-      opt.loss = t.at("loss").get<std::string>();
-      opt.optimizer = prev.at("optimizer").at("name").get<std::string>();
-      opt.weight_decay = prev.at("optimizer").value("weight_decay", -1.0f);
-      opt.scaler = prev.at("scaler").value("kind", std::string("none"));
-      opt.clip_grad_norm = t.value("clip_grad_norm", 0.0);
     } catch (const json::exception& e) {
       throw Error(cfg + ": malformed run config: " + e.what());
     }
+    load_resumed_options(prev, cfg, opt, conv_base);
     opt.out = opt.resume;
   } else {
     if (opt.data.empty()) throw UsageError("--data is required");
     if (opt.config.empty()) throw UsageError("--config is required");
     spec = models::load_model_spec(opt.config);
+    conv_base = spec.json.value("defaults", json::object());
   }
-
-  // Resolve every option: flag, else the config's "defaults", else a built-in default.
-  const json defaults = spec.json.value("defaults", json::object());
-  Resolved r;
-  r.epochs = opt.epochs.value_or(default_from<int64_t>(defaults, "epochs", 10));
-  r.batch = opt.batch.value_or(default_from<int64_t>(defaults, "batch", 64));
-  r.lr = opt.lr.value_or(default_from<float>(defaults, "lr", 1e-3f));
-  r.loss = opt.loss.value_or(default_from<std::string>(defaults, "loss", "mse"));
-  r.optimizer = opt.optimizer.value_or(default_from<std::string>(defaults, "optimizer", "adam"));
-  r.scaler = opt.scaler.value_or(default_from<std::string>(defaults, "scaler", "none"));
-  if (r.epochs < 1) throw UsageError("--epochs must be at least 1");
-  if (r.batch < 1) throw UsageError("--batch must be at least 1");
-  if (!(opt.val_split >= 0.0 && opt.val_split < 1.0))
-    throw UsageError("--val-split must be in [0, 1)");
-  if (opt.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
-  models::check_loss_name(r.loss, "--loss");
-  const data::ScalerKind scaler_kind = data::parse_scaler_kind(r.scaler, "--scaler");
+  const std::string origin = resuming ? opt.resume + "/config.json" : opt.config;
+  const Resolved r = resolve_options(opt, spec.json.value("defaults", json::object()), conv_base, origin);
 
   kernels::cpu::set_num_threads(opt.threads);
   const Device device = resolve_device(opt.device, log);
-  const bool use_graph = opt.cuda_graph && device.is_cuda();
   if (opt.cuda_graph && !device.is_cuda()) log << "--cuda-graph: ignored on the CPU\n";
-  if (use_graph && opt.clip_grad_norm > 0)
-    throw UsageError("--cuda-graph cannot be combined with --clip-grad-norm (the norm is read on "
-                     "the host every step)");
 
-  // Data: train split, class filter, limit, validation split, scaler fitted on the train part.
-  const data::DataSpec dspec = data::parse_spec(opt.data);
-  data::Dataset all = data::load(dspec, data::Split::Train);
-  if (!opt.classes.empty())
-    all = data::filter_classes(all, data::parse_class_list(opt.classes, "--classes"), "--classes");
-  if (opt.limit < 0) throw UsageError("--limit must be positive");
-  if (opt.limit > 0) all = data::take_first(all, opt.limit);
-  auto [train_set, val_set] = data::split_validation(all, opt.val_split, opt.seed + 2);
-  if (train_set.n == 0) throw Error("--data " + opt.data + ": no training samples left");
-  data::Scaler scaler;
-  if (resuming) {
-    scaler = data::Scaler::from_json(prev.at("scaler"));
-  } else {
-    scaler.kind = scaler_kind;
-    scaler.fit(train_set.x.data(), train_set.n, train_set.features());
-  }
-  scaler.transform(train_set.x.data(), train_set.n, train_set.features());
-  scaler.transform(val_set.x.data(), val_set.n, val_set.features());
-  const std::string origin = resuming ? opt.resume + "/config.json" : opt.config;
-  models::resolve_input(spec, train_set.features(), origin);
+  SplitData d = load_split(opt, r, resuming ? &prev.at("scaler") : nullptr);
+  models::resolve_input(spec, d.train.features(), origin);
   Rng rng(opt.seed);
   auto model = models::build_model(spec, rng);
-  if (use_graph && spec.json.value("dropout", 0.0) > 0.0)
-    throw UsageError("--cuda-graph cannot train a model with dropout (a captured step would replay "
-                     "the same dropout mask every time); drop --cuda-graph or set dropout to 0");
   const models::NoiseConfig noise = models::noise_config(spec.json, origin);
-  if (use_graph && (noise.enabled || model->uses_randomness()))
-    throw UsageError(std::string("--cuda-graph cannot train a model that draws random numbers every "
-                                 "step (") + (noise.enabled ? "input noise" : "a VAE's sampling") +
-                     "): a captured step would replay the same numbers; drop --cuda-graph");
+  if (opt.cuda_graph && device.is_cuda()) check_graph_compatible(opt, spec, noise, *model);
   if (r.loss == "bce") {
     models::recon_kind(r.loss, model->output_act());  // errors early for an unsuitable output
-    check_unit_range(train_set, "--loss");
+    check_unit_range(d.train, "--loss");
   }
 
-  // Run folder.
-  std::string dir = opt.out.empty() ? default_out_dir(spec.name, dspec.kind) : opt.out;
-  if (!resuming) {
-    if (fs::exists(dir) && !opt.force)
-      throw Error("--out " + dir + ": already exists (use --force to overwrite, or --resume " + dir + ")");
-    std::error_code ec;
-    // A detector fitted on the weights being replaced would no longer match them: drop it.
-    for (const char* stale : {"detector.json", "detector_codes.safetensors"}) fs::remove(fs::path(dir) / stale, ec);
-    fs::create_directories(dir, ec);
-    if (ec) throw Error("--out " + dir + ": cannot create: " + ec.message());
-  }
+  const int64_t D = d.train.features(), N = d.train.n;
+  const int64_t steps_per_epoch = (N + r.batch - 1) / r.batch;
+  int64_t max_epochs = r.epochs;
+  if (r.min_steps > 0 && !r.epochs_given)  // small tables: enough optimizer steps to converge
+    max_epochs = std::max(max_epochs, (r.min_steps + steps_per_epoch - 1) / steps_per_epoch);
 
+  const std::string dir = resuming ? opt.out : prepare_out_dir(opt, spec.name, data::parse_spec(opt.data).kind);
   optim::OptimizerConfig oc;
   oc.name = r.optimizer;
   oc.lr = r.lr;
@@ -293,122 +510,65 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   result.out_dir = dir;
   result.device = device.str();
   result.parameters = model->parameter_count();
-  result.train_samples = train_set.n;
-  result.val_samples = val_set.n;
+  result.train_samples = N;
+  result.val_samples = d.val.n;
+  result.max_epochs = max_epochs;
 
   // Parameters move before any state is loaded, so the optimizer's slots are made on the device.
   model->to(device);
   int64_t start_epoch = 0;
   if (resuming) {
-    start_epoch = run::load_checkpoint(dir, *model);
+    const bool has_last = fs::exists(run::path_in(dir, run::kLastCheckpoint));
+    start_epoch = run::load_checkpoint(dir, *model, has_last ? run::kLastCheckpoint : run::kCheckpoint);
     if (!run::load_optimizer(dir, *optimizer, start_epoch))
       log << "resume: no optimizer state for epoch " << start_epoch << "; moments restart\n";
     result.history = history_from_json(io::read_json(run::path_in(dir, "metrics.json")));
     if (static_cast<int64_t>(result.history.size()) > start_epoch) result.history.resize(start_epoch);
-    if (start_epoch >= r.epochs)
-      throw UsageError("--epochs " + std::to_string(r.epochs) + ": the run already has " +
+    if (start_epoch >= max_epochs)
+      throw UsageError("--epochs " + std::to_string(max_epochs) + ": the run already has " +
                        std::to_string(start_epoch) + " epochs; ask for more to continue it");
   }
+  ConvergenceState cs = replay(r.conv, r.lr, max_epochs, monitored_losses(result.history));
+  result.best_epoch = cs.best_epoch;
+  if (cs.stop)
+    throw UsageError("--resume " + dir + ": early stopping already ended this run at epoch " +
+                     std::to_string(start_epoch) + " (no improvement for " + std::to_string(r.conv.patience) +
+                     " epochs); pass a larger --patience, or --patience 0, to train on");
 
-  json config{{"hourglass_version", HG_VERSION},
-              {"model", spec.json},
-              {"data", {{"spec", opt.data}, {"classes", opt.classes}, {"limit", opt.limit},
-                        {"val_split", opt.val_split}, {"features", train_set.features()},
-                        {"sample_shape", train_set.sample_shape}}},
-              {"scaler", scaler.to_json()},
-              {"optimizer", {{"name", r.optimizer}, {"lr", r.lr}, {"weight_decay", opt.weight_decay}}},
-              {"train", {{"epochs", r.epochs}, {"batch", r.batch}, {"lr", r.lr}, {"loss", r.loss},
-                         {"seed", opt.seed}, {"clip_grad_norm", opt.clip_grad_norm},
-                         {"threads", kernels::cpu::num_threads()}}}};
-  io::write_json_atomic(run::path_in(dir, "config.json"), config);
-
-  log << spec.name << ": " << result.parameters << " parameters, " << train_set.n << " training and "
-      << val_set.n << " validation samples, " << r.epochs << " epochs, batch " << r.batch << ", "
-      << r.optimizer << " lr " << r.lr << ", loss " << r.loss << ", " << kernels::cpu::num_threads()
-      << " threads -> " << dir << "\n";
+  io::write_json_atomic(run::path_in(dir, "config.json"), run_config(spec, opt, r, d, max_epochs));
+  log << spec.name << ": " << result.parameters << " parameters, " << N << " training and " << d.val.n
+      << " validation samples, at most " << max_epochs << " epochs (patience " << r.conv.patience << ", lr "
+      << r.conv.schedule << "), batch " << r.batch << ", " << r.optimizer << " lr " << r.lr << ", loss " << r.loss
+      << ", " << kernels::cpu::num_threads() << " threads -> " << dir << "\n";
 
   // Data live on the training device for the whole run; each epoch gathers a shuffled copy once
   // and its batches are views into it (no per-step copies, no host round trip).
-  const int64_t D = train_set.features(), N = train_set.n;
-  const Tensor train_x = dataset_tensor(train_set, device), val_x = dataset_tensor(val_set, device);
+  const Tensor train_x = dataset_tensor(d.train, device), val_x = dataset_tensor(d.val, device);
   Tensor shuffled = Tensor::empty({N, D}, device);
   Storage order_dev(static_cast<size_t>(N) * sizeof(int64_t), device);
   ops::Backend& be = ops::backend_for(device, "train");
   Rng order_rng(opt.seed + 1);
   for (int64_t e = 0; e < start_epoch; ++e) next_order(order_rng, N);  // as in an unbroken run
+  if (auto* vae = dynamic_cast<models::Vae*>(model.get()))  // a resumed run draws new samples
+    vae->reseed(kernels::splitmix64(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
+  StepRunner steps(*model, *optimizer, noise, opt, r, device, D, start_epoch * steps_per_epoch);
   const auto t_start = Clock::now();
   double train_seconds = 0;
   int64_t samples_seen = 0;
   model->train();
 
-  // --cuda-graph: full batches are copied into one static input buffer and run as one captured
-  // step (after an eager warm-up step that fills the allocator's cache); a short last batch runs
-  // eagerly. Everything goes to the graph's stream. See engine/tensor/cuda_graph.h.
-  std::unique_ptr<CudaGraph> graph;
-  std::unique_ptr<CudaGraph::StreamScope> on_graph_stream;
-  Tensor x_static;
-  bool warmed_up = false;
-  if (use_graph) {
-    graph = std::make_unique<CudaGraph>();
-    on_graph_stream = std::make_unique<CudaGraph::StreamScope>(*graph);
-    optimizer->set_device_step(true);
-    x_static = Tensor::empty({r.batch, D}, device);
-  }
-  // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
-  Tensor loss_sum = Tensor::zeros({}, device);
-  // The objective's parts, summed the same way (created at the first step, which names them).
-  std::vector<std::pair<std::string, Tensor>> term_sums;
-  Tensor first_step;
-  const int64_t steps_per_epoch = (N + r.batch - 1) / r.batch;
-  int64_t global_step = start_epoch * steps_per_epoch;
-  const uint64_t noise_seed = kernels::splitmix64(opt.seed ^ 0x6e6f697365ULL);
-  if (auto* vae = dynamic_cast<models::Vae*>(model.get()))  // a resumed run draws new samples
-    vae->reseed(kernels::splitmix64(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
-  auto train_step = [&](const Tensor& x, int64_t rows) {
-    const Tensor input = models::apply_noise(noise, x, noise_seed + static_cast<uint64_t>(global_step++));
-    models::LossParts lp = model->objective(input, x, r.loss);
-    optimizer->zero_grad();
-    lp.total.backward();
-    if (opt.clip_grad_norm > 0) optim::clip_grad_norm(model->named_parameters(), opt.clip_grad_norm);
-    optimizer->step();
-    ops::axpy_(loss_sum, static_cast<float>(rows), lp.total);
-    if (!first_step.defined()) first_step = lp.total.clone();
-    if (lp.terms.size() > 1) {
-      if (term_sums.empty())
-        for (const auto& [name, t] : lp.terms) term_sums.emplace_back(name, Tensor::zeros({}, device));
-      for (size_t i = 0; i < term_sums.size() && i < lp.terms.size(); ++i)
-        ops::axpy_(term_sums[i].second, static_cast<float>(rows), lp.terms[i].second);
-    }
-  };
-
-  for (int64_t epoch = start_epoch + 1; epoch <= r.epochs; ++epoch) {
+  for (int64_t epoch = start_epoch + 1; epoch <= max_epochs; ++epoch) {
     const auto t0 = Clock::now();
+    steps.set_lr(static_cast<float>(cs.next_lr));
     const std::vector<int64_t> order = next_order(order_rng, N);
     copy_memory(order_dev.data(), device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
     be.gather_rows(train_x.data(), static_cast<const int64_t*>(order_dev.data()), N, D, shuffled.data());
-    loss_sum.fill_(0.0f);
-    for (auto& ts : term_sums) ts.second.fill_(0.0f);
+    steps.begin_epoch();
     int64_t n_seen = 0;
-    for (int64_t start = 0; start < N; start += r.batch) {
+    for (int64_t start = 0; start < N && !interrupt::requested(); start += r.batch) {
       const int64_t rows = std::min<int64_t>(r.batch, N - start);
-      Tensor x = shuffled.slice_rows(start, rows);
-      if (graph && rows == r.batch) {
-        copy_memory(x_static.data(), device, x.data(), device, sizeof(float) * rows * D);
-        if (graph->captured()) {
-          graph->replay();
-          optimizer->replayed();
-        } else if (!warmed_up) {
-          train_step(x_static, rows);
-          warmed_up = true;
-        } else {
-          graph->capture([&] { train_step(x_static, rows); });
-          graph->replay();  // the captured step has not run yet: this runs it (its host part ran)
-        }
-      } else {
-        train_step(x, rows);
-      }
+      steps.run(shuffled.slice_rows(start, rows), rows);
       n_seen += rows;
-      if (interrupt::requested()) break;
     }
     if (interrupt::requested()) {
       result.interrupted = true;
@@ -416,53 +576,47 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
           << " in " << dir << "\n";
       break;
     }
-    const double train_loss = loss_sum.item() / static_cast<double>(n_seen);
-    if (!std::isfinite(train_loss))
-      throw Error("epoch " + std::to_string(epoch) + ": the training loss became " +
-                  (std::isnan(train_loss) ? "NaN" : "infinite") +
-                  "; try a lower learning rate (--lr, now " + fmt::num(r.lr) + ")");
-    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     EpochStats st;
     st.epoch = epoch;
-    st.train_loss = train_loss;
-    st.seconds = secs;
-    st.samples_per_s = static_cast<double>(n_seen) / secs;
-    for (const auto& [name, t] : term_sums) st.terms.emplace_back(name, t.item() / static_cast<double>(n_seen));
+    st.lr = cs.next_lr;
+    st.train_loss = steps.epoch_loss(n_seen);
+    check_finite(st.train_loss, "training", epoch, static_cast<float>(st.lr));
+    st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    st.samples_per_s = static_cast<double>(n_seen) / st.seconds;
+    st.terms = steps.epoch_terms(n_seen);
     st.val_loss = evaluate_loss(*model, val_x, r.loss);
-    if (st.val_loss >= 0 && !std::isfinite(st.val_loss))
-      throw Error("epoch " + std::to_string(epoch) + ": the validation loss became " +
-                  (std::isnan(st.val_loss) ? "NaN" : "infinite") +
-                  "; try a lower learning rate (--lr, now " + fmt::num(r.lr) + ")");
-    train_seconds += secs;
+    if (d.val.n > 0) check_finite(st.val_loss, "validation", epoch, static_cast<float>(st.lr));
+    train_seconds += st.seconds;
     samples_seen += n_seen;
     result.history.push_back(st);
     ++result.epochs_this_call;
 
-    run::save_checkpoint(dir, *model, epoch);
+    cs = replay(r.conv, r.lr, max_epochs, monitored_losses(result.history));
+    const bool is_best = cs.best_epoch == epoch;
+    result.best_epoch = r.conv.restore_best ? cs.best_epoch : epoch;
+    result.stopped_early = cs.stop && epoch < max_epochs;
+    // The offered weights first, then what --resume needs, then the metrics naming both.
+    if (!r.conv.restore_best || is_best) run::save_checkpoint(dir, *model, epoch);
+    if (r.conv.restore_best) run::save_checkpoint(dir, *model, epoch, run::kLastCheckpoint);
     run::save_optimizer(dir, *optimizer, epoch);
-    io::write_json_atomic(run::path_in(dir, "metrics.json"), json{{"history", history_json(result.history)}});
+    io::write_json_atomic(run::path_in(dir, "metrics.json"),
+                          metrics_json(result.history, result.best_epoch, result.stopped_early));
 
     const double elapsed = std::chrono::duration<double>(Clock::now() - t_start).count();
-    const double eta = elapsed / static_cast<double>(result.epochs_this_call) *
-                       static_cast<double>(r.epochs - epoch);
-    log << "epoch " << epoch << "/" << r.epochs << "  train " << fmt::num(st.train_loss, 5);
-    if (!st.terms.empty()) {
-      log << " (";
-      for (size_t i = 0; i < st.terms.size(); ++i)
-        log << (i ? " " : "") << st.terms[i].first << " " << fmt::num(st.terms[i].second, 5);
-      log << ")";
+    const double eta = elapsed / static_cast<double>(result.epochs_this_call) * static_cast<double>(max_epochs - epoch);
+    log_epoch(log, st, max_epochs, eta, is_best && r.conv.restore_best);
+    if (cs.stop) {
+      log << "early stopping: no improvement of the " << (d.val.n > 0 ? "validation" : "training")
+          << " loss for " << r.conv.patience << " epochs; keeping epoch " << cs.best_epoch << " (loss "
+          << fmt::num(cs.best_loss, 5) << ")\n";
+      break;
     }
-    if (st.val_loss >= 0) log << "  val " << fmt::num(st.val_loss, 5);
-    log << "  " << fmt::fixed(st.samples_per_s, 0) << " samples/s  " << fmt::fixed(secs, 2)
-        << " s  ETA " << fmt::duration(eta) << "\n";
-    log.flush();
   }
 
-  if (first_step.defined()) result.first_step_loss = first_step.item();
+  result.first_step_loss = steps.first_step_loss();
   result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   result.samples_per_s = train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0;
-  if (!result.history.empty())
-    write_metrics_and_curve(dir, spec.name + " on " + opt.data, result.history);
+  if (!result.history.empty()) write_metrics_and_curve(dir, spec.name + " on " + opt.data, result);
   return result;
 }
 

@@ -10,12 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/train/convergence.h"
+
 namespace hg::train {
 
 struct TrainOptions {
   std::string data;                 // data spec (see engine/data/spec.h)
   std::string config;               // model config path
-  std::optional<int64_t> epochs, batch;
+  std::optional<int64_t> epochs, batch;  // epochs: the maximum (early stopping may end sooner)
   std::optional<float> lr;
   std::optional<std::string> loss, optimizer, scaler;
   float weight_decay = -1.0f;       // < 0: the optimizer's default
@@ -30,12 +32,18 @@ struct TrainOptions {
   bool force = false;
   std::string resume;               // run folder to continue
   bool cuda_graph = false;          // capture the training step as a CUDA graph (GPU only)
+  // Convergence (apps/train/convergence.h); unset: the config's "defaults", else the built-ins.
+  std::optional<int64_t> patience, warmup, min_steps;
+  std::optional<double> min_delta;
+  std::optional<std::string> lr_schedule;
+  std::optional<bool> restore_best;
 };
 
 struct EpochStats {
   int64_t epoch = 0;
   double train_loss = 0, val_loss = -1;  // val_loss < 0 when there is no validation split
   double seconds = 0, samples_per_s = 0;
+  double lr = 0;                          // the learning rate of this epoch
   // The training objective's parts averaged over the epoch ("recon", "kl", "l1", ...): the
   // train_loss is their sum (weights applied). Only when the objective has more than one part.
   std::vector<std::pair<std::string, double>> terms;
@@ -49,12 +57,20 @@ struct TrainResult {
   double first_step_loss = -1;       // the objective on the first batch of this call (< 0: none)
   int64_t parameters = 0, train_samples = 0, val_samples = 0;
   bool interrupted = false;
+  int64_t max_epochs = 0;            // the epoch budget (--epochs, or the config's)
+  int64_t best_epoch = 0;            // the epoch whose weights checkpoint.safetensors holds
+  bool stopped_early = false;        // early stopping ended the run before max_epochs
   nlohmann::json summary() const;    // the --json object
 };
 
 // Progress lines go to `log`. Throws hg::Error / hg::UsageError on bad input; on NaN loss throws
 // an Error naming the epoch. Ctrl-C (hg::interrupt) stops after the current step, keeping the
 // last epoch's checkpoint.
+//
+// Files of the run folder (apps/run/run_folder.h): checkpoint.safetensors holds the weights the
+// run offers (the best epoch's by the monitored loss when restore_best, else the last epoch's);
+// last.safetensors and optimizer.safetensors the state after the last epoch, which --resume
+// continues from; metrics.json every epoch's losses and learning rate.
 TrainResult train(const TrainOptions& opt, std::ostream& log);
 
 }  // namespace hg::train

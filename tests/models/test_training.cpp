@@ -32,6 +32,7 @@ train::TrainOptions tabular(const std::string& out, int64_t epochs) {
   o.classes = "0";  // train on normal rows only, as the seeds do
   o.threads = 2;
   o.device = "cpu";
+  o.patience = 0;  // exactly `epochs` epochs (the tests of early stopping set their own)
   return o;
 }
 
@@ -99,6 +100,71 @@ TEST(Training, ResumeContinuesExactly) {
   ASSERT_EQ(rr.history.size(), 5u);
   EXPECT_EQ(rr.epochs_this_call, 2);
   EXPECT_EQ(rr.history.back().train_loss, rf.history.back().train_loss);
+  fs::remove_all(full);
+  fs::remove_all(part);
+}
+
+// The run's checkpoint holds the best epoch's weights: its loss on the validation rows is the
+// best validation loss of the history, while last.safetensors holds the final epoch.
+TEST(Training, EarlyStoppingKeepsTheBestEpoch) {
+  const std::string dir = temp_dir("early");
+  auto o = tabular(dir, 200);
+  o.patience = 3;
+  o.lr = 0.05f;  // fast and noisy: the validation loss soon stops improving
+  o.lr_schedule = "constant";
+  std::ostringstream log;
+  train::TrainResult r = train::train(o, log);
+  ASSERT_TRUE(r.stopped_early) << log.str();
+  ASSERT_LT(r.history.size(), 200u);
+  double best = 1e300;
+  int64_t best_epoch = 0;
+  for (const auto& e : r.history)
+    if (e.val_loss < best * (1 - 1e-3)) best = e.val_loss, best_epoch = e.epoch;
+  EXPECT_EQ(r.best_epoch, best_epoch);
+  EXPECT_EQ(static_cast<int64_t>(r.history.size()), best_epoch + 3);
+  run::LoadedRun run = run::load_run(dir);
+  EXPECT_EQ(run.epoch, best_epoch);
+  models::ModelSpec spec = run.spec;
+  Rng rng(0);
+  auto last = models::build_model(spec, rng);
+  EXPECT_EQ(run::load_checkpoint(dir, *last, run::kLastCheckpoint), r.history.back().epoch);
+  EXPECT_NE(log.str().find("early stopping"), std::string::npos) << log.str();
+  fs::remove_all(dir);
+}
+
+// A plateau schedule and early stopping, interrupted and resumed, give the same epochs, rates
+// and losses bit for bit as an unbroken run.
+TEST(Training, ResumeWithScheduleContinuesExactly) {
+  const std::string full = temp_dir("sched_full"), part = temp_dir("sched_part");
+  auto o = tabular(full, 40);
+  o.patience = 6;
+  o.lr = 0.03f;
+  o.lr_schedule = "plateau";
+  std::ostringstream log;
+  auto rf = train::train(o, log);
+  ASSERT_GT(rf.history.size(), 6u);
+  double lr0 = rf.history.front().lr;
+  bool cut = false;
+  for (const auto& e : rf.history) cut |= e.lr < lr0;
+  EXPECT_TRUE(cut) << "the test needs a run whose rate is cut: " << log.str();
+  auto op = o;
+  op.out = part;
+  op.epochs = 4;
+  train::train(op, log);
+  train::TrainOptions res;
+  res.resume = part;
+  res.epochs = 40;
+  res.threads = 2;
+  res.device = "cpu";
+  auto rr = train::train(res, log);
+  ASSERT_EQ(rr.history.size(), rf.history.size()) << log.str();
+  for (size_t i = 0; i < rf.history.size(); ++i) {
+    EXPECT_EQ(rr.history[i].train_loss, rf.history[i].train_loss) << i;
+    EXPECT_EQ(rr.history[i].val_loss, rf.history[i].val_loss) << i;
+    EXPECT_EQ(rr.history[i].lr, rf.history[i].lr) << i;
+  }
+  EXPECT_EQ(rr.best_epoch, rf.best_epoch);
+  EXPECT_EQ(rr.stopped_early, rf.stopped_early);
   fs::remove_all(full);
   fs::remove_all(part);
 }
