@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "models/registry.h"
 
 #include <cmath>
@@ -135,6 +136,25 @@ VaeConfig vae_config(const json& j, const std::string& origin) {
 
 }  // namespace
 
+namespace {
+
+// "hidden": "auto" and "latent": "auto" (MLP models for tables): sizes from the number of
+// features D. One hidden layer of 2D units (8..256) widens before the squeeze, so the encoder
+// can mix features; the code keeps about a quarter of them (2..32): enough to describe the
+// correlated structure of a real table, too few to copy the input through.
+void resolve_auto_sizes(json& j, int64_t D, const std::string& origin) {
+  if (j.value("hidden", json()).is_string()) {
+    if (j["hidden"] != "auto") throw Error(origin + ": 'hidden' must be a list of widths or \"auto\"");
+    j["hidden"] = std::vector<int64_t>{std::clamp<int64_t>(2 * D, 8, 256)};
+  }
+  if (j.value("latent", json()).is_string()) {
+    if (j["latent"] != "auto") throw Error(origin + ": 'latent' must be a positive integer or \"auto\"");
+    j["latent"] = std::clamp<int64_t>((D + 2) / 4, 2, 32);
+  }
+}
+
+}  // namespace
+
 ModelSpec model_spec_from_json(const json& j, const std::string& origin) {
   if (!j.is_object()) throw Error(origin + ": a model config must be a JSON object");
   ModelSpec s;
@@ -142,8 +162,11 @@ ModelSpec model_spec_from_json(const json& j, const std::string& origin) {
   s.origin = origin;
   s.name = get_or<std::string>(j, "name", "model", origin);
   s.type = get_or<std::string>(j, "type", "mlp", origin);
-  if (s.type == "mlp")
-    mlp_config(j, origin);  // validate now, not at the first epoch
+  if (s.type == "mlp") {
+    json sized = j;  // validate now, not at the first epoch ("auto" sizes as for 8 features)
+    resolve_auto_sizes(sized, 8, origin);
+    mlp_config(sized, origin);
+  }
   else if (s.type == "conv")
     conv_config(j, origin);
   else if (s.type == "vae")
@@ -156,6 +179,7 @@ ModelSpec model_spec_from_json(const json& j, const std::string& origin) {
 }
 
 void resolve_input(ModelSpec& spec, int64_t data_features, const std::string& origin) {
+  resolve_auto_sizes(spec.json, data_features, origin);
   int64_t fixed = get_or<int64_t>(spec.json, "input", 0, origin);
   if (spec.type == "conv") fixed = conv_config(spec.json, origin).input;  // C*H*W of 'image'
   if (fixed != 0 && fixed != data_features)
