@@ -1,26 +1,39 @@
-// hourglass transfer: a classifier on a trained autoencoder's codes from few labels, against the
-// same network trained from scratch on those labels alone (the seeds' exercises 3 and 4).
+// hourglass transfer: classifiers from few labels on pretrained encoders (frozen, fine-tuned)
+// against the same network trained from scratch on those labels alone (the seeds' part 4 and
+// exercises 3 and 4). Several --run folders give the domain-transfer table in one command (an
+// MNIST encoder on Fashion-MNIST beside a Fashion encoder and scratch).
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
+#include "apps/report/chart.h"
 #include "apps/run/run_data.h"
 #include "apps/transfer/transfer.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
-#include "kernels/cpu/parallel.h"
 
 namespace hg::cli {
 
 namespace {
 
-std::vector<int64_t> parse_sweep(const std::string& s) {
-  std::vector<int64_t> out;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
   std::stringstream ss(s);
   std::string part;
-  while (std::getline(ss, part, ',')) {
+  while (std::getline(ss, part, ','))
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+std::vector<int64_t> parse_sweep(const std::string& s) {
+  std::vector<int64_t> out;
+  for (const std::string& part : split_list(s)) {
     try {
       size_t used = 0;
       const long long v = std::stoll(part, &used);
@@ -34,68 +47,147 @@ std::vector<int64_t> parse_sweep(const std::string& s) {
   return out;
 }
 
+// One column of the table: a pretrained run in one mode, or the from-scratch network.
+struct Column {
+  std::string name, mode;
+  size_t run = 0;  // index into the runs (scratch: the first run's architecture)
+  std::vector<double> acc;  // per count: mean test accuracy over the repeats
+};
+
+void write_plot(const std::string& path, const std::vector<int64_t>& counts, const std::vector<Column>& cols,
+                const std::string& data) {
+  report::Chart c;
+  c.title = "Test accuracy from few labels (" + data + ")";
+  c.xlabel = "labelled samples, log10 (2 = 100, 3 = 1,000)";
+  c.ylabel = "test accuracy";
+  for (const Column& col : cols) {
+    report::Series s;
+    s.label = col.name;
+    s.kind = report::Series::Kind::Line;
+    s.width = 2.0f;
+    for (size_t i = 0; i < counts.size(); ++i) s.x.push_back(std::log10(static_cast<double>(counts[i]))), s.y.push_back(col.acc[i]);
+    c.series.push_back(s);
+  }
+  report::write_png(c, path);
+  report::write_svg(c, fs::path(path).replace_extension(".svg").string());
+}
+
 }  // namespace
 
 Action add_transfer(CLI::App& app) {
   struct Opts {
-    std::string run, data, test_data, sweep, device = "auto";
-    int64_t labels = 1000;
-    bool freeze = false, finetune = false, json = false;
+    std::string runs, data, sweep, modes = "frozen,finetune", plot, device = "auto";
+    int64_t labels = 1000, repeats = 1;
+    bool finetune = false, freeze = false, no_scratch = false, json = false;
     int threads = 0;
     transfer::Options t;
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("--run", o->run, "Run folder whose encoder is transferred")->required();
+  app.add_option("--run", o->runs, "Run folder(s) whose encoder is transferred (a comma list compares encoders)")->required();
   app.add_option("--data", o->data, "Labelled data: its train split gives the labelled samples, its test split the accuracy")
       ->required();
   app.add_option("--labels", o->labels, "Labelled training samples (a seeded random subset)")->default_val(1000);
   app.add_option("--sweep", o->sweep, "Several label counts, e.g. 100,500,1000,5000 (overrides --labels)");
-  app.add_flag("--freeze", o->freeze, "Keep the encoder fixed and train only the head (the default)");
-  app.add_flag("--finetune", o->finetune, "Train the encoder along with the head");
-  app.add_option("--head", o->t.head, "linear or mlp (128 ReLU units)")->default_val("linear");
-  app.add_option("--epochs", o->t.epochs, "Epochs over the labelled samples (0: about 1,000 steps)")->default_val(0);
+  app.add_option("--modes", o->modes, "Pretrained modes to compare: frozen, finetune (LP-FT) or both")->default_val("frozen,finetune");
+  app.add_flag("--freeze", o->freeze, "Only the frozen encoder (same as --modes frozen)");
+  app.add_flag("--finetune", o->finetune, "Only the fine-tuned encoder (same as --modes finetune)");
+  app.add_flag("--no-scratch", o->no_scratch, "Leave out the from-scratch baseline");
+  app.add_option("--head", o->t.head, "mlp (the seeds' 128-unit head with dropout) or linear")->default_val("mlp");
+  app.add_option("--lr", o->t.lr, "Adam learning rate of the head (and of scratch)")->default_val(1e-3);
+  app.add_option("--encoder-lr-ratio", o->t.encoder_lr_ratio, "Fine-tuning: encoder rate = --lr times this")->default_val(0.1);
   app.add_option("--batch", o->t.batch, "Batch size")->default_val(64);
-  app.add_option("--lr", o->t.lr, "Adam learning rate")->default_val(1e-3);
-  app.add_option("--seed", o->t.seed, "Seed of the subset, the head and the from-scratch encoder");
+  app.add_option("--max-steps", o->t.max_steps, "Most optimizer steps per training stage")->default_val(3000);
+  app.add_option("--patience", o->t.patience, "Validation checks (every 25 steps) without improvement before a stage ends")
+      ->default_val(8);
+  app.add_option("--val-fraction", o->t.val_fraction, "Share of the labels held out for early stopping (0: none)")
+      ->default_val(0.2);
+  app.add_option("--repeats", o->repeats, "Average over this many seeded label subsets")->default_val(1);
+  app.add_option("--seed", o->t.seed, "Seed of the subsets, the heads and the from-scratch networks");
+  app.add_option("--plot", o->plot, "Write the accuracy-vs-labels chart here (PNG, and an SVG beside it)");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
     if (o->freeze && o->finetune) throw UsageError("--freeze and --finetune exclude each other");
+    if (o->freeze) o->modes = "frozen";
+    if (o->finetune) o->modes = "finetune";
     if (o->labels < 1) throw UsageError("--labels must be at least 1");
-    o->t.finetune = o->finetune;
+    if (o->repeats < 1 || o->repeats > 100) throw UsageError("--repeats must be between 1 and 100");
+    const std::vector<std::string> modes = split_list(o->modes);
+    for (const std::string& m : modes)
+      if (m != "frozen" && m != "finetune") throw UsageError("--modes: unknown mode '" + m + "' (frozen or finetune)");
+    if (!o->plot.empty()) run::check_output_file(o->plot, true, "--plot");
+    o->t.check();
     const std::vector<int64_t> counts = o->sweep.empty() ? std::vector<int64_t>{o->labels} : parse_sweep(o->sweep);
     o->t.device = start_compute(o->threads, o->device);
-    run::LoadedRun r = run::load_run(o->run);
-    run::DataRequest qtrain, qtest;
-    qtrain.spec = qtest.spec = o->data;
-    qtrain.split = "train";
-    qtest.split = "test";
-    const data::Dataset train_all = run::load_for_run(r, qtrain);
-    const data::Dataset test = run::load_for_run(r, qtest);
-    nlohmann::json rows = nlohmann::json::array();
-    std::ostringstream table;
-    table << "labels  transfer  scratch\n";
+    const std::vector<std::string> dirs = split_list(o->runs);
+    if (dirs.empty()) throw UsageError("--run: no run folder given");
+    std::vector<run::LoadedRun> runs;
+    std::vector<data::Dataset> trains, tests;
+    for (const std::string& d : dirs) {
+      runs.push_back(run::load_run(d));
+      run::DataRequest q;
+      q.spec = o->data;
+      q.split = "train";
+      trains.push_back(run::load_for_run(runs.back(), q));
+      q.split = "test";
+      tests.push_back(run::load_for_run(runs.back(), q));
+    }
+    std::vector<Column> cols;
+    for (size_t r = 0; r < runs.size(); ++r)
+      for (const std::string& m : modes)
+        cols.push_back({(runs.size() > 1 ? dirs[r] + " " : std::string()) + (m == "frozen" ? "frozen encoder" : "fine-tuned encoder"), m, r, {}});
+    if (!o->no_scratch) cols.push_back({"from scratch", "scratch", 0, {}});
+    if (cols.empty()) throw UsageError("transfer: nothing to compare (give --modes, or drop --no-scratch)");
+
+    json rows = json::array();
     for (int64_t n : counts) {
-      const data::Dataset train = transfer::labelled_subset(train_all, n, o->t.seed);
-      // Fine-tuning changes the encoder: every count starts again from the saved one.
-      run::LoadedRun fresh = o->finetune ? run::load_run(o->run) : r;
-      const transfer::Result a = transfer::train_classifier(fresh, train, test, o->t, false, std::cerr);
-      const transfer::Result b = transfer::train_classifier(r, train, test, o->t, true, std::cerr);
-      rows.push_back({{"labels", train.n}, {"transfer_accuracy", a.accuracy}, {"scratch_accuracy", b.accuracy},
-                      {"transfer_seconds", a.seconds}, {"scratch_seconds", b.seconds}});
-      table << train.n << "\t" << fmt::fixed(a.accuracy, 4) << "    " << fmt::fixed(b.accuracy, 4) << "\n";
+      json row{{"labels", n}};
+      for (Column& col : cols) {
+        double sum = 0;
+        json per = json::array();
+        for (int64_t rep = 0; rep < o->repeats; ++rep) {
+          transfer::Options t = o->t;
+          t.mode = col.mode;
+          t.seed = o->t.seed + 1000003ULL * static_cast<uint64_t>(rep);
+          const data::Dataset train = transfer::labelled_subset(trains[col.run], n, t.seed);
+          const transfer::Result res = transfer::train_classifier(runs[col.run], train, tests[col.run], t, std::cerr);
+          row["labels"] = train.n;
+          sum += res.accuracy;
+          per.push_back(res.accuracy);
+        }
+        col.acc.push_back(sum / static_cast<double>(o->repeats));
+        row[col.name] = col.acc.back();
+        if (o->repeats > 1) row[col.name + " (each)"] = per;
+      }
+      rows.push_back(row);
     }
-    nlohmann::json j{{"run", o->run}, {"data", o->data}, {"head", o->t.head},
-                     {"encoder", o->finetune ? "finetune" : "frozen"}, {"results", rows},
-                     {"test_samples", test.n}, {"device", o->t.device.str()}};
-    if (counts.size() == 1) {
-      j["accuracy"] = rows[0]["transfer_accuracy"];
-      j["scratch_accuracy"] = rows[0]["scratch_accuracy"];
+    // The verdict: the best pretrained column against scratch, count by count.
+    json verdict = json::array();
+    for (size_t i = 0; i < counts.size() && !o->no_scratch; ++i) {
+      double best = -1;
+      std::string best_name;
+      for (const Column& col : cols)
+        if (col.mode != "scratch" && col.acc[i] > best) best = col.acc[i], best_name = col.name;
+      if (best < 0) break;
+      verdict.push_back({{"labels", rows[i]["labels"]}, {"best_pretrained", best_name}, {"pretrained", best},
+                         {"scratch", cols.back().acc[i]}, {"gain", best - cols.back().acc[i]}});
     }
-    if (o->json)
+    if (!o->plot.empty()) write_plot(o->plot, counts, cols, o->data);
+    json j{{"runs", dirs}, {"data", o->data}, {"head", o->t.head}, {"modes", modes}, {"results", rows},
+           {"verdict", verdict}, {"repeats", o->repeats}, {"test_samples", tests[0].n}, {"device", o->t.device.str()}};
+    if (!o->plot.empty()) j["plot"] = o->plot;
+    if (o->json) {
       std::cout << j.dump() << std::endl;
-    else
-      std::cout << table.str() << "(test accuracy on " << test.n << " samples; encoder "
-                << (o->finetune ? "fine-tuned" : "frozen") << ", " << o->t.head << " head)\n";
+      return 0;
+    }
+    std::cout << "labels";
+    for (const Column& c : cols) std::cout << "  | " << c.name;
+    std::cout << "\n";
+    for (size_t i = 0; i < counts.size(); ++i) {
+      std::cout << rows[i]["labels"].get<int64_t>();
+      for (const Column& c : cols) std::cout << "  | " << fmt::fixed(c.acc[i], 4);
+      std::cout << "\n";
+    }
+    std::cout << "(test accuracy on " << tests[0].n << " samples, " << o->t.head << " head)\n";
     return 0;
   };
 }
