@@ -9,7 +9,8 @@
 #include "apps/cli/flags.h"
 #include "apps/cli/detect_commands.h"
 #include "apps/detect/detector.h"
-#include "apps/detect/metrics.h"
+#include "apps/detect/recipe.h"
+#include "apps/metrics/metrics.h"
 #include "apps/run/run_data.h"
 #include "apps/train/trainer.h"
 #include "engine/io/atomic_file.h"
@@ -76,11 +77,29 @@ std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main
 void add_knn_flags(CLI::App& app, detect::ScoreOptions& opts) {
   app.add_option("--knn-k", opts.knn_k, "knn, knn-input: how many nearest normal rows are averaged")->default_val(5);
   app.add_option("--knn-power", opts.view.power,
-                 "knn-input: raise each input to this power first (0.5 = square root; inputs must be >= 0)")
+                 "knn-input, mse-view and the classical scores: raise each input to this power first (0.5 = square "
+                 "root; inputs must be >= 0)")
       ->default_val(1.0);
   app.add_option("--knn-blur", opts.view.blur,
-                 "knn-input, images only: Gaussian blur sigma in pixels after the power (0 = none)")
+                 "the same, images only: Gaussian blur sigma in pixels after the power (0 = none)")
       ->default_val(0.0);
+}
+
+std::vector<detect::ScoreKind> resolve_scores(const CLI::App& app, const std::string& score, const run::LoadedRun& run,
+                                              const data::Dataset& normal, detect::ScoreOptions& opts,
+                                              std::string* described) {
+  if (score != "auto") {
+    *described = score;
+    return detect::parse_score_list(score, "--score");
+  }
+  const detect::Recipe r = detect::auto_recipe(run, normal);
+  // Knn settings given on the command line win over the recipe's.
+  if (app.count("--knn-k") == 0) opts.knn_k = r.opts.knn_k;
+  if (app.count("--knn-power") == 0) opts.view.power = r.opts.view.power;
+  if (app.count("--knn-blur") == 0) opts.view.blur = r.opts.view.blur;
+  *described = "auto: " + r.name;
+  std::cerr << "detect: --score auto -> " << r.name << " (" << r.why << ")\n";
+  return r.kinds;
 }
 
 namespace {
@@ -88,7 +107,7 @@ namespace {
 Action add_fit(CLI::App& app) {
   struct Opts {
     run::DataRequest data, val;
-    std::string run, normal, score = "mse", threshold = "percentile:95", combine = "mean", device = "auto";
+    std::string run, normal, score = "auto", threshold = "percentile:95", combine = "mean", device = "auto";
     detect::ScoreOptions knn;
     int ensemble = 1, threads = 0;
     bool force = false, json = false;
@@ -102,9 +121,10 @@ Action add_fit(CLI::App& app) {
   app.add_option("--normal-classes", o->normal, "The normal labels, e.g. 0-8 (default: the run's --classes, else every row)");
   app.add_option("--limit", o->data.limit, "Use the first N normal samples");
   app.add_option("--score", o->score,
-                 "mse, bce, max, feature-count, mahalanobis, elbo, knn or knn-input; a comma list (mse,knn-input) "
-                 "combines their standardised scores")
-      ->default_val("mse");
+                 "auto (the best recipe for the run's kind of data), or mse, bce, max, feature-count, mahalanobis, elbo, "
+                 "knn, knn-input, mse-view, iforest, lof, ecod, pca, classifier; a comma list (mse,knn-input) combines "
+                 "their standardised scores")
+      ->default_val("auto");
   app.add_option("--threshold", o->threshold,
                  "percentile:Q of the normal scores, f1 or youden (best on --val-data), contamination:F, value:X")
       ->default_val("percentile:95");
@@ -112,6 +132,7 @@ Action add_fit(CLI::App& app) {
   app.add_option("--val-split", o->val.split, "Split of --val-data")->default_val("test");
   app.add_option("--val-limit", o->val.limit, "Use the first N rows of --val-data");
   add_knn_flags(app, o->knn);
+  app.add_option("--seed", o->knn.seed, "Seed of the scores' random draws (iforest, lof, ecod, the classifier)");
   app.add_option("--ensemble", o->ensemble, "K models (the run plus K-1 trained with other seeds)")->default_val(1);
   app.add_option("--combine", o->combine, "How ensemble scores combine: mean or median of standardised scores")
       ->default_val("mean");
@@ -119,8 +140,8 @@ Action add_fit(CLI::App& app) {
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
   app.add_flag("--force", o->force, "Replace an existing detector (and retrain ensemble members)");
   app.add_flag("--json", o->json, "Print a JSON summary as the last line");
-  return [o]() {
-    const std::vector<detect::ScoreKind> kinds = detect::parse_score_list(o->score, "--score");
+  return [o, &app]() {
+    if (o->score != "auto") detect::parse_score_list(o->score, "--score");  // errors before any work
     const detect::ThresholdRule rule = detect::parse_threshold(o->threshold, "--threshold");
     if (o->ensemble < 1 || o->ensemble > 32) throw UsageError("--ensemble must be between 1 and 32");
     if (o->combine != "mean" && o->combine != "median") throw UsageError("--combine must be mean or median");
@@ -148,14 +169,17 @@ Action add_fit(CLI::App& app) {
     d.rule = rule;
     d.normal_classes = normal;
     d.fit_data = o->data.spec;
+    const int64_t D = main.model->input_dim();
+    data::Dataset fit = run::load_selection(o->data, D, o->run);
+    std::string described;
+    const std::vector<detect::ScoreKind> kinds = resolve_scores(app, o->score, main, fit, o->knn, &described);
     std::vector<std::string> dirs{"."};
     for (int i = 1; i < o->ensemble; ++i) dirs.push_back(ensure_member(o->run, main, i, device.str(), o->force));
     d.members = detect::make_members(dirs, kinds, o->knn);
+    d.score_text = described;
     detect::LoadedDetector ld(o->run, d, device);
-    const int64_t D = main.model->input_dim();
-    data::Dataset fit = run::load_selection(o->data, D, o->run);
-    ld.fit_members(fit);
-    const std::vector<double> s = ld.score(fit);
+    // The threshold comes from normal rows the detector was not fitted on (see fit_members).
+    const std::vector<double> s = ld.fit_members(fit);
     detect::Detector& det = ld.detector();
     det.normal_summary = summary_json(detect::summarize(s));
 
@@ -192,15 +216,16 @@ Action add_fit(CLI::App& app) {
     ld.save();
     int64_t flagged = 0;
     for (double v : s) flagged += v > det.threshold;
-    json j{{"run", o->run},           {"score", o->score},        {"rule", rule.text},
+    json j{{"run", o->run},           {"score", described},       {"rule", rule.text},
            {"threshold", det.threshold}, {"ensemble", o->ensemble}, {"normal_samples", fit.n},
+           {"calibration_samples", static_cast<int64_t>(s.size())},
            {"normal_flagged", flagged},  {"normal_summary", det.normal_summary}, {"device", device.str()}};
     j.update(extra);
     if (o->json) {
       std::cout << j.dump() << std::endl;
     } else {
-      std::cout << "detector (" << o->score << ", " << rule.text << ") threshold " << det.threshold << ": "
-                << flagged << " of " << fit.n << " normal samples above it; saved " << o->run
+      std::cout << "detector (" << described << ", " << rule.text << ") threshold " << det.threshold << ": "
+                << flagged << " of " << s.size() << " held-out normal samples above it; saved " << o->run
                 << "/detector.json\n";
     }
     return 0;

@@ -9,9 +9,10 @@
 
 #include "apps/cli/detect_commands.h"
 #include "apps/cli/flags.h"
-#include "apps/detect/detect_charts.h"
+#include "apps/metrics/detect_charts.h"
+#include "apps/detect/baselines.h"
 #include "apps/detect/detector.h"
-#include "apps/detect/metrics.h"
+#include "apps/metrics/metrics.h"
 #include "apps/report/chart.h"
 #include "apps/report/image_grid.h"
 #include "apps/run/run_data.h"
@@ -89,12 +90,53 @@ void write_top_anomalies(const detect::LoadedDetector& ld, const data::Dataset& 
                                static_cast<int>(rows.size()), 3, path);
 }
 
+// The baselines fitted on the detector's own normal rows (the train split of its fit data, its
+// normal classes) and scored on the report's rows; the verdict names the winner.
+void add_baselines(json& j, const std::string& run_dir, const detect::Detector& det,
+                   const std::vector<detect::BaselineSpec>& specs, const data::Dataset& test, const std::vector<int>& labels,
+                   double own_auroc, int64_t D, Device device) {
+  if (det.fit_data.empty()) throw Error(run_dir + "/detector.json: no fit_data recorded, so the baselines cannot be fitted");
+  run::DataRequest q;
+  q.spec = det.fit_data;
+  q.split = "train";
+  std::string cl;
+  for (int32_t c : det.normal_classes) cl += (cl.empty() ? "" : ",") + std::to_string(c);
+  q.classes = cl;
+  const data::Dataset normal = run::load_selection(q, D, run_dir);
+  std::cerr << "detect report: fitting " << specs.size() << " baselines on " << normal.n << " normal rows\n";
+  json arr = json::array();
+  const detect::BaselineResult* best = nullptr;
+  const std::vector<detect::BaselineResult> res = detect::run_baselines(run_dir, specs, normal, test, labels, device);
+  for (const detect::BaselineResult& r : res) {
+    json e{{"label", r.label}, {"score", r.score}, {"seconds", r.seconds}};
+    if (r.error.empty()) {
+      e["auroc"] = r.auroc, e["auprc"] = r.auprc;
+      if (!best || r.auroc > best->auroc) best = &r;
+    } else {
+      e["auroc"] = nullptr, e["error"] = r.error;
+    }
+    arr.push_back(e);
+  }
+  j["baselines"] = arr;
+  const std::string own = "the detector (" + (det.score_text.empty() ? std::string("fitted") : det.score_text) + ") AUROC " +
+                          fmt::num(own_auroc, 4);
+  if (!best) {
+    j["verdict"] = own + "; no baseline could run";
+    return;
+  }
+  j["best_baseline"] = {{"label", best->label}, {"auroc", best->auroc}};
+  const bool wins = own_auroc >= best->auroc;
+  j["verdict"] = own + (wins ? " >= " : " < ") + "the best baseline, " + best->label + " " + fmt::num(best->auroc, 4) +
+                 (wins ? ": the detector wins" : ": the baseline wins");
+  j["detector_wins"] = wins;
+}
+
 }  // namespace
 
 Action add_detect_report(CLI::App& app) {
   struct Opts {
     run::DataRequest data;
-    std::string run, anomaly, normal, out_dir, device = "auto";
+    std::string run, anomaly, normal, out_dir, baselines = "default", device = "auto";
     int top = 8, threads = 0;
     bool force = false, json = false;
   };
@@ -107,6 +149,10 @@ Action add_detect_report(CLI::App& app) {
   app.add_option("--limit", o->data.limit, "Use the first N samples");
   app.add_option("--out-dir", o->out_dir, "Folder for the pictures and report.json (default RUN/report)");
   app.add_option("--top", o->top, "Top anomalies to picture (image data)")->default_val(8);
+  app.add_option("--baselines", o->baselines,
+                 "Detectors to compare on the same data: default (the model's mse, knn and the model-free iforest, "
+                 "lof, ecod, pca, knn-input), none, or a list of scores")
+      ->default_val("default");
   app.add_flag("--force", o->force, "Overwrite an existing --out-dir");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
@@ -126,6 +172,8 @@ Action add_detect_report(CLI::App& app) {
     data::Dataset d = data::select_rows(all, lr.rows);
     const std::vector<double> s = ld.score(d);
     const Metrics m = compute_metrics(s, lr.labels, det.threshold);  // errors for one class only
+    const bool images = all.sample_shape.size() >= 2;
+    const std::vector<detect::BaselineSpec> specs = detect::parse_baselines(o->baselines, images, "--baselines");
 
     std::error_code ec;
     fs::create_directories(out, ec);
@@ -149,7 +197,7 @@ Action add_detect_report(CLI::App& app) {
     j["run"] = o->run;
     j["out_dir"] = out;
     j["device"] = device.str();
-    const bool images = all.sample_shape.size() >= 2;
+    if (!specs.empty()) add_baselines(j, o->run, det, specs, d, lr.labels, m.auroc, ld.main_run().model->input_dim(), device);
     if (images && o->top > 0) {
       std::vector<int64_t> order(s.size());
       std::iota(order.begin(), order.end(), 0);
@@ -169,110 +217,16 @@ Action add_detect_report(CLI::App& app) {
                 << fmt::num(m.at.recall, 4) << " F1 " << fmt::num(m.at.f1, 4) << " FPR " << fmt::num(m.at.fpr, 4)
                 << "\n(TP " << m.at.tp << " FP " << m.at.fp << " TN " << m.at.tn << " FN " << m.at.fn
                 << "; best F1 " << fmt::num(m.best_f1, 4) << " at " << m.best_f1_threshold << "; Youden J "
-                << fmt::num(m.youden_j, 4) << " at " << m.youden_threshold << ")\npictures and report.json in "
-                << out << "\n";
-    }
-    return 0;
-  };
-}
-
-Action add_detect_bench_oneclass(CLI::App& app) {
-  struct Opts {
-    std::string data, config, classes, score = "mse", out, device = "auto";
-    detect::ScoreOptions knn;
-    int64_t epochs = 20;
-    uint64_t seed = 0;
-    int threads = 0;
-    bool force = false, json = false;
-  };
-  auto o = std::make_shared<Opts>();
-  app.add_option("--data", o->data, "Labelled image or table data with train and test splits")->required();
-  app.add_option("--config", o->config, "Model config, e.g. models/configs/mlp784.json")->required();
-  app.add_option("--epochs", o->epochs, "Epochs per class")->default_val(20);
-  app.add_option("--classes", o->classes, "Classes to run (default: every class of the training split)");
-  app.add_option("--score", o->score, "mse, bce, max, feature-count, mahalanobis, elbo, knn or knn-input, or a comma list")
-      ->default_val("mse");
-  add_knn_flags(app, o->knn);
-  app.add_option("--seed", o->seed, "Seed of every class's training");
-  app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
-  app.add_flag("--force", o->force, "Overwrite --out");
-  add_compute_flags(app, o->device, o->threads, o->json);
-  return [o]() {
-    const std::vector<detect::ScoreKind> kinds = detect::parse_score_list(o->score, "--score");
-    if (o->epochs < 1) throw UsageError("--epochs must be at least 1");
-    const data::DataSpec spec = data::parse_spec(o->data);
-    const data::Dataset train_all = data::load(spec, data::Split::Train);
-    const data::Dataset test = data::load(spec, data::Split::Test);
-    if (!train_all.has_labels() || !test.has_labels())
-      throw UsageError("--data " + o->data + ": the one-class protocol needs labels");
-    std::vector<int32_t> classes;
-    if (!o->classes.empty()) {
-      classes = data::parse_class_list(o->classes, "--classes");
-    } else {
-      std::set<int32_t> seen(train_all.y.begin(), train_all.y.end());
-      classes.assign(seen.begin(), seen.end());
-    }
-    if (classes.size() < 2 && o->classes.empty())
-      throw UsageError("--data " + o->data + ": the one-class protocol needs at least two classes");
-    std::string out = o->out;
-    if (out.empty()) {
-      const std::string stem = fs::path(o->config).stem().string();
-      out = "runs/oneclass-" + stem + "-" + spec.kind;
-      for (int i = 2; fs::exists(out) && !o->force; ++i) out = "runs/oneclass-" + stem + "-" + spec.kind + "-" + std::to_string(i);
-    } else if (fs::exists(out) && !o->force) {
-      throw Error("--out " + out + ": already exists (use --force to overwrite)");
-    }
-    const Device device = resolve_device(o->device, std::cerr);
-    const auto t_start = std::chrono::steady_clock::now();
-    json per_class = json::array();
-    double sum = 0;
-    for (int32_t c : classes) {
-      const auto t0 = std::chrono::steady_clock::now();
-      train::TrainOptions t;
-      t.data = o->data;
-      t.config = o->config;
-      t.epochs = o->epochs;
-      t.classes = std::to_string(c);
-      t.val_split = 0;
-      t.seed = o->seed;
-      t.device = device.str();
-      t.threads = o->threads;
-      t.out = out + "/class-" + std::to_string(c);
-      t.force = true;
-      std::ostringstream quiet;  // per-epoch lines of ten trainings would drown the table
-      train::TrainResult tr = train::train(t, quiet);
-      if (tr.interrupted) throw Error("bench-oneclass: interrupted while training class " + std::to_string(c));
-      detect::Detector d;
-      d.members = detect::make_members({"."}, kinds, o->knn);
-      d.normal_classes = {c};
-      d.fit_data = o->data;
-      detect::LoadedDetector ld(t.out, d, device);
-      ld.fit_members(data::filter_classes(train_all, {c}, "--classes"));
-      const std::vector<double> s = ld.score(test);
-      std::vector<int> y(test.y.size());
-      for (size_t i = 0; i < y.size(); ++i) y[i] = test.y[i] == c ? 0 : 1;
-      const double auc = detect::auroc(s, y), ap = detect::average_precision(s, y);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::cerr << "class " << c << ": AUROC " << fmt::num(auc, 4) << "  AUPRC " << fmt::num(ap, 4) << "  ("
-                << fmt::fixed(secs, 1) << " s, final loss " << fmt::num(tr.history.back().train_loss, 5) << ")\n";
-      per_class.push_back({{"class", c}, {"auroc", auc}, {"auprc", ap}, {"seconds", secs},
-                           {"final_train_loss", tr.history.back().train_loss}});
-      sum += auc;
-    }
-    const double mean = sum / static_cast<double>(classes.size());
-    json j{{"per_class", per_class}, {"mean_auroc", mean}, {"score", o->score}, {"epochs", o->epochs},
-           {"knn_k", o->knn.knn_k}, {"knn_power", o->knn.view.power}, {"knn_blur", o->knn.view.blur},
-           {"config", o->config},    {"data", o->data},    {"out", out},        {"device", device.str()},
-           {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
-    if (o->json) {
-      std::cout << j.dump() << std::endl;
-    } else {
-      std::cout << "class  AUROC   AUPRC\n";
-      for (const json& r : per_class)
-        std::cout << "  " << r["class"].get<int>() << "    " << fmt::fixed(r["auroc"].get<double>(), 4) << "  "
-                  << fmt::fixed(r["auprc"].get<double>(), 4) << "\n";
-      std::cout << "mean AUROC " << fmt::fixed(mean, 4) << " (" << o->score << ", " << o->epochs
-                << " epochs per class; runs in " << out << ")\n";
+                << fmt::num(m.youden_j, 4) << " at " << m.youden_threshold << ")\n";
+      if (j.contains("baselines")) {
+        std::cout << "same data, other detectors (AUROC):\n";
+        for (const json& b : j["baselines"])
+          std::cout << "  " << b["label"].get<std::string>() << "  "
+                    << (b["auroc"].is_number() ? fmt::num(b["auroc"].get<double>(), 4) : "-  (" + b.value("error", std::string()) + ")")
+                    << "\n";
+        std::cout << j["verdict"].get<std::string>() << "\n";
+      }
+      std::cout << "pictures and report.json in " << out << "\n";
     }
     return 0;
   };

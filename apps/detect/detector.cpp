@@ -6,8 +6,9 @@
 #include <map>
 #include <set>
 
-#include "apps/detect/metrics.h"
+#include "apps/metrics/metrics.h"
 #include "apps/run/run_data.h"
+#include "apps/transfer/transfer.h"
 #include "engine/autograd/autograd.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/safetensors.h"
@@ -79,6 +80,7 @@ std::vector<Member> make_members(const std::vector<std::string>& dirs, const std
       m.dir = d;
       m.state.kind = k;
       m.state.knn_k = opts.knn_k;
+      m.state.seed = opts.seed + 7919ULL * out.size();
       m.state.view = opts.view;
       out.push_back(m);
     }
@@ -90,7 +92,7 @@ json Detector::to_json() const {
   for (const Member& m : members) ms.push_back({{"dir", m.dir}, {"score", m.state.to_json()}, {"mean", m.mean}, {"sd", m.sd}});
   return {{"version", 1},       {"members", ms},          {"combine", combine},
           {"threshold", threshold}, {"rule", rule.text},  {"normal_classes", normal_classes},
-          {"fit_data", fit_data}, {"normal_summary", normal_summary}};
+          {"fit_data", fit_data}, {"score", score_text}, {"normal_summary", normal_summary}};
 }
 
 Detector Detector::from_json(const json& j, const std::string& origin) {
@@ -111,6 +113,7 @@ Detector Detector::from_json(const json& j, const std::string& origin) {
     d.threshold = j.at("threshold").get<double>();
     d.normal_classes = j.at("normal_classes").get<std::vector<int32_t>>();
     d.fit_data = j.value("fit_data", std::string());
+    d.score_text = j.value("score", std::string());
     d.normal_summary = j.value("normal_summary", json::object());
   } catch (const json::exception& e) {
     throw Error(origin + ": malformed detector: " + e.what());
@@ -136,44 +139,80 @@ LoadedDetector::LoadedDetector(std::string run_dir, Detector d, Device device)
   }
 }
 
+namespace {
+
+const char* kCodesFile = "detector_codes.safetensors";
+
+std::string classifier_file(size_t member, size_t j) {
+  return "detector_classifier" + std::to_string(member) + "_" + std::to_string(j) + ".safetensors";
+}
+
+// "member<i>" (an older detector's knn codes) or "member<i>.<array>": (i, array name).
+bool parse_array_name(const std::string& name, size_t* member, std::string* array) {
+  if (name.rfind("member", 0) != 0) return false;
+  const size_t dot = name.find('.');
+  const std::string num = name.substr(6, dot == std::string::npos ? std::string::npos : dot - 6);
+  if (num.empty() || num.size() > 5 || num.find_first_not_of("0123456789") != std::string::npos) return false;
+  *member = static_cast<size_t>(std::stoul(num));
+  *array = dot == std::string::npos ? "codes" : name.substr(dot + 1);
+  return true;
+}
+
+}  // namespace
+
 LoadedDetector LoadedDetector::load(const std::string& run_dir, Device device) {
   const std::string path = run::path_in(run_dir, "detector.json");
   if (!std::filesystem::exists(path))
     throw Error(path + ": no detector in this run (fit one first: hourglass detect fit --run " + run_dir + " ...)");
   LoadedDetector ld(run_dir, Detector::from_json(io::read_json(path), path), device);
-  bool any_knn = false;
-  for (const Member& m : ld.d_.members)
-    any_knn = any_knn || m.state.kind == ScoreKind::Knn || m.state.kind == ScoreKind::KnnInput;
-  if (any_knn) {
-    const std::string codes = run::path_in(run_dir, "detector_codes.safetensors");
-    if (!std::filesystem::exists(codes)) throw Error(codes + ": missing (the knn score keeps its normal codes there)");
+  bool any_arrays = false;
+  for (Member& m : ld.d_.members) any_arrays = any_arrays || !m.state.float_arrays().empty();
+  if (any_arrays) {
+    const std::string codes = run::path_in(run_dir, kCodesFile);
+    if (!std::filesystem::exists(codes)) throw Error(codes + ": missing (the detector keeps its normal rows there)");
     for (io::TensorData& t : io::load_safetensors(codes)) {
-      const bool named = t.name.size() > 6 && t.name.rfind("member", 0) == 0 &&
-                         t.name.find_first_not_of("0123456789", 6) == std::string::npos && t.name.size() < 12;
-      const size_t i = named ? static_cast<size_t>(std::stoul(t.name.substr(6))) : ld.d_.members.size();
-      if (i >= ld.d_.members.size() || t.shape.size() != 2)
-        throw Error(codes + ": unexpected tensor '" + t.name + "'");
-      ld.d_.members[i].state.normal_codes = std::move(t.data);
+      size_t i = 0;
+      std::string array;
+      std::vector<float>* dst = nullptr;
+      if (parse_array_name(t.name, &i, &array) && i < ld.d_.members.size())
+        for (auto& [name, vec] : ld.d_.members[i].state.float_arrays())
+          if (name == array) dst = vec;
+      if (dst == nullptr) throw Error(codes + ": unexpected tensor '" + t.name + "'");
+      *dst = std::move(t.data);
+    }
+  }
+  for (size_t i = 0; i < ld.d_.members.size(); ++i) {
+    ScoreState& st = ld.d_.members[i].state;
+    if (st.kind != ScoreKind::Classifier) continue;
+    for (int j = 0; j < st.ensemble; ++j) {
+      const std::string file = run::path_in(run_dir, classifier_file(i, static_cast<size_t>(j)));
+      if (!std::filesystem::exists(file)) throw Error(file + ": missing (the classifier score keeps its networks there)");
+      st.classifiers.push_back(transfer::load_classifier(file, *ld.runs_[i], device));
+      if (st.classifiers.back()->classes() != static_cast<int64_t>(st.classes.size()))
+        throw Error(file + ": has " + std::to_string(st.classifiers.back()->classes()) + " classes, detector.json lists " +
+                    std::to_string(st.classes.size()));
     }
   }
   return ld;
 }
 
-// knn members keep their normal codes in detector_codes.safetensors ("member<i>", [m, k]):
-// written before the JSON that refers to them, so an interrupted save never leaves a detector
-// without its codes.
+// The float arrays of every member go to detector_codes.safetensors ("member<i>.<array>") and
+// each classifier to its own file, all before the JSON that refers to them, so an interrupted
+// save never leaves a detector without its parts.
 void LoadedDetector::save() const {
   std::vector<io::TensorView> views;
   std::vector<std::string> names;
-  names.reserve(d_.members.size());
+  names.reserve(d_.members.size() * 2);
   for (size_t i = 0; i < d_.members.size(); ++i) {
-    const ScoreState& st = d_.members[i].state;
-    if (st.kind != ScoreKind::Knn && st.kind != ScoreKind::KnnInput) continue;
-    const int64_t k = st.kind == ScoreKind::Knn ? runs_[i]->model->latent_dim() : runs_[i]->model->input_dim();
-    names.push_back("member" + std::to_string(i));
-    views.push_back({names.back(), {static_cast<int64_t>(st.normal_codes.size()) / k, k}, st.normal_codes.data()});
+    ScoreState& st = const_cast<ScoreState&>(d_.members[i].state);  // float_arrays() hands out pointers
+    for (auto& [name, vec] : st.float_arrays()) {
+      names.push_back("member" + std::to_string(i) + "." + name);
+      views.push_back({names.back(), {static_cast<int64_t>(vec->size())}, vec->data()});
+    }
+    for (size_t j = 0; j < st.classifiers.size(); ++j)
+      transfer::save_classifier(run::path_in(dir_, classifier_file(i, j)), *st.classifiers[j]);
   }
-  if (!views.empty()) io::save_safetensors(run::path_in(dir_, "detector_codes.safetensors"), views);
+  if (!views.empty()) io::save_safetensors(run::path_in(dir_, kCodesFile), views);
   io::write_json_atomic(run::path_in(dir_, "detector.json"), d_.to_json());
 }
 
@@ -182,6 +221,7 @@ namespace {
 Scorer scorer_for(const run::LoadedRun& r, Device device) {
   Scorer s;
   s.model = r.model.get();
+  s.run = &r;
   s.loss = r.loss;
   s.device = device;
   return s;
@@ -204,24 +244,41 @@ std::vector<double> LoadedDetector::member_scores(size_t i, const data::Dataset&
   return score_rows(scorer_for(r, device_), d_.members[i].state, model_rows(r, raw, buf), raw.n, raw.features());
 }
 
-void LoadedDetector::fit_members(const data::Dataset& normal_raw) {
-  for (size_t i = 0; i < runs_.size(); ++i) {
-    const run::LoadedRun& r = *runs_[i];
-    Member& m = d_.members[i];
-    ScoreState proto = m.state;
-    if (proto.kind == ScoreKind::KnnInput && proto.view.blur > 0.0) {
-      const run::ImageShape shape = run::image_shape(r, "--knn-blur");
-      proto.view.c = shape.c, proto.view.h = shape.h, proto.view.w = shape.w;
-    }
-    std::vector<float> buf;
-    const std::vector<float>& x = model_rows(r, normal_raw, buf);  // scaled once for fit and scores
-    const Scorer sc = scorer_for(r, device_);
-    m.state = fit_score(sc, proto, x, normal_raw.n, normal_raw.features());
-    const std::vector<double> s = score_rows(sc, m.state, x, normal_raw.n, normal_raw.features());
-    const Summary sum = summarize(s);
-    m.mean = sum.mean;
-    m.sd = sum.std > 0 ? sum.std : 1.0;
+// The calibration rows: a seeded tenth of the normal rows (none below 20 rows).
+std::pair<data::Dataset, data::Dataset> calibration_split(const data::Dataset& normal) {
+  if (normal.n < 20) return {normal, data::Dataset{}};
+  return data::split_validation(normal, 0.1, 0xca11b8a7eULL);
+}
+
+void LoadedDetector::fit_member(size_t i, const data::Dataset& normal_raw) {
+  const run::LoadedRun& r = *runs_[i];
+  Member& m = d_.members[i];
+  ScoreState proto = m.state;
+  if (uses_view(proto.kind) && proto.view.blur > 0.0) {
+    const run::ImageShape shape = run::image_shape(r, "--knn-blur");
+    proto.view.c = shape.c, proto.view.h = shape.h, proto.view.w = shape.w;
   }
+  std::vector<float> buf;
+  const std::vector<float>& x = model_rows(r, normal_raw, buf);
+  m.state = fit_score(scorer_for(r, device_), proto, x, normal_raw.n, normal_raw.features(), normal_raw.y);
+}
+
+std::vector<double> LoadedDetector::fit_members(const data::Dataset& normal_raw) {
+  const auto [fit, calib] = calibration_split(normal_raw);
+  const data::Dataset& cal = calib.n > 0 ? calib : fit;
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    fit_member(i, fit);
+    const Summary sum = summarize(member_scores(i, cal));
+    d_.members[i].mean = sum.mean;
+    d_.members[i].sd = sum.std > 0 ? sum.std : 1.0;
+  }
+  const std::vector<double> calibration = score(cal);
+  // The final states see every normal row (a classifier is kept as trained: fitting it again
+  // would cost as much as the first time for little gain).
+  if (calib.n > 0)
+    for (size_t i = 0; i < runs_.size(); ++i)
+      if (d_.members[i].state.kind != ScoreKind::Classifier) fit_member(i, normal_raw);
+  return calibration;
 }
 
 std::vector<double> LoadedDetector::score(const data::Dataset& raw) const {

@@ -35,6 +35,7 @@ struct Member {
 
 // Settings of the knn scores from the command line (--knn-k, --knn-power, --knn-blur).
 struct ScoreOptions {
+  uint64_t seed = 0;  // the random draws of iforest, lof, ecod and the classifier's training
   int knn_k = 5;
   InputView view;  // knn-input's power and blur (the image shape comes from the run)
 };
@@ -50,7 +51,8 @@ struct Detector {
   double threshold = 0;
   std::vector<int32_t> normal_classes;  // empty: every row of the fit data was normal
   std::string fit_data;
-  nlohmann::json normal_summary;        // of the detector's score on the fit data
+  std::string score_text;               // what the user asked for ("auto: knn-input (...)", "mse,knn")
+  nlohmann::json normal_summary;        // of the detector's score on the held-out normal rows
   nlohmann::json to_json() const;
   static Detector from_json(const nlohmann::json& j, const std::string& origin);
 };
@@ -67,9 +69,14 @@ class LoadedDetector {
   // member the score is the raw score; with several, the mean (or median) of the members'
   // standardised scores.
   std::vector<double> score(const data::Dataset& raw) const;
-  // Fits every member's score state (of the kind already in member.state.kind) and its
-  // standardisation on normal rows.
-  void fit_members(const data::Dataset& normal_raw);
+  // Fits every member's score state (of the kind already in member.state.kind) on normal rows
+  // and standardises it on rows it was not fitted on: a seeded tenth of the rows is held out, the
+  // states are fitted on the rest, their scores on the held-out tenth give each member's mean
+  // and sd, and then the states are fitted again on every row (except a classifier, kept as first
+  // trained). Returns the detector's scores of the held-out rows (all rows when there are fewer
+  // than 20): what a threshold should be chosen on, since a row scores lower against a state
+  // fitted on itself (a knn row is at distance 0 from its own copy).
+  std::vector<double> fit_members(const data::Dataset& normal_raw);
   // Squared error per feature from the first member, in its scaled units: [n, D].
   std::vector<float> feature_errors(const data::Dataset& raw) const;
   // The first member's reconstructions in the data's raw units: [n, D].
@@ -82,6 +89,7 @@ class LoadedDetector {
 
  private:
   std::vector<double> member_scores(size_t i, const data::Dataset& raw) const;
+  void fit_member(size_t i, const data::Dataset& normal_raw);
   std::string dir_;
   Detector d_;
   Device device_;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 
 #include "apps/analysis/linalg.h"
-#include "apps/detect/metrics.h"
+#include "apps/metrics/metrics.h"
 #include "apps/run/run_data.h"
+#include "apps/transfer/transfer.h"
 #include "engine/autograd/autograd.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
@@ -27,8 +29,15 @@ ScoreKind parse_score_kind(const std::string& name, const std::string& flag) {
   if (name == "elbo") return ScoreKind::Elbo;
   if (name == "knn") return ScoreKind::Knn;
   if (name == "knn-input") return ScoreKind::KnnInput;
+  if (name == "mse-view") return ScoreKind::MseView;
+  if (name == "iforest") return ScoreKind::IForest;
+  if (name == "lof") return ScoreKind::Lof;
+  if (name == "ecod") return ScoreKind::Ecod;
+  if (name == "pca") return ScoreKind::Pca;
+  if (name == "classifier") return ScoreKind::Classifier;
   throw UsageError(flag + ": unknown score '" + name +
-                   "' (expected mse, bce, max, feature-count, mahalanobis, elbo, knn or knn-input)");
+                   "' (expected auto, mse, bce, max, feature-count, mahalanobis, elbo, knn, knn-input, mse-view, "
+                   "iforest, lof, ecod, pca or classifier)");
 }
 
 std::string score_name(ScoreKind k) {
@@ -41,8 +50,44 @@ std::string score_name(ScoreKind k) {
     case ScoreKind::Elbo: return "elbo";
     case ScoreKind::Knn: return "knn";
     case ScoreKind::KnnInput: return "knn-input";
+    case ScoreKind::MseView: return "mse-view";
+    case ScoreKind::IForest: return "iforest";
+    case ScoreKind::Lof: return "lof";
+    case ScoreKind::Ecod: return "ecod";
+    case ScoreKind::Pca: return "pca";
+    case ScoreKind::Classifier: return "classifier";
   }
   return "mse";
+}
+
+bool is_model_free(ScoreKind k) {
+  return k == ScoreKind::KnnInput || k == ScoreKind::IForest || k == ScoreKind::Lof || k == ScoreKind::Ecod ||
+         k == ScoreKind::Pca;
+}
+
+bool uses_view(ScoreKind k) { return is_model_free(k) || k == ScoreKind::MseView; }
+
+namespace {
+
+ModelFreeKind model_free_kind(ScoreKind k) {
+  switch (k) {
+    case ScoreKind::IForest: return ModelFreeKind::IForest;
+    case ScoreKind::Lof: return ModelFreeKind::Lof;
+    case ScoreKind::Ecod: return ModelFreeKind::Ecod;
+    default: return ModelFreeKind::Pca;
+  }
+}
+
+bool is_classical(ScoreKind k) { return is_model_free(k) && k != ScoreKind::KnnInput; }
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::vector<float>*>> ScoreState::float_arrays() {
+  std::vector<std::pair<std::string, std::vector<float>*>> out;
+  if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) out.emplace_back("codes", &normal_codes);
+  if (kind == ScoreKind::Lof) out.emplace_back("lof_rows", &model_free.lof.X);
+  if (kind == ScoreKind::Ecod) out.emplace_back("ecod_sorted", &model_free.ecod.sorted);
+  return out;
 }
 
 json ScoreState::to_json() const {
@@ -56,7 +101,13 @@ json ScoreState::to_json() const {
     j["feature_percentile"] = feature_percentile;
   }
   if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) j["knn_k"] = knn_k;
-  if (kind == ScoreKind::KnnInput) j.update(view.to_json());
+  if (kind == ScoreKind::Knn && !code_mean.empty()) j["code_mean"] = code_mean, j["code_scale"] = code_scale;
+  if (uses_view(kind)) j.update(view.to_json());
+  if (is_classical(kind)) {
+    j["seed"] = seed;
+    j["state"] = model_free_to_json(model_free_kind(kind), model_free);
+  }
+  if (kind == ScoreKind::Classifier) j["classes"] = classes, j["ensemble"] = static_cast<int>(classifiers.size());
   return j;
 }
 
@@ -76,9 +127,23 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
     }
     if (s.kind == ScoreKind::Knn || s.kind == ScoreKind::KnnInput) s.knn_k = j.at("knn_k").get<int>();
     if (s.knn_k < 1) throw Error(origin + ": knn_k must be at least 1");
-    if (s.kind == ScoreKind::KnnInput) s.view = InputView::from_json(j, origin);
-  } catch (const json::exception& e) {
-    throw Error(origin + ": malformed score state: " + e.what());
+    if (s.kind == ScoreKind::Knn && j.contains("code_mean")) {
+      s.code_mean = j.at("code_mean").get<std::vector<double>>();
+      s.code_scale = j.at("code_scale").get<std::vector<double>>();
+      if (s.code_mean.size() != s.code_scale.size()) throw Error(origin + ": code_mean and code_scale differ in length");
+    }
+    if (uses_view(s.kind)) s.view = InputView::from_json(j, origin);
+    if (is_classical(s.kind)) {
+      s.seed = j.value("seed", uint64_t{0});
+      model_free_from_json(model_free_kind(s.kind), j.at("state"), s.model_free, origin);
+    }
+    if (s.kind == ScoreKind::Classifier) {
+      s.classes = j.at("classes").get<std::vector<int32_t>>();
+      s.ensemble = j.at("ensemble").get<int>();
+      if (s.ensemble < 1 || s.ensemble > 64) throw Error(origin + ": a classifier score needs 1 to 64 networks");
+    }
+  } catch (const json::exception&) {
+    throw Error(origin + ": malformed score state (a field is missing or has the wrong type)");
   }
   return s;
 }
@@ -114,6 +179,15 @@ std::vector<float> chunk_feature_errors(const Scorer& s, const Tensor& x) {
   return ops::recon_error(x, r, ops::ReconKind::MSE, true).feat.to(Device::cpu()).to_vector();
 }
 
+// z [*, k] -> (z - code_mean) / code_scale per unit, when the state has a standardisation.
+void apply_code_standardization(std::vector<float>& z, int64_t k, const ScoreState& st) {
+  if (st.code_mean.empty()) return;
+  for (size_t i = 0; i < z.size(); ++i) {
+    const size_t a = i % static_cast<size_t>(k);
+    z[i] = static_cast<float>((z[i] - st.code_mean[a]) / st.code_scale[a]);
+  }
+}
+
 // Mean distance of each row of z [r, k] to its `kk` nearest rows of ref [m, k]: squared
 // distances from one GEMM, ||z||^2 - 2 z.ref + ||ref||^2, then a partial sort per row.
 std::vector<double> knn_distances(const std::vector<float>& z, int64_t r, const std::vector<float>& ref, int64_t m,
@@ -138,6 +212,73 @@ std::vector<double> knn_distances(const std::vector<float>& z, int64_t r, const 
   return out;
 }
 
+// Mean squared difference per row between the InputView of the inputs xs [rows, D] (host, as
+// scaled) and of their reconstructions. Reconstructions below 0 are clipped to 0 before a
+// power (a linear output can undershoot a little; the inputs themselves must be >= 0).
+std::vector<float> view_errors(const Scorer& s, const ScoreState& st, const Tensor& xb, const float* xs, int64_t rows,
+                               int64_t D) {
+  std::vector<float> r = s.model->to_data(s.model->forward(xb), s.loss).to(Device::cpu()).to_vector();
+  if (st.view.power != 1.0)
+    for (float& v : r) v = std::max(v, 0.0f);
+  const std::vector<float> a = st.view.apply(xs, rows, D), b = st.view.apply(r.data(), rows, D);
+  std::vector<float> out(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) {
+    double sum = 0;
+    for (int64_t j = 0; j < D; ++j) sum += std::pow(double(a[i * D + j]) - b[i * D + j], 2);
+    out[static_cast<size_t>(i)] = static_cast<float>(sum / static_cast<double>(D));
+  }
+  return out;
+}
+
+// Per-unit mean and std of codes z [n, k] into st (std 0 -> 1), then z standardised in place.
+void standardize_codes(std::vector<float>& z, int64_t n, int64_t k, ScoreState& st) {
+  st.code_mean.assign(static_cast<size_t>(k), 0.0);
+  st.code_scale.assign(static_cast<size_t>(k), 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t a = 0; a < k; ++a) st.code_mean[a] += z[i * k + a] / static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t a = 0; a < k; ++a) st.code_scale[a] += std::pow(z[i * k + a] - st.code_mean[a], 2) / static_cast<double>(n);
+  for (double& v : st.code_scale) v = v > 1e-24 ? std::sqrt(v) : 1.0;
+  apply_code_standardization(z, k, st);
+}
+
+// The labels of the normal rows as output indices: the sorted distinct classes become 0..C-1.
+data::Dataset class_indexed(const std::vector<float>& x, int64_t n, int64_t D, const std::vector<int32_t>& labels,
+                            std::vector<int32_t>& classes) {
+  classes.assign(labels.begin(), labels.end());
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  data::Dataset d;
+  d.name = "normal rows";
+  d.n = n;
+  d.sample_shape = {D};
+  d.x = x;
+  d.y.resize(labels.size());
+  for (size_t i = 0; i < labels.size(); ++i)
+    d.y[i] = static_cast<int32_t>(std::lower_bound(classes.begin(), classes.end(), labels[i]) - classes.begin());
+  return d;
+}
+
+// The classifier score: a classifier of the normal classes, fine-tuned from the run's encoder.
+void fit_classifier_score(const Scorer& s, ScoreState& st, const std::vector<float>& x, int64_t n, int64_t D,
+                          const std::vector<int32_t>& labels) {
+  if (s.run == nullptr) throw Error("detect: the classifier score needs the run it fine-tunes");
+  if (static_cast<int64_t>(labels.size()) != n)
+    throw UsageError("--score classifier needs labelled normal data of at least two classes (--normal-classes)");
+  const data::Dataset d = class_indexed(x, n, D, labels, st.classes);
+  if (st.classes.size() < 2)
+    throw UsageError("--score classifier needs normal data of at least two classes, got only class " +
+                     std::to_string(st.classes.front()));
+  transfer::Options o;
+  o.mode = "finetune";
+  o.device = s.device;
+  st.classifiers.clear();
+  for (int i = 0; i < kClassifiers; ++i) {
+    o.seed = st.seed + 104729ULL * static_cast<uint64_t>(i);
+    st.classifiers.push_back(transfer::fit_classifier(*s.run, d, static_cast<int64_t>(st.classes.size()), o, std::cerr).clf);
+  }
+}
+
 }  // namespace
 
 std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
@@ -158,19 +299,30 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
   return fit_score(s, proto, x, n, D);
 }
 
-ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D) {
+ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D,
+                     const std::vector<int32_t>& labels) {
   const ScoreKind kind = proto.kind;
   check_model_for(s, kind, x);
   if (proto.knn_k < 1) throw UsageError("--knn-k must be at least 1, got " + std::to_string(proto.knn_k));
   ScoreState st;
   st.kind = kind;
   st.knn_k = proto.knn_k;
-  if (kind == ScoreKind::KnnInput) {
+  st.seed = proto.seed;
+  if (uses_view(kind)) {
     proto.view.check(D);
     st.view = proto.view;
   }
   if (n < 2) throw Error("detect: fitting a score needs at least 2 normal samples, got " + std::to_string(n));
+  if (kind == ScoreKind::Classifier) {
+    fit_classifier_score(s, st, x, n, D, labels);
+    return st;
+  }
   autograd::NoGradGuard no_grad;
+  if (is_classical(kind)) {
+    const std::vector<float> v = st.view.identity() ? std::vector<float>() : st.view.apply(x.data(), n, D);
+    st.model_free = fit_model_free(model_free_kind(kind), v.empty() ? x.data() : v.data(), n, D, st.seed);
+    return st;
+  }
   if (kind == ScoreKind::FeatureCount) {
     const std::vector<float> e = feature_errors(s, x, n, D);
     st.feature_thresholds.resize(static_cast<size_t>(D));
@@ -185,6 +337,7 @@ ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector
     std::vector<float> z = kind == ScoreKind::Knn      ? run::encode_rows(*s.model, x, n, s.device)
                            : st.view.identity() ? x
                                                 : st.view.apply(x.data(), n, D);
+    if (kind == ScoreKind::Knn) standardize_codes(z, n, k, st);
     constexpr int64_t kMax = 20000;  // a seeded subsample keeps scoring and the saved file bounded
     if (n > kMax) {
       Rng rng(0x6b6e6eULL);
@@ -278,8 +431,9 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
         const int64_t m = static_cast<int64_t>(st.normal_codes.size()) / std::max<int64_t>(w, 1);
         if (m < 1 || m * w != static_cast<int64_t>(st.normal_codes.size()))
           throw Error("detect: the " + score_name(st.kind) + " score has no normal rows of width " + std::to_string(w));
-        const std::vector<float> z = in ? st.view.apply(x.data() + start * D, rows, D)
-                                        : s.model->encode(xb).to(Device::cpu()).to_vector();
+        std::vector<float> z = in ? st.view.apply(x.data() + start * D, rows, D)
+                                  : s.model->encode(xb).to(Device::cpu()).to_vector();
+        if (!in) apply_code_standardization(z, k, st);
         // Scoring the normal rows themselves would find each row at distance 0: that is the
         // caller's business (fit data are scored against their own codes, as in scikit-learn).
         for (double v : knn_distances(z, rows, st.normal_codes, m, w, st.knn_k)) out.push_back(v);
@@ -301,6 +455,33 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
           }
           out.push_back(q);
         }
+        continue;
+      }
+      case ScoreKind::MseView: {
+        row = view_errors(s, st, xb, x.data() + start * D, rows, D);
+        break;
+      }
+      case ScoreKind::IForest:
+      case ScoreKind::Lof:
+      case ScoreKind::Ecod:
+      case ScoreKind::Pca: {
+        const float* xs = x.data() + start * D;
+        const std::vector<float> v = st.view.identity() ? std::vector<float>() : st.view.apply(xs, rows, D);
+        for (double val : score_model_free(model_free_kind(st.kind), st.model_free, v.empty() ? xs : v.data(), rows))
+          out.push_back(val);
+        continue;
+      }
+      case ScoreKind::Classifier: {
+        if (st.classifiers.empty()) throw Error("detect: the classifier score has no trained classifier");
+        const int64_t C = static_cast<int64_t>(st.classes.size());
+        const std::vector<float> xs(x.begin() + start * D, x.begin() + (start + rows) * D);
+        std::vector<float> p(static_cast<size_t>(rows * C), 0.0f);
+        for (const auto& c : st.classifiers) {
+          const std::vector<float> pc = transfer::probabilities(*c, xs, rows, D);
+          for (size_t t = 0; t < p.size(); ++t) p[t] += pc[t] / static_cast<float>(st.classifiers.size());
+        }
+        for (int64_t i = 0; i < rows; ++i)
+          out.push_back(1.0 - *std::max_element(p.begin() + i * C, p.begin() + (i + 1) * C));
         continue;
       }
       case ScoreKind::Elbo: {

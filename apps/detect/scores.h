@@ -13,26 +13,52 @@
 //   elbo          a VAE's negative ELBO per sample (nats), averaged over 8 posterior samples
 //   knn           mean Euclidean distance of the code z to its 5 nearest normal codes (the
 //                 normal codes, at most 20,000 of them, are kept with the detector)
+//   knn           (codes standardised per unit with the normal codes' mean and std, so that no
+//                 unit dominates by its scale)
 //   knn-input     the same in input space: no model involved, the classic baseline that a learned
 //                 score must beat, and a strong partner in a combination such as mse,knn-input.
 //                 Distances are measured in an InputView of the scaled inputs (input_view.h:
 //                 a power, then a Gaussian blur for images; the identity by default)
+//   mse-view      the reconstruction error measured in the InputView: input and reconstruction
+//                 both raised to the power and blurred, then the mean squared difference (a
+//                 stroke drawn one pixel off costs little; a missing stroke still costs)
+//   iforest, lof, ecod, pca
+//                 the classical model-free detectors (model_free.h) on the scaled inputs in the
+//                 InputView: Isolation Forest, Local Outlier Factor (20 neighbours), ECOD, and the
+//                 squared error of a PCA reconstruction (components for 90% of the variance)
+//   classifier    for normal data of several labelled classes: 1 - the largest softmax
+//                 probability of classifiers of the normal classes, each fine-tuned from the
+//                 run's encoder (apps/transfer: LP-FT with early stopping), probabilities averaged
+//                 over an ensemble of kClassifiers seeds. A sample of no known class gets a flat
+//                 prediction.
 #pragma once
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "apps/detect/input_view.h"
+#include "apps/detect/model_free.h"
+#include "apps/run/run_folder.h"
 #include "models/autoencoder.h"
+
+namespace hg::transfer {
+class Classifier;
+}
 
 namespace hg::detect {
 
-enum class ScoreKind { MSE, BCE, Max, FeatureCount, Mahalanobis, Elbo, Knn, KnnInput };
+inline constexpr int kClassifiers = 5;
+
+enum class ScoreKind { MSE, BCE, Max, FeatureCount, Mahalanobis, Elbo, Knn, KnnInput, MseView, IForest, Lof, Ecod, Pca, Classifier };
 
 // UsageError naming `flag` for an unknown name (listing the known ones).
 ScoreKind parse_score_kind(const std::string& name, const std::string& flag);
 std::string score_name(ScoreKind k);
+bool is_model_free(ScoreKind k);  // knn-input, iforest, lof, ecod, pca: no model involved
+bool uses_view(ScoreKind k);      // the scores measured in an InputView
 
 // What a score needs from the normal data (fitted once, stored in detector.json).
 struct ScoreState {
@@ -42,15 +68,26 @@ struct ScoreState {
   std::vector<double> feature_thresholds;  // feature-count: [D]
   double feature_percentile = 99.0;        // feature-count: the per-feature percentile
   std::vector<float> normal_codes;         // knn: [m, k]; knn-input: [m, D] (saved beside the JSON)
+  std::vector<double> code_mean, code_scale;  // knn: the standardisation of the codes ([k] each)
   int knn_k = 5;                           // knn, knn-input: neighbours averaged
-  InputView view;                          // knn-input: the space distances are measured in
+  InputView view;                          // the scores of uses_view(): the space they measure in
+  uint64_t seed = 0;                       // iforest, ecod, lof: their random draws
+  ModelFreeState model_free;               // iforest, lof, ecod, pca
+  // classifier: kClassifiers networks (a deep ensemble: each its own seed, head and fine-tune),
+  // trained by fit_score, saved by the detector; their probabilities are averaged.
+  std::vector<std::shared_ptr<transfer::Classifier>> classifiers;
+  std::vector<int32_t> classes;            // classifier: the label of each output
+  int ensemble = 0;                        // classifier: how many networks were saved
   nlohmann::json to_json() const;
   static ScoreState from_json(const nlohmann::json& j, const std::string& origin);
+  // The float arrays kept beside the JSON (detector_codes.safetensors), by name.
+  std::vector<std::pair<std::string, std::vector<float>*>> float_arrays();
 };
 
 // The model, its training loss ("mse" | "bce") and where it runs: what every score call needs.
 struct Scorer {
   models::Autoencoder* model = nullptr;
+  const run::LoadedRun* run = nullptr;  // classifier: the run whose encoder it fine-tunes
   std::string loss;
   Device device = Device::cpu();
   int64_t chunk = 2048;
@@ -59,7 +96,9 @@ struct Scorer {
 // Fits what `kind` needs on normal rows x [n, D] (host, already scaled). Error (naming the
 // kind) when the model cannot give this score (elbo without a VAE, bce on data outside [0, 1]).
 // `proto` gives the kind and its settings (knn_k, view); the fitted parts are filled in.
-ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D);
+// `labels` (the rows' classes, or empty) are needed by the classifier score only.
+ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D,
+                     const std::vector<int32_t>& labels = {});
 ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n, int64_t D);
 
 // One score per row of x [n, D] (host, scaled as the model expects).

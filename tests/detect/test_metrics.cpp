@@ -1,4 +1,4 @@
-#include "apps/detect/metrics.h"
+#include "apps/metrics/metrics.h"
 
 #include <cmath>
 #include <functional>

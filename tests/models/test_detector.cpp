@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "apps/detect/detector.h"
-#include "apps/detect/metrics.h"
+#include "apps/metrics/metrics.h"
 #include "apps/run/run_data.h"
 #include "apps/train/trainer.h"
 #include "engine/data/synthetic.h"

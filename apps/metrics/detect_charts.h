@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "apps/detect/metrics.h"
+#include "apps/metrics/metrics.h"
 #include "apps/report/chart.h"
 
 namespace hg::detect {

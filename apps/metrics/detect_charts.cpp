@@ -1,4 +1,4 @@
-#include "apps/detect/detect_charts.h"
+#include "apps/metrics/detect_charts.h"
 
 #include <cmath>
 

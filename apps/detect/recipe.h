@@ -1,0 +1,36 @@
+// The detector a user gets with no --score: chosen once, by design, from what the run and its
+// normal data are, never from test labels. The measurements behind each choice are in
+// bench/RESULTS.md ("Anomaly detection: the default recipe").
+//
+//   tables                                  knn-input: the mean distance to the 5 nearest normal
+//                                           rows on the run's scaled features (standard scaling
+//                                           for tabular.json); it matched or beat Isolation
+//                                           Forest, LOF, OCSVM, ECOD, PCA and the autoencoder on
+//                                           average over the scikit-learn tables we measured
+//   images, one normal class (or no labels) knn-input in the square-root, blurred view (power
+//                                           0.5, Gaussian sigma 1): the strongest one-class score
+//                                           on Fashion-MNIST; reconstruction scores lose there
+//   images, several labelled normal classes classifier: 1 - the top probability of an ensemble of
+//                                           classifiers of the normal classes fine-tuned from the
+//                                           run's encoder (an unseen class gets no confident
+//                                           class); on MNIST 0-8 vs 9 it beat latent kNN, input
+//                                           kNN, LOF and their combinations with it
+#pragma once
+#include <string>
+#include <vector>
+
+#include "apps/detect/detector.h"
+
+namespace hg::detect {
+
+struct Recipe {
+  std::vector<ScoreKind> kinds;
+  ScoreOptions opts;
+  std::string name;  // e.g. "knn-input (power 0.5, blur 1)"
+  std::string why;   // one line for the user
+};
+
+// `normal` holds the normal rows as loaded (labels when the data have them).
+Recipe auto_recipe(const run::LoadedRun& run, const data::Dataset& normal);
+
+}  // namespace hg::detect
