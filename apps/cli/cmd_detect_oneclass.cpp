@@ -144,7 +144,9 @@ Action add_detect_bench_oneclass(CLI::App& app) {
       d.fit_data = o->data;
       d.score_text = described;
       detect::LoadedDetector ld(dir, d, device);
-      ld.fit_members(normal);
+      const std::vector<double> calib = ld.fit_members(normal);
+      ld.detector().threshold = detect::threshold_percentile(calib, 95.0);
+      ld.save();  // each class folder is a complete detector (score, report)
       std::vector<int> y(test.y.size());
       for (size_t i = 0; i < y.size(); ++i) y[i] = test.y[i] == c ? 0 : 1;
       const std::vector<double> s = ld.score(test);

@@ -140,7 +140,7 @@ Action add_transfer(CLI::App& app) {
 
     json rows = json::array();
     for (int64_t n : counts) {
-      json row{{"labels", n}};
+      json row{{"labels", n}, {"columns", json::array()}};
       for (Column& col : cols) {
         double sum = 0;
         json per = json::array();
@@ -155,8 +155,10 @@ Action add_transfer(CLI::App& app) {
           per.push_back(res.accuracy);
         }
         col.acc.push_back(sum / static_cast<double>(o->repeats));
-        row[col.name] = col.acc.back();
-        if (o->repeats > 1) row[col.name + " (each)"] = per;
+        json c{{"name", col.name}, {"run", dirs[col.run]}, {"mode", col.mode}, {"accuracy", col.acc.back()}};
+        if (o->repeats > 1) c["each"] = per;
+        row["columns"].push_back(c);
+        if (col.run == 0) row[col.mode] = col.acc.back();  // "frozen", "finetune", "scratch" of the first run
       }
       rows.push_back(row);
     }
@@ -175,6 +177,9 @@ Action add_transfer(CLI::App& app) {
     json j{{"runs", dirs}, {"data", o->data}, {"head", o->t.head}, {"modes", modes}, {"results", rows},
            {"verdict", verdict}, {"repeats", o->repeats}, {"test_samples", tests[0].n}, {"device", o->t.device.str()}};
     if (!o->plot.empty()) j["plot"] = o->plot;
+    if (counts.size() == 1)
+      for (const std::string& m : {std::string("frozen"), std::string("finetune"), std::string("scratch")})
+        if (rows[0].contains(m)) j[m] = rows[0][m];
     if (o->json) {
       std::cout << j.dump() << std::endl;
       return 0;

@@ -10,11 +10,15 @@
 //   images, one normal class (or no labels) knn-input in the square-root, blurred view (power
 //                                           0.5, Gaussian sigma 1): the strongest one-class score
 //                                           on Fashion-MNIST; reconstruction scores lose there
-//   images, several labelled normal classes classifier: 1 - the top probability of an ensemble of
-//                                           classifiers of the normal classes fine-tuned from the
-//                                           run's encoder (an unseen class gets no confident
-//                                           class); on MNIST 0-8 vs 9 it beat latent kNN, input
-//                                           kNN, LOF and their combinations with it
+//   images, several labelled normal classes knn-input (the same view) + classifier (1 - the top
+//                                           probability of an ensemble of classifiers of the normal
+//                                           classes fine-tuned from the run's encoder), standardised
+//                                           and averaged. Held out one MNIST digit at a time, the
+//                                           pair averaged 0.91 AUROC where either alone gave 0.88:
+//                                           the classifier finds digits that look like a mix of
+//                                           classes (a 9 between 4 and 7), the neighbours find
+//                                           shapes no class has (a 0)
+// The view needs inputs >= 0 for its square root: with a standard scaler only the blur is used.
 #pragma once
 #include <string>
 #include <vector>

@@ -87,10 +87,10 @@ struct ScoreState {
 // The model, its training loss ("mse" | "bce") and where it runs: what every score call needs.
 struct Scorer {
   models::Autoencoder* model = nullptr;
-  const run::LoadedRun* run = nullptr;  // classifier: the run whose encoder it fine-tunes
   std::string loss;
   Device device = Device::cpu();
   int64_t chunk = 2048;
+  const run::LoadedRun* run = nullptr;  // classifier: the run whose encoder it fine-tunes
 };
 
 // Fits what `kind` needs on normal rows x [n, D] (host, already scaled). Error (naming the

@@ -39,6 +39,38 @@ inline std::string blob_image_set(int size, uint64_t seed) {
   return d;
 }
 
+// size x size images whose class says where the disc is: class c's disc sits near corner c
+// (jittered by up to a sixth of the side), so a classifier can learn the classes and a class left
+// out of training is an anomaly a detector can find. 200 training and 80 test images, labels 0-3.
+inline std::string corner_image_set(int size, uint64_t seed) {
+  const std::string d = scratch_dir() + "/corners" + std::to_string(size) + "_" + std::to_string(seed);
+  if (std::filesystem::exists(d + "/t10k-labels-idx1-ubyte")) return d;
+  std::filesystem::create_directories(d);
+  uint64_t state = seed;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  const double lo = size * 0.3, hi = size * 0.7, jitter = size / 6.0, width = size * size / 30.0;
+  for (auto [name, n] : {std::pair<std::string, uint32_t>{"train", 200}, {"t10k", 80}}) {
+    const uint32_t s = static_cast<uint32_t>(size);
+    std::string img = idx_header(3, {n, s, s}), lab = idx_header(1, {n});
+    for (uint32_t i = 0; i < n; ++i) {
+      const int c = static_cast<int>(i % 4);
+      const double cx = (c % 2 ? hi : lo) + jitter * (next() - 0.5), cy = (c / 2 ? hi : lo) + jitter * (next() - 0.5);
+      for (int y = 0; y < size; ++y)
+        for (int x = 0; x < size; ++x) {
+          const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+          img.push_back(static_cast<char>(static_cast<unsigned char>(255.0 * std::exp(-d2 / width))));
+        }
+      lab.push_back(static_cast<char>(c));
+    }
+    write_bytes(d + "/" + name + "-images-idx3-ubyte", img);
+    write_bytes(d + "/" + name + "-labels-idx1-ubyte", lab);
+  }
+  return d;
+}
+
 // The 8 x 8 set most CLI tests use.
 inline std::string image_set() { return blob_image_set(8, 12345); }
 

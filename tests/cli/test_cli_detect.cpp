@@ -31,7 +31,10 @@ TEST(CliDetect, SyntheticProtocolFitScoreReport) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = last_json(r);
   EXPECT_EQ(j["normal_samples"], 1000);
-  EXPECT_NEAR(j["normal_flagged"].get<double>(), 50, 1);  // percentile:95 of the normal scores
+  // percentile:95 of the scores of the 100 held-out normal rows
+  EXPECT_EQ(j["calibration_samples"], 100);
+  EXPECT_NEAR(j["normal_flagged"].get<double>(), 5, 1);
+  EXPECT_NE(j["score"].get<std::string>().find("auto: knn-input"), std::string::npos) << j["score"];
   const double thr = j["threshold"];
 
   expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --normal-classes 0"), 1,
@@ -101,9 +104,11 @@ TEST(CliDetect, KnnInputViewOnImages) {
                    " --out oneclass_view --json");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = last_json(r);
-  EXPECT_EQ(j["knn_k"].get<int>(), 3);
-  EXPECT_EQ(j["knn_blur"].get<double>(), 1.0);
+  EXPECT_EQ(j["score"], "knn-input");
   EXPECT_EQ(j["per_class"].size(), 4u);
+  const auto per_class = nlohmann::json::parse(slurp(scratch_dir() + "/oneclass_view/class-0/detector.json"));
+  EXPECT_EQ(per_class["members"][0]["score"]["input_blur"], 1.0);
+  EXPECT_EQ(per_class["members"][0]["score"]["knn_k"], 3);
   // Fitted on a run, the view is stored with the detector, so score measures in it too.
   ASSERT_EQ(run_cli("train --data idx:" + image_set() + " --config " + mlp +
                     " --classes 0 --epochs 1 --device cpu --out view_run").code, 0);
@@ -122,6 +127,41 @@ TEST(CliDetect, KnnInputViewOnImages) {
                                 "--knn-power 0.5 --force"), 1, "--knn-power");
   expect_one_line_error(run_cli("detect fit --run " + normal_run() + " --data synthetic --score knn --knn-k 0 "
                                 "--force"), 2, "--knn-k");
+}
+
+// With several labelled normal classes of images, the default detector is input kNN plus the
+// classifier ensemble; the class left out of training is found, the detector reloads and scores the same,
+// and the report puts it beside the baselines with a verdict computed from their AUROCs.
+TEST(CliDetect, AutoAddsTheClassifierForLabelledImageClasses) {
+  const std::string data = "idx:" + corner_image_set(12, 7);
+  const std::string mlp = scratch_dir() + "/corner_ae.json";
+  std::ofstream(mlp) << R"({"name": "corner_ae", "type": "mlp", "hidden": [32], "latent": 4, "output_activation": "sigmoid"})";
+  ASSERT_EQ(run_cli("train --data " + data + " --config " + mlp + " --classes 0-2 --epochs 30 --device cpu --out corner_run").code, 0);
+  auto r = run_cli("detect fit --run corner_run --data " + data + " --device cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["score"], "auto: knn-input,classifier (power 0.5, blur 1)");
+  for (int j = 0; j < 5; ++j)
+    EXPECT_TRUE(fs::exists(scratch_dir() + "/corner_run/detector_classifier1_" + std::to_string(j) + ".safetensors")) << j;
+  r = run_cli("detect report --run corner_run --data " + data + " --anomaly-classes 3 --device cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = last_json(r);
+  EXPECT_GT(j["auroc"].get<double>(), 0.9);
+  double best = -1;
+  std::string best_label;
+  for (const auto& b : j["baselines"])
+    if (b["auroc"].is_number() && b["auroc"].get<double>() > best) best = b["auroc"], best_label = b["label"];
+  EXPECT_EQ(j["best_baseline"]["label"], best_label);
+  EXPECT_EQ(j["detector_wins"].get<bool>(), j["auroc"].get<double>() >= best);
+  EXPECT_NE(j["verdict"].get<std::string>().find(best_label), std::string::npos);
+  // Scores from the reloaded detector equal the ones the report used (same CSV twice).
+  ASSERT_EQ(run_cli("detect score --run corner_run --data " + data + " --out c1.csv").code, 0);
+  ASSERT_EQ(run_cli("detect score --run corner_run --data " + data + " --out c2.csv").code, 0);
+  EXPECT_EQ(slurp(scratch_dir() + "/c1.csv"), slurp(scratch_dir() + "/c2.csv"));
+  // A single normal class of images gets knn-input in the square-root blurred view instead.
+  ASSERT_EQ(run_cli("train --data " + data + " --config " + mlp + " --classes 1 --epochs 5 --device cpu --out corner1").code, 0);
+  r = run_cli("detect fit --run corner1 --data " + data + " --device cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["score"], "auto: knn-input (power 0.5, blur 1)");
 }
 
 TEST(CliDetect, ImageReportPicturesTheTopAnomalies) {

@@ -81,13 +81,31 @@ TEST(CliLatent, TransferSweepReportsBothAccuracies) {
   auto j = last_json(r);
   ASSERT_EQ(j["results"].size(), 2u);
   for (const auto& row : j["results"]) {
-    EXPECT_GE(row["transfer_accuracy"].get<double>(), 0.0);
-    EXPECT_LE(row["scratch_accuracy"].get<double>(), 1.0);
+    ASSERT_EQ(row["columns"].size(), 3u);  // frozen, fine-tuned, scratch
+    for (const char* m : {"frozen", "finetune", "scratch"}) {
+      EXPECT_GE(row[m].get<double>(), 0.0) << m;
+      EXPECT_LE(row[m].get<double>(), 1.0) << m;
+    }
   }
   EXPECT_EQ(j["results"][1]["labels"], 96);
+  // The verdict is computed from the table: the best pretrained column minus scratch.
+  for (const auto& v : j["verdict"]) {
+    const auto& row = j["results"][v["labels"] == 96 ? 1 : 0];
+    EXPECT_DOUBLE_EQ(v["pretrained"].get<double>(), std::max(row["frozen"].get<double>(), row["finetune"].get<double>()));
+    EXPECT_DOUBLE_EQ(v["gain"].get<double>(), v["pretrained"].get<double>() - row["scratch"].get<double>());
+  }
   r = run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --labels 50 --finetune --json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(last_json(r).contains("accuracy"));
+  EXPECT_TRUE(last_json(r).contains("finetune"));
+  EXPECT_FALSE(last_json(r).contains("frozen"));
+  // Two encoders in one table (the domain-transfer command), with the chart.
+  r = run_cli("transfer --run " + latent_run() + "," + latent_run() + " --data idx:" + image_set() +
+              " --labels 40 --modes frozen --plot transfer.png --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["results"][0]["columns"].size(), 3u);
+  EXPECT_TRUE(is_png(scratch_dir() + "/transfer.png"));
+  expect_one_line_error(run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --modes warm"), 2,
+                        "--modes");
 }
 
 TEST(CliLatent, ErrorsNameTheFlag) {
