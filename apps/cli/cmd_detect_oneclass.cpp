@@ -32,6 +32,7 @@ struct OneClassOpts {
   std::string data, config, classes, score = "auto", baselines = "default", out, device = "auto";
   detect::ScoreOptions knn;
   int64_t epochs = 0, batch = 0, patience = -1;
+  double val_split = 0.1;
   std::string lr_schedule;
   uint64_t seed = 0;
   int threads = 0;
@@ -65,6 +66,7 @@ train::TrainResult train_class(const OneClassOpts& o, int32_t c, const std::stri
   if (o.patience >= 0) t.patience = o.patience;
   if (!o.lr_schedule.empty()) t.lr_schedule = o.lr_schedule;
   t.classes = std::to_string(c);
+  t.val_split = o.val_split;
   t.seed = o.seed;
   t.device = device.str();
   t.threads = o.threads;
@@ -102,6 +104,8 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--batch", o->batch, "Batch size (default: the config's)");
   app.add_option("--patience", o->patience, "Early-stopping patience in epochs (0: off; default: the config's)");
   app.add_option("--lr-schedule", o->lr_schedule, "constant, plateau or cosine (default: the config's)");
+  app.add_option("--val-split", o->val_split, "Share of each class's training images held out for early stopping")
+      ->default_val(0.1);
   app.add_option("--classes", o->classes, "Classes to run (default: every class of the training split)");
   app.add_option("--score", o->score, "The detector: auto (default) or any --score of detect fit")->default_val("auto");
   app.add_option("--baselines", o->baselines, "Detectors to compare: default, none, or a list of scores")
