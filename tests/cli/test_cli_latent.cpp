@@ -81,13 +81,13 @@ TEST(CliLatent, TransferSweepReportsBothAccuracies) {
   auto j = last_json(r);
   ASSERT_EQ(j["results"].size(), 2u);
   for (const auto& row : j["results"]) {
-    EXPECT_GE(row["transfer_accuracy"].get<double>(), 0.0);
-    EXPECT_LE(row["scratch_accuracy"].get<double>(), 1.0);
+    EXPECT_GE(row["frozen encoder"].get<double>(), 0.0);
+    EXPECT_LE(row["from scratch"].get<double>(), 1.0);
   }
   EXPECT_EQ(j["results"][1]["labels"], 96);
   r = run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --labels 50 --finetune --json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(last_json(r).contains("accuracy"));
+  EXPECT_TRUE(last_json(r)["results"][0].contains("fine-tuned encoder"));
 }
 
 TEST(CliLatent, ErrorsNameTheFlag) {
