@@ -198,17 +198,20 @@ Action add_demo(CLI::App& app) {
     if (images) cargs.insert(cargs.end(), {"--tsne", "--tsne-limit", "2000"});
     Step cl = step("clustering", cargs);
     if (cl.ok) {
-      std::vector<std::vector<std::string>> rows{{"space", "dims", "silhouette", "ACC", "NMI", "ARI"}};
+      std::vector<std::vector<std::string>> rows{{"space", "method", "dims", "silhouette", "ACC", "NMI", "ARI"}};
       for (const json& s : cl.out["spaces"])
-        rows.push_back({s.value("space", std::string()), num(s, "dims", 4), num(s, "silhouette"), num(s, "acc"), num(s, "nmi"),
-                        num(s, "ari")});
+        rows.push_back({s.value("space", std::string()), s.value("method", std::string()), num(s, "dims", 4),
+                        num(s, "silhouette"), num(s, "acc"), num(s, "nmi"), num(s, "ari")});
       rep.table(rows);
+      rep.paragraph("Fitted on the training split, scored on the test split: " + cl.out.value("verdict", std::string()) +
+                    ".");
     } else {
       rep.paragraph("clustering: " + cl.error);
     }
     rep.image(o->out + "/cluster/tsne_labels.png", "t-SNE of the latent codes, coloured by true class");
-    rep.image(o->out + "/cluster/tsne_clusters.png", "the same, coloured by k-means cluster");
+    rep.image(o->out + "/cluster/tsne_clusters.png", "the same, coloured by cluster (k-means on the map)");
     rep.image(o->out + "/cluster/silhouette.png", "silhouette of the latent-space clusters");
+    rep.image(o->out + "/cluster/acc.png", "clustering accuracy per space and method");
 
     if (images) {
       // 5. Transfer learning.
