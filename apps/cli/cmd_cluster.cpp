@@ -47,6 +47,7 @@ struct Opts {
   std::string run, out_dir, device = "auto", method = "tsne-kmeans", fit_split = "train";
   int k = 10, n_init = 10, assign_k = 10, threads = 0;
   int64_t fit_limit = 10000, tsne_limit = 10000;
+  double perplexity = 30;
   uint64_t seed = 0;
   bool tsne = false, no_standardize = false, force = false, json = false;
 };
@@ -84,6 +85,7 @@ void check_flags(const Opts& o) {
     throw UsageError("--fit-split must be train or test (got '" + o.fit_split + "')");
   if (o.fit_limit < 0) throw UsageError("--fit-limit must be >= 0 (0 = every row)");
   if (o.tsne_limit < 2) throw UsageError("--tsne-limit must be at least 2");
+  if (!(o.perplexity > 0)) throw UsageError("--perplexity must be positive");
 }
 
 // ---- rows ----------------------------------------------------------------------------------------
@@ -186,8 +188,8 @@ analysis::ManifoldOptions manifold_options(const Opts& o, int64_t n_fit, bool st
   mo.assign_k = o.assign_k;
   mo.seed = o.seed;
   mo.tsne.seed = o.seed;
-  // t-SNE needs perplexity < n; small fit sets get a third of their size (30 from 91 rows on).
-  mo.tsne.perplexity = std::min(30.0, static_cast<double>(n_fit - 1) / 3.0);
+  // t-SNE needs perplexity < n; small fit sets get a third of their size at most (30 from 91 rows).
+  mo.tsne.perplexity = std::min(o.perplexity, static_cast<double>(n_fit - 1) / 3.0);
   return mo;
 }
 
@@ -428,6 +430,8 @@ Action add_cluster(CLI::App& app) {
   app.add_option("--fit-limit", o->fit_limit, "At most N fit rows (a seeded subsample; 0 = all)")->default_val(10000);
   app.add_option("--assign-k", o->assign_k, "Fit rows voting for each evaluated row (t-SNE methods)")->default_val(10);
   app.add_flag("--no-standardize", o->no_standardize, "Cluster the raw latent codes (default: standardised)");
+  app.add_option("--perplexity", o->perplexity, "t-SNE perplexity of the maps (capped at a third of the fit rows)")
+      ->default_val(30);
   app.add_option("--n-init", o->n_init, "k-means restarts in each space (50 on a t-SNE map)")->default_val(10);
   app.add_option("--seed", o->seed, "Seed of the subsample, k-means, the mixture and t-SNE");
   app.add_flag("--tsne", o->tsne, "Draw the t-SNE map of the latent codes (always drawn for t-SNE methods)");

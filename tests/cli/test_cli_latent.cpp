@@ -172,6 +172,7 @@ TEST(CliLatent, ClusterErrorsNameTheirFlag) {
   expect_one_line_error(run_cli(base + " --method tsne-kmeans,spectral"), 2, "--method");
   expect_one_line_error(run_cli(base + " --fit-split val"), 2, "--fit-split");
   expect_one_line_error(run_cli(base + " --assign-k 0"), 2, "--assign-k");
+  expect_one_line_error(run_cli(base + " --perplexity 0"), 2, "--perplexity");
   expect_one_line_error(run_cli(base + " --fit-limit 3"), 2, "--k");  // 4 clusters, 3 fit rows
   const std::string plain = "cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu";
   ASSERT_EQ(run_cli(plain + " --method kmeans --out-dir cl_exists").code, 0);
