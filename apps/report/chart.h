@@ -10,6 +10,7 @@
 //    several Bars series on the same x (histogram groups) overlap translucently.
 //  - Series with a non-empty label get a legend entry; the legend goes in the plot corner that
 //    hides the least data. VLines are dashed, labelled at the top of the plot.
+//  - xticks, when given, replace the automatic numeric x ticks by labelled ones (categories).
 //  - Bad input (x/y length mismatch, size out of [200, 8000], an inverted fixed range, log_y with
 //    a non-positive fixed y bound) throws hg::Error; the write_* functions name the path.
 #pragma once
@@ -42,6 +43,9 @@ struct Chart {
   bool log_y = false;
   int width = 800, height = 500;
   std::optional<double> xmin, xmax, ymin, ymax;  // auto range when unset
+  // Fixed x ticks with their own labels (categories, e.g. bar groups), replacing the automatic
+  // numeric ones; ticks outside the x range are dropped.
+  std::vector<std::pair<double, std::string>> xticks;
 };
 
 // A standalone SVG document (text as <text>, one <path> per line series).

@@ -288,8 +288,12 @@ Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure&
   L.plot = {std::round(left), std::round(top), std::round(c.width - right), std::round(c.height - bottom)};
   L.x.px0 = L.plot.x0, L.x.px1 = L.plot.x1;
   L.y.px0 = L.plot.y1, L.y.px1 = L.plot.y0;
-  // x ticks: as many as fit with at least 3 gaps of space between neighbouring labels
-  {
+  // x ticks: the fixed ones, or as many as fit with at least 3 gaps of space between labels
+  if (!c.xticks.empty()) {
+    for (const auto& [x, label] : c.xticks)
+      if (std::isfinite(x) && x >= std::min(x0, x1) && x <= std::max(x0, x1))
+        L.x.ticks.push_back(x), L.x.labels.push_back(label);
+  } else {
     double target = std::max(2.0, L.plot.w() / 50);
     for (int tries = 0; tries < 12; ++tries) {
       L.x.ticks.clear();

@@ -1,10 +1,14 @@
 // Latent-space commands from the command line on the tiny IDX image set: embed writes codes
 // that analyze reads back, analyze's four tools report their figures, cluster compares the three
-// spaces, transfer trains heads; errors name the flag.
+// spaces under each method (fitted on the train split, evaluated on test) with a verdict the
+// figures bear out, transfer trains heads; errors name the flag.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -58,20 +62,122 @@ TEST(CliLatent, EmbedThenAnalyze) {
   EXPECT_EQ(slurp(scratch_dir() + "/t.csv").substr(0, 12), "x0,x1,label\n");
 }
 
-TEST(CliLatent, ClusterComparesThreeSpaces) {
+// The verdict names the winner that the accuracies in the same JSON make it.
+void expect_verdict_matches_figures(const nlohmann::json& j) {
+  const auto& best = j["best"];
+  double top = -1;
+  std::string top_space;
+  for (const auto& s : j["spaces"])
+    if (s["space"] != "latent" && s["acc"].get<double>() > top) top = s["acc"].get<double>(), top_space = s["space"];
+  const std::string v = j["verdict"];
+  const double acc = best["acc"].get<double>();
+  EXPECT_EQ(v.rfind("latent " + best["method"].get<std::string>() + " ACC ", 0), 0u) << v;
+  char margin[32];
+  std::snprintf(margin, sizeof margin, " by %.3f", std::fabs(acc - top));
+  const std::string ending = acc > top    ? ": latent wins" + std::string(margin)
+                             : acc == top ? ": a tie with " + top_space
+                                          : ": " + top_space + (top_space == "pixels" ? " win" : " wins") + margin;
+  EXPECT_NE(v.find(ending), std::string::npos) << v << " (latent " << acc << ", best baseline " << top << ")";
+  char figure[16];
+  std::snprintf(figure, sizeof figure, "%.2f", acc);
+  EXPECT_NE(v.find(std::string("ACC ") + figure), std::string::npos) << v;
+}
+
+TEST(CliLatent, ClusterComparesSpacesAndMethods) {
   auto r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
-                   " --split train --k 4 --tsne --device cpu --json");
+                   " --k 4 --method tsne-kmeans,tsne-gmm --device cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = last_json(r);
+  // Fitted on the 96 training images, evaluated on the 24 test images (all voted on).
+  EXPECT_EQ(j["n"], 24);
+  EXPECT_EQ(j["n_fit"], 96);
+  EXPECT_EQ(j["fit_split"], "train");
+  EXPECT_EQ(j["method"], "tsne-kmeans");
+  EXPECT_EQ(j["standardize"], true);
+  ASSERT_EQ(j["spaces"].size(), 9u);
+  const char* spaces[] = {"pixels", "pca-3", "latent"};
+  const char* methods[] = {"kmeans", "tsne-kmeans", "tsne-gmm"};
+  for (size_t i = 0; i < 9; ++i) {
+    const auto& s = j["spaces"][i];
+    EXPECT_EQ(s["space"], spaces[i / 3]) << i;
+    EXPECT_EQ(s["method"], methods[i % 3]) << i;
+    for (const char* key : {"dims", "acc", "nmi", "ari", "silhouette", "seconds"}) EXPECT_TRUE(s.contains(key)) << key;
+    EXPECT_GE(s["acc"].get<double>(), 0.25);
+    EXPECT_LE(s["acc"].get<double>(), 1.0);
+    EXPECT_LE(std::fabs(s["silhouette"].get<double>()), 1.0);
+    EXPECT_EQ(s["assigned_by_neighbours"], 24);
+    EXPECT_EQ(s.contains("map_silhouette"), i % 3 != 0);
+  }
+  EXPECT_EQ(j["best"], j["spaces"][7]);  // latent, the first --method
+  expect_verdict_matches_figures(j);
+  EXPECT_EQ(j["tsne"]["n"], 96);
+  const std::string dir = scratch_dir() + "/" + latent_run() + "/cluster";
+  for (const char* f : {"silhouette.png", "tsne_labels.png", "tsne_clusters.png", "acc.png"})
+    EXPECT_TRUE(is_png(dir + "/" + f)) << f;
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir + "/cluster.json"))["verdict"], j["verdict"]);
+  for (const auto& e : fs::directory_iterator(scratch_dir() + "/" + latent_run()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();  // no staging left
+  // The table names every row and the verdict.
+  r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu --force");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* row : {"pixels  kmeans", "pixels  tsne-kmeans", "pca-3   kmeans", "latent  tsne-kmeans", "verdict: latent"})
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+}
+
+TEST(CliLatent, ClusterFitOnTheEvaluatedSplit) {
+  // Fit split = evaluated split: the fit rows keep their own clusters, no vote; with
+  // --fit-limit only the rows outside the subsample are voted on.
+  auto r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
+                   " --split train --fit-split train --k 4 --device cpu --out-dir cl_same --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = last_json(r);
+  EXPECT_EQ(j["n"], 96);
+  EXPECT_EQ(j["n_fit"], 96);
+  for (const auto& s : j["spaces"]) EXPECT_EQ(s["assigned_by_neighbours"], 0);
+  r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
+              " --split train --fit-limit 50 --assign-k 3 --method tsne-gmm --k 4 --device cpu --out-dir cl_sub "
+              "--no-standardize --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = last_json(r);
+  EXPECT_EQ(j["n_fit"], 50);
+  EXPECT_EQ(j["standardize"], false);
+  EXPECT_EQ(j["best"]["method"], "tsne-gmm");
+  for (const auto& s : j["spaces"]) EXPECT_EQ(s["assigned_by_neighbours"], 46);
+  expect_verdict_matches_figures(j);
+}
+
+TEST(CliLatent, ClusterKMeansOnlyWithTsnePictures) {
+  // --method kmeans: three rows; --tsne still draws the latent map (made for the pictures).
+  auto r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
+                   " --k 4 --method kmeans --tsne --tsne-limit 40 --device cpu --out-dir cl_km --json");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = last_json(r);
   ASSERT_EQ(j["spaces"].size(), 3u);
-  EXPECT_EQ(j["spaces"][0]["space"], "pixels");
-  EXPECT_EQ(j["spaces"][2]["space"], "latent");
-  for (const auto& s : j["spaces"]) {
-    EXPECT_GE(s["acc"].get<double>(), 0.25);
-    EXPECT_LE(s["silhouette"].get<double>(), 1.0);
-  }
-  for (const char* f : {"silhouette.png", "tsne_labels.png", "tsne_clusters.png", "cluster.json"})
-    EXPECT_TRUE(fs::exists(scratch_dir() + "/" + latent_run() + "/cluster/" + f)) << f;
+  EXPECT_EQ(j["best"]["method"], "kmeans");
+  EXPECT_EQ(j["tsne"]["n"], 40);
+  for (const char* f : {"tsne_labels.png", "tsne_clusters.png", "acc.png", "silhouette.png"})
+    EXPECT_TRUE(is_png(scratch_dir() + "/cl_km/" + f)) << f;
+  // Without --tsne no map is made or drawn.
+  r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
+              " --k 4 --method kmeans --device cpu --out-dir cl_km --force --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(last_json(r).contains("tsne"));
+  EXPECT_FALSE(fs::exists(scratch_dir() + "/cl_km/tsne_labels.png"));  // the old folder was replaced
+}
+
+TEST(CliLatent, ClusterErrorsNameTheirFlag) {
+  const std::string base =
+      "cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu --out-dir cl_err --force";
+  expect_one_line_error(run_cli(base + " --method dbscan"), 2, "--method");
+  expect_one_line_error(run_cli(base + " --method tsne-kmeans,spectral"), 2, "--method");
+  expect_one_line_error(run_cli(base + " --fit-split val"), 2, "--fit-split");
+  expect_one_line_error(run_cli(base + " --assign-k 0"), 2, "--assign-k");
+  expect_one_line_error(run_cli(base + " --perplexity 0"), 2, "--perplexity");
+  expect_one_line_error(run_cli(base + " --fit-limit 3"), 2, "--k");  // 4 clusters, 3 fit rows
+  const std::string plain = "cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu";
+  ASSERT_EQ(run_cli(plain + " --method kmeans --out-dir cl_exists").code, 0);
+  expect_one_line_error(run_cli(plain + " --method kmeans --out-dir cl_exists"), 1, "--out-dir");
+  EXPECT_TRUE(fs::exists(scratch_dir() + "/cl_exists/cluster.json"));  // left as it was
 }
 
 TEST(CliLatent, TransferSweepReportsBothAccuracies) {

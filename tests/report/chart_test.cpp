@@ -56,6 +56,18 @@ TEST(Svg, ContainsTitleLabelsAndOnePathPerLineSeries) {
   EXPECT_EQ(svg.find("inf"), std::string::npos);
 }
 
+TEST(Svg, FixedXTicksReplaceTheNumericOnes) {
+  Chart c;
+  c.series = {Series{"", {0, 1, 2, 4, 5, 6}, {1, 2, 3, 1, 2, 3}, Series::Kind::Bars}};
+  c.xticks = {{1, "pixels"}, {5, "latent"}, {99, "outside"}};
+  const std::string svg = render_svg(c);
+  EXPECT_NE(svg.find(">pixels<"), std::string::npos);
+  EXPECT_NE(svg.find(">latent<"), std::string::npos);
+  EXPECT_EQ(svg.find(">outside<"), std::string::npos);  // beyond the x range: dropped
+  c.xticks.clear();
+  EXPECT_NE(render_svg(c).find(">4<"), std::string::npos);  // automatic numeric ticks again
+}
+
 TEST(Svg, NonFiniteValuesAreSkippedAndBreakTheLine) {
   Chart c;
   c.series.push_back({"s", {1, 2, 3, 4, 5, NAN}, {1, NAN, 3, INFINITY, 5, 6}});
