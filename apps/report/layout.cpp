@@ -368,13 +368,16 @@ Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure&
     L.legend_row = small.height + 6;
     const double bw = L.legend_pad * 3 + L.legend_swatch + lw;
     const double bh = L.legend_pad * 2 + L.legend_row * static_cast<double>(L.legend.size()) - 6;
-    const double m = 8;
+    const double m = 8, lr = small.height + 8;
     const Rect plot = L.plot;
     const Rect cands[] = {{plot.x1 - m - bw, plot.y0 + m, plot.x1 - m, plot.y0 + m + bh},
                           {plot.x0 + m, plot.y0 + m, plot.x0 + m + bw, plot.y0 + m + bh},
                           {plot.x1 - m - bw, plot.y1 - m - bh, plot.x1 - m, plot.y1 - m},
                           {plot.x0 + m, plot.y1 - m - bh, plot.x0 + m + bw, plot.y1 - m},
-                          {(plot.x0 + plot.x1 - bw) / 2, plot.y0 + m, (plot.x0 + plot.x1 + bw) / 2, plot.y0 + m + bh}};
+                          {(plot.x0 + plot.x1 - bw) / 2, plot.y0 + m, (plot.x0 + plot.x1 + bw) / 2, plot.y0 + m + bh},
+                          // Just below the row where vertical lines put their labels.
+                          {plot.x1 - m - bw, plot.y0 + m + lr, plot.x1 - m, plot.y0 + m + lr + bh},
+                          {plot.x0 + m, plot.y0 + m + lr, plot.x0 + m + bw, plot.y0 + m + lr + bh}};
     int best = -1;
     for (const Rect& r : cands) {
       const int n = occ.count(r);
