@@ -20,9 +20,9 @@
 
 #include "bench/cuda_bench_util.h"
 #include "engine/util/error.h"
+#include "engine/util/rng.h"
 #include "kernels/cuda/ops/activation.h"
 #include "kernels/cuda/ops/elementwise.h"
-#include "kernels/cuda/ops/init.h"
 #include "kernels/cuda/ops/loss.h"
 #include "kernels/cuda/ops/optim.h"
 #include "kernels/cuda/ops/reduce.h"
@@ -66,10 +66,14 @@ struct Buffers {
   float* alloc(int64_t n, uint64_t seed, float lo, float hi) {
     auto* b = static_cast<float*>(kc::device_malloc(static_cast<size_t>(n) * sizeof(float)));
     all.push_back(b);
-    if (seed)
-      kc::init_uniform(b, n, lo, hi, seed);
-    else
+    if (seed) {  // U[lo, hi), drawn on the host once per buffer
+      hg::Rng rng(seed);
+      std::vector<float> h(static_cast<size_t>(n));
+      for (float& x : h) x = lo + (hi - lo) * static_cast<float>(rng.uniform());
+      kc::copy_host_to_device(b, h.data(), h.size() * sizeof(float));
+    } else {
       kc::fill(b, 0.0f, n);
+    }
     return b;
   }
 };

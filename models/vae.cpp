@@ -5,7 +5,7 @@
 
 #include "engine/autograd/autograd.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/counter_hash.h"
+#include "engine/util/rng.h"
 #include "models/losses.h"
 
 namespace hg::models {
@@ -46,7 +46,7 @@ Vae::Posterior Vae::posterior(const Tensor& x) {
 }
 
 Tensor Vae::draw_noise(int64_t rows, Device device) {
-  return ops::randn({rows, cfg_.latent}, device, kernels::splitmix64(seed_ + draws_++));
+  return ops::randn({rows, cfg_.latent}, device, mix_seed(seed_ + draws_++));
 }
 
 Tensor Vae::kl_rows(const Tensor& mu, const Tensor& logvar) {

@@ -6,12 +6,12 @@
 #include <cstring>
 
 #include "engine/util/error.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 constexpr int64_t kLeafSize = 16;          // points per leaf at most (unless they share one code)
 constexpr int64_t kGroupChunk = 1;         // groups per pool task
@@ -286,7 +286,7 @@ void attraction_plain(const int64_t* row_ptr, const int32_t* col, const double* 
 template <int D>
 void attraction_rows(const int64_t* row_ptr, const int32_t* col, const double* val, const double* Y,
                      int64_t n, double* A) {
-  kc::parallel_for_dynamic(0, n, kAttractionChunk, [&](int64_t r0, int64_t r1) {
+  host::parallel_for_dynamic(0, n, kAttractionChunk, [&](int64_t r0, int64_t r1) {
     static thread_local List<D> buf;
     switch (best_isa()) {
       case Isa::Avx512: return attraction_avx512<D>(row_ptr, col, val, Y, r0, r1, A, buf);
@@ -398,7 +398,7 @@ double BarnesHut::run(const double* Y, int64_t n, double theta, double* F) {
   double* out = out_.data();
   const int32_t* order = order_.data();
   const int32_t* groups = groups_.data();
-  kc::parallel_for_dynamic(
+  host::parallel_for_dynamic(
       0, static_cast<int64_t>(groups_.size()), kGroupChunk, [&](int64_t a, int64_t e) {
         static thread_local List<D> L;
         for (int64_t g = a; g < e; ++g) {

@@ -18,12 +18,12 @@
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 constexpr int64_t kRowBlock = 256;     // rows scored together, feature by feature
 constexpr double kSymmetricSkew = 1e-10;  // |g| at or below this counts as no skew
@@ -82,7 +82,7 @@ Ecod Ecod::fit(const float* X, int64_t n, int64_t d, const EcodOptions& opt) {
   e.d = d;
   e.sorted.resize(static_cast<size_t>(N * d));
   e.skew_sign.resize(static_cast<size_t>(d));
-  kc::parallel_for(0, d, std::max<int64_t>(1, 65536 / N), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, d, std::max<int64_t>(1, 65536 / N), [&](int64_t lo, int64_t hi) {
     for (int64_t j = lo; j < hi; ++j) {
       float* col = e.sorted.data() + j * N;
       for (int64_t i = 0; i < N; ++i) col[i] = X[rows[i] * d + j];
@@ -111,7 +111,7 @@ std::vector<double> Ecod::score(const float* Y, int64_t m) const {
   for (int64_t c = 0; c <= n; ++c)
     tail[c] = -std::log(static_cast<double>(std::max<int64_t>(c, 1)) / static_cast<double>(n));
   const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
-  kc::parallel_for_dynamic(0, blocks, 1, [&](int64_t lo, int64_t hi) {
+  host::parallel_for_dynamic(0, blocks, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t b = lo; b < hi; ++b) {
       const int64_t r0 = b * kRowBlock, r1 = std::min(m, r0 + kRowBlock);
       for (int64_t j = 0; j < d; ++j) {

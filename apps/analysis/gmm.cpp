@@ -17,11 +17,11 @@
 #include "apps/analysis/kmeans.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 namespace {
 
@@ -80,7 +80,7 @@ void e_step(const GaussianMixture& g, const double* X, int64_t n, double* ll, do
   const std::vector<double> hl = half_log_dets(g);
   const int k = g.k;
   const int64_t d = g.d;
-  kc::parallel_for(0, n, std::max<int64_t>(16, 4096 / (k * d * d + 1)), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(16, 4096 / (k * d * d + 1)), [&](int64_t lo, int64_t hi) {
     std::vector<double> z(static_cast<size_t>(d)), w(static_cast<size_t>(k));
     for (int64_t i = lo; i < hi; ++i) {
       weighted_log_prob(g, hl, X + i * d, z.data(), w.data());
@@ -109,7 +109,7 @@ void m_step(const double* X, int64_t n, const std::vector<double>& resp, double 
   const int64_t d = g.d;
   std::vector<double> nk(static_cast<size_t>(k));
   std::vector<char> bad(static_cast<size_t>(k), 0);
-  kc::parallel_for(0, k, 1, [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, k, 1, [&](int64_t lo, int64_t hi) {
     std::vector<double> diff(static_cast<size_t>(d));
     for (int64_t j = lo; j < hi; ++j) {
       // scikit-learn's 10 eps keeps an emptied component's divisions finite.

@@ -26,12 +26,12 @@
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 constexpr double kEulerGamma = 0.57721566490153286061;
 constexpr int64_t kScoreGrain = 64;  // rows per task when scoring
@@ -164,7 +164,7 @@ IsolationForest IsolationForest::fit(const float* X, int64_t n, int64_t d,
   std::vector<uint64_t> seeds(static_cast<size_t>(opt.n_estimators));
   for (auto& sd : seeds) sd = master.next_u64();
   std::vector<Tree> trees(seeds.size());
-  kc::parallel_for_dynamic(0, opt.n_estimators, 1, [&](int64_t lo, int64_t hi) {
+  host::parallel_for_dynamic(0, opt.n_estimators, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) trees[t] = grow_tree(X, n, d, m, seeds[t]);
   });
 
@@ -230,7 +230,7 @@ std::vector<double> IsolationForest::score(const float* Y, int64_t m) const {
     if (feature[i] < 0) leaf_c[i] = iforest_average_path_length(leaf_size[i]);
   const int trees = n_trees();
   const double norm = static_cast<double>(trees) * iforest_average_path_length(samples_per_tree);
-  kc::parallel_for(0, m, kScoreGrain, [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, m, kScoreGrain, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       const float* y = Y + r * d;
       double total = 0.0;

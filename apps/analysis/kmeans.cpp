@@ -38,18 +38,18 @@
 
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/gemm.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 namespace detail {
 
 int64_t first_nonfinite_row(const float* X, int64_t n, int64_t d) {
   std::atomic<int64_t> bad{n};
-  kc::parallel_for(0, n, std::max<int64_t>(1, 65536 / std::max<int64_t>(d, 1)),
+  host::parallel_for(0, n, std::max<int64_t>(1, 65536 / std::max<int64_t>(d, 1)),
                    [&](int64_t lo, int64_t hi) {
                      for (int64_t i = lo; i < hi && i < bad.load(std::memory_order_relaxed); ++i) {
                        const float* row = X + i * d;
@@ -74,7 +74,7 @@ template <class F>
 std::vector<double> column_sums(const float* X, int64_t n, int64_t d, F f) {
   const int64_t nb = (n + kStatRows - 1) / kStatRows;
   std::vector<double> part(static_cast<size_t>(nb * d), 0.0);
-  kc::parallel_for_dynamic(0, nb, 1, [&](int64_t lo, int64_t hi) {
+  host::parallel_for_dynamic(0, nb, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t b = lo; b < hi; ++b) {
       double* acc = part.data() + b * d;
       const int64_t r1 = std::min(n, (b + 1) * kStatRows);
@@ -95,7 +95,7 @@ std::vector<float> centred_copy(const float* X, int64_t n, int64_t d, std::vecto
   std::vector<double> mu = column_sums(X, n, d, [](int64_t, float v) { return double(v); });
   for (double& m : mu) m /= static_cast<double>(n);
   std::vector<float> out(static_cast<size_t>(n * d));
-  kc::parallel_for(0, n, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i)
       for (int64_t t = 0; t < d; ++t)
         out[i * d + t] = static_cast<float>(static_cast<double>(X[i * d + t]) - mu[t]);
@@ -106,7 +106,7 @@ std::vector<float> centred_copy(const float* X, int64_t n, int64_t d, std::vecto
 
 std::vector<float> row_sq_norms(const float* X, int64_t n, int64_t d) {
   std::vector<float> out(static_cast<size_t>(n));
-  kc::parallel_for(0, n, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       const float* row = X + i * d;
       double s = 0.0;
@@ -141,7 +141,7 @@ template <class F>
 std::vector<double> blocked_sums(int64_t n, int width, F rows) {
   const int64_t nb = (n + kSumRows - 1) / kSumRows;
   std::vector<double> part(static_cast<size_t>(nb * width), 0.0);
-  kc::parallel_for_dynamic(0, nb, 1, [&](int64_t lo, int64_t hi) {
+  host::parallel_for_dynamic(0, nb, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t b = lo; b < hi; ++b)
       rows(b * kSumRows, std::min(n, (b + 1) * kSumRows), part.data() + b * width);
   });
@@ -182,8 +182,8 @@ void distances_to_rows(const Data& D, const float* C, int rows, const int64_t* s
                        float* dist) {
   std::vector<float> cn(static_cast<size_t>(rows));
   center_norms(C, rows, D.d, cn.data());
-  kc::gemm(kc::Trans::N, kc::Trans::T, rows, D.n, D.d, -2.0f, C, D.d, D.X, D.d, 0.0f, dist, D.n);
-  kc::parallel_for(0, D.n, kRowGrain, [&](int64_t lo, int64_t hi) {
+  host::gemm(host::Trans::N, host::Trans::T, rows, D.n, D.d, -2.0f, C, D.d, D.X, D.d, 0.0f, dist, D.n);
+  host::parallel_for(0, D.n, kRowGrain, [&](int64_t lo, int64_t hi) {
     for (int t = 0; t < rows; ++t) {
       float* dt = dist + t * D.n;
       const float c = cn[t];
@@ -231,7 +231,7 @@ void kmeans_plusplus(const Data& D, int k, Rng& rng, float* centers) {
     });
     const int best = static_cast<int>(std::min_element(pots.begin(), pots.end()) - pots.begin());
     const float* db = cand_dist.data() + best * n;
-    kc::parallel_for(0, n, kRowGrain * 8, [&](int64_t lo, int64_t hi) {
+    host::parallel_for(0, n, kRowGrain * 8, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) closest[i] = std::min(closest[i], db[i]);
     });
     std::copy_n(D.X + cand[best] * d, d, centers + static_cast<int64_t>(c) * d);
@@ -285,8 +285,8 @@ void assign(const Data& D, const float* C, int k, Work& w, int32_t* labels, floa
   for (int64_t c0 = 0; c0 < n; c0 += cols) {
     const int64_t m = std::min(cols, n - c0);
     float* dist = w.dist.data();
-    kc::gemm(kc::Trans::N, kc::Trans::T, k, m, d, -2.0f, C, d, D.X + c0 * d, d, 0.0f, dist, m);
-    kc::parallel_for(0, m, kRowGrain, [&](int64_t lo, int64_t hi) {
+    host::gemm(host::Trans::N, host::Trans::T, k, m, d, -2.0f, C, d, D.X + c0 * d, d, 0.0f, dist, m);
+    host::parallel_for(0, m, kRowGrain, [&](int64_t lo, int64_t hi) {
       // Chunks of points in local arrays (no aliasing with dist, so the j loop vectorises).
       constexpr int64_t kChunk = 256;
       float best[kChunk];
@@ -343,7 +343,7 @@ void update_centers(const Data& D, int k, Work& w, int32_t* labels, float* mind,
                               std::max<int64_t>(1, kPartialDoubles / kd));
   const int64_t per = (n + nb - 1) / nb;
   w.part.assign(static_cast<size_t>(nb * kd), 0.0);
-  kc::parallel_for_dynamic(0, nb, 1, [&](int64_t lo, int64_t hi) {
+  host::parallel_for_dynamic(0, nb, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t b = lo; b < hi; ++b) {
       double* part = w.part.data() + b * kd;
       const int64_t r1 = std::min(n, (b + 1) * per);
@@ -354,7 +354,7 @@ void update_centers(const Data& D, int k, Work& w, int32_t* labels, float* mind,
       }
     }
   });
-  kc::parallel_for(0, k, std::max<int64_t>(1, 65536 / (nb * d)), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, k, std::max<int64_t>(1, 65536 / (nb * d)), [&](int64_t lo, int64_t hi) {
     for (int64_t j = lo; j < hi; ++j) {
       const double inv = 1.0 / static_cast<double>(w.count[j]);
       for (int64_t t = 0; t < d; ++t) {
@@ -459,9 +459,9 @@ KMeansResult kmeans(const float* X, int64_t n, int64_t d, const KMeansOptions& o
       best_init = init;
     }
   };
-  const int T = kc::num_threads();
+  const int T = host::num_threads();
   if (T > 1 && opt.n_init >= T && n <= (int64_t{1} << 20)) {
-    kc::parallel_for_dynamic(0, opt.n_init, 1, [&](int64_t lo, int64_t hi) {
+    host::parallel_for_dynamic(0, opt.n_init, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i)
         consider(run_once(D, k, opt.max_iter, tol_abs, seeds[i]), static_cast<int>(i));
     });

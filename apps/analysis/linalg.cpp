@@ -22,12 +22,12 @@
 #include <string>
 
 #include "engine/util/error.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
-using kernels::cpu::parallel_for;
+using host::parallel_for;
 
 // ---- inner loops (inlined into a baseline and an AVX2 copy of each driver) -------------------
 

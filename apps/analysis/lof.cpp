@@ -30,12 +30,12 @@
 
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row, centred_copy, row_sq_norms
 #include "engine/util/error.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/gemm.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 namespace {
 
@@ -48,7 +48,7 @@ std::string s(int64_t v) { return std::to_string(v); }
 // X [m, d] minus `mean`, in double, rounded to float.
 std::vector<float> centred_by(const float* X, int64_t m, int64_t d, const std::vector<double>& mean) {
   std::vector<float> out(static_cast<size_t>(m * d));
-  kc::parallel_for(0, m, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, m, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i)
       for (int64_t t = 0; t < d; ++t)
         out[i * d + t] = static_cast<float>(static_cast<double>(X[i * d + t]) - mean[t]);
@@ -95,9 +95,9 @@ void exact_knn(const float* R, int64_t n, const float* Q, int64_t m, int64_t d, 
   std::vector<float> D(static_cast<size_t>(block * n));
   for (int64_t q0 = 0; q0 < m; q0 += block) {
     const int64_t rows = std::min(block, m - q0);
-    kc::gemm(kc::Trans::N, kc::Trans::T, rows, n, d, -2.0f, Qc + q0 * d, d, Rc.data(), d, 0.0f,
+    host::gemm(host::Trans::N, host::Trans::T, rows, n, d, -2.0f, Qc + q0 * d, d, Rc.data(), d, 0.0f,
              D.data(), n);
-    kc::parallel_for(0, rows, kQueryGrain, [&](int64_t lo, int64_t hi) {
+    host::parallel_for(0, rows, kQueryGrain, [&](int64_t lo, int64_t hi) {
       std::vector<float> ub(static_cast<size_t>(n));
       std::vector<std::pair<double, int32_t>> cand;
       for (int64_t r = lo; r < hi; ++r) {

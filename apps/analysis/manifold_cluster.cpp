@@ -14,11 +14,11 @@
 #include "apps/analysis/lof.h"  // detail::exact_knn
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 namespace {
 
@@ -162,7 +162,7 @@ std::vector<int32_t> nearest_center(const std::vector<float>& centers, int k, co
   if (k < 1 || static_cast<int64_t>(centers.size()) != k * d)
     throw Error("nearest center: " + s(static_cast<int64_t>(centers.size())) + " center values for k = " + s(k));
   std::vector<int32_t> out(static_cast<size_t>(m));
-  kc::parallel_for(0, m, std::max<int64_t>(1, 8192 / (k * d)), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, m, std::max<int64_t>(1, 8192 / (k * d)), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       double best = 0;
       for (int j = 0; j < k; ++j) {

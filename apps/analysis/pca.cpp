@@ -25,13 +25,13 @@
 #include "apps/analysis/linalg.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/gemm.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 constexpr int64_t kCovRows = 128;    // exact solver: rows per float Gram block
 constexpr int64_t kPassRows = 256;   // randomized solver and transforms: rows per block
@@ -42,13 +42,13 @@ std::string s(int64_t v) { return std::to_string(v); }
 template <class F>
 void for_features(int64_t n, int64_t d, F f) {
   const int64_t grain = std::max<int64_t>(8, 262144 / std::max<int64_t>(n, 1));
-  kc::parallel_for(0, d, grain, [&](int64_t lo, int64_t hi) { f(lo, hi); });
+  host::parallel_for(0, d, grain, [&](int64_t lo, int64_t hi) { f(lo, hi); });
 }
 
 // The first row holding a NaN or infinity, or n when every value is finite.
 int64_t first_bad_row(const float* X, int64_t n, int64_t d) {
   std::atomic<int64_t> bad{n};
-  kc::parallel_for(0, n, std::max<int64_t>(1, 65536 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 65536 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi && i < bad.load(std::memory_order_relaxed); ++i) {
       const float* row = X + i * d;
       bool ok = true;
@@ -67,7 +67,7 @@ int64_t first_bad_row(const float* X, int64_t n, int64_t d) {
 // rows [r0, r0 + rows) of X minus the mean, as float, into buf [rows, d].
 void centre_block(const float* X, int64_t d, int64_t r0, int64_t rows, const double* mean,
                   float* buf) {
-  kc::parallel_for(0, rows, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, rows, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       const float* x = X + (r0 + i) * d;
       float* out = buf + i * d;
@@ -96,9 +96,9 @@ std::vector<double> scatter_matrix(const float* X, int64_t n, int64_t d, const d
   for (int64_t r0 = 0; r0 < n; r0 += kCovRows) {
     const int64_t rows = std::min(kCovRows, n - r0);
     centre_block(X, d, r0, rows, mean, block.data());
-    kc::gemm(kc::Trans::T, kc::Trans::N, d, d, rows, 1.0f, block.data(), d, block.data(), d, 0.0f,
+    host::gemm(host::Trans::T, host::Trans::N, d, d, rows, 1.0f, block.data(), d, block.data(), d, 0.0f,
              gram.data(), d);
-    kc::parallel_elementwise(d * d, [&](int64_t lo, int64_t hi) {
+    host::parallel_elementwise(d * d, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) S[t] += gram[t];
     });
   }
@@ -118,9 +118,9 @@ std::vector<double> apply_scatter(const float* X, int64_t n, int64_t d, const do
   for (int64_t r0 = 0; r0 < n; r0 += kPassRows) {
     const int64_t rows = std::min(kPassRows, n - r0);
     centre_block(X, d, r0, rows, mean, block.data());
-    kc::gemm(kc::Trans::N, kc::Trans::N, rows, l, d, 1.0f, block.data(), d, zf.data(), l, 0.0f,
+    host::gemm(host::Trans::N, host::Trans::N, rows, l, d, 1.0f, block.data(), d, zf.data(), l, 0.0f,
              y.data(), l);
-    kc::gemm(kc::Trans::T, kc::Trans::N, d, l, rows, 1.0f, block.data(), d, y.data(), l, 0.0f,
+    host::gemm(host::Trans::T, host::Trans::N, d, l, rows, 1.0f, block.data(), d, y.data(), l, 0.0f,
              wb.data(), l);
     for (int64_t t = 0; t < d * l; ++t) W[t] += wb[t];
     if (gram)
@@ -248,7 +248,7 @@ std::vector<float> Pca::transform(const float* X, int64_t n) const {
   for (int64_t r0 = 0; r0 < n; r0 += kPassRows) {
     const int64_t rows = std::min(kPassRows, n - r0);
     centre_block(X, d, r0, rows, mean.data(), block.data());
-    kc::gemm(kc::Trans::N, kc::Trans::T, rows, k, d, 1.0f, block.data(), d, cf.data(), d, 0.0f,
+    host::gemm(host::Trans::N, host::Trans::T, rows, k, d, 1.0f, block.data(), d, cf.data(), d, 0.0f,
              out.data() + r0 * k, k);
   }
   return out;
@@ -262,9 +262,9 @@ std::vector<float> Pca::inverse_transform(const float* Z, int64_t n) const {
   if (!Z) throw Error("PCA: inverse_transform: no data");
   const std::vector<float> cf(components.begin(), components.end());
   const std::vector<float> mf(mean.begin(), mean.end());
-  kc::Epilogue ep;
+  host::Epilogue ep;
   ep.bias = mf.data();
-  kc::gemm(kc::Trans::N, kc::Trans::N, n, d, k, 1.0f, Z, k, cf.data(), d, 0.0f, out.data(), d, ep);
+  host::gemm(host::Trans::N, host::Trans::N, n, d, k, 1.0f, Z, k, cf.data(), d, 0.0f, out.data(), d, ep);
   return out;
 }
 

@@ -18,13 +18,13 @@
 
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row
 #include "engine/util/error.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/gemm.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 constexpr int64_t kScoreRows = 1024;  // rows per block when scoring
 
@@ -95,16 +95,16 @@ std::vector<double> PcaOutlier::score(const float* Y, int64_t m) const {
   const int64_t grain = std::max<int64_t>(1, 32768 / d);
   for (int64_t r0 = 0; r0 < m; r0 += block) {
     const int64_t rows = std::min(block, m - r0);
-    kc::parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
+    host::parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i)
         for (int64_t t = 0; t < d; ++t)
           R[i * d + t] = static_cast<float>(static_cast<double>(Y[(r0 + i) * d + t]) - mean[t]);
     });
-    kc::gemm(kc::Trans::N, kc::Trans::T, rows, k, d, 1.0f, R.data(), d, C.data(), d, 0.0f,
+    host::gemm(host::Trans::N, host::Trans::T, rows, k, d, 1.0f, R.data(), d, C.data(), d, 0.0f,
              Z.data(), k);
-    kc::gemm(kc::Trans::N, kc::Trans::N, rows, d, k, -1.0f, Z.data(), k, C.data(), d, 1.0f,
+    host::gemm(host::Trans::N, host::Trans::N, rows, d, k, -1.0f, Z.data(), k, C.data(), d, 1.0f,
              R.data(), d);
-    kc::parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
+    host::parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         double acc = 0.0;
         for (int64_t t = 0; t < d; ++t) acc += static_cast<double>(R[i * d + t]) * R[i * d + t];

@@ -28,13 +28,13 @@
 #include "apps/analysis/kmeans.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/gemm.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 constexpr int64_t kBlockFloats = int64_t{1} << 20;  // per-thread G block: 4 MiB
 
@@ -91,7 +91,7 @@ Prepared prepare(const char* who, const float* X, int64_t n, int64_t d,
   }
   const std::vector<float> Xc = detail::centred_copy(X, n, d, nullptr);
   P.Xs.resize(static_cast<size_t>(n * d));
-  kc::parallel_for(0, n, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i)
       std::copy_n(Xc.data() + i * d, d, P.Xs.data() + P.pos[i] * d);
   });
@@ -131,11 +131,11 @@ void silhouette_rows(const Prepared& P, const int64_t* rows, int64_t m, double* 
   int64_t B = std::clamp<int64_t>(kBlockFloats / n, 8, 256);
   B = std::min(B, m);
   const int64_t nblocks = (m + B - 1) / B;
-  kc::Epilogue ep;
+  host::Epilogue ep;
   ep.bias = P.xn.data();
   // About four chunks of blocks per thread, claimed dynamically; buffers allocated per chunk.
-  const int64_t grain = std::max<int64_t>(1, nblocks / (4 * kc::num_threads()));
-  kc::parallel_for_dynamic(0, nblocks, grain, [&](int64_t lo, int64_t hi) {
+  const int64_t grain = std::max<int64_t>(1, nblocks / (4 * host::num_threads()));
+  host::parallel_for_dynamic(0, nblocks, grain, [&](int64_t lo, int64_t hi) {
     std::vector<float> A(static_cast<size_t>(B * d));
     std::vector<float> G(static_cast<size_t>(B * n));
     std::vector<double> sums(static_cast<size_t>(L));
@@ -143,7 +143,7 @@ void silhouette_rows(const Prepared& P, const int64_t* rows, int64_t m, double* 
       const int64_t r0 = b * B, mb = std::min(B, m - r0);
       for (int64_t r = 0; r < mb; ++r)
         std::copy_n(P.Xs.data() + rows[r0 + r] * d, d, A.data() + r * d);
-      kc::gemm(kc::Trans::N, kc::Trans::T, mb, n, d, -2.0f, A.data(), d, P.Xs.data(), d, 0.0f,
+      host::gemm(host::Trans::N, host::Trans::T, mb, n, d, -2.0f, A.data(), d, P.Xs.data(), d, 0.0f,
                G.data(), n, ep);
       for (int64_t r = 0; r < mb; ++r) {
         const int64_t p = rows[r0 + r];

@@ -27,11 +27,11 @@
 #include "apps/analysis/pca.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/gemm.h"
+#include "engine/host/parallel.h"
 
 namespace hg::analysis {
-namespace kc = hg::kernels::cpu;
+namespace host = hg::host;
 
 namespace tsne_detail {
 namespace {
@@ -147,7 +147,7 @@ Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
   for (double& m : mean) m /= static_cast<double>(n);
   std::vector<float> Xc(n * d);
   std::vector<float> norm(n);
-  kc::parallel_for(0, n, std::max<int64_t>(1, 16384 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 16384 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       double s = 0;
       for (int64_t c = 0; c < d; ++c) {
@@ -162,7 +162,7 @@ Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
   std::vector<float> hd(n * k);
   std::vector<int32_t> hj(n * k);
   const int64_t nblocks = (n + kKnnRows - 1) / kKnnRows;
-  kc::parallel_for_dynamic(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
+  host::parallel_for_dynamic(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
     std::vector<float> tile(kKnnRows * kKnnCols);
     std::vector<int32_t> cand(kKnnRun);
     for (int64_t b = b0; b < b1; ++b) {
@@ -172,7 +172,7 @@ Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
         heaps[r] = HeapRow{&hd[(r0 + r) * k], &hj[(r0 + r) * k], k};
       for (int64_t c0 = 0; c0 < n; c0 += kKnnCols) {
         const int64_t cols = std::min(kKnnCols, n - c0);
-        kc::gemm(kc::Trans::N, kc::Trans::T, rows, cols, d, 1.0f, &Xc[r0 * d], d, &Xc[c0 * d], d,
+        host::gemm(host::Trans::N, host::Trans::T, rows, cols, d, 1.0f, &Xc[r0 * d], d, &Xc[c0 * d], d,
                  0.0f, tile.data(), cols);
         for (int64_t r = 0; r < rows; ++r) {
           const int64_t i = r0 + r;
@@ -211,7 +211,7 @@ Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
   out.k = k;
   out.index.resize(n * k);
   out.dist2.resize(n * k);
-  kc::parallel_for(0, n, std::max<int64_t>(1, 4096 / (k * d) + 1), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 4096 / (k * d) + 1), [&](int64_t lo, int64_t hi) {
     std::vector<std::pair<double, int32_t>> row(k);
     for (int64_t i = lo; i < hi; ++i) {
       const float* xi = X + i * d;
@@ -239,7 +239,7 @@ void calibrate_perplexity(const double* dist2, int64_t rows, int k, double perpl
                           double* beta) {
   HG_CHECK(k >= 1 && perplexity > 0, "calibrate_perplexity: bad k or perplexity");
   const double log_perp = std::log(perplexity);
-  kc::parallel_for(0, rows, std::max<int64_t>(1, 8192 / k), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, rows, std::max<int64_t>(1, 8192 / k), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       const double b = calibrate_row(dist2 + i * k, k, log_perp, P + i * k);
       if (beta) beta[i] = b;
@@ -273,7 +273,7 @@ SparseP symmetrize(const Knn& knn, const double* P_cond, int64_t n) {
     }
   // Sort every row by column and merge duplicates (pairs that are neighbours both ways).
   std::vector<int64_t> len(n);
-  kc::parallel_for(0, n, kPointGrain, [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, kPointGrain, [&](int64_t lo, int64_t hi) {
     std::vector<std::pair<int32_t, double>> row;
     for (int64_t i = lo; i < hi; ++i) {
       row.clear();
@@ -324,7 +324,7 @@ std::vector<double> dense_affinities(const float* X, int64_t n, int64_t d, doubl
   std::vector<double> P(n * n, 0.0);
   const double log_perp = std::log(perplexity);
   const int k = static_cast<int>(n - 1);
-  kc::parallel_for(0, n, std::max<int64_t>(1, 65536 / (n * d) + 1), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 65536 / (n * d) + 1), [&](int64_t lo, int64_t hi) {
     std::vector<double> d2(k), p(k);
     for (int64_t i = lo; i < hi; ++i) {
       const float* xi = X + i * d;
@@ -358,7 +358,7 @@ std::vector<double> dense_affinities(const float* X, int64_t n, int64_t d, doubl
 double exact_gradient(const double* P, const double* Y, int64_t n, int dims, double exaggeration,
                       double* grad, bool compute_kl) {
   std::vector<double> zrow(n), klrow(n), rep(n * dims);
-  kc::parallel_for_dynamic(0, n, 16, [&](int64_t lo, int64_t hi) {
+  host::parallel_for_dynamic(0, n, 16, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       const double* yi = Y + i * dims;
       const double* pi = P + i * n;
@@ -406,7 +406,7 @@ double bh_gradient(BarnesHut& bh, const SparseP& P, const double* Y, int64_t n, 
   buf.resize(n * dims);
   double* A = buf.data();
   attraction(P.row_ptr.data(), P.col.data(), P.val.data(), Y, n, dims, A);
-  kc::parallel_for(0, n * dims, 8192, [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n * dims, 8192, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) grad[t] = 4.0 * (exaggeration * A[t] - grad[t] * invZ);
   });
   return compute_kl ? sparse_kl(P, Y, dims, Z) : 0.0;
@@ -420,7 +420,7 @@ double bh_gradient(const SparseP& P, const double* Y, int64_t n, int dims, doubl
 
 double exact_normalizer(const double* Y, int64_t n, int dims) {
   std::vector<double> zrow(n);
-  kc::parallel_for_dynamic(0, n, 64, [&](int64_t lo, int64_t hi) {
+  host::parallel_for_dynamic(0, n, 64, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       const double* yi = Y + i * dims;
       double z = 0;
@@ -443,7 +443,7 @@ double exact_normalizer(const double* Y, int64_t n, int dims) {
 double sparse_kl(const SparseP& P, const double* Y, int dims, double Z) {
   const int64_t n = P.n;
   std::vector<double> klrow(n);
-  kc::parallel_for(0, n, kPointGrain, [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, kPointGrain, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       double kl = 0;
       for (int64_t e = P.row_ptr[i]; e < P.row_ptr[i + 1]; ++e) {
@@ -479,7 +479,7 @@ std::string s(int64_t v) { return std::to_string(v); }
 
 int64_t first_bad_row(const float* X, int64_t n, int64_t d) {
   std::atomic<int64_t> bad{n};
-  kc::parallel_for(0, n, std::max<int64_t>(1, 65536 / d), [&](int64_t lo, int64_t hi) {
+  host::parallel_for(0, n, std::max<int64_t>(1, 65536 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       bool ok = true;
       for (int64_t c = 0; c < d; ++c) ok &= std::isfinite(X[i * d + c]);
@@ -600,7 +600,7 @@ TsneResult tsne(const float* X, int64_t n, int64_t d, const TsneOptions& opt) {
       const double kl =
           exact ? exact_gradient(Pd.data(), Y.data(), n, dims, ex, grad.data(), check)
                 : bh_gradient(bh, P, Y.data(), n, dims, opt.theta, ex, grad.data(), check);
-      kc::parallel_for(0, m, 4096, [&](int64_t lo, int64_t hi) {
+      host::parallel_for(0, m, 4096, [&](int64_t lo, int64_t hi) {
         for (int64_t t = lo; t < hi; ++t) {
           double g = grad[t];
           double& gain = gains[t];

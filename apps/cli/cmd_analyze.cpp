@@ -14,7 +14,7 @@
 #include "apps/run/run_data.h"
 #include "engine/data/spec.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::cli {
 
@@ -44,7 +44,7 @@ void add_common(CLI::App& app, Common& c) {
 }
 
 data::Dataset load(Common& c) {
-  kernels::cpu::set_num_threads(c.threads);
+  host::set_num_threads(c.threads);
   if (!c.out.empty()) run::check_output_file(c.out, c.force, "--out");
   return run::load_selection(c.data, -1, c.data.spec);  // any width
 }

@@ -22,7 +22,6 @@
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
-#include "kernels/cpu/parallel.h"
 
 namespace hg::cli {
 

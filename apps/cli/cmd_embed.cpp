@@ -7,7 +7,6 @@
 #include "apps/run/run_data.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/parallel.h"
 
 namespace hg::cli {
 

@@ -13,7 +13,6 @@
 #include "engine/data/spec.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/parallel.h"
 #include "models/losses.h"
 #include "models/vae.h"
 

@@ -10,7 +10,6 @@
 #include "engine/autograd/autograd.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/parallel.h"
 #include "models/vae.h"
 
 namespace hg::cli {

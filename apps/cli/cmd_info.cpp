@@ -5,11 +5,8 @@
 #include "apps/cli/commands.h"
 #include "engine/ops/kernel_select.h"
 #include "engine/tensor/device_select.h"
-#include "kernels/cpu/gemm_bf16.h"
-#include "kernels/cpu/parallel.h"
-#ifdef HG_WITH_CUDA
-#include "kernels/cuda/runtime/device.h"
-#endif
+#include "engine/host/gemm.h"
+#include "engine/host/parallel.h"
 
 namespace hg::cli {
 
@@ -21,23 +18,19 @@ Action add_info(CLI::App& app) {
     j["version"] = HG_VERSION;
     j["cuda_built"] = cuda_built();
     j["cuda_training"] = cuda_training_supported();
-    j["threads"] = kernels::cpu::num_threads();
+    j["threads"] = host::num_threads();
     j["hardware_threads"] = std::thread::hardware_concurrency();
-    j["cpu_gemm_microkernel"] = kernels::cpu::gemm_microkernel_name();
-    j["avx512_bf16"] = kernels::cpu::gemm_bf16_supported();  // --gemm hg-bf16 works
+    j["cpu_gemm_microkernel"] = host::gemm_microkernel_name();
+    j["avx512_bf16"] = host::gemm_bf16_supported();  // --gemm hg-bf16 works
     nlohmann::json devs = nlohmann::json::array();
     std::string gpu_statement;
-#ifdef HG_WITH_CUDA
     std::string why;
-    for (const auto& d : kernels::cuda::list_devices(&why))
+    for (const auto& d : gpu_devices(&why))
       devs.push_back({{"index", d.index}, {"name", d.name}, {"memory_bytes", d.total_bytes},
                       {"free_bytes", d.free_bytes},
                       {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
                       {"sm_count", d.sm_count}});
     gpu_statement = devs.empty() ? why : std::to_string(devs.size()) + " CUDA device(s) found";
-#else
-    gpu_statement = "this build has no CUDA backend";
-#endif
     j["devices"] = devs;
     j["gemm_kernels"] = ops::gemm_kernel_names();
     j["conv_algos"] = ops::conv_algo_names();
@@ -53,9 +46,9 @@ Action add_info(CLI::App& app) {
       std::cout << "  cuda:" << d["index"].get<int>() << " " << d["name"].get<std::string>() << ", "
                 << d["memory_bytes"].get<size_t>() / (1 << 20) << " MiB, compute capability "
                 << d["compute_capability"].get<std::string>() << "\n";
-    std::cout << "CPU threads: " << kernels::cpu::num_threads() << "\n"
-              << "CPU GEMM micro-kernel: " << kernels::cpu::gemm_microkernel_name()
-              << (kernels::cpu::gemm_bf16_supported() ? " (AVX-512 BF16 too: --gemm hg-bf16)" : "") << "\n";
+    std::cout << "CPU threads: " << host::num_threads() << "\n"
+              << "CPU GEMM micro-kernel: " << host::gemm_microkernel_name()
+              << (host::gemm_bf16_supported() ? " (AVX-512 BF16 too: --gemm hg-bf16)" : "") << "\n";
     std::cout << "GEMM kernels (--gemm):";
     for (const auto& n : ops::gemm_kernel_names()) std::cout << " " << n;
     std::cout << "\nConvolution algorithms (--conv):";

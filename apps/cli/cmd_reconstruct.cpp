@@ -8,7 +8,6 @@
 #include "engine/autograd/autograd.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
-#include "kernels/cpu/parallel.h"
 #include "models/losses.h"
 
 namespace hg::cli {

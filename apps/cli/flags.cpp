@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "engine/tensor/device_select.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::cli {
 
@@ -14,7 +14,7 @@ void add_compute_flags(CLI::App& app, std::string& device, int& threads, bool& j
 }
 
 Device start_compute(int threads, const std::string& device) {
-  kernels::cpu::set_num_threads(threads);
+  host::set_num_threads(threads);
   return resolve_device(device, std::cerr);
 }
 

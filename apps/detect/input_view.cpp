@@ -4,7 +4,7 @@
 
 #include "engine/util/error.h"
 #include "engine/util/format.h"
-#include "kernels/cpu/parallel.h"
+#include "engine/host/parallel.h"
 
 namespace hg::detect {
 
@@ -46,7 +46,7 @@ std::vector<float> InputView::apply(const float* x, int64_t n, int64_t D) const 
     const std::vector<float> taps = gaussian_taps(blur);
     const int64_t r = static_cast<int64_t>(taps.size() / 2);
     // Separable: rows then columns, zero outside the image, one plane at a time.
-    kernels::cpu::parallel_for(0, n * c, 16, [&](int64_t lo, int64_t hi) {
+    host::parallel_for(0, n * c, 16, [&](int64_t lo, int64_t hi) {
       std::vector<float> tmp(static_cast<size_t>(h * w));
       for (int64_t pl = lo; pl < hi; ++pl) {
         float* img = out.data() + pl * h * w;

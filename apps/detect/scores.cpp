@@ -11,8 +11,7 @@
 #include "engine/autograd/autograd.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "kernels/cpu/elementwise.h"
-#include "kernels/cpu/gemm.h"
+#include "engine/host/gemm.h"
 #include "models/losses.h"
 #include "models/vae.h"
 
@@ -152,7 +151,7 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
 // the upload when dev is a GPU.
 Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev) {
   Tensor t = Tensor::empty({rows, D}, Device::cpu());
-  kernels::cpu::copy(x.data() + start * D, t.data(), rows * D);  // threaded: a chunk is megabytes
+  host::copy(x.data() + start * D, t.data(), rows * D);  // threaded: a chunk is megabytes
   return dev.is_cpu() ? t : t.to(dev);
 }
 
@@ -193,7 +192,7 @@ void apply_code_standardization(std::vector<float>& z, int64_t k, const ScoreSta
 std::vector<double> knn_distances(const std::vector<float>& z, int64_t r, const std::vector<float>& ref, int64_t m,
                                   int64_t k, int kk) {
   std::vector<float> dots(static_cast<size_t>(r * m));
-  kernels::cpu::gemm(kernels::cpu::Trans::N, kernels::cpu::Trans::T, r, m, k, 1.0f, z.data(), k, ref.data(), k, 0.0f,
+  host::gemm(host::Trans::N, host::Trans::T, r, m, k, 1.0f, z.data(), k, ref.data(), k, 0.0f,
                      dots.data(), m);
   std::vector<double> rn(static_cast<size_t>(m), 0.0);
   for (int64_t j = 0; j < m; ++j)

@@ -9,7 +9,6 @@
 #include "apps/run/run_folder.h"
 #include "engine/autograd/autograd.h"
 #include "engine/data/dataset.h"
-#include "engine/ops/backend.h"
 #include "engine/data/spec.h"
 #include "engine/io/atomic_file.h"
 #include "engine/tensor/cuda_graph.h"
@@ -17,8 +16,9 @@
 #include "engine/util/error.h"
 #include "engine/util/format.h"
 #include "engine/util/interrupt.h"
-#include "kernels/cpu/parallel.h"
-#include "kernels/cpu/counter_hash.h"
+#include "engine/host/parallel.h"
+#include "engine/ops/ops.h"
+#include "engine/util/rng.h"
 #include "models/corruption.h"
 #include "models/losses.h"
 #include "models/vae.h"
@@ -53,7 +53,7 @@ json TrainResult::summary() const {
   j["parameters"] = parameters;
   j["train_samples"] = train_samples;
   j["val_samples"] = val_samples;
-  j["threads"] = kernels::cpu::num_threads();
+  j["threads"] = host::num_threads();
   j["interrupted"] = interrupted;
   j["max_epochs"] = max_epochs;
   j["best_epoch"] = best_epoch;
@@ -320,7 +320,7 @@ json run_config(const models::ModelSpec& spec, const TrainOptions& opt, const Re
               {"train", {{"epochs", max_epochs}, {"batch", r.batch}, {"lr", r.lr}, {"loss", r.loss},
                          {"seed", opt.seed}, {"clip_grad_norm", opt.clip_grad_norm},
                          {"min_steps", r.min_steps}, {"convergence", r.conv.to_json()},
-                         {"threads", kernels::cpu::num_threads()}}}};
+                         {"threads", host::num_threads()}}}};
 }
 
 // The loss early stopping and the plateau schedule watch: validation, else training.
@@ -362,7 +362,7 @@ class StepRunner {
              const TrainOptions& opt, const Resolved& r, Device device, int64_t D, int64_t global_step)
       : model_(model), opt_(optimizer), noise_(noise), loss_(r.loss), clip_(opt.clip_grad_norm),
         device_(device), batch_(r.batch), D_(D), global_step_(global_step),
-        noise_seed_(kernels::splitmix64(opt.seed ^ 0x6e6f697365ULL)),
+        noise_seed_(mix_seed(opt.seed ^ 0x6e6f697365ULL)),
         loss_sum_(Tensor::zeros({}, device)) {
     if (opt.cuda_graph && device.is_cuda()) {
       use_graph_ = true;
@@ -478,7 +478,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   const std::string origin = resuming ? opt.resume + "/config.json" : opt.config;
   const Resolved r = resolve_options(opt, spec.json.value("defaults", json::object()), conv_base, origin);
 
-  kernels::cpu::set_num_threads(opt.threads);
+  host::set_num_threads(opt.threads);
   const Device device = resolve_device(opt.device, log);
   if (opt.cuda_graph && !device.is_cuda()) log << "--cuda-graph: ignored on the CPU\n";
 
@@ -539,18 +539,17 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   log << spec.name << ": " << result.parameters << " parameters, " << N << " training and " << d.val.n
       << " validation samples, at most " << max_epochs << " epochs (patience " << r.conv.patience << ", lr "
       << r.conv.schedule << "), batch " << r.batch << ", " << r.optimizer << " lr " << r.lr << ", loss " << r.loss
-      << ", " << kernels::cpu::num_threads() << " threads -> " << dir << "\n";
+      << ", " << host::num_threads() << " threads -> " << dir << "\n";
 
   // Data live on the training device for the whole run; each epoch gathers a shuffled copy once
   // and its batches are views into it (no per-step copies, no host round trip).
   const Tensor train_x = dataset_tensor(d.train, device), val_x = dataset_tensor(d.val, device);
   Tensor shuffled = Tensor::empty({N, D}, device);
   Storage order_dev(static_cast<size_t>(N) * sizeof(int64_t), device);
-  ops::Backend& be = ops::backend_for(device, "train");
   Rng order_rng(opt.seed + 1);
   for (int64_t e = 0; e < start_epoch; ++e) next_order(order_rng, N);  // as in an unbroken run
   if (auto* vae = dynamic_cast<models::Vae*>(model.get()))  // a resumed run draws new samples
-    vae->reseed(kernels::splitmix64(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
+    vae->reseed(mix_seed(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
   StepRunner steps(*model, *optimizer, noise, opt, r, device, D, start_epoch * steps_per_epoch);
   const auto t_start = Clock::now();
   double train_seconds = 0;
@@ -562,7 +561,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     steps.set_lr(static_cast<float>(cs.next_lr));
     const std::vector<int64_t> order = next_order(order_rng, N);
     copy_memory(order_dev.data(), device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
-    be.gather_rows(train_x.data(), static_cast<const int64_t*>(order_dev.data()), N, D, shuffled.data());
+    ops::gather_rows_into(train_x, static_cast<const int64_t*>(order_dev.data()), shuffled);
     steps.begin_epoch();
     int64_t n_seen = 0;
     for (int64_t start = 0; start < N && !interrupt::requested(); start += r.batch) {

@@ -6,19 +6,19 @@
 #include <cstdint>
 
 #include "engine/tensor/device.h"
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/conv_shape.h"
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/loss.h"
-#include "kernels/cpu/random.h"
+#include "kernels/common/activation.h"
+#include "kernels/common/conv_shape.h"
+#include "kernels/common/gemm_types.h"
+#include "kernels/common/loss_terms.h"
+#include "kernels/common/noise.h"
 
 namespace hg::ops {
 
-using kernels::cpu::Act;
-using kernels::cpu::Epilogue;
-using kernels::cpu::Noise;
-using kernels::cpu::ReconKind;
-using kernels::cpu::Trans;
+using kernels::Act;
+using kernels::Epilogue;
+using kernels::Noise;
+using kernels::ReconKind;
+using kernels::Trans;
 
 class Backend {
  public:
@@ -78,8 +78,6 @@ class Backend {
   virtual void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
                              float beta1, float beta2, float eps, float weight_decay,
                              bool decoupled, const float* scalars) = 0;
-  // p *= *s (s a device scalar): gradient clipping without a host round trip.
-  virtual void scale_by(float* p, const float* s, int64_t n) = 0;
 
   // ---- convolution family: contracts of kernels/cpu/conv.h and kernels/cpu/pool.h -------------
   // The implementation (CPU: im2col/direct, CUDA: hg-direct/hg-im2col/hg-implicit/cudnn) is the

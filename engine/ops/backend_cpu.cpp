@@ -123,7 +123,6 @@ class CpuBackend final : public Backend {
     kc::adam_step_corrected(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled,
                             scalars[0], scalars[1]);
   }
-  void scale_by(float* p, const float* s, int64_t n) override { kc::scale(p, *s, p, n); }
 
   // ---- convolution family (kernels/cpu/conv.h, kernels/cpu/pool.h) ---------------------------
   void conv2d_forward(const kernels::ConvShape& s, const float* x, const float* w,

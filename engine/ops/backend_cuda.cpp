@@ -125,7 +125,6 @@ class CudaBackend final : public Backend {
     kg::adam_step_dev(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, scalars,
                       st());
   }
-  void scale_by(float* p, const float* s, int64_t n) override { kg::scale_by(p, s, n, st()); }
 
   // ---- convolution family ----------------------------------------------------------------------
   void conv2d_forward(const kernels::ConvShape& s, const float* x, const float* w,

@@ -3,7 +3,7 @@
 // NCHW fp32 tensors. Like the ops in ops.h, each op checks its shapes and devices (one hg::Error
 // naming the op and the offending tensor), runs the kernel of the tensors' device through
 // backend_for(), and records its backward on the autograd tape when an input requires grad.
-// Kernel contracts: kernels/cpu/conv_shape.h, kernels/cpu/conv.h, kernels/cpu/pool.h.
+// Kernel contracts: kernels/common/conv_shape.h, kernels/cpu/conv.h, kernels/cpu/pool.h.
 #pragma once
 #include <cstdint>
 

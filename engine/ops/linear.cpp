@@ -31,7 +31,7 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act, float 
   Epilogue ep;
   ep.bias = b.defined() ? b.data() : nullptr;
   ep.act = act;
-  ep.alpha = alpha;
+  ep.act_alpha = alpha;
   be.gemm(Trans::N, Trans::T, B, out, in, 1.0f, x.data(), in, W.data(), in, 0.0f, y.data(),
            out, ep);
 

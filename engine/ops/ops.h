@@ -4,13 +4,13 @@
 // Shapes: "[B, D]" means a 2-D row-major tensor; "same" means every input has the same shape.
 #pragma once
 #include "engine/tensor/tensor.h"
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/loss.h"
+#include "kernels/common/activation.h"
+#include "kernels/common/loss_terms.h"
 
 namespace hg::ops {
 
-using kernels::cpu::Act;
-using kernels::cpu::ReconKind;
+using kernels::Act;
+using kernels::ReconKind;
 
 Act parse_act(const std::string& name);  // "none"|"linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"
 std::string act_name(Act a);

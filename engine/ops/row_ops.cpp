@@ -167,4 +167,17 @@ Tensor slice_cols(const Tensor& x, int64_t start, int64_t len) {
   return y;
 }
 
+void gather_rows_into(const Tensor& src, const int64_t* order, Tensor& dst) {
+  const char* op = "gather_rows_into";
+  check_defined(op, src, "source");
+  check_defined(op, dst, "destination");
+  check_2d(op, src, "source");
+  if (dst.shape() != src.shape() || dst.device() != src.device())
+    throw Error(std::string(op) + ": destination " + shape_str(dst.shape()) + " on " +
+                dst.device().str() + " does not match source " + shape_str(src.shape()) + " on " +
+                src.device().str());
+  backend_for(src.device(), op)
+      .gather_rows(src.data(), order, src.size(0), src.size(1), dst.data());
+}
+
 }  // namespace hg::ops

@@ -8,13 +8,13 @@
 #include <string>
 
 #include "engine/tensor/tensor.h"
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/random.h"
+#include "kernels/common/activation.h"
+#include "kernels/common/noise.h"
 
 namespace hg::ops {
 
-using kernels::cpu::Act;
-using kernels::cpu::Noise;  // enum class Noise { Gaussian, SaltPepper, Mask }
+using kernels::Act;
+using kernels::Noise;  // enum class Noise { Gaussian, SaltPepper, Mask }
 
 // ---- elementwise ----------------------------------------------------------------------------------
 // |x|; the gradient is g * sign(x), 0 at x == 0.
@@ -41,6 +41,10 @@ Tensor scale_rows(const Tensor& x, const Tensor& s);
 // [B, D] -> [B, len], columns [start, start + len) as a contiguous copy; 0 <= start,
 // 0 <= len, start + len <= D.
 Tensor slice_cols(const Tensor& x, int64_t start, int64_t len);
+// dst[i, :] = src[order[i], :] for src and dst [N, D] on one device and `order` N int64 row
+// indices in [0, N) in that device's memory (a shuffled epoch, gathered once). No autograd: for
+// data, not for parameters. dst must not alias src.
+void gather_rows_into(const Tensor& src, const int64_t* order, Tensor& dst);
 
 // ---- noise (never recorded: outputs never require grad) ----------------------------------------
 // Standard normals; element i depends only on (seed, i), and the CPU and CUDA agree.

@@ -5,7 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/common/counter_hash.h"
+
 namespace hg {
+
+// A seed mixed into an unrelated one (splitmix64's finaliser; the hash the kernels draw from).
+inline uint64_t mix_seed(uint64_t seed) { return kernels::splitmix64(seed); }
 
 // xoshiro256** seeded through splitmix64.
 class Rng {
@@ -80,11 +85,11 @@ class Rng {
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  // splitmix64 as a stream: the next hash of x, advancing x.
   static uint64_t splitmix64(uint64_t& x) {
-    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    const uint64_t r = kernels::splitmix64(x);
+    x += 0x9e3779b97f4a7c15ULL;
+    return r;
   }
   uint64_t s_[4];
   bool have_spare_ = false;

@@ -1,4 +1,4 @@
-// Elementwise activations, forward and backward.
+// Elementwise activations, forward and backward (the formulas: kernels/common/activation.h).
 //
 // Idea: one independent formula per element, so the loop splits freely over threads (chunks of
 // 32K elements; smaller tensors stay on the calling thread) and vectorises (simd_for: AVX-512,
@@ -13,9 +13,8 @@
 // memory bound like ReLU.
 #include "kernels/cpu/activation.h"
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 
-#include "kernels/cpu/act_scalar.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd_loop.h"
 
@@ -33,19 +32,19 @@ void act_forward(Act act, const float* x, float* y, int64_t n, float alpha) {
       if (x != y) par(n, [=](int64_t i) HG_INLINE { y[i] = x[i]; });
       return;
     case Act::ReLU:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = x[i] > 0.0f ? x[i] : 0.0f; });
+      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::relu(x[i]); });
       return;
     case Act::LeakyReLU:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = x[i] > 0.0f ? x[i] : alpha * x[i]; });
+      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::leaky_relu(x[i], alpha); });
       return;
     case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = detail::sigmoid(x[i]); });
+      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::sigmoid(x[i]); });
       return;
     case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = std::tanh(x[i]); });
+      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::tanh(x[i]); });
       return;
     case Act::Softplus:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = detail::softplus(x[i]); });
+      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::softplus(x[i]); });
       return;
   }
 }
@@ -57,19 +56,19 @@ void act_backward(Act act, const float* x, const float* y, const float* dy, floa
       if (dx != dy) par(n, [=](int64_t i) HG_INLINE { dx[i] = dy[i]; });
       return;
     case Act::ReLU:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = x[i] > 0.0f ? dy[i] : 0.0f; });
+      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::relu_grad(x[i], dy[i]); });
       return;
     case Act::LeakyReLU:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i]; });
+      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::leaky_relu_grad(x[i], dy[i], alpha); });
       return;
     case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = dy[i] * y[i] * (1.0f - y[i]); });
+      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::sigmoid_grad(y[i], dy[i]); });
       return;
     case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = dy[i] * (1.0f - y[i] * y[i]); });
+      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::tanh_grad(y[i], dy[i]); });
       return;
     case Act::Softplus:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = dy[i] * detail::sigmoid(x[i]); });
+      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::softplus_grad(x[i], dy[i]); });
       return;
   }
 }
@@ -80,16 +79,16 @@ void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha) {
       par(n, [=](int64_t i) HG_INLINE { d[i] = 1.0f; });
       return;
     case Act::ReLU:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = y[i] > 0.0f ? 1.0f : 0.0f; });
+      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::relu_deriv(y[i]); });
       return;
     case Act::LeakyReLU:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = y[i] > 0.0f ? 1.0f : alpha; });
+      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::leaky_relu_deriv(y[i], alpha); });
       return;
     case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = y[i] * (1.0f - y[i]); });
+      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::sigmoid_deriv(y[i]); });
       return;
     case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = 1.0f - y[i] * y[i]; });
+      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::tanh_deriv(y[i]); });
       return;
     case Act::Softplus:
       throw Error("act_derivative: softplus' cannot be written through its output");
@@ -104,10 +103,10 @@ void act_derivative_backward(Act act, const float* y, const float* g, float* dy,
       par(n, [=](int64_t i) HG_INLINE { dy[i] = 0.0f; });
       return;
     case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { dy[i] = g[i] * (1.0f - 2.0f * y[i]); });
+      par(n, [=](int64_t i) HG_INLINE { dy[i] = actfn::sigmoid_deriv_grad(y[i], g[i]); });
       return;
     case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { dy[i] = g[i] * (-2.0f * y[i]); });
+      par(n, [=](int64_t i) HG_INLINE { dy[i] = actfn::tanh_deriv_grad(y[i], g[i]); });
       return;
     case Act::Softplus:
       throw Error("act_derivative: softplus' cannot be written through its output");

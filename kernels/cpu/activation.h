@@ -2,9 +2,11 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/activation.h"
+
 namespace hg::kernels::cpu {
 
-enum class Act { None, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus };
+using kernels::Act;  // kernels/common/activation.h: the enum and every formula
 
 // y = act(x). In-place (y == x) is allowed.
 void act_forward(Act act, const float* x, float* y, int64_t n, float alpha = 0.01f);

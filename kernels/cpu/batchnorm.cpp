@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/pool.h"
 

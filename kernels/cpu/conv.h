@@ -11,7 +11,7 @@
 #include <string>
 
 #include "kernels/cpu/activation.h"
-#include "kernels/cpu/conv_shape.h"
+#include "kernels/common/conv_shape.h"
 
 namespace hg::kernels::cpu {
 

@@ -7,8 +7,8 @@
 // memory-bound on large tensors, integer-ALU-bound on small cached ones.
 #include <string>
 
-#include "engine/util/error.h"
-#include "kernels/cpu/counter_hash.h"
+#include "kernels/common/error.h"
+#include "kernels/common/counter_hash.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/pool.h"
 

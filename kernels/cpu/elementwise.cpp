@@ -60,16 +60,5 @@ void abs(const float* x, float* y, int64_t n) {
 void abs_backward(const float* x, const float* dy, float* dx, int64_t n) {
   par(n, [=](int64_t i) HG_INLINE { dx[i] = x[i] > 0.0f ? dy[i] : (x[i] < 0.0f ? -dy[i] : 0.0f); });
 }
-void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols) {
-  if (rows <= 0 || cols <= 0) return;
-  const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / cols);
-  parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) {
-      const float* xr = x + r * cols;
-      float* yr = y + r * cols;
-      for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] + b[c];
-    }
-  });
-}
 
 }  // namespace hg::kernels::cpu

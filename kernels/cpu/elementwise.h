@@ -17,7 +17,5 @@ void log(const float* x, float* y, int64_t n);                        // y = ln 
 void abs(const float* x, float* y, int64_t n);                        // y = |x|
 // dx = dy * sign(x), sign(0) = 0 (the subgradient of |x| chosen at the kink). dx may alias dy.
 void abs_backward(const float* x, const float* dy, float* dx, int64_t n);
-// Row broadcast: y[r, c] = x[r, c] + b[c] for an [rows, cols] matrix.
-void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols);
 
 }  // namespace hg::kernels::cpu

@@ -33,7 +33,7 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/act_scalar.h"
+#include "kernels/common/activation.h"
 #include "kernels/cpu/gemm_internal.h"
 #include "kernels/cpu/parallel.h"
 
@@ -98,7 +98,7 @@ void store_tile_scalar(const float* acc, int acc_ld, float* C, int64_t ldc, int 
       }
       if (e.last) {
         if (e.bias) r += e.bias[j];
-        r = act_apply(e.act, r, e.slope);
+        r = actfn::apply(e.act, r, e.slope);
       }
       crow[j] = r;
     }
@@ -110,7 +110,7 @@ void store_tile_scalar(const float* acc, int acc_ld, float* C, int64_t ldc, int 
 void act_tile_inplace(float* C, int64_t ldc, int m, int n, Act act, float slope) {
   for (int i = 0; i < m; ++i) {
     float* crow = C + i * ldc;
-    for (int j = 0; j < n; ++j) crow[j] = act_apply(act, crow[j], slope);
+    for (int j = 0; j < n; ++j) crow[j] = actfn::apply(act, crow[j], slope);
   }
 }
 
@@ -130,7 +130,7 @@ void epilogue_only(int64_t M, int64_t N, float beta, float* C, int64_t ldc, cons
                    for (int64_t j = 0; j < N; ++j) {
                      float r = beta == 0.0f ? 0.0f : beta * c[j];
                      if (ep.bias) r += ep.bias[j];
-                     c[j] = detail::act_apply(ep.act, r, ep.alpha);
+                     c[j] = actfn::apply(ep.act, r, ep.act_alpha);
                    }
                  }
                });
@@ -217,7 +217,7 @@ void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M
       base.first = pc == 0;
       base.last = pc + kc == K;
       base.act = ep.act;
-      base.slope = ep.alpha;
+      base.slope = ep.act_alpha;
       const int64_t strips_per_b = (NR + detail::kStrip - 1) / detail::kStrip;
       const int64_t b_units = nnp * strips_per_b;
 
@@ -306,7 +306,7 @@ void gemm_reference(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float a
       double r = static_cast<double>(alpha) * s;
       if (beta != 0.0f) r += static_cast<double>(beta) * C[i * ldc + j];
       if (ep.bias) r += ep.bias[j];
-      C[i * ldc + j] = detail::act_apply(ep.act, static_cast<float>(r), ep.alpha);
+      C[i * ldc + j] = actfn::apply(ep.act, static_cast<float>(r), ep.act_alpha);
     }
   }
 }

@@ -10,17 +10,13 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/gemm_types.h"
 #include "kernels/cpu/activation.h"
 
 namespace hg::kernels::cpu {
 
-enum class Trans { N, T };
-
-struct Epilogue {
-  const float* bias = nullptr;  // [N] or nullptr
-  Act act = Act::None;
-  float alpha = 0.01f;          // leaky_relu slope
-};
+using kernels::Epilogue;  // kernels/common/gemm_types.h
+using kernels::Trans;
 
 void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,

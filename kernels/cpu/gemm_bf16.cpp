@@ -16,7 +16,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cpu/gemm_internal.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd_loop.h"

@@ -7,7 +7,7 @@
 // 4-cycle FMA latency at 2 FMAs/cycle. The epilogue runs on the accumulators
 // (gemm_tile_avx512.h, shared with the bf16 kernel). Compiled with a target attribute: no
 // -march needed.
-#include "kernels/cpu/act_scalar.h"
+#include "kernels/common/activation.h"
 #include "kernels/cpu/gemm_internal.h"
 
 #if defined(__x86_64__)

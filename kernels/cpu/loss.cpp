@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/cpu/act_scalar.h"
+#include "kernels/common/loss_terms.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/simd_loop.h"
 #include "kernels/cpu/reduce_blocks.h"
@@ -24,28 +24,13 @@ namespace {
 
 constexpr int64_t kGrain = 32768;
 
-inline float clampp(float p) { return std::min(std::max(p, kBceEps), 1.0f - kBceEps); }
-
-// Elementwise error terms e(target, prediction) and their derivatives wrt the prediction.
-constexpr auto mse_e = [](float t, float p) HG_INLINE {
-  const float d = p - t;
-  return d * d;
-};
-constexpr auto mse_d = [](float t, float p) HG_INLINE { return 2.0f * (p - t); };
-
-constexpr auto bce_e = [](float t, float p) HG_INLINE {
-  const float q = clampp(p);
-  return -(t * std::log(q) + (1.0f - t) * std::log(1.0f - q));
-};
-constexpr auto bce_d = [](float t, float p) HG_INLINE {
-  if (p < kBceEps || p > 1.0f - kBceEps) return 0.0f;
-  return (p - t) / (p * (1.0f - p));
-};
-
-constexpr auto bcel_e = [](float t, float z) HG_INLINE {
-  return std::max(z, 0.0f) - z * t + std::log1p(std::exp(-std::fabs(z)));
-};
-constexpr auto bcel_d = [](float t, float z) HG_INLINE { return detail::sigmoid(z) - t; };
+// The terms e(target, prediction) and their derivatives: kernels/common/loss_terms.h.
+constexpr auto mse_e = [](float t, float p) HG_INLINE { return lossfn::mse(t, p); };
+constexpr auto mse_d = [](float t, float p) HG_INLINE { return lossfn::mse_d(t, p); };
+constexpr auto bce_e = [](float t, float p) HG_INLINE { return lossfn::bce(t, p); };
+constexpr auto bce_d = [](float t, float p) HG_INLINE { return lossfn::bce_d(t, p); };
+constexpr auto bcel_e = [](float t, float z) HG_INLINE { return lossfn::bce_logits(t, z); };
+constexpr auto bcel_d = [](float t, float z) HG_INLINE { return lossfn::bce_logits_d(t, z); };
 
 template <class E>
 double mean_of(const float* p, const float* t, int64_t n, E e) {

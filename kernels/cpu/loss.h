@@ -3,9 +3,12 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/loss_terms.h"
+
 namespace hg::kernels::cpu {
 
-constexpr float kBceEps = 1e-7f;  // probabilities are clamped to [eps, 1 - eps]
+using kernels::kBceEps;  // kernels/common/loss_terms.h: every term and its derivative
+using kernels::ReconKind;
 
 // mean((p - t)^2)
 double mse_forward(const float* p, const float* t, int64_t n);
@@ -21,8 +24,6 @@ void bce_backward(const float* p, const float* t, float g, float* dp, int64_t n)
 double bce_logits_forward(const float* z, const float* t, int64_t n);
 // dz = g * (sigmoid(z) - t) / n
 void bce_logits_backward(const float* z, const float* t, float g, float* dz, int64_t n);
-
-enum class ReconKind { MSE, BCE, BCELogits };
 
 // One pass over x (the input) and r (the reconstruction), both [rows, cols]:
 //   row_err[i]     = mean_j e(x[i,j], r[i,j])

@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/pool.h"
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cpu/conv_shape.h"
+#include "kernels/common/conv_shape.h"
 
 namespace hg::kernels::cpu {
 

@@ -11,7 +11,7 @@
 #include "kernels/cpu/random.h"
 
 #include "kernels/cpu/parallel.h"
-#include "kernels/cpu/random_draw.h"
+#include "kernels/common/noise_draw.h"
 
 namespace hg::kernels::cpu {
 

@@ -1,17 +1,16 @@
 // Counter-based noise on the host: standard normals and input corruption for denoising
 // autoencoders. Element i of the output is a pure function of (seed, i) (and x[i]), the same one
-// the GPU twins in kernels/cuda/ops/random.h compute (kernels/cpu/random_draw.h), so the CPU and
+// the GPU twins in kernels/cuda/ops/random.h compute (kernels/common/noise_draw.h), so the CPU and
 // the GPU draw the same noise for the same seed. fp32, host memory, may run threaded.
 #pragma once
-#include <cmath>
 #include <cstdint>
-#include <string>
 
-#include "engine/util/error.h"
+#include "kernels/common/noise.h"
 
 namespace hg::kernels::cpu {
 
-enum class Noise { Gaussian, SaltPepper, Mask };
+using kernels::Noise;  // kernels/common/noise.h
+using kernels::check_noise_param;
 
 // y[i] ~ N(0, 1) by Box-Muller, one value per element.
 void randn(float* y, int64_t n, uint64_t seed);
@@ -22,18 +21,5 @@ void randn(float* y, int64_t n, uint64_t seed);
 // for a non-finite param, a negative sigma or a probability outside [0, 1].
 void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
              bool clip01);
-
-// The check behind corrupt(), shared with the CUDA twin (inline: the CUDA library does not link
-// the CPU one).
-inline void check_noise_param(Noise kind, float param) {
-  if (!std::isfinite(param))
-    throw Error("corrupt: noise parameter must be finite, got " + std::to_string(param));
-  if (kind == Noise::Gaussian) {
-    if (param < 0.0f)
-      throw Error("corrupt: gaussian sigma must be >= 0, got " + std::to_string(param));
-  } else if (param < 0.0f || param > 1.0f) {
-    throw Error("corrupt: probability must be in [0, 1], got " + std::to_string(param));
-  }
-}
 
 }  // namespace hg::kernels::cpu

@@ -85,7 +85,7 @@ void run_case(const std::string& kernel, Trans ta, Trans tb, Shape s, float beta
 
   Epilogue ep;
   ep.act = act;
-  ep.alpha = 0.05f;
+  ep.act_alpha = 0.05f;
   ep.bias = with_bias ? dbias.get() : nullptr;
   const float alpha = 0.75f;
   kc::gemm(kernel, ta, tb, M, N, K, alpha, dA.get(), lda, dB.get(), ldb, beta, dC.get(), ldc, ep);

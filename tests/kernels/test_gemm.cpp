@@ -51,7 +51,7 @@ double run_case(const Case& c, uint32_t seed) {
   Epilogue ep;
   ep.bias = c.bias ? bias.data() : nullptr;
   ep.act = c.act;
-  ep.alpha = 0.1f;
+  ep.act_alpha = 0.1f;
   gemm(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc, ep);
   gemm_reference(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta,
                  R.data(), ldc, ep);

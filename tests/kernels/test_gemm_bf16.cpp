@@ -62,7 +62,7 @@ TEST(GemmBf16, MatchesReferenceOnRoundedInputs) {
       Epilogue ep;
       ep.bias = c.bias ? bias.data() : nullptr;
       ep.act = c.act;
-      ep.alpha = 0.1f;
+      ep.act_alpha = 0.1f;
       gemm_bf16(c.ta, c.tb, c.M, c.N, c.K, 0.75f, A.data(), lda, B.data(), ldb, c.beta, C.data(), c.N, ep);
       for (int64_t i = 0; i < c.M; ++i)
         for (int64_t j = 0; j < c.N; ++j) {

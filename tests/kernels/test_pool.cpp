@@ -247,7 +247,7 @@ TEST(BatchNormCpu, TwoDimensionalLargeMeanNoAffine) {
                Error);
 }
 
-// The mask written out independently of kernels/cpu/counter_hash.h, as pool.h specifies it: the
+// The mask written out independently of kernels/common/counter_hash.h, as pool.h specifies it: the
 // CUDA twin uses the same formula, so this pins the bits both must produce.
 uint64_t mix(uint64_t z) {
   z += 0x9e3779b97f4a7c15ULL;

@@ -3,6 +3,8 @@
 // value is cached). FLOPs: at most one multiply. Memory-bandwidth bound; a grid-stride loop keeps
 // the launch small for any n. Not benchmarked yet; checked on an H200 (2026-11-30).
 #include "kernels/cuda/broadcast/broadcast.h"
+
+#include "kernels/common/launch.h"
 #include "kernels/cuda/runtime/check.h"
 
 namespace hg::kernels::cuda {
@@ -10,10 +12,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-inline int blocks_for(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(b < 65535 * 16 ? (b < 1 ? 1 : b) : 65535 * 16);
-}
+int blocks_for(int64_t n) { return ::hg::kernels::blocks_for(n, kThreads, 65535 * 16); }
 
 __global__ void gather_rows_kernel(const float* __restrict__ src, const int64_t* __restrict__ idx,
                                    int64_t n, int64_t cols, float* __restrict__ dst) {
@@ -41,13 +40,6 @@ __global__ void broadcast_rows_kernel(const float* __restrict__ v, float scale, 
     y[k] = v[k / cols] * scale;
 }
 
-__global__ void scale_by_kernel(float* __restrict__ p, const float* __restrict__ s, int64_t n) {
-  const float f = *s;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n;
-       k += int64_t(gridDim.x) * blockDim.x)
-    p[k] *= f;
-}
-
 }  // namespace
 
 void gather_rows(const float* src, const int64_t* idx, int64_t n, int64_t cols, float* dst,
@@ -67,12 +59,6 @@ void broadcast_rows(const float* v, float scale, float* y, int64_t rows, int64_t
                     cudaStream_t stream) {
   if (rows <= 0 || cols <= 0) return;
   broadcast_rows_kernel<<<blocks_for(rows * cols), kThreads, 0, stream>>>(v, scale, y, rows, cols);
-  HG_CUDA_CHECK_LAUNCH();
-}
-
-void scale_by(float* p, const float* s, int64_t n, cudaStream_t stream) {
-  if (n <= 0) return;
-  scale_by_kernel<<<blocks_for(n), kThreads, 0, stream>>>(p, s, n);
   HG_CUDA_CHECK_LAUNCH();
 }
 

@@ -16,7 +16,5 @@ void broadcast_scalar(const float* s, float scale, float* y, int64_t n, cudaStre
 // y[i, j] = scale * v[i] for an [rows, cols] y.
 void broadcast_rows(const float* v, float scale, float* y, int64_t rows, int64_t cols,
                     cudaStream_t stream = 0);
-// p[i] *= *s for i < n.
-void scale_by(float* p, const float* s, int64_t n, cudaStream_t stream = 0);
 
 }  // namespace hg::kernels::cuda

@@ -30,15 +30,11 @@ namespace {
 
 constexpr int kThreads = 256;
 
-int blocks_for(int64_t n) {
-  int64_t b = ceil_div(n, kThreads);
-  if (b > 65536) b = 65536;  // grid-stride loops cover the rest
-  return int(b < 1 ? 1 : b);
-}
+int blocks_for(int64_t n) { return ::hg::kernels::blocks_for(n, kThreads, 65536); }
 
 __global__ void __launch_bounds__(kThreads)
     direct_fwd_kernel(Geom g, const float* __restrict__ x, const float* __restrict__ w,
-                      const float* __restrict__ bias, float* __restrict__ y, cpu::Act act,
+                      const float* __restrict__ bias, float* __restrict__ y, Act act,
                       float alpha) {
   const int64_t total = int64_t(g.N) * g.K * g.PQ;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
@@ -144,7 +140,7 @@ __global__ void __launch_bounds__(kThreads)
 }  // namespace
 
 void direct_forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-                    float* y, cpu::Act act, float alpha, cudaStream_t stream) {
+                    float* y, Act act, float alpha, cudaStream_t stream) {
   const Geom g = make_geom(s);
   direct_fwd_kernel<<<blocks_for(s.y_numel()), kThreads, 0, stream>>>(g, x, w, bias, y, act,
                                                                       alpha);

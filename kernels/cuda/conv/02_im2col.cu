@@ -39,11 +39,7 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int64_t kScratchBudget = int64_t(64) << 20;  // bytes of im2col scratch per call
 
-int blocks_for(int64_t n) {
-  int64_t b = ceil_div(n, kThreads);
-  if (b > 65536) b = 65536;  // grid-stride loops cover the rest
-  return int(b < 1 ? 1 : b);
-}
+int blocks_for(int64_t n) { return ::hg::kernels::blocks_for(n, kThreads, 65536); }
 
 #define HG_GRID_STRIDE(i, total)                                                  \
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (total); \
@@ -74,7 +70,7 @@ __global__ void __launch_bounds__(kThreads)
 // y[n0+nl, grp*Kg + k, pq] = act(yc[k, nl*PQ + pq] + bias[grp*Kg + k]).
 __global__ void __launch_bounds__(kThreads)
     scatter_y_kernel(Geom g, const float* __restrict__ yc, int n0, int nb, int grp,
-                     const float* __restrict__ bias, cpu::Act act, float alpha,
+                     const float* __restrict__ bias, Act act, float alpha,
                      float* __restrict__ y) {
   const int64_t ncol = int64_t(nb) * g.PQ;
   HG_GRID_STRIDE(i, int64_t(g.Kg) * ncol) {
@@ -143,7 +139,7 @@ int chunk_images(const Geom& g, int64_t rows) {
 }  // namespace
 
 void im2col_forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-                    float* y, cpu::Act act, float alpha, cudaStream_t stream) {
+                    float* y, Act act, float alpha, cudaStream_t stream) {
   const Geom g = make_geom(s);
   const int nbmax = chunk_images(g, int64_t(g.CRS) + g.Kg);
   ops_detail::StreamScratch scratch(size_t(g.CRS + g.Kg) * nbmax * g.PQ * sizeof(float), stream);

@@ -33,7 +33,7 @@
 #include <algorithm>
 #include <string>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cuda/conv/conv_detail.h"
 #include "kernels/cuda/gemm/epilogue.cuh"
 #include "kernels/cuda/ops/common.cuh"
@@ -53,7 +53,7 @@ struct FwdProblem {
   const float* w;
   const float* bias;
   float* y;
-  cpu::Act act;
+  Act act;
   float alpha;
   int M, Ncol, Kred;
   struct Col {
@@ -241,7 +241,7 @@ void launch(const Prob& pr, int groups, int splits, int kchunk, cudaStream_t str
 }  // namespace
 
 void implicit_forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-                      float* y, cpu::Act act, float alpha, cudaStream_t stream) {
+                      float* y, Act act, float alpha, cudaStream_t stream) {
   FwdProblem pr{};
   pr.g = make_geom(s);
   pr.x = x;

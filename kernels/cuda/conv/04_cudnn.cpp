@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cuda/conv/conv_detail.h"
 #include "kernels/cuda/runtime/check.h"
 
@@ -183,7 +183,7 @@ constexpr int kMaxAlgos = 16;
 }  // namespace
 
 void cudnn_forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-                   float* y, cpu::Act act, float alpha, cudaStream_t stream) {
+                   float* y, Act act, float alpha, cudaStream_t stream) {
   Ctx c = context(s, stream);
   Plan& p = *c.plan;
   if (!p.have_fwd) {

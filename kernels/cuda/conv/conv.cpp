@@ -6,7 +6,7 @@
 #include <climits>
 #include <cstdlib>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cuda/conv/conv_detail.h"
 
 namespace hg::kernels::cuda {
@@ -95,7 +95,7 @@ std::string default_conv_algo() {
 }
 
 void conv2d_forward(const std::string& algo, const ConvShape& s, const float* x, const float* w,
-                    const float* bias, float* y, cpu::Act act, float alpha, cudaStream_t stream) {
+                    const float* bias, float* y, Act act, float alpha, cudaStream_t stream) {
   const Entry& e = resolve(algo);
   validate(s, "forward");
   need(x, "x", "forward");

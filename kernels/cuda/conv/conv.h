@@ -1,5 +1,5 @@
 // CUDA convolutions: a teaching series plus cuDNN, behind one entry point per pass.
-// Device memory, NCHW, fp32; geometry and layouts in kernels/cpu/conv_shape.h (same contract as
+// Device memory, NCHW, fp32; geometry and layouts in kernels/common/conv_shape.h (same contract as
 // kernels/cpu/conv.h: outputs write-only, bias nullable, act applied last).
 //
 // `algo` picks the implementation by name ("" = default_conv_algo()):
@@ -16,13 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/conv_shape.h"
+#include "kernels/common/activation.h"
+#include "kernels/common/conv_shape.h"
 
 namespace hg::kernels::cuda {
 
 void conv2d_forward(const std::string& algo, const ConvShape& s, const float* x, const float* w,
-                    const float* bias, float* y, cpu::Act act = cpu::Act::None,
+                    const float* bias, float* y, Act act = Act::None,
                     float alpha = 0.01f, cudaStream_t stream = nullptr);
 void conv2d_backward_data(const std::string& algo, const ConvShape& s, const float* dy,
                           const float* w, float* dx, cudaStream_t stream = nullptr);

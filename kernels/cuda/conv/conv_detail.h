@@ -6,8 +6,9 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/conv_shape.h"
+#include "kernels/common/activation.h"
+#include "kernels/common/launch.h"
+#include "kernels/common/conv_shape.h"
 
 namespace hg::kernels::cuda::conv_detail {
 
@@ -36,33 +37,33 @@ inline Geom make_geom(const ConvShape& s) {
 }
 
 using FwdFn = void (*)(const ConvShape&, const float* x, const float* w, const float* bias,
-                       float* y, cpu::Act act, float alpha, cudaStream_t);
+                       float* y, Act act, float alpha, cudaStream_t);
 using BwdDataFn = void (*)(const ConvShape&, const float* dy, const float* w, float* dx,
                            cudaStream_t);
 using BwdWeightFn = void (*)(const ConvShape&, const float* x, const float* dy, float* dw,
                              float* dbias, cudaStream_t);
 
 // 01_direct.cu
-void direct_forward(const ConvShape&, const float*, const float*, const float*, float*, cpu::Act,
+void direct_forward(const ConvShape&, const float*, const float*, const float*, float*, Act,
                     float, cudaStream_t);
 void direct_backward_data(const ConvShape&, const float*, const float*, float*, cudaStream_t);
 void direct_backward_weight(const ConvShape&, const float*, const float*, float*, float*,
                             cudaStream_t);
 // 02_im2col.cu
-void im2col_forward(const ConvShape&, const float*, const float*, const float*, float*, cpu::Act,
+void im2col_forward(const ConvShape&, const float*, const float*, const float*, float*, Act,
                     float, cudaStream_t);
 void im2col_backward_data(const ConvShape&, const float*, const float*, float*, cudaStream_t);
 void im2col_backward_weight(const ConvShape&, const float*, const float*, float*, float*,
                             cudaStream_t);
 // 03_implicit_gemm.cu
-void implicit_forward(const ConvShape&, const float*, const float*, const float*, float*, cpu::Act,
+void implicit_forward(const ConvShape&, const float*, const float*, const float*, float*, Act,
                       float, cudaStream_t);
 void implicit_backward_data(const ConvShape&, const float*, const float*, float*, cudaStream_t);
 void implicit_backward_weight(const ConvShape&, const float*, const float*, float*, float*,
                               cudaStream_t);
 #ifdef HG_HAVE_CUDNN
 // 04_cudnn.cpp
-void cudnn_forward(const ConvShape&, const float*, const float*, const float*, float*, cpu::Act,
+void cudnn_forward(const ConvShape&, const float*, const float*, const float*, float*, Act,
                    float, cudaStream_t);
 void cudnn_backward_data(const ConvShape&, const float*, const float*, float*, cudaStream_t);
 void cudnn_backward_weight(const ConvShape&, const float*, const float*, float*, float*,
@@ -72,12 +73,12 @@ void cudnn_backward_weight(const ConvShape&, const float*, const float*, float*,
 // conv_epilogue.cu -------------------------------------------------------------------------------
 // y[n, k, i] = act(y[n, k, i] + bias[k]) over y [N, K, PQ] in place; bias nullable. A no-op when
 // there is neither a bias nor an activation.
-void launch_bias_act(float* y, int64_t N, int64_t K, int64_t PQ, const float* bias, cpu::Act act,
+void launch_bias_act(float* y, int64_t N, int64_t K, int64_t PQ, const float* bias, Act act,
                      float alpha, cudaStream_t s);
 // dbias[k] = sum over n, i of dy[n, k, i] (dy [N, K, PQ]); one block per channel, a fixed-order
 // tree, so the result is deterministic.
 void launch_dbias(const float* dy, int64_t N, int64_t K, int64_t PQ, float* dbias, cudaStream_t s);
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using ::hg::kernels::ceil_div;  // kernels/common/launch.h
 
 }  // namespace hg::kernels::cuda::conv_detail

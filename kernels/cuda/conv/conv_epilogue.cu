@@ -23,7 +23,7 @@ using ops_detail::kThreads;
 
 __global__ void __launch_bounds__(kThreads)
     bias_act_kernel(float* y, int64_t total, int64_t K, int64_t PQ, const float* bias,
-                    cpu::Act act, float alpha) {
+                    Act act, float alpha) {
   for (int64_t i = ops_detail::global_thread(); i < total; i += ops_detail::grid_threads()) {
     float v = y[i];
     if (bias) v += bias[(i / PQ) % K];
@@ -47,9 +47,9 @@ __global__ void __launch_bounds__(kThreads)
 
 }  // namespace
 
-void launch_bias_act(float* y, int64_t N, int64_t K, int64_t PQ, const float* bias, cpu::Act act,
+void launch_bias_act(float* y, int64_t N, int64_t K, int64_t PQ, const float* bias, Act act,
                      float alpha, cudaStream_t s) {
-  if (!bias && act == cpu::Act::None) return;
+  if (!bias && act == Act::None) return;
   const int64_t total = N * K * PQ;
   if (total <= 0) return;
   bias_act_kernel<<<ops_detail::blocks_for(total), kThreads, 0, s>>>(y, total, K, PQ, bias, act,

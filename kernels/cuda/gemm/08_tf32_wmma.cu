@@ -17,7 +17,7 @@
 //   (346 TFLOP/s): far from the tensor-core ceiling, as the Limit line predicts.
 #include <mma.h>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cuda/gemm/epilogue.cuh"
 #include "kernels/cuda/gemm/tile.cuh"
 #include "kernels/cuda/runtime/check.h"

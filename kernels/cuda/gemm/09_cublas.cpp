@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cuda/gemm/cublas_check.h"
 #include "kernels/cuda/gemm/gemm_params.h"
 #include "kernels/cuda/runtime/check.h"
@@ -62,7 +62,7 @@ int as_int(int64_t v, const char* what) {
 }
 
 void finish_epilogue(const GemmParams& p, cudaStream_t s) {
-  if (p.bias || p.act != cpu::Act::None)
+  if (p.bias || p.act != Act::None)
     launch_scale_bias_act(p.C, p.ldc, p.M, p.N, 1.0f, p.bias, p.act, p.act_alpha, s);
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 __global__ void __launch_bounds__(256)
     scale_bias_act_kernel(float* C, int64_t ldc, int64_t M, int64_t N, float scale,
-                          const float* bias, cpu::Act act, float act_alpha) {
+                          const float* bias, Act act, float act_alpha) {
   const int64_t j = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (j >= N) return;
   const int64_t stride = int64_t(gridDim.y) * blockDim.y;
@@ -19,14 +19,14 @@ __global__ void __launch_bounds__(256)
     float* c = C + i * ldc + j;
     float r = scale != 0.0f ? scale * *c : 0.0f;  // scale == 0: C write-only
     if (bias) r += bias[j];
-    *c = apply_act(act, r, act_alpha);
+    *c = actfn::apply(act, r, act_alpha);
   }
 }
 
 }  // namespace
 
 void launch_scale_bias_act(float* C, int64_t ldc, int64_t M, int64_t N, float scale,
-                           const float* bias, cpu::Act act, float act_alpha, cudaStream_t s) {
+                           const float* bias, Act act, float act_alpha, cudaStream_t s) {
   if (M <= 0 || N <= 0) return;
   const dim3 block(32, 8);
   int64_t gy = ceil_div(M, 8);

@@ -1,31 +1,14 @@
 // Device side of the fused GEMM epilogue: r = alpha*acc (+ beta*C) (+ bias[j]); C = act(r).
-// The activation formulas match kernels/cpu/act_scalar.h exactly (stable sigmoid and softplus),
-// using the accurate libdevice expf/tanhf/log1pf (no fast-math intrinsics).
+// The activation is kernels/common/activation.h's actfn::apply, the formula the CPU uses.
 #pragma once
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
+#include "kernels/common/activation.h"
 #include "kernels/cuda/gemm/gemm_params.h"
 
 namespace hg::kernels::cuda::gemm_detail {
-
-__device__ __forceinline__ float apply_act(cpu::Act act, float x, float alpha) {
-  switch (act) {
-    case cpu::Act::None: return x;
-    case cpu::Act::ReLU: return x > 0.0f ? x : 0.0f;
-    case cpu::Act::LeakyReLU: return x > 0.0f ? x : alpha * x;
-    case cpu::Act::Sigmoid:
-      if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-      else {
-        const float e = expf(x);
-        return e / (1.0f + e);
-      }
-    case cpu::Act::Tanh: return tanhf(x);
-    case cpu::Act::Softplus: return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
-  }
-  return x;
-}
 
 // One output element. Bounds-checked: a thread whose (i, j) lies outside C writes nothing.
 __device__ __forceinline__ void store_c(const GemmParams& p, int64_t i, int64_t j, float acc) {
@@ -34,7 +17,7 @@ __device__ __forceinline__ void store_c(const GemmParams& p, int64_t i, int64_t 
   float r = p.alpha * acc;
   if (p.beta != 0.0f) r += p.beta * *c;  // beta == 0: C is write-only, never read
   if (p.bias) r += p.bias[j];
-  *c = apply_act(p.act, r, p.act_alpha);
+  *c = actfn::apply(p.act, r, p.act_alpha);
 }
 
 // Four consecutive outputs C[i, j..j+3] (j a multiple of 4). One float4 load/store when C allows

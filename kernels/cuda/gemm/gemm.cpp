@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 #include "kernels/cuda/gemm/gemm_params.h"
 
 namespace hg::kernels::cuda {
@@ -51,7 +51,7 @@ const Entry& find_kernel(const std::string& name, const char* origin) {
               "; known kernels: " + names_list());
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+using ::hg::kernels::aligned16;  // kernels/common/launch.h
 
 void check_ld(int64_t ld, int64_t need, const char* what) {
   const int64_t min_ld = need > 1 ? need : 1;
@@ -93,7 +93,7 @@ void gemm(const std::string& kernel, Trans ta, Trans tb, int64_t M, int64_t N, i
   if (K > 0 && (!A || !B)) throw Error("gemm: A or B is null");
 
   if (K == 0) {  // no product: C = act(beta*C + bias)
-    gemm_detail::launch_scale_bias_act(C, ldc, M, N, beta, ep.bias, ep.act, ep.alpha, stream);
+    gemm_detail::launch_scale_bias_act(C, ldc, M, N, beta, ep.bias, ep.act, ep.act_alpha, stream);
     return;
   }
   gemm_detail::GemmParams p;
@@ -110,7 +110,7 @@ void gemm(const std::string& kernel, Trans ta, Trans tb, int64_t M, int64_t N, i
   p.ldc = ldc;
   p.bias = ep.bias;
   p.act = ep.act;
-  p.act_alpha = ep.alpha;
+  p.act_alpha = ep.act_alpha;
   p.ta = ta == Trans::T;
   p.tb = tb == Trans::T;
   p.a_vec = lda % 4 == 0 && aligned16(A);

@@ -19,14 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cpu/activation.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/common/gemm_types.h"
 
 namespace hg::kernels::cuda {
 
-using cpu::Act;
-using cpu::Epilogue;
-using cpu::Trans;
+using ::hg::kernels::Act;  // kernels/common/gemm_types.h
+using ::hg::kernels::Epilogue;
+using ::hg::kernels::Trans;
 
 void gemm(const std::string& kernel, Trans ta, Trans tb, int64_t M, int64_t N, int64_t K,
           float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,

@@ -6,7 +6,8 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/activation.h"
+#include "kernels/common/activation.h"
+#include "kernels/common/launch.h"
 
 namespace hg::kernels::cuda::gemm_detail {
 
@@ -21,7 +22,7 @@ struct GemmParams {
   float* C = nullptr;
   int64_t ldc = 0;
   const float* bias = nullptr;  // [N] or nullptr
-  cpu::Act act = cpu::Act::None;
+  Act act = Act::None;
   float act_alpha = 0.01f;      // leaky_relu slope
   bool ta = false, tb = false;  // true = Trans::T
   // float4 eligibility of each operand: leading dimension a multiple of 4 and base 16-byte aligned.
@@ -46,11 +47,11 @@ void gemm_cublas_tf32(const GemmParams& p, cudaStream_t s);  // 09_cublas.cpp
 // C[i,j] = act(scale * C[i,j] + bias[j]) over [M,N]; scale == 0 makes C write-only. Used for
 // K == 0 (scale = beta) and after cuBLAS (scale = 1), which has no fused epilogue here.
 void launch_scale_bias_act(float* C, int64_t ldc, int64_t M, int64_t N, float scale,
-                           const float* bias, cpu::Act act, float act_alpha, cudaStream_t s);
+                           const float* bias, Act act, float act_alpha, cudaStream_t s);
 
 // A grid of (nx, ny) blocks, checked against the hardware limits (throws hg::Error).
 dim3 checked_grid(int64_t nx, int64_t ny, const char* kernel);
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using ::hg::kernels::ceil_div;  // kernels/common/launch.h
 
 }  // namespace hg::kernels::cuda::gemm_detail

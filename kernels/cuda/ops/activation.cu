@@ -2,9 +2,9 @@
 //
 // Idea: one formula per element through the shared quad map (common.cuh: float4 when aligned,
 // grid-stride). Each activation is its own instantiation, so the switch on the kind happens once on
-// the host, never per element. Formulas mirror kernels/cpu/act_scalar.h: sigmoid branches on the
-// sign (never e^{+large}), softplus = max(x,0) + log1p(e^{-|x|}), softplus' = sigmoid(x); the tanh
-// derivative 1 - y*y rounds the product first (no FMA) to match the CPU bits near |y| = 1.
+// the host, never per element. The formulas are kernels/common/activation.h's, the ones the CPU
+// kernels use: sigmoid = 1 / (1 + fast_exp(-x)), softplus = max(x,0) + log1p(e^{-|x|}),
+// softplus' = sigmoid(x); products that feed an add are rounded first (no FMA), as on the CPU.
 // Bytes / FLOPs per element: forward 8 B (read x, write y); backward 12 B (read x or y, and dy;
 // write dx). ReLU/LeakyReLU ~1 FLOP; sigmoid/tanh/softplus one expf/tanhf/log1pf (~10-20
 // instructions), still far below the ~20 FLOP/byte at which an H100 stops being bandwidth bound.
@@ -14,6 +14,8 @@
 //   96% / 91% of a device-to-device copy.
 #include "kernels/cuda/ops/activation.h"
 
+#include "kernels/common/activation.h"
+
 #include "kernels/cuda/ops/common.cuh"
 #include "kernels/cuda/ops/elementwise.h"
 
@@ -21,63 +23,61 @@ namespace hg::kernels::cuda {
 namespace {
 
 using ops_detail::launch_map;
-using ops_detail::rn_mul;
 
 struct ReluF {
-  __device__ float operator()(float x) const { return x > 0.0f ? x : 0.0f; }
+  __device__ float operator()(float x) const { return actfn::relu(x); }
 };
 struct LeakyF {
   float alpha;
-  __device__ float operator()(float x) const { return x > 0.0f ? x : alpha * x; }
+  __device__ float operator()(float x) const { return actfn::leaky_relu(x, alpha); }
 };
 struct SigmoidF {
-  __device__ float operator()(float x) const { return ops_detail::dev_sigmoid(x); }
+  __device__ float operator()(float x) const { return actfn::sigmoid(x); }
 };
 struct TanhF {
-  __device__ float operator()(float x) const { return tanhf(x); }
+  __device__ float operator()(float x) const { return actfn::tanh(x); }
 };
 struct SoftplusF {
-  __device__ float operator()(float x) const { return ops_detail::dev_softplus(x); }
+  __device__ float operator()(float x) const { return actfn::softplus(x); }
 };
 
 // Backward functors take (x or y, dy).
 struct ReluB {
-  __device__ float operator()(float x, float dy) const { return x > 0.0f ? dy : 0.0f; }
+  __device__ float operator()(float x, float dy) const { return actfn::relu_grad(x, dy); }
 };
 struct LeakyB {
   float alpha;
-  __device__ float operator()(float x, float dy) const { return x > 0.0f ? dy : alpha * dy; }
+  __device__ float operator()(float x, float dy) const { return actfn::leaky_relu_grad(x, dy, alpha); }
 };
-struct SigmoidB {  // dy * y * (1 - y), evaluated left to right as on the CPU
-  __device__ float operator()(float y, float dy) const { return rn_mul(dy, y) * (1.0f - y); }
+struct SigmoidB {
+  __device__ float operator()(float y, float dy) const { return actfn::sigmoid_grad(y, dy); }
 };
 struct TanhB {
-  __device__ float operator()(float y, float dy) const { return dy * (1.0f - rn_mul(y, y)); }
+  __device__ float operator()(float y, float dy) const { return actfn::tanh_grad(y, dy); }
 };
 struct SoftplusB {
-  __device__ float operator()(float x, float dy) const { return dy * ops_detail::dev_sigmoid(x); }
+  __device__ float operator()(float x, float dy) const { return actfn::softplus_grad(x, dy); }
 };
 
-// f'(pre-activation) through y, and g * d/dy of it. 2y is exact, so a contracted 1 - 2y equals
-// the CPU's rounded one; 1 - y*y rounds the product first.
+// f'(pre-activation) through y, and g * d/dy of it.
 struct ReluD {
-  __device__ float operator()(float y) const { return y > 0.0f ? 1.0f : 0.0f; }
+  __device__ float operator()(float y) const { return actfn::relu_deriv(y); }
 };
 struct LeakyD {
   float alpha;
-  __device__ float operator()(float y) const { return y > 0.0f ? 1.0f : alpha; }
+  __device__ float operator()(float y) const { return actfn::leaky_relu_deriv(y, alpha); }
 };
 struct SigmoidD {
-  __device__ float operator()(float y) const { return y * (1.0f - y); }
+  __device__ float operator()(float y) const { return actfn::sigmoid_deriv(y); }
 };
 struct TanhD {
-  __device__ float operator()(float y) const { return 1.0f - rn_mul(y, y); }
+  __device__ float operator()(float y) const { return actfn::tanh_deriv(y); }
 };
 struct SigmoidDB {  // inputs (y, g)
-  __device__ float operator()(float y, float g) const { return g * (1.0f - 2.0f * y); }
+  __device__ float operator()(float y, float g) const { return actfn::sigmoid_deriv_grad(y, g); }
 };
 struct TanhDB {
-  __device__ float operator()(float y, float g) const { return g * (-2.0f * y); }
+  __device__ float operator()(float y, float g) const { return actfn::tanh_deriv_grad(y, g); }
 };
 
 }  // namespace

@@ -5,11 +5,11 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/activation.h"
+#include "kernels/common/activation.h"
 
 namespace hg::kernels::cuda {
 
-using Act = ::hg::kernels::cpu::Act;
+using ::hg::kernels::Act;
 
 // y = act(x). In-place (y == x) is allowed.
 void act_forward(Act act, const float* x, float* y, int64_t n, float alpha = 0.01f,

@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/common/host_device.h"
+#include "kernels/common/launch.h"
 #include "kernels/cuda/runtime/check.h"
 
 namespace hg::kernels::cuda::ops_detail {
@@ -24,14 +26,11 @@ constexpr int kThreads = 256;                // threads per block for every ops 
 constexpr int kWarps = kThreads / 32;
 constexpr int64_t kMaxBlocks = 8192;         // grid-stride loops cover the rest
 
+// The ops family's grid: kernels/common/launch.h's blocks_for capped at kMaxBlocks.
 inline int blocks_for(int64_t work_items, int threads = kThreads) {
-  int64_t b = (work_items + threads - 1) / threads;
-  if (b < 1) b = 1;
-  if (b > kMaxBlocks) b = kMaxBlocks;
-  return static_cast<int>(b);
+  return ::hg::kernels::blocks_for(work_items, threads, kMaxBlocks);
 }
-
-inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+using ::hg::kernels::aligned16;
 
 __device__ __forceinline__ int64_t global_thread() {
   return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -40,18 +39,8 @@ __device__ __forceinline__ int64_t grid_threads() {
   return static_cast<int64_t>(gridDim.x) * blockDim.x;
 }
 
-__device__ __forceinline__ float rn_mul(float a, float b) { return __fmul_rn(a, b); }
-
-// Stable sigmoid, the same branches as kernels/cpu/act_scalar.h.
-__device__ __forceinline__ float dev_sigmoid(float x) {
-  if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-  const float e = expf(x);
-  return e / (1.0f + e);
-}
-// log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}).
-__device__ __forceinline__ float dev_softplus(float x) {
-  return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
-}
+using ::hg::kernels::mul_rn;  // kernels/common/host_device.h
+__device__ __forceinline__ float rn_mul(float a, float b) { return mul_rn(a, b); }
 
 // Sum of v over the 32 lanes of a warp (butterfly: every lane ends with the same, fixed-order sum).
 __device__ __forceinline__ double warp_sum(double v) {

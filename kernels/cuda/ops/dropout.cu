@@ -11,7 +11,7 @@
 // Limit: memory bandwidth (the hash is cheap next to 12 bytes of traffic).
 // Measured: not benchmarked yet; checked against the CPU path on an H200 (2026-11-30: GPU tests,
 //   compute-sanitizer memcheck and racecheck clean).
-#include "kernels/cpu/counter_hash.h"
+#include "kernels/common/counter_hash.h"
 #include "kernels/cuda/ops/common.cuh"
 #include "kernels/cuda/ops/pool.h"
 

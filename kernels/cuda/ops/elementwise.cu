@@ -2,10 +2,9 @@
 //
 // Idea: one thread per quad of 4 consecutive elements in a grid-stride loop; a quad is moved as one
 // 16-byte float4 when every pointer is 16-byte aligned (one LDG.128 instead of four LDG.32), element
-// by element otherwise and for the ragged tail. add_row_vector gives each row to one warp (one block
-// for rows of >= 2048 columns) so no per-element division by cols is needed and b stays in L1.
+// by element otherwise and for the ragged tail.
 // Bytes / FLOPs per element: fill 4 B / 0; copy, scale, add_scalar, exp, log 8 B / 1 (exp and log
-// ~10 instructions in the SFU-assisted expf/logf); add, sub, mul, axpy, add_row_vector, abs_backward 12 B / 1-2.
+// ~10 instructions in the SFU-assisted expf/logf); add, sub, mul, axpy, abs_backward 12 B / 1-2.
 // At ~0.1 FLOP per byte against an H100's ~20 FLOP/byte balance point, every one of these is
 // memory-bandwidth bound: the ceiling is a device-to-device copy (8 B per element).
 // Measured (H200, 2026-11-30, bench_bandwidth_cuda): add 4.15 TB/s on 65536x784, 102% of a
@@ -59,34 +58,6 @@ struct AbsB {  // inputs (x, dy)
   }
 };
 
-// TPR threads per row (32: a warp per row, 256: the block per row). Loops are uniform per group,
-// no synchronisation, so warps of one block may work on different rows.
-template <int TPR>
-__global__ void add_row_vector_kernel(const float* x, const float* __restrict__ b, float* y,
-                                      int64_t rows, int64_t cols, bool vec) {
-  constexpr int kGroups = ops_detail::kThreads / TPR;
-  const int lane = static_cast<int>(threadIdx.x) % TPR;
-  const int grp = static_cast<int>(threadIdx.x) / TPR;
-  const int64_t nq = (cols + 3) / 4;
-  for (int64_t r = static_cast<int64_t>(blockIdx.x) * kGroups + grp; r < rows;
-       r += static_cast<int64_t>(gridDim.x) * kGroups) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    for (int64_t q = lane; q < nq; q += TPR) {
-      const int64_t j = 4 * q;
-      if (vec && j + 4 <= cols) {
-        const float4 xv = *reinterpret_cast<const float4*>(xr + j);
-        const float4 bv = *reinterpret_cast<const float4*>(b + j);
-        *reinterpret_cast<float4*>(yr + j) =
-            make_float4(xv.x + bv.x, xv.y + bv.y, xv.z + bv.z, xv.w + bv.w);
-      } else {
-        const int64_t e = j + 4 < cols ? j + 4 : cols;
-        for (int64_t k = j; k < e; ++k) yr[k] = xr[k] + b[k];
-      }
-    }
-  }
-}
-
 }  // namespace
 
 void fill(float* y, float value, int64_t n, cudaStream_t stream) {
@@ -129,21 +100,6 @@ void abs(const float* x, float* y, int64_t n, cudaStream_t stream) {
 }
 void abs_backward(const float* x, const float* dy, float* dx, int64_t n, cudaStream_t stream) {
   ops_detail::launch_map<2>(x, dy, nullptr, dx, n, AbsB{}, stream);
-}
-
-void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols,
-                    cudaStream_t stream) {
-  if (rows <= 0 || cols <= 0) return;
-  const bool vec = cols % 4 == 0 && ops_detail::aligned16(x) && ops_detail::aligned16(b) &&
-                   ops_detail::aligned16(y);
-  if (cols >= 2048) {
-    add_row_vector_kernel<256><<<ops_detail::blocks_for(rows, 1), ops_detail::kThreads, 0, stream>>>(
-        x, b, y, rows, cols, vec);
-  } else {
-    add_row_vector_kernel<32><<<ops_detail::blocks_for(rows, ops_detail::kWarps), ops_detail::kThreads, 0,
-                                stream>>>(x, b, y, rows, cols, vec);
-  }
-  HG_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace hg::kernels::cuda

@@ -22,8 +22,5 @@ void log(const float* x, float* y, int64_t n, cudaStream_t stream = 0);         
 void abs(const float* x, float* y, int64_t n, cudaStream_t stream = 0);                  // y = |x|
 // dx = dy * sign(x), sign(0) = 0. dx may alias dy.
 void abs_backward(const float* x, const float* dy, float* dx, int64_t n, cudaStream_t stream = 0);
-// Row broadcast: y[r, c] = x[r, c] + b[c] for row-major [rows, cols] x and y, b of length cols.
-void add_row_vector(const float* x, const float* b, float* y, int64_t rows, int64_t cols,
-                    cudaStream_t stream = 0);
 
 }  // namespace hg::kernels::cuda

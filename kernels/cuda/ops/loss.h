@@ -11,12 +11,12 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/loss.h"
+#include "kernels/common/loss_terms.h"
 
 namespace hg::kernels::cuda {
 
-using ReconKind = ::hg::kernels::cpu::ReconKind;
-using ::hg::kernels::cpu::kBceEps;
+using ::hg::kernels::ReconKind;
+using ::hg::kernels::kBceEps;
 
 // *out = mean((p - t)^2)
 void mse_forward(const float* p, const float* t, int64_t n, float* out, cudaStream_t stream = 0);

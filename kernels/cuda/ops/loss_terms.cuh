@@ -1,46 +1,30 @@
-// Internal: the elementwise loss terms e(t, p) and their derivatives de/dp, mirroring the
-// anonymous-namespace helpers of kernels/cpu/loss.cpp operation for operation (products that feed
-// an add are rounded first, as the CPU build does not contract to FMA).
+// Internal: functors over the elementwise loss terms e(t, p) and their derivatives de/dp of
+// kernels/common/loss_terms.h (the same formulas kernels/cpu/loss.cpp uses), for the quad maps
+// and reductions of kernels/cuda/ops.
 #pragma once
-#include "kernels/cpu/loss.h"
+#include "kernels/common/loss_terms.h"
 #include "kernels/cuda/ops/common.cuh"
 
 namespace hg::kernels::cuda::ops_detail {
 
-__device__ __forceinline__ float clampp(float p) {
-  return fminf(fmaxf(p, ::hg::kernels::cpu::kBceEps), 1.0f - ::hg::kernels::cpu::kBceEps);
-}
-
 // All terms take (target t, prediction p).
 struct MseE {
-  __device__ float operator()(float t, float p) const {
-    const float d = p - t;
-    return d * d;
-  }
+  __device__ float operator()(float t, float p) const { return lossfn::mse(t, p); }
 };
 struct MseD {
-  __device__ float operator()(float t, float p) const { return 2.0f * (p - t); }
+  __device__ float operator()(float t, float p) const { return lossfn::mse_d(t, p); }
 };
 struct BceE {
-  __device__ float operator()(float t, float p) const {
-    const float q = clampp(p);
-    return -(rn_mul(t, logf(q)) + rn_mul(1.0f - t, logf(1.0f - q)));
-  }
+  __device__ float operator()(float t, float p) const { return lossfn::bce(t, p); }
 };
 struct BceD {
-  __device__ float operator()(float t, float p) const {
-    constexpr float eps = ::hg::kernels::cpu::kBceEps;
-    if (p < eps || p > 1.0f - eps) return 0.0f;
-    return (p - t) / (p * (1.0f - p));
-  }
+  __device__ float operator()(float t, float p) const { return lossfn::bce_d(t, p); }
 };
 struct BceLogitsE {
-  __device__ float operator()(float t, float z) const {
-    return fmaxf(z, 0.0f) - rn_mul(z, t) + log1pf(expf(-fabsf(z)));
-  }
+  __device__ float operator()(float t, float z) const { return lossfn::bce_logits(t, z); }
 };
 struct BceLogitsD {
-  __device__ float operator()(float t, float z) const { return dev_sigmoid(z) - t; }
+  __device__ float operator()(float t, float z) const { return lossfn::bce_logits_d(t, z); }
 };
 
 }  // namespace hg::kernels::cuda::ops_detail

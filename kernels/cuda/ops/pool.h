@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/conv_shape.h"
+#include "kernels/common/conv_shape.h"
 
 namespace hg::kernels::cuda {
 

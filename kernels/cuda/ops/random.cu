@@ -3,7 +3,7 @@
 // Idea: no RNG state (no curand generator to create, seed or carry between launches). Element i
 // hashes (seed, i) with two splitmix64 mixes and turns the 64 bits into a normal (Box-Muller on
 // the two 32-bit halves) or a 24-bit uniform, with the very functions the CPU kernel calls
-// (kernels/cpu/random_draw.h). A grid-stride loop therefore gives values that depend only on
+// (kernels/common/noise_draw.h). A grid-stride loop therefore gives values that depend only on
 // (seed, i): the same for any launch geometry, any stream, and the same as the CPU's.
 // Box-Muller runs in double (log, sqrt, cos) and rounds once to fp32, so the GPU agrees with
 // glibc to the last fp32 bit except at rounding ties; the cost is ~100 FP64 instructions per
@@ -15,7 +15,7 @@
 //   compute-sanitizer memcheck clean).
 #include "kernels/cuda/ops/random.h"
 
-#include "kernels/cpu/random_draw.h"
+#include "kernels/common/noise_draw.h"
 #include "kernels/cuda/ops/common.cuh"
 
 namespace hg::kernels::cuda {
@@ -44,7 +44,7 @@ void randn(float* y, int64_t n, uint64_t seed, cudaStream_t stream) {
 
 void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint64_t seed,
              bool clip01, cudaStream_t stream) {
-  cpu::check_noise_param(kind, param);
+  check_noise_param(kind, param);
   if (n <= 0) return;
   corrupt_kernel<<<ops_detail::blocks_for(n), ops_detail::kThreads, 0, stream>>>(
       static_cast<int>(kind), x, y, n, param, noise::key(seed), clip01);

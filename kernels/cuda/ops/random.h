@@ -1,5 +1,5 @@
 // Counter-based noise on the GPU: the device twins of kernels/cpu/random.h. Element i is a pure
-// function of (seed, i) (and x[i]), the same formula the CPU evaluates (kernels/cpu/random_draw.h),
+// function of (seed, i) (and x[i]), the same formula the CPU evaluates (kernels/common/noise_draw.h),
 // so both devices draw the same noise for the same seed: the masks bit for bit, the normals to
 // within an fp32 rounding tie. DEVICE pointers; work enqueued on `stream`; nothing synchronises.
 #pragma once
@@ -7,11 +7,11 @@
 
 #include <cstdint>
 
-#include "kernels/cpu/random.h"
+#include "kernels/common/noise.h"
 
 namespace hg::kernels::cuda {
 
-using Noise = ::hg::kernels::cpu::Noise;
+using ::hg::kernels::Noise;
 
 // y[i] ~ N(0, 1) (Box-Muller, one value per element).
 void randn(float* y, int64_t n, uint64_t seed, cudaStream_t stream = 0);

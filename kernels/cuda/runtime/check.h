@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "engine/util/error.h"
+#include "kernels/common/error.h"
 
 namespace hg::kernels::cuda {
 

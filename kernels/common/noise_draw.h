@@ -16,7 +16,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/cpu/counter_hash.h"
+#include "kernels/common/counter_hash.h"
 
 namespace hg::kernels::noise {
 
@@ -34,17 +34,7 @@ HG_HOST_DEVICE float normal(uint64_t h) {
   return static_cast<float>(::sqrt(-2.0 * ::log(u1)) * ::cos(6.283185307179586476925 * u2));
 }
 
-// a * b rounded on its own: nvcc must not contract it with a following add into an FMA (the CPU
-// build does not contract), or x + s z would differ from the CPU in the last bit.
-HG_HOST_DEVICE float mul_rn(float a, float b) {
-#ifdef __CUDA_ARCH__
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-
-// kind: 0 Gaussian, 1 SaltPepper, 2 Mask (kernels/cpu/random.h's Noise).
+// kind: 0 Gaussian, 1 SaltPepper, 2 Mask (kernels/common/noise.h's Noise).
 HG_HOST_DEVICE float corrupt_one(int kind, float x, float param, uint64_t key, uint64_t i,
                                  bool clip01) {
   const uint64_t h = bits(key, i);

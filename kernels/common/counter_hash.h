@@ -4,11 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define HG_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define HG_HOST_DEVICE inline
-#endif
+#include "kernels/common/host_device.h"
 
 namespace hg::kernels {
 
