@@ -31,7 +31,7 @@
 
 namespace {
 
-namespace kc = hg::kernels::cuda;
+namespace kcuda = hg::kernels::cuda;
 
 struct Shape {
   const char* label;
@@ -59,20 +59,20 @@ struct Buffers {
     HG_CUDA_CHECK(cudaDeviceSynchronize());
   }
   ~Buffers() {
-    for (float* b : all) kc::device_free(b);
+    for (float* b : all) kcuda::device_free(b);
   }
   Buffers(const Buffers&) = delete;
   Buffers& operator=(const Buffers&) = delete;
   float* alloc(int64_t n, uint64_t seed, float lo, float hi) {
-    auto* b = static_cast<float*>(kc::device_malloc(static_cast<size_t>(n) * sizeof(float)));
+    auto* b = static_cast<float*>(kcuda::device_malloc(static_cast<size_t>(n) * sizeof(float)));
     all.push_back(b);
     if (seed) {  // U[lo, hi), drawn on the host once per buffer
       hg::Rng rng(seed);
       std::vector<float> h(static_cast<size_t>(n));
       for (float& x : h) x = lo + (hi - lo) * static_cast<float>(rng.uniform());
-      kc::copy_host_to_device(b, h.data(), h.size() * sizeof(float));
+      kcuda::copy_host_to_device(b, h.data(), h.size() * sizeof(float));
     } else {
-      kc::fill(b, 0.0f, n);
+      kcuda::fill(b, 0.0f, n);
     }
     return b;
   }
@@ -121,29 +121,29 @@ void k_copy(Buffers& b, const Shape& s) {
                                 cudaMemcpyDeviceToDevice, nullptr));
 }
 void k_recon_mse(Buffers& b, const Shape& s) {  // reads x, r: 8 B/elem (+ rows * 4 B)
-  kc::recon_error(kc::ReconKind::MSE, b.x, b.r, b.row, nullptr, s.rows, s.cols);
+  kcuda::recon_error(kcuda::ReconKind::MSE, b.x, b.r, b.row, nullptr, s.rows, s.cols);
 }
 void k_recon_mse_feat(Buffers& b, const Shape& s) {  // + writes feat: 12 B/elem
-  kc::recon_error(kc::ReconKind::MSE, b.x, b.r, b.row, b.feat, s.rows, s.cols);
+  kcuda::recon_error(kcuda::ReconKind::MSE, b.x, b.r, b.row, b.feat, s.rows, s.cols);
 }
 void k_recon_bce_logits(Buffers& b, const Shape& s) {  // 8 B/elem, expf + log1pf per element
-  kc::recon_error(kc::ReconKind::BCELogits, b.x, b.r, b.row, nullptr, s.rows, s.cols);
+  kcuda::recon_error(kcuda::ReconKind::BCELogits, b.x, b.r, b.row, nullptr, s.rows, s.cols);
 }
 void k_relu(Buffers& b, const Shape& s) {  // 8 B/elem
-  kc::act_forward(kc::Act::ReLU, b.x, b.y, s.n());
+  kcuda::act_forward(kcuda::Act::ReLU, b.x, b.y, s.n());
 }
 void k_sigmoid(Buffers& b, const Shape& s) {  // 8 B/elem
-  kc::act_forward(kc::Act::Sigmoid, b.x, b.y, s.n());
+  kcuda::act_forward(kcuda::Act::Sigmoid, b.x, b.y, s.n());
 }
 void k_add(Buffers& b, const Shape& s) {  // 12 B/elem
-  kc::add(b.x, b.r, b.y, s.n());
+  kcuda::add(b.x, b.r, b.y, s.n());
 }
 void k_sum_cols(Buffers& b, const Shape& s) {  // 4 B/elem (+ cols * 4 B)
-  kc::sum_cols(b.x, b.bias, s.rows, s.cols, 0.0f);
+  kcuda::sum_cols(b.x, b.bias, s.rows, s.cols, 0.0f);
 }
 void k_adam(Buffers& b, const Shape& s) {  // reads p, g, m, v; writes p, m, v: 28 B/elem
   static int64_t step = 0;
-  kc::adam_step(b.p, b.g, b.m, b.v, s.n(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true, ++step);
+  kcuda::adam_step(b.p, b.g, b.m, b.v, s.n(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, true, ++step);
 }
 
 struct Entry {

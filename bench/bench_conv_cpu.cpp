@@ -19,7 +19,7 @@
 namespace {
 
 using hg::kernels::ConvShape;
-namespace kc = hg::kernels::cpu;
+namespace kcpu = hg::kernels::cpu;
 
 const int kThreads = [] {
   const char* e = std::getenv("HG_BENCH_THREADS");
@@ -52,7 +52,7 @@ std::vector<float> random_vec(int64_t n) {
 const char* kAlgos[] = {"im2col", "direct", "auto"};
 
 void BM_conv(benchmark::State& st) {
-  kc::set_num_threads(kThreads);
+  kcpu::set_num_threads(kThreads);
   const ConvShape s = layer(st.range(0));
   const int pass = static_cast<int>(st.range(1));
   const std::string algo = kAlgos[st.range(2)];
@@ -62,9 +62,9 @@ void BM_conv(benchmark::State& st) {
   // thread's CPU time, which misses the pool threads' work.
   const auto t0 = std::chrono::steady_clock::now();
   for (auto _ : st) {
-    if (pass == 0) kc::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), kc::Act::ReLU, 0.01f, algo);
-    if (pass == 1) kc::conv2d_backward_data(s, y.data(), w.data(), x.data(), algo);
-    if (pass == 2) kc::conv2d_backward_weight(s, x.data(), y.data(), w.data(), b.data(), algo);
+    if (pass == 0) kcpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), kcpu::Act::ReLU, 0.01f, algo);
+    if (pass == 1) kcpu::conv2d_backward_data(s, y.data(), w.data(), x.data(), algo);
+    if (pass == 2) kcpu::conv2d_backward_weight(s, x.data(), y.data(), w.data(), b.data(), algo);
     benchmark::ClobberMemory();
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

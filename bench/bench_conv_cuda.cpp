@@ -28,7 +28,7 @@
 
 namespace {
 
-namespace kc = hg::kernels::cuda;
+namespace kcuda = hg::kernels::cuda;
 using hg::kernels::ConvShape;
 
 struct Layer {
@@ -74,12 +74,12 @@ struct Tensors {
     db = alloc(size_t(s.K));
   }
   ~Tensors() {
-    for (float* p : {x, w, b, y, dy, dx, dw, db}) kc::device_free(p);
+    for (float* p : {x, w, b, y, dy, dx, dw, db}) kcuda::device_free(p);
   }
   Tensors(const Tensors&) = delete;
   Tensors& operator=(const Tensors&) = delete;
   static float* alloc(size_t n) {
-    return static_cast<float*>(kc::device_malloc(n * sizeof(float)));
+    return static_cast<float*>(kcuda::device_malloc(n * sizeof(float)));
   }
   static float* upload(size_t n, unsigned seed) {
     std::vector<float> h(n);
@@ -87,7 +87,7 @@ struct Tensors {
     std::uniform_real_distribution<float> d(-1.0f, 1.0f);
     for (float& v : h) v = d(g);
     float* p = alloc(n);
-    kc::copy_host_to_device(p, h.data(), n * sizeof(float));
+    kcuda::copy_host_to_device(p, h.data(), n * sizeof(float));
     return p;
   }
 };
@@ -102,17 +102,17 @@ Tensors& tensors_for(const Layer& l) {
 void launch(const std::string& algo, Pass pass, const ConvShape& s, Tensors& t) {
   switch (pass) {
     case Pass::Forward:
-      kc::conv2d_forward(algo, s, t.x, t.w, t.b, t.y, hg::kernels::cpu::Act::ReLU, 0.01f, nullptr);
+      kcuda::conv2d_forward(algo, s, t.x, t.w, t.b, t.y, hg::kernels::cpu::Act::ReLU, 0.01f, nullptr);
       break;
-    case Pass::BackwardData: kc::conv2d_backward_data(algo, s, t.dy, t.w, t.dx, nullptr); break;
+    case Pass::BackwardData: kcuda::conv2d_backward_data(algo, s, t.dy, t.w, t.dx, nullptr); break;
     case Pass::BackwardWeight:
-      kc::conv2d_backward_weight(algo, s, t.x, t.dy, t.dw, t.db, nullptr);
+      kcuda::conv2d_backward_weight(algo, s, t.x, t.dy, t.dw, t.db, nullptr);
       break;
   }
 }
 
 bool have_cudnn() {
-  const auto names = kc::conv_algo_names();
+  const auto names = kcuda::conv_algo_names();
   return std::find(names.begin(), names.end(), "cudnn") != names.end();
 }
 
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   for (const Layer& l : kLayers) {
     for (Pass pass : {Pass::Forward, Pass::BackwardData, Pass::BackwardWeight}) {
-      for (const std::string& algo : kc::conv_algo_names()) {
+      for (const std::string& algo : kcuda::conv_algo_names()) {
         const std::string name = std::string("conv/") + algo + "/" + l.label + "/" +
                                  pass_name(pass) + "/N256";
         benchmark::RegisterBenchmark(name.c_str(), BM_Conv, algo, &l, pass)

@@ -26,7 +26,7 @@
 
 namespace {
 
-namespace kc = hg::kernels::cuda;
+namespace kcuda = hg::kernels::cuda;
 using hg::kernels::cpu::Trans;
 
 struct Shape {
@@ -56,12 +56,12 @@ struct Operands {
     ldc = s.N;
     A = upload(size_t(s.M * s.K), 1);
     B = upload(size_t(s.K * s.N), 2);
-    C = static_cast<float*>(kc::device_malloc(size_t(s.M * s.N) * sizeof(float)));
+    C = static_cast<float*>(kcuda::device_malloc(size_t(s.M * s.N) * sizeof(float)));
   }
   ~Operands() {
-    kc::device_free(A);
-    kc::device_free(B);
-    kc::device_free(C);
+    kcuda::device_free(A);
+    kcuda::device_free(B);
+    kcuda::device_free(C);
   }
   Operands(const Operands&) = delete;
   Operands& operator=(const Operands&) = delete;
@@ -70,8 +70,8 @@ struct Operands {
     std::mt19937 g(seed);
     std::uniform_real_distribution<float> d(-1.0f, 1.0f);
     for (float& x : h) x = d(g);
-    auto* p = static_cast<float*>(kc::device_malloc(n * sizeof(float)));
-    kc::copy_host_to_device(p, h.data(), n * sizeof(float));
+    auto* p = static_cast<float*>(kcuda::device_malloc(n * sizeof(float)));
+    kcuda::copy_host_to_device(p, h.data(), n * sizeof(float));
     return p;
   }
 };
@@ -84,7 +84,7 @@ Operands& operands_for(const Shape& s) {
 }
 
 void launch(const std::string& kernel, const Shape& s, Operands& o) {
-  kc::gemm(kernel, s.ta, s.tb, s.M, s.N, s.K, 1.0f, o.A, o.lda, o.B, o.ldb, 0.0f, o.C, o.ldc, {},
+  kcuda::gemm(kernel, s.ta, s.tb, s.M, s.N, s.K, 1.0f, o.A, o.lda, o.B, o.ldb, 0.0f, o.C, o.ldc, {},
            nullptr);
 }
 
@@ -93,7 +93,7 @@ void BM_Gemm(benchmark::State& st, std::string kernel, const Shape* shape) {
   try {
     Operands& o = operands_for(s);
     hg::bench::EventTimer ev;
-    const std::string ref = kc::gemm_kernel_uses_tf32(kernel) ? "cublas-tf32" : "cublas";
+    const std::string ref = kcuda::gemm_kernel_uses_tf32(kernel) ? "cublas-tf32" : "cublas";
     const double ref_ms = hg::bench::median_ms(ev, [&] { launch(ref, s, o); }, 5);
     const double mean_ms = hg::bench::run_timed(st, ev, [&] { launch(kernel, s, o); });
     const double flops = 2.0 * double(s.M) * double(s.N) * double(s.K);
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   for (const Shape& s : kShapes) {
-    for (const std::string& k : kc::gemm_kernel_names()) {
+    for (const std::string& k : kcuda::gemm_kernel_names()) {
       const std::string name = "gemm/" + k + "/" + s.label + "/" + std::to_string(s.M) + "x" +
                                std::to_string(s.N) + "x" + std::to_string(s.K) + "_" +
                                (s.ta == Trans::N ? "N" : "T") + (s.tb == Trans::N ? "N" : "T");

@@ -29,7 +29,7 @@ namespace hg::analysis {
 namespace {
 
 namespace fs = std::filesystem;
-namespace kc = hg::kernels::cpu;
+namespace kcpu = hg::kernels::cpu;
 
 struct Table {
   std::vector<float> X;
@@ -182,12 +182,12 @@ TEST(Gmm, SameResultForOneAndTwoThreadsAndRepeatedCalls) {
   o.k = 3;
   o.n_init = 3;
   o.seed = 11;
-  kc::set_num_threads(1);
+  kcpu::set_num_threads(1);
   const GmmResult a = fit_gmm(t.X.data(), t.n, t.d, o);
-  kc::set_num_threads(2);
+  kcpu::set_num_threads(2);
   const GmmResult b = fit_gmm(t.X.data(), t.n, t.d, o);
   const GmmResult c = fit_gmm(t.X.data(), t.n, t.d, o);
-  kc::set_num_threads(0);
+  kcpu::set_num_threads(0);
   for (const GmmResult* r : {&b, &c}) {
     EXPECT_EQ(a.labels, r->labels);
     EXPECT_EQ(a.log_likelihood, r->log_likelihood);

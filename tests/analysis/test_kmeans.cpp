@@ -17,7 +17,7 @@
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace kcpu = hg::kernels::cpu;
 
 struct Blobs {
   std::vector<float> X;
@@ -161,11 +161,11 @@ TEST(KMeans, SameResultForOneAndTwoThreads) {
     opt.k = 10;
     opt.n_init = n_init;
     opt.seed = 7;
-    kc::set_num_threads(1);
+    kcpu::set_num_threads(1);
     const KMeansResult a = kmeans(X.data(), n, d, opt);
-    kc::set_num_threads(2);
+    kcpu::set_num_threads(2);
     const KMeansResult b = kmeans(X.data(), n, d, opt);
-    kc::set_num_threads(0);
+    kcpu::set_num_threads(0);
     EXPECT_EQ(a.labels, b.labels) << "n_init " << n_init;
     EXPECT_EQ(a.centers, b.centers);
     EXPECT_EQ(a.inertia, b.inertia);

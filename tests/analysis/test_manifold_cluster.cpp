@@ -19,7 +19,7 @@
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace kcpu = hg::kernels::cpu;
 
 struct Split {
   std::vector<float> fit, eval;
@@ -180,11 +180,11 @@ TEST(ManifoldCluster, SameResultForOneAndTwoThreads) {
   o.seed = 9;
   o.tsne.seed = 9;
   for (ClusterMethod m : {ClusterMethod::TsneKMeans, ClusterMethod::TsneGmm}) {
-    kc::set_num_threads(1);
+    kcpu::set_num_threads(1);
     const ManifoldClustering a = manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, m, o);
-    kc::set_num_threads(2);
+    kcpu::set_num_threads(2);
     const ManifoldClustering b = manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, m, o);
-    kc::set_num_threads(0);
+    kcpu::set_num_threads(0);
     EXPECT_EQ(a.map, b.map) << cluster_method_name(m);
     EXPECT_EQ(a.fit_labels, b.fit_labels);
     EXPECT_EQ(a.labels, b.labels);

@@ -35,7 +35,7 @@ namespace hg::analysis {
 namespace {
 
 namespace fs = std::filesystem;
-namespace kc = hg::kernels::cpu;
+namespace kcpu = hg::kernels::cpu;
 
 // ---- data ---------------------------------------------------------------------------------------
 
@@ -454,12 +454,12 @@ TEST(Outliers, SameResultsForOneAndTwoThreadsAndForTheSameSeed) {
     r.sp = r.p.score(Y.data(), m);
     return r;
   };
-  kc::set_num_threads(1);
+  kcpu::set_num_threads(1);
   const Run a = run();
-  kc::set_num_threads(2);
+  kcpu::set_num_threads(2);
   const Run b = run();
   const Run c = run();
-  kc::set_num_threads(0);
+  kcpu::set_num_threads(0);
   for (const Run* r : {&b, &c}) {
     EXPECT_EQ(a.f.feature, r->f.feature);
     EXPECT_EQ(a.f.threshold, r->f.threshold);

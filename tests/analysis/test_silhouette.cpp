@@ -18,7 +18,7 @@
 namespace hg::analysis {
 namespace {
 
-namespace kc = hg::kernels::cpu;
+namespace kcpu = hg::kernels::cpu;
 
 // Rousseeuw's definition, straight from the formula, all in double.
 std::vector<double> naive_silhouette(const std::vector<float>& X, int64_t n, int64_t d,
@@ -174,13 +174,13 @@ TEST(Silhouette, SameResultForOneAndTwoThreads) {
   const std::vector<float> X = gaussian(n, d, 5);
   const std::vector<int32_t> labels = random_labels(n, {0, 1, 2, 3, 4}, 5);
   std::vector<double> p1, p2;
-  kc::set_num_threads(1);
+  kcpu::set_num_threads(1);
   const double s1 = silhouette_score(X.data(), n, d, labels, &p1);
   const double q1 = silhouette_sampled(X.data(), n, d, labels, 400, 3);
-  kc::set_num_threads(2);
+  kcpu::set_num_threads(2);
   const double s2 = silhouette_score(X.data(), n, d, labels, &p2);
   const double q2 = silhouette_sampled(X.data(), n, d, labels, 400, 3);
-  kc::set_num_threads(0);
+  kcpu::set_num_threads(0);
   EXPECT_EQ(s1, s2);
   EXPECT_EQ(p1, p2);
   EXPECT_EQ(q1, q2);

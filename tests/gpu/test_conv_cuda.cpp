@@ -27,7 +27,7 @@
 namespace hg::test {
 namespace {
 
-namespace kc = kernels::cuda;
+namespace kcuda = kernels::cuda;
 namespace kcpu = kernels::cpu;
 using kernels::ConvShape;
 using kcpu::Act;
@@ -93,7 +93,7 @@ TEST_P(ConvAlgo, ForwardMatchesReference) {
     kcpu::conv2d_forward_reference(s, hx.data(), hw.data(), hb.data(), want.data());
     kcpu::act_forward(act, want.data(), want.data(), int64_t(want.size()), 0.01f);
     DeviceBuffer x(hx), w(hw), b(hb), y(size_t(s.y_numel()));
-    kc::conv2d_forward(algo, s, x.get(), w.get(), b.get(), y.get(), act, 0.01f, nullptr);
+    kcuda::conv2d_forward(algo, s, x.get(), w.get(), b.get(), y.get(), act, 0.01f, nullptr);
     const double err = max_rel_error(y.download(), want, atol_for(s.c_per_group() * s.R * s.S));
     EXPECT_LE(err, kTol) << algo << " forward " << c.label;
 
@@ -101,7 +101,7 @@ TEST_P(ConvAlgo, ForwardMatchesReference) {
     std::vector<float> want_nb(size_t(s.y_numel()));
     kcpu::conv2d_forward_reference(s, hx.data(), hw.data(), nullptr, want_nb.data());
     DeviceBuffer y2(size_t(s.y_numel()));
-    kc::conv2d_forward(algo, s, x.get(), w.get(), nullptr, y2.get(), Act::None, 0.01f, nullptr);
+    kcuda::conv2d_forward(algo, s, x.get(), w.get(), nullptr, y2.get(), Act::None, 0.01f, nullptr);
     EXPECT_LE(max_rel_error(y2.download(), want_nb, atol_for(s.c_per_group() * s.R * s.S)), kTol)
         << algo << " forward (no bias) " << c.label;
   }
@@ -119,7 +119,7 @@ TEST_P(ConvAlgo, BackwardDataMatchesReference) {
     std::vector<float> want(size_t(s.x_numel()));
     kcpu::conv2d_backward_data_reference(s, hdy.data(), hw.data(), want.data());
     DeviceBuffer dy(hdy), w(hw), dx(size_t(s.x_numel()));
-    kc::conv2d_backward_data(algo, s, dy.get(), w.get(), dx.get(), nullptr);
+    kcuda::conv2d_backward_data(algo, s, dy.get(), w.get(), dx.get(), nullptr);
     const double err = max_rel_error(dx.download(), want, atol_for(s.k_per_group() * s.R * s.S));
     EXPECT_LE(err, kTol) << algo << " backward-data " << c.label;
   }
@@ -138,7 +138,7 @@ TEST_P(ConvAlgo, BackwardWeightMatchesReference) {
     kcpu::conv2d_backward_weight_reference(s, hx.data(), hdy.data(), want_w.data(),
                                            want_b.data());
     DeviceBuffer x(hx), dy(hdy), dw(size_t(s.w_numel())), db(size_t(s.K));
-    kc::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw.get(), db.get(), nullptr);
+    kcuda::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw.get(), db.get(), nullptr);
     const int64_t L = s.N * s.out_h() * s.out_w();
     EXPECT_LE(max_rel_error(dw.download(), want_w, atol_for(L)), kTol)
         << algo << " backward-weight dw " << c.label;
@@ -147,7 +147,7 @@ TEST_P(ConvAlgo, BackwardWeightMatchesReference) {
 
     // dbias nullable.
     DeviceBuffer dw2(size_t(s.w_numel()));
-    kc::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw2.get(), nullptr, nullptr);
+    kcuda::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw2.get(), nullptr, nullptr);
     EXPECT_LE(max_rel_error(dw2.download(), want_w, atol_for(L)), kTol)
         << algo << " backward-weight (no dbias) " << c.label;
   }
@@ -160,7 +160,7 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
   return n;
 }
 
-INSTANTIATE_TEST_SUITE_P(All, ConvAlgo, ::testing::ValuesIn(kc::conv_algo_names()), param_name);
+INSTANTIATE_TEST_SUITE_P(All, ConvAlgo, ::testing::ValuesIn(kcuda::conv_algo_names()), param_name);
 
 // The hg algos are deterministic: the same call twice gives the same bits (split-K included).
 TEST(ConvCuda, HgAlgosAreDeterministic) {
@@ -170,8 +170,8 @@ TEST(ConvCuda, HgAlgosAreDeterministic) {
   for (const std::string algo : {"hg-direct", "hg-im2col", "hg-implicit"}) {
     DeviceBuffer dw1(size_t(s.w_numel())), dw2(size_t(s.w_numel()));
     DeviceBuffer db1(size_t(s.K)), db2(size_t(s.K));
-    kc::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw1.get(), db1.get(), nullptr);
-    kc::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw2.get(), db2.get(), nullptr);
+    kcuda::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw1.get(), db1.get(), nullptr);
+    kcuda::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw2.get(), db2.get(), nullptr);
     EXPECT_EQ(dw1.download(), dw2.download()) << algo;
     EXPECT_EQ(db1.download(), db2.download()) << algo;
   }
@@ -185,7 +185,7 @@ TEST(ConvCuda, EmptyNameUsesDefault) {
   std::vector<float> want(size_t(s.y_numel()));
   kcpu::conv2d_forward_reference(s, hx.data(), hw.data(), nullptr, want.data());
   DeviceBuffer x(hx), w(hw), y(size_t(s.y_numel()));
-  kc::conv2d_forward("", s, x.get(), w.get(), nullptr, y.get());
+  kcuda::conv2d_forward("", s, x.get(), w.get(), nullptr, y.get());
   EXPECT_LE(max_rel_error(y.download(), want, atol_for(27)), kTol);
 }
 
@@ -210,7 +210,7 @@ class EnvGuard {
 };
 
 TEST(ConvCudaNames, ListsTheSeries) {
-  const auto names = kc::conv_algo_names();
+  const auto names = kcuda::conv_algo_names();
   std::vector<std::string> want = {"hg-direct", "hg-im2col", "hg-implicit"};
 #ifdef HG_HAVE_CUDNN
   want.push_back("cudnn");
@@ -221,12 +221,12 @@ TEST(ConvCudaNames, ListsTheSeries) {
 TEST(ConvCudaNames, DefaultAndEnvironment) {
   EnvGuard guard;
   unsetenv("HG_CONV");
-  EXPECT_EQ(kc::default_conv_algo(), "hg-implicit");
+  EXPECT_EQ(kcuda::default_conv_algo(), "hg-implicit");
   setenv("HG_CONV", "hg-direct", 1);
-  EXPECT_EQ(kc::default_conv_algo(), "hg-direct");
+  EXPECT_EQ(kcuda::default_conv_algo(), "hg-direct");
   setenv("HG_CONV", "no-such-conv", 1);
   try {
-    kc::default_conv_algo();
+    kcuda::default_conv_algo();
     FAIL() << "an unknown $HG_CONV must throw";
   } catch (const Error& e) {
     const std::string msg = e.what();
@@ -240,16 +240,16 @@ TEST(ConvCudaNames, UnknownAlgoAndBadShapeThrowBeforeLaunching) {
   EnvGuard guard;
   unsetenv("HG_CONV");
   const ConvShape s = make(1, 2, 5, 5, 2, 3, 3, 1, 1, 1, 1);
-  EXPECT_THROW(kc::conv2d_forward("hg-bogus", s, nullptr, nullptr, nullptr, nullptr), Error);
-  EXPECT_THROW(kc::conv2d_backward_data("hg-bogus", s, nullptr, nullptr, nullptr), Error);
-  EXPECT_THROW(kc::conv2d_backward_weight("hg-bogus", s, nullptr, nullptr, nullptr, nullptr),
+  EXPECT_THROW(kcuda::conv2d_forward("hg-bogus", s, nullptr, nullptr, nullptr, nullptr), Error);
+  EXPECT_THROW(kcuda::conv2d_backward_data("hg-bogus", s, nullptr, nullptr, nullptr), Error);
+  EXPECT_THROW(kcuda::conv2d_backward_weight("hg-bogus", s, nullptr, nullptr, nullptr, nullptr),
                Error);
 #ifndef HG_HAVE_CUDNN
-  EXPECT_THROW(kc::conv2d_forward("cudnn", s, nullptr, nullptr, nullptr, nullptr), Error);
+  EXPECT_THROW(kcuda::conv2d_forward("cudnn", s, nullptr, nullptr, nullptr, nullptr), Error);
 #endif
   ConvShape bad = make(1, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 2);  // C = 3 not divisible by 2 groups
-  EXPECT_THROW(kc::conv2d_forward("hg-direct", bad, nullptr, nullptr, nullptr, nullptr), Error);
-  EXPECT_THROW(kc::conv2d_forward("hg-direct", s, nullptr, nullptr, nullptr, nullptr), Error)
+  EXPECT_THROW(kcuda::conv2d_forward("hg-direct", bad, nullptr, nullptr, nullptr, nullptr), Error);
+  EXPECT_THROW(kcuda::conv2d_forward("hg-direct", s, nullptr, nullptr, nullptr, nullptr), Error)
       << "null pointers must be rejected";
 }
 

@@ -22,7 +22,7 @@
 namespace hg::test {
 namespace {
 
-namespace kc = kernels::cuda;
+namespace kcuda = kernels::cuda;
 using kernels::cpu::Act;
 using kernels::cpu::Epilogue;
 using kernels::cpu::Trans;
@@ -43,10 +43,10 @@ const char* act_name(Act a) {
   return "?";
 }
 
-double tolerance(const std::string& kernel) { return kc::gemm_kernel_uses_tf32(kernel) ? 5e-3 : 1e-4; }
+double tolerance(const std::string& kernel) { return kcuda::gemm_kernel_uses_tf32(kernel) ? 5e-3 : 1e-4; }
 double atol_for(const std::string& kernel, int64_t K) {
   const double s = std::sqrt(double(K > 0 ? K : 1));
-  return (kc::gemm_kernel_uses_tf32(kernel) ? 0.5 : 0.1) * s;
+  return (kcuda::gemm_kernel_uses_tf32(kernel) ? 0.5 : 0.1) * s;
 }
 
 // Leading dimensions: tight (ld = the minimum), odd padding (minimum + 3: scalar paths), or
@@ -88,7 +88,7 @@ void run_case(const std::string& kernel, Trans ta, Trans tb, Shape s, float beta
   ep.act_alpha = 0.05f;
   ep.bias = with_bias ? dbias.get() : nullptr;
   const float alpha = 0.75f;
-  kc::gemm(kernel, ta, tb, M, N, K, alpha, dA.get(), lda, dB.get(), ldb, beta, dC.get(), ldc, ep);
+  kcuda::gemm(kernel, ta, tb, M, N, K, alpha, dA.get(), lda, dB.get(), ldb, beta, dC.get(), ldc, ep);
   const std::vector<float> got_full = dC.download();  // synchronises, surfaces kernel faults
 
   Epilogue hep = ep;
@@ -167,7 +167,7 @@ TEST_P(GemmCuda, KZeroGivesActOfBetaCPlusBias) {
     run_case(kernel, Trans::N, Trans::T, {9, 17, 0}, beta, Act::Sigmoid, true, Ld::Tight, 77);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllKernels, GemmCuda, ::testing::ValuesIn(kc::gemm_kernel_names()),
+INSTANTIATE_TEST_SUITE_P(AllKernels, GemmCuda, ::testing::ValuesIn(kcuda::gemm_kernel_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string n = info.param;
                            for (char& c : n)
@@ -177,19 +177,19 @@ INSTANTIATE_TEST_SUITE_P(AllKernels, GemmCuda, ::testing::ValuesIn(kc::gemm_kern
 
 // The name table needs no device: these run everywhere.
 TEST(GemmCudaNames, ListsAllKernels) {
-  const std::vector<std::string> names = kc::gemm_kernel_names();
+  const std::vector<std::string> names = kcuda::gemm_kernel_names();
   for (const char* n : {"hg-naive", "hg-coalesced", "hg-smem", "hg-reg1d", "hg-reg2d", "hg-vec",
                         "hg-warptile", "hg-tf32", "cublas", "cublas-tf32"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
-  EXPECT_TRUE(kc::gemm_kernel_uses_tf32("hg-tf32"));
-  EXPECT_TRUE(kc::gemm_kernel_uses_tf32("cublas-tf32"));
-  EXPECT_FALSE(kc::gemm_kernel_uses_tf32("hg-warptile"));
+  EXPECT_TRUE(kcuda::gemm_kernel_uses_tf32("hg-tf32"));
+  EXPECT_TRUE(kcuda::gemm_kernel_uses_tf32("cublas-tf32"));
+  EXPECT_FALSE(kcuda::gemm_kernel_uses_tf32("hg-warptile"));
 }
 
 TEST(GemmCudaNames, UnknownNameThrowsListingNames) {
   float dummy = 0.0f;
   try {
-    kc::gemm("hg-nope", Trans::N, Trans::N, 1, 1, 1, 1.0f, &dummy, 1, &dummy, 1, 0.0f, &dummy, 1);
+    kcuda::gemm("hg-nope", Trans::N, Trans::N, 1, 1, 1, 1.0f, &dummy, 1, &dummy, 1, 0.0f, &dummy, 1);
     FAIL() << "expected hg::Error";
   } catch (const hg::Error& e) {
     const std::string what = e.what();
@@ -201,7 +201,7 @@ TEST(GemmCudaNames, UnknownNameThrowsListingNames) {
 
 TEST(GemmCudaNames, BadLeadingDimensionThrows) {
   float dummy = 0.0f;
-  EXPECT_THROW(kc::gemm("hg-naive", Trans::N, Trans::N, 4, 4, 8, 1.0f, &dummy, 7, &dummy, 4, 0.0f,
+  EXPECT_THROW(kcuda::gemm("hg-naive", Trans::N, Trans::N, 4, 4, 8, 1.0f, &dummy, 7, &dummy, 4, 0.0f,
                         &dummy, 4),
                hg::Error);
 }
@@ -210,11 +210,11 @@ TEST(GemmCudaNames, DefaultHonoursHG_GEMM) {
   const char* old = std::getenv("HG_GEMM");
   const std::string saved = old ? old : "";
   unsetenv("HG_GEMM");
-  EXPECT_EQ(kc::default_gemm_kernel(), "hg-warptile");
+  EXPECT_EQ(kcuda::default_gemm_kernel(), "hg-warptile");
   setenv("HG_GEMM", "hg-smem", 1);
-  EXPECT_EQ(kc::default_gemm_kernel(), "hg-smem");
+  EXPECT_EQ(kcuda::default_gemm_kernel(), "hg-smem");
   setenv("HG_GEMM", "bogus", 1);
-  EXPECT_THROW(kc::default_gemm_kernel(), hg::Error);
+  EXPECT_THROW(kcuda::default_gemm_kernel(), hg::Error);
   if (old) setenv("HG_GEMM", saved.c_str(), 1);
   else unsetenv("HG_GEMM");
 }

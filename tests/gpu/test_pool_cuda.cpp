@@ -18,7 +18,7 @@
 namespace hg::test {
 namespace {
 
-namespace kc = kernels::cuda;
+namespace kcuda = kernels::cuda;
 namespace kcpu = kernels::cpu;
 using kernels::PoolShape;
 
@@ -26,22 +26,22 @@ using kernels::PoolShape;
 class DeviceInts {
  public:
   explicit DeviceInts(size_t n)
-      : n_(n), p_(static_cast<int32_t*>(kc::device_malloc(n * sizeof(int32_t) + 4))) {
+      : n_(n), p_(static_cast<int32_t*>(kcuda::device_malloc(n * sizeof(int32_t) + 4))) {
     std::vector<int32_t> poison(n_, -1);
-    if (n_) kc::copy_host_to_device(p_, poison.data(), n_ * sizeof(int32_t));
+    if (n_) kcuda::copy_host_to_device(p_, poison.data(), n_ * sizeof(int32_t));
   }
-  ~DeviceInts() { kc::device_free(p_); }
+  ~DeviceInts() { kcuda::device_free(p_); }
   DeviceInts(const DeviceInts&) = delete;
   DeviceInts& operator=(const DeviceInts&) = delete;
   int32_t* get() const { return p_; }
   std::vector<int32_t> download() const {
     std::vector<int32_t> h(n_);
-    kc::synchronize();
-    kc::copy_device_to_host(h.data(), p_, n_ * sizeof(int32_t));
+    kcuda::synchronize();
+    kcuda::copy_device_to_host(h.data(), p_, n_ * sizeof(int32_t));
     return h;
   }
   void upload(const std::vector<int32_t>& h) {
-    kc::copy_host_to_device(p_, h.data(), h.size() * sizeof(int32_t));
+    kcuda::copy_host_to_device(p_, h.data(), h.size() * sizeof(int32_t));
   }
 
  private:
@@ -86,10 +86,10 @@ TEST(PoolCuda, MaxPoolForwardBackwardExact) {
 
     DeviceBuffer x(hx), y(size_t(s.y_numel())), dy(hdy), dx(size_t(s.x_numel()));
     DeviceInts arg(size_t(s.y_numel()));
-    kc::maxpool2d_forward(s, x.get(), y.get(), arg.get());
+    kcuda::maxpool2d_forward(s, x.get(), y.get(), arg.get());
     EXPECT_EQ(y.download(), want_y);
     EXPECT_EQ(arg.download(), want_arg);
-    kc::maxpool2d_backward(s, dy.get(), arg.get(), dx.get());
+    kcuda::maxpool2d_backward(s, dy.get(), arg.get(), dx.get());
     EXPECT_LE(max_rel_error(dx.download(), want_dx, 0.1), 1e-6);
   }
 }
@@ -104,7 +104,7 @@ TEST(PoolCuda, MaxPoolPropagatesNaN) {
   kcpu::maxpool2d_forward(s, hx.data(), want_y.data(), want_arg.data());
   DeviceBuffer x(hx), y(4);
   DeviceInts arg(4);
-  kc::maxpool2d_forward(s, x.get(), y.get(), arg.get());
+  kcuda::maxpool2d_forward(s, x.get(), y.get(), arg.get());
   const auto got = y.download();
   EXPECT_TRUE(std::isnan(got[0]));
   EXPECT_EQ(arg.download(), want_arg);
@@ -122,8 +122,8 @@ TEST(PoolCuda, AvgPoolForwardBackward) {
     kcpu::avgpool2d_forward(s, hx.data(), want_y.data());
     kcpu::avgpool2d_backward(s, hdy.data(), want_dx.data());
     DeviceBuffer x(hx), y(size_t(s.y_numel())), dy(hdy), dx(size_t(s.x_numel()));
-    kc::avgpool2d_forward(s, x.get(), y.get());
-    kc::avgpool2d_backward(s, dy.get(), dx.get());
+    kcuda::avgpool2d_forward(s, x.get(), y.get());
+    kcuda::avgpool2d_backward(s, dy.get(), dx.get());
     EXPECT_LE(max_rel_error(y.download(), want_y, 0.1), 1e-5);
     EXPECT_LE(max_rel_error(dx.download(), want_dx, 0.1), 1e-5);
   }
@@ -146,8 +146,8 @@ TEST(PoolCuda, UpsampleNearest) {
     kcpu::upsample_nearest2d_forward(hx.data(), want_y.data(), u.N, u.C, u.H, u.W, u.fh, u.fw);
     kcpu::upsample_nearest2d_backward(hdy.data(), want_dx.data(), u.N, u.C, u.H, u.W, u.fh, u.fw);
     DeviceBuffer x(hx), y(ny), dy(hdy), dx(nx);
-    kc::upsample_nearest2d_forward(x.get(), y.get(), u.N, u.C, u.H, u.W, u.fh, u.fw);
-    kc::upsample_nearest2d_backward(dy.get(), dx.get(), u.N, u.C, u.H, u.W, u.fh, u.fw);
+    kcuda::upsample_nearest2d_forward(x.get(), y.get(), u.N, u.C, u.H, u.W, u.fh, u.fw);
+    kcuda::upsample_nearest2d_backward(dy.get(), dx.get(), u.N, u.C, u.H, u.W, u.fh, u.fw);
     EXPECT_EQ(y.download(), want_y);
     EXPECT_LE(max_rel_error(dx.download(), want_dx, 0.1), 1e-5);
   }
@@ -184,7 +184,7 @@ TEST(PoolCuda, BatchNormTrainEvalBackward) {
                                   want_inv.data());
     DeviceBuffer x(hx), y(static_cast<size_t>(n)), gm(hg), bt(hb), rm(hrm), rv(hrv), mean(nc),
         inv(nc);
-    kc::batchnorm_forward_train(x.get(), y.get(), bc.N, bc.C, bc.HW, bc.affine ? gm.get() : nullptr,
+    kcuda::batchnorm_forward_train(x.get(), y.get(), bc.N, bc.C, bc.HW, bc.affine ? gm.get() : nullptr,
                                 bc.affine ? bt.get() : nullptr, eps, momentum, rm.get(), rv.get(),
                                 mean.get(), inv.get());
     EXPECT_LE(max_rel_error(y.download(), want_y, 0.1), 1e-5);
@@ -198,7 +198,7 @@ TEST(PoolCuda, BatchNormTrainEvalBackward) {
     kcpu::batchnorm_forward_eval(hx.data(), want_ye.data(), bc.N, bc.C, bc.HW, g_cpu, b_cpu, eps,
                                  want_rm.data(), want_rv.data());
     DeviceBuffer ye(static_cast<size_t>(n));
-    kc::batchnorm_forward_eval(x.get(), ye.get(), bc.N, bc.C, bc.HW, bc.affine ? gm.get() : nullptr,
+    kcuda::batchnorm_forward_eval(x.get(), ye.get(), bc.N, bc.C, bc.HW, bc.affine ? gm.get() : nullptr,
                                bc.affine ? bt.get() : nullptr, eps, rm.get(), rv.get());
     EXPECT_LE(max_rel_error(ye.download(), want_ye, 0.1), 1e-5);
 
@@ -207,7 +207,7 @@ TEST(PoolCuda, BatchNormTrainEvalBackward) {
     kcpu::batchnorm_backward(hx.data(), hdy.data(), want_dx.data(), bc.N, bc.C, bc.HW, g_cpu,
                              want_mean.data(), want_inv.data(), want_dg.data(), want_db.data());
     DeviceBuffer dy(hdy), dx(static_cast<size_t>(n)), dg(nc), db(nc);
-    kc::batchnorm_backward(x.get(), dy.get(), dx.get(), bc.N, bc.C, bc.HW,
+    kcuda::batchnorm_backward(x.get(), dy.get(), dx.get(), bc.N, bc.C, bc.HW,
                            bc.affine ? gm.get() : nullptr, mean.get(), inv.get(), dg.get(),
                            db.get());
     const double atol = 1e-4 * std::sqrt(double(bc.N * bc.HW));
@@ -227,7 +227,7 @@ TEST(PoolCuda, DropoutMaskIsBitExact) {
       std::vector<float> want_y(static_cast<size_t>(n)), want_m(static_cast<size_t>(n));
       kcpu::dropout_forward(hx.data(), want_y.data(), want_m.data(), n, p, seed);
       DeviceBuffer x(hx), y(static_cast<size_t>(n)), m(static_cast<size_t>(n));
-      kc::dropout_forward(x.get(), y.get(), m.get(), n, p, seed);
+      kcuda::dropout_forward(x.get(), y.get(), m.get(), n, p, seed);
       const auto got_m = m.download();
       ASSERT_EQ(std::memcmp(got_m.data(), want_m.data(), static_cast<size_t>(n) * sizeof(float)), 0)
           << "the GPU must draw the CPU's mask";
