@@ -25,6 +25,7 @@
 #include "kernels/cuda/ops/elementwise.h"
 #include "kernels/cuda/ops/loss.h"
 #include "kernels/cuda/ops/optim.h"
+#include "kernels/cuda/ops/pointwise.h"
 #include "kernels/cuda/ops/reduce.h"
 #include "kernels/cuda/runtime/check.h"
 #include "kernels/cuda/runtime/device.h"
@@ -85,13 +86,16 @@ Buffers& buffers_for(const Shape& s) {
   return *slot;
 }
 
-int inner_for(const Shape& s) { return s.n() < (1 << 22) ? 20 : 1; }
+// One launch per timed run, after an L2 flush: every figure is DRAM traffic plus the launch, as
+// in a training step (the batch shape's figure includes the ~2-5 us launch latency).
+int inner_for(const Shape&) { return 1; }
 
 // Median time of a D2D copy of n floats (the ceiling for a kernel that streams the same bytes).
 double copy_ms(hg::bench::EventTimer& ev, Buffers& b, const Shape& s) {
   const size_t bytes = static_cast<size_t>(s.n()) * sizeof(float);
   auto f = [&] { HG_CUDA_CHECK(cudaMemcpyAsync(b.y, b.x, bytes, cudaMemcpyDeviceToDevice, nullptr)); };
-  return hg::bench::median_ms(ev, f, 5, inner_for(s));
+  static hg::bench::L2Flush flush_l2;
+  return hg::bench::median_ms(ev, f, 5, inner_for(s), [] { flush_l2(); });
 }
 
 // kernel(b, s) launches once; bytes_per_elem * n + extra_bytes is the traffic it must move.
@@ -105,7 +109,9 @@ void BM_Bandwidth(benchmark::State& st, Kernel kernel, double bytes_per_elem, in
     hg::bench::EventTimer ev;
     const double ref_ms = copy_ms(ev, b, s);
     const double ref_gbs = 2.0 * double(s.n()) * sizeof(float) / (ref_ms / 1e3) / 1e9;
-    const double mean_ms = hg::bench::run_timed(st, ev, [&] { kernel(b, s); }, inner_for(s));
+    static hg::bench::L2Flush flush_l2;
+    const double mean_ms =
+        hg::bench::run_timed(st, ev, [&] { kernel(b, s); }, inner_for(s), [] { flush_l2(); });
     const double bytes = bytes_per_elem * double(s.n()) + double(extra_bytes);
     const double gbs = bytes / (mean_ms / 1e3) / 1e9;
     st.counters["GB/s"] = gbs;
@@ -135,8 +141,19 @@ void k_relu(Buffers& b, const Shape& s) {  // 8 B/elem
 void k_sigmoid(Buffers& b, const Shape& s) {  // 8 B/elem
   kcuda::act_forward(kcuda::Act::Sigmoid, b.x, b.y, s.n());
 }
-void k_add(Buffers& b, const Shape& s) {  // 12 B/elem
-  kcuda::add(b.x, b.r, b.y, s.n());
+// The pointwise op table, every row: forward 8 B/elem (unary) or 12 B/elem (binary), unary
+// backward 16 B/elem (reads x, y, g; writes dx).
+template <class Op>
+void k_unary(Buffers& b, const Shape& s) {
+  kcuda::unary<Op>(b.x, b.y, s.n(), nullptr);
+}
+template <class Op>
+void k_unary_backward(Buffers& b, const Shape& s) {
+  kcuda::unary_backward<Op>(b.x, b.r, b.g, b.y, s.n(), nullptr);
+}
+template <class Op>
+void k_binary(Buffers& b, const Shape& s) {
+  kcuda::binary<Op>(b.x, b.r, b.y, s.n(), nullptr);
 }
 void k_sum_cols(Buffers& b, const Shape& s) {  // 4 B/elem (+ cols * 4 B)
   kcuda::sum_cols(b.x, b.bias, s.rows, s.cols, 0.0f);
@@ -152,17 +169,25 @@ struct Entry {
   double bytes_per_elem;
   int extra;  // 0: none, 1: rows floats, 2: cols floats
 };
-const Entry kEntries[] = {
+std::vector<Entry> entries() {
+  std::vector<Entry> e = {
     {"d2d_copy", k_copy, 8, 0},
     {"recon_error_mse", k_recon_mse, 8, 1},
     {"recon_error_mse_feat", k_recon_mse_feat, 12, 1},
     {"recon_error_bce_logits", k_recon_bce_logits, 8, 1},
     {"act_forward_relu", k_relu, 8, 0},
     {"act_forward_sigmoid", k_sigmoid, 8, 0},
-    {"add", k_add, 12, 0},
     {"sum_cols", k_sum_cols, 4, 2},
     {"adam_step", k_adam, 28, 0},
-};
+  };
+#define HG_BENCH_UNARY(Row, fn)                                                      \
+  e.push_back({#fn, k_unary<hg::kernels::pointwise::Row>, 8, 0});                    \
+  e.push_back({#fn "_backward", k_unary_backward<hg::kernels::pointwise::Row>, 16, 0});
+#define HG_BENCH_BINARY(Row, fn) e.push_back({#fn, k_binary<hg::kernels::pointwise::Row>, 12, 0});
+  HG_UNARY_OPS(HG_BENCH_UNARY)
+  HG_BINARY_OPS(HG_BENCH_BINARY)
+  return e;
+}
 
 }  // namespace
 
@@ -171,7 +196,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   for (const Shape& s : kShapes) {
-    for (const Entry& e : kEntries) {
+    for (const Entry& e : entries()) {
       const int64_t extra = e.extra == 1 ? s.rows * 4 : e.extra == 2 ? s.cols * 4 : 0;
       const std::string name = std::string("bw/") + e.name + "/" + s.label + "/" +
                                std::to_string(s.rows) + "x" + std::to_string(s.cols);

@@ -44,28 +44,57 @@ class EventTimer {
   cudaEvent_t start_ = nullptr, stop_ = nullptr;
 };
 
+// Evicts the L2 cache by writing a buffer twice its size, so a timed run starts with its data in
+// DRAM as it would in a training step that touched other tensors in between (an H100's or H200's
+// 50 MB L2 holds a whole batch of 256 images).
+class L2Flush {
+ public:
+  L2Flush() {
+    int dev = 0, l2 = 0;
+    HG_CUDA_CHECK(cudaGetDevice(&dev));
+    HG_CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
+    bytes_ = 2 * static_cast<size_t>(std::max(l2, 1 << 20));
+    buf_ = kernels::cuda::device_malloc(bytes_);
+  }
+  ~L2Flush() { kernels::cuda::device_free(buf_); }
+  L2Flush(const L2Flush&) = delete;
+  L2Flush& operator=(const L2Flush&) = delete;
+  void operator()() const { HG_CUDA_CHECK(cudaMemsetAsync(buf_, 0, bytes_, nullptr)); }
+
+ private:
+  void* buf_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 // One launch that is not timed (handles, plans, memory pools, clocks), then a device sync.
 inline void warm_up(const std::function<void()>& f) {
   f();
   HG_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
-// The median of `reps` timed runs after a warm-up: the reference figure a benchmark divides by.
-inline double median_ms(EventTimer& ev, const std::function<void()>& f, int reps, int inner = 1) {
+// The median of `reps` timed runs after a warm-up, each preceded (untimed) by `before` when
+// given: the reference figure a benchmark divides by.
+inline double median_ms(EventTimer& ev, const std::function<void()>& f, int reps, int inner = 1,
+                        const std::function<void()>& before = {}) {
   warm_up(f);
   std::vector<double> t;
-  for (int r = 0; r < reps; ++r) t.push_back(ev.time_ms(f, inner));
+  for (int r = 0; r < reps; ++r) {
+    if (before) before();
+    t.push_back(ev.time_ms(f, inner));
+  }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
 }
 
-// The benchmark loop under UseManualTime(): warm-up, then one timed run per iteration.
-// Returns the mean milliseconds per launch.
+// The benchmark loop under UseManualTime(): warm-up, then one timed run per iteration, each
+// preceded (untimed) by `before` when given, e.g. an L2Flush. Returns the mean milliseconds per
+// launch.
 inline double run_timed(benchmark::State& st, EventTimer& ev, const std::function<void()>& f,
-                        int inner = 1) {
+                        int inner = 1, const std::function<void()>& before = {}) {
   warm_up(f);
   double total_ms = 0.0;
   for (auto _ : st) {
+    if (before) before();
     const double ms = ev.time_ms(f, inner);
     total_ms += ms;
     st.SetIterationTime(ms / 1e3);

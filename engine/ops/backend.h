@@ -35,14 +35,9 @@ class Backend {
                             int64_t n, float alpha) = 0;
 
   virtual void fill(float* y, float v, int64_t n) = 0;
-  virtual void add(const float* a, const float* b, float* y, int64_t n) = 0;
-  virtual void sub(const float* a, const float* b, float* y, int64_t n) = 0;
-  virtual void mul(const float* a, const float* b, float* y, int64_t n) = 0;
   virtual void scale(const float* x, float s, float* y, int64_t n) = 0;
   virtual void add_scalar(const float* x, float s, float* y, int64_t n) = 0;
   virtual void axpy(float a, const float* x, float* y, int64_t n) = 0;  // y += a x
-  virtual void exp(const float* x, float* y, int64_t n) = 0;
-  virtual void log(const float* x, float* y, int64_t n) = 0;
 
   virtual void sum(const float* x, int64_t n, float scale, float* out) = 0;  // *out = scale Σx
   virtual void sum_squares(const float* x, int64_t n, float* out) = 0;
@@ -112,9 +107,7 @@ class Backend {
                                uint64_t seed) = 0;
 
   // ---- row ops and noise (engine/ops/row_ops.h): contracts of kernels/cpu/rows.h,
-  // kernels/cpu/random.h, and abs / act_derivative in kernels/cpu/elementwise.h, activation.h --
-  virtual void abs(const float* x, float* y, int64_t n) = 0;
-  virtual void abs_backward(const float* x, const float* dy, float* dx, int64_t n) = 0;
+  // kernels/cpu/random.h, and act_derivative in kernels/cpu/activation.h ---------------------
   virtual void act_derivative(Act a, const float* y, float* d, int64_t n, float alpha) = 0;
   virtual void act_derivative_backward(Act a, const float* y, const float* g, float* dy,
                                        int64_t n) = 0;

@@ -8,8 +8,11 @@
 #include "engine/ops/gemm_openblas.h"
 #include "engine/ops/kernel_select.h"
 #include "engine/util/error.h"
+#include "kernels/cpu/activation.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_bf16.h"
+#include "kernels/cpu/loss.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/optim.h"
@@ -45,14 +48,9 @@ class CpuBackend final : public Backend {
     kcpu::act_backward(a, x, y, dy, dx, n, alpha);
   }
   void fill(float* y, float v, int64_t n) override { kcpu::fill(y, v, n); }
-  void add(const float* a, const float* b, float* y, int64_t n) override { kcpu::add(a, b, y, n); }
-  void sub(const float* a, const float* b, float* y, int64_t n) override { kcpu::sub(a, b, y, n); }
-  void mul(const float* a, const float* b, float* y, int64_t n) override { kcpu::mul(a, b, y, n); }
   void scale(const float* x, float s, float* y, int64_t n) override { kcpu::scale(x, s, y, n); }
   void add_scalar(const float* x, float s, float* y, int64_t n) override { kcpu::add_scalar(x, s, y, n); }
   void axpy(float a, const float* x, float* y, int64_t n) override { kcpu::axpy(a, x, y, n); }
-  void exp(const float* x, float* y, int64_t n) override { kcpu::exp(x, y, n); }
-  void log(const float* x, float* y, int64_t n) override { kcpu::log(x, y, n); }
   void sum(const float* x, int64_t n, float scale, float* out) override {
     *out = static_cast<float>(kcpu::sum(x, n) * scale);
   }
@@ -182,10 +180,6 @@ class CpuBackend final : public Backend {
   }
 
   // ---- row ops and noise (kernels/cpu/rows.h, kernels/cpu/random.h) ---------------------------
-  void abs(const float* x, float* y, int64_t n) override { kcpu::abs(x, y, n); }
-  void abs_backward(const float* x, const float* dy, float* dx, int64_t n) override {
-    kcpu::abs_backward(x, dy, dx, n);
-  }
   void act_derivative(Act a, const float* y, float* d, int64_t n, float alpha) override {
     kcpu::act_derivative(a, y, d, n, alpha);
   }

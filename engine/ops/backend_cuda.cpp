@@ -49,16 +49,11 @@ class CudaBackend final : public Backend {
     kg::act_backward(a, x, y, dy, dx, n, alpha, st());
   }
   void fill(float* y, float v, int64_t n) override { kg::fill(y, v, n, st()); }
-  void add(const float* a, const float* b, float* y, int64_t n) override { kg::add(a, b, y, n, st()); }
-  void sub(const float* a, const float* b, float* y, int64_t n) override { kg::sub(a, b, y, n, st()); }
-  void mul(const float* a, const float* b, float* y, int64_t n) override { kg::mul(a, b, y, n, st()); }
   void scale(const float* x, float s, float* y, int64_t n) override { kg::scale(x, s, y, n, st()); }
   void add_scalar(const float* x, float s, float* y, int64_t n) override {
     kg::add_scalar(x, s, y, n, st());
   }
   void axpy(float a, const float* x, float* y, int64_t n) override { kg::axpy(a, x, y, n, st()); }
-  void exp(const float* x, float* y, int64_t n) override { kg::exp(x, y, n, st()); }
-  void log(const float* x, float* y, int64_t n) override { kg::log(x, y, n, st()); }
 
   void sum(const float* x, int64_t n, float scale, float* out) override {
     kg::sum(x, n, out, st());
@@ -185,10 +180,6 @@ class CudaBackend final : public Backend {
   }
 
   // ---- row ops and noise (kernels/cuda/ops/rows.h, random.h) -----------------------------------
-  void abs(const float* x, float* y, int64_t n) override { kg::abs(x, y, n, st()); }
-  void abs_backward(const float* x, const float* dy, float* dx, int64_t n) override {
-    kg::abs_backward(x, dy, dx, n, st());
-  }
   void act_derivative(Act a, const float* y, float* d, int64_t n, float alpha) override {
     kg::act_derivative(a, y, d, n, alpha, st());
   }

@@ -11,6 +11,7 @@
 #include "engine/ops/backend.h"
 #include "engine/ops/conv_ops.h"
 #include "engine/ops/dispatch.h"
+#include "engine/ops/ops.h"
 
 namespace hg::ops {
 
@@ -88,8 +89,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
         Tensor prod = Tensor::empty(x.shape(), x.device());
         be.batchnorm_forward_eval(x.data(), prod.data(), N, C, HW, nullptr, nullptr, eps,
                                   rm.data(), rv.data());
-        be.mul(prod.data(), g.data(), prod.data(), prod.numel());
-        dgamma = detail::channel_sum(prod, N, C, HW);
+        dgamma = detail::channel_sum(mul(prod, g), N, C, HW);
       }
       if (beta.defined() && beta.requires_grad()) dbeta = detail::channel_sum(g, N, C, HW);
       return {dx, dgamma, dbeta};
@@ -108,10 +108,8 @@ Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed) {
   Tensor y = Tensor::empty(x.shape(), x.device());
   Tensor mask = Tensor::empty(x.shape(), x.device());  // 1/(1-p) where kept, 0 where dropped
   be.dropout_forward(x.data(), y.data(), mask.data(), x.numel(), p, seed);
-  autograd::record(y, op, {x}, [mask, &be](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dx = Tensor::empty(g.shape(), g.device());
-    be.mul(g.data(), mask.data(), dx.data(), g.numel());
-    return {dx};
+  autograd::record(y, op, {x}, [mask](const Tensor& g) -> std::vector<Tensor> {
+    return {mul(g, mask)};
   });
   return y;
 }

@@ -6,6 +6,7 @@
 #include "engine/tensor/tensor.h"
 #include "kernels/common/activation.h"
 #include "kernels/common/loss_terms.h"
+#include "kernels/common/pointwise.h"
 
 namespace hg::ops {
 
@@ -23,14 +24,19 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act = Act::
 // c[M, N] = a[M, K] · b[K, N]
 Tensor matmul(const Tensor& a, const Tensor& b);
 
-// ---- elementwise (same shapes) ----------------------------------------------------------------
-Tensor add(const Tensor& a, const Tensor& b);
-Tensor sub(const Tensor& a, const Tensor& b);
-Tensor mul(const Tensor& a, const Tensor& b);
+// ---- the pointwise op table (kernels/common/pointwise.h, one row per op) -------------------------
+// Unary, y = f(x): abs, exp, log, neg, sqrt. Binary, same shapes and device, y = f(a, b): add,
+// sub, mul, div. Each is differentiable (abs' = sign(x), 0 at 0).
+#define HG_DECLARE_UNARY(Row, fn) Tensor fn(const Tensor& x);
+#define HG_DECLARE_BINARY(Row, fn) Tensor fn(const Tensor& a, const Tensor& b);
+HG_UNARY_OPS(HG_DECLARE_UNARY)
+HG_BINARY_OPS(HG_DECLARE_BINARY)
+#undef HG_DECLARE_UNARY
+#undef HG_DECLARE_BINARY
+
+// ---- elementwise with a scalar, activations ------------------------------------------------------
 Tensor add_scalar(const Tensor& x, float s);
 Tensor mul_scalar(const Tensor& x, float s);
-Tensor exp(const Tensor& x);
-Tensor log(const Tensor& x);
 Tensor activation(const Tensor& x, Act act, float alpha = 0.01f);
 inline Tensor relu(const Tensor& x) { return activation(x, Act::ReLU); }
 inline Tensor leaky_relu(const Tensor& x, float alpha = 0.01f) { return activation(x, Act::LeakyReLU, alpha); }

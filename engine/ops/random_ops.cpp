@@ -65,7 +65,7 @@ Noise parse_noise(const std::string& spec, float* param) {
 Tensor corrupt(const Tensor& x, Noise kind, float param, uint64_t seed, bool clip01) {
   const char* op = "corrupt";
   detail::check_defined(op, x, "input");
-  kernels::cpu::check_noise_param(kind, param);
+  kernels::check_noise_param(kind, param);
   Backend& be = backend_for(x.device(), op);
   Tensor y = Tensor::empty(x.shape(), x.device());  // a fresh leaf: never requires grad
   be.corrupt(kind, x.data(), y.data(), x.numel(), param, seed, clip01);

@@ -1,4 +1,4 @@
-// Row-wise and column-wise ops: abs, act_derivative, sum_cols / mean_cols, repeat_rows,
+// Row-wise and column-wise ops: act_derivative, sum_cols / mean_cols, repeat_rows,
 // tile_rows, scale_rows, slice_cols. Each backward is another data-movement kernel or a
 // deterministic reduction (kernels/cpu/rows.h and its CUDA twin), so gradients are reproducible.
 #include <string>
@@ -12,20 +12,6 @@ namespace hg::ops {
 
 using detail::check_2d;
 using detail::check_defined;
-
-Tensor abs(const Tensor& x) {
-  const char* op = "abs";
-  check_defined(op, x, "input");
-  Backend& be = backend_for(x.device(), op);
-  Tensor y = Tensor::empty(x.shape(), x.device());
-  be.abs(x.data(), y.data(), y.numel());
-  autograd::record(y, op, {x}, [x, &be](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dx = Tensor::empty(g.shape(), g.device());
-    be.abs_backward(x.data(), g.data(), dx.data(), g.numel());
-    return {dx};
-  });
-  return y;
-}
 
 Tensor act_derivative(const Tensor& y, Act a, float alpha) {
   const char* op = "act_derivative";

@@ -17,9 +17,6 @@ using kernels::Act;
 using kernels::Noise;  // enum class Noise { Gaussian, SaltPepper, Mask }
 
 // ---- elementwise ----------------------------------------------------------------------------------
-// |x|; the gradient is g * sign(x), 0 at x == 0.
-Tensor abs(const Tensor& x);
-
 // f'(pre-activation) written through the activation's OUTPUT y (same shape as y): None 1,
 // ReLU (y > 0), LeakyReLU (y > 0 ? 1 : alpha), Sigmoid y (1 - y), Tanh 1 - y^2. Differentiable
 // in y for Sigmoid (d/dy = 1 - 2y) and Tanh (-2y); for the piecewise-linear kinds the derivative

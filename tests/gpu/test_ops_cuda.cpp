@@ -51,12 +51,12 @@ TEST(CudaOps, FillAndCopy) {
     }
 }
 
-TEST(CudaOps, BinaryAndUnaryMatchCpu) {
+TEST(CudaOps, ScalarOpsMatchCpu) {
   HG_REQUIRE_GPU();
   for (int64_t n : kSizes)
     for (size_t off : kOffsets) {
-      const auto a = rnd(n, 1), b = rnd(n, 2), pos = rnd(n, 3, 0.01f, 10.0f), big = rnd(n, 4, -10, 10);
-      DevVec ad(a, off), bd(b, off), posd(pos, off), bigd(big, off);
+      const auto a = rnd(n, 1), b = rnd(n, 2);
+      DevVec ad(a, off), bd(b, off);
       std::vector<float> want(static_cast<size_t>(n));
       auto check = [&](const char* name, auto gpu_call, auto cpu_call, double tol) {
         DevVec y(static_cast<size_t>(n), off);
@@ -65,20 +65,10 @@ TEST(CudaOps, BinaryAndUnaryMatchCpu) {
         EXPECT_CLOSE(y.download(), want, tol, name << " n=" << n << " off=" << off);
         EXPECT_TRUE(y.guard_intact()) << name << " n=" << n;
       };
-      check("add", [&](float* y) { gpu::add(ad.get(), bd.get(), y, n); },
-            [&](float* y) { cpu::add(a.data(), b.data(), y, n); }, 0.0);
-      check("sub", [&](float* y) { gpu::sub(ad.get(), bd.get(), y, n); },
-            [&](float* y) { cpu::sub(a.data(), b.data(), y, n); }, 0.0);
-      check("mul", [&](float* y) { gpu::mul(ad.get(), bd.get(), y, n); },
-            [&](float* y) { cpu::mul(a.data(), b.data(), y, n); }, 0.0);
       check("scale", [&](float* y) { gpu::scale(ad.get(), -1.5f, y, n); },
             [&](float* y) { cpu::scale(a.data(), -1.5f, y, n); }, 0.0);
       check("add_scalar", [&](float* y) { gpu::add_scalar(ad.get(), 0.75f, y, n); },
             [&](float* y) { cpu::add_scalar(a.data(), 0.75f, y, n); }, 0.0);
-      check("exp", [&](float* y) { gpu::exp(bigd.get(), y, n); },
-            [&](float* y) { cpu::exp(big.data(), y, n); }, 1e-5);
-      check("log", [&](float* y) { gpu::log(posd.get(), y, n); },
-            [&](float* y) { cpu::log(pos.data(), y, n); }, 1e-5);
       // axpy accumulates into y: start both sides from b.
       check("axpy",
             [&](float* y) {
@@ -99,10 +89,10 @@ TEST(CudaOps, InPlaceAliasing) {
     const int64_t n = 4097;
     auto a = rnd(n, 5), b = rnd(n, 6);
     DevVec ad(a, off), bd(b, off);
-    gpu::add(ad.get(), bd.get(), ad.get(), n);  // a = a + b
-    gpu::scale(ad.get(), 2.0f, ad.get(), n);    // a = 2a
+    gpu::axpy(0.5f, bd.get(), ad.get(), n);   // a += b / 2
+    gpu::scale(ad.get(), 2.0f, ad.get(), n);  // a = 2a
     std::vector<float> want = a;
-    cpu::add(want.data(), b.data(), want.data(), n);
+    cpu::axpy(0.5f, b.data(), want.data(), n);
     cpu::scale(want.data(), 2.0f, want.data(), n);
     EXPECT_EQ(ad.download(), want);
   }

@@ -62,7 +62,7 @@ __global__ void __launch_bounds__(kThreads)
       }
     }
     if (bias) acc += bias[k];
-    y[i] = gemm_detail::apply_act(act, acc, alpha);
+    y[i] = actfn::apply(act, acc, alpha);
   }
 }
 

@@ -80,7 +80,7 @@ __global__ void __launch_bounds__(kThreads)
     const int ko = grp * g.Kg + k;
     float v = yc[i];
     if (bias) v += bias[ko];
-    y[(int64_t(n0 + nl) * g.K + ko) * g.PQ + pq] = gemm_detail::apply_act(act, v, alpha);
+    y[(int64_t(n0 + nl) * g.K + ko) * g.PQ + pq] = actfn::apply(act, v, alpha);
   }
 }
 

@@ -79,7 +79,7 @@ struct FwdProblem {
     const int n = col / g.PQ, pq = col - n * g.PQ;
     const int k = grp * g.Kg + m;
     if (bias) acc += bias[k];
-    y[(int64_t(n) * g.K + k) * g.PQ + pq] = gemm_detail::apply_act(act, acc, alpha);
+    y[(int64_t(n) * g.K + k) * g.PQ + pq] = actfn::apply(act, acc, alpha);
   }
 };
 

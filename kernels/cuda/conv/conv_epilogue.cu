@@ -27,7 +27,7 @@ __global__ void __launch_bounds__(kThreads)
   for (int64_t i = ops_detail::global_thread(); i < total; i += ops_detail::grid_threads()) {
     float v = y[i];
     if (bias) v += bias[(i / PQ) % K];
-    y[i] = gemm_detail::apply_act(act, v, alpha);
+    y[i] = actfn::apply(act, v, alpha);
   }
 }
 

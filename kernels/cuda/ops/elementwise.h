@@ -11,16 +11,8 @@ namespace hg::kernels::cuda {
 
 void fill(float* y, float value, int64_t n, cudaStream_t stream = 0);
 void copy(const float* x, float* y, int64_t n, cudaStream_t stream = 0);          // cudaMemcpyAsync D2D
-void add(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream = 0);  // y = a + b
-void sub(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream = 0);  // y = a - b
-void mul(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream = 0);  // y = a * b
 void scale(const float* x, float s, float* y, int64_t n, cudaStream_t stream = 0);       // y = s * x
 void add_scalar(const float* x, float s, float* y, int64_t n, cudaStream_t stream = 0);  // y = x + s
 void axpy(float a, const float* x, float* y, int64_t n, cudaStream_t stream = 0);        // y += a * x
-void exp(const float* x, float* y, int64_t n, cudaStream_t stream = 0);                  // y = e^x
-void log(const float* x, float* y, int64_t n, cudaStream_t stream = 0);                  // y = ln x
-void abs(const float* x, float* y, int64_t n, cudaStream_t stream = 0);                  // y = |x|
-// dx = dy * sign(x), sign(0) = 0. dx may alias dy.
-void abs_backward(const float* x, const float* dy, float* dx, int64_t n, cudaStream_t stream = 0);
 
 }  // namespace hg::kernels::cuda
