@@ -1,11 +1,39 @@
 // hourglass train: flags -> TrainOptions -> trainer; prints the --json summary last.
+#include <cmath>
 #include <iostream>
 
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/train/trainer.h"
 #include "engine/util/error.h"
+#include "engine/util/format.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::cli {
+namespace {
+
+// Flag values with their ranges (issue 17): nothing out of range is replaced by a default.
+void check_range(bool given, const char* flag, double v, double lo, bool lo_open, double hi = 1e300) {
+  if (!given) return;
+  const bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi;
+  if (!ok)
+    throw UsageError(std::string(flag) + " " + fmt::num(v, 6) + ": must be a finite number " +
+                     (lo_open ? "> " : ">= ") + fmt::num(lo, 6) +
+                     (hi < 1e300 ? " and <= " + fmt::num(hi, 6) : std::string()));
+}
+
+// What --resume takes from the run folder instead of the flags: asking for another value is an
+// error, never silently ignored.
+void refuse_with_resume(const CLI::App& app) {
+  for (const char* f : {"--data", "--config", "--batch", "--lr", "--loss", "--optimizer",
+                        "--weight-decay", "--clip-grad-norm", "--scaler", "--seed", "--val-split",
+                        "--classes", "--limit", "--out", "--force"})
+    if (app.count(f))
+      throw UsageError(std::string("--resume continues the run with its own ") + (f + 2) +
+                       "; drop " + f + " (or train a new run with --out)");
+}
+
+}  // namespace
 
 Action add_train(CLI::App& app) {
   auto o = std::make_shared<train::TrainOptions>();
@@ -24,7 +52,8 @@ Action add_train(CLI::App& app) {
   app.add_option("--weight-decay", o->weight_decay, "Weight decay (default: 0, or 0.01 for adamw)");
   app.add_option("--clip-grad-norm", o->clip_grad_norm, "Clip the global gradient norm (0: off)");
   app.add_option("--scaler", *scaler, "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
-  app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)");
+  app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
   app.add_option("--val-split", o->val_split, "Fraction held out for validation")->default_val(0.1);
@@ -48,8 +77,21 @@ Action add_train(CLI::App& app) {
   app.add_option("--min-steps", *min_steps, "Raise the epoch maximum until this many optimizer steps fit (small tables)");
   app.add_flag("--no-restore-best", *keep_last, "Keep the last epoch's weights instead of the best epoch's");
   app.add_flag("--json", *json_out, "Print a JSON summary as the last line");
-  return [=]() {
+  return [=, &app]() {
+    check_range(app.count("--epochs"), "--epochs", double(*epochs), 1, false);
+    check_range(app.count("--batch"), "--batch", double(*batch), 1, false);
+    check_range(app.count("--lr"), "--lr", *lr, 0, true);
+    check_range(app.count("--weight-decay"), "--weight-decay", o->weight_decay, 0, false);
+    check_range(app.count("--clip-grad-norm"), "--clip-grad-norm", o->clip_grad_norm, 0, false);
+    check_range(app.count("--val-split"), "--val-split", o->val_split, 0, false, 0.9);
+    check_range(app.count("--limit"), "--limit", double(o->limit), 1, false);
+    check_range(app.count("--patience"), "--patience", double(*patience), 0, false);
+    check_range(app.count("--warmup"), "--warmup", double(*warmup), 0, false);
+    check_range(app.count("--min-steps"), "--min-steps", double(*min_steps), 0, false);
+    check_range(app.count("--min-delta"), "--min-delta", *min_delta, 0, false);
+    if (!o->resume.empty()) refuse_with_resume(app);
     train::TrainOptions opt = *o;
+    opt.threads = checked_threads(opt.threads);
     if (*epochs != 0) opt.epochs = *epochs;
     if (*batch != 0) opt.batch = *batch;
     if (*lr != 0.0f) opt.lr = *lr;
@@ -62,8 +104,6 @@ Action add_train(CLI::App& app) {
     if (*min_delta != -1.0) opt.min_delta = *min_delta;
     if (!schedule->empty()) opt.lr_schedule = *schedule;
     if (*keep_last) opt.restore_best = false;
-    if (!opt.resume.empty() && (!opt.data.empty() || !opt.config.empty()))
-      throw UsageError("--resume takes the data and model from the run folder; drop --data/--config");
     train::TrainResult r = train::train(opt, std::cerr);
     nlohmann::json j = r.summary();
     if (*json_out) {
@@ -73,7 +113,7 @@ Action add_train(CLI::App& app) {
                 << ": train loss " << r.history.front().train_loss << " -> " << r.history.back().train_loss
                 << "; kept epoch " << r.best_epoch << "; run folder " << r.out_dir << "\n";
     }
-    return r.interrupted ? 130 : 0;
+    return r.interrupted ? interrupt::exit_code() : 0;
   };
 }
 

@@ -10,6 +10,9 @@ namespace hg::cli {
 
 // --device auto|cpu|cuda, --threads T, --json.
 void add_compute_flags(CLI::App& app, std::string& device, int& threads, bool& json);
+// --threads checked: negative is an error; more than the hardware threads is capped there with a
+// one-line warning (1,000 threads on 2 cores only oversubscribe); 0 stays "all cores".
+int checked_threads(int threads);
 // Sets the CPU thread count and resolves the device (saying on stderr which one and why).
 Device start_compute(int threads, const std::string& device);
 

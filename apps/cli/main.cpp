@@ -7,6 +7,7 @@
 #include "apps/cli/commands.h"
 #include "engine/ops/kernel_select.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Hourglass: autoencoders on CPU and GPU, from training to applications"};
@@ -61,9 +62,20 @@ int main(int argc, char** argv) {
   try {
     hg::ops::set_gemm_kernel(gemm);
     hg::ops::set_conv_algo(conv);
-    for (auto& [sub, action] : actions)
-      if (sub->parsed()) return action();
+    hg::interrupt::install();  // every subcommand: Ctrl-C and SIGTERM stop at a safe point
+    for (auto& [sub, action] : actions) {
+      if (!sub->parsed()) continue;
+      const int rc = action();
+      if (!hg::interrupt::requested()) return rc;
+      if (rc == 0)  // the signal came after the last safe point: everything was written
+        std::cerr << "hourglass: " << hg::interrupt::signal_name()
+                  << " arrived as the work finished; every output is complete\n";
+      return hg::interrupt::exit_code();
+    }
     return 2;
+  } catch (const hg::interrupt::Interrupted& e) {
+    std::cerr << "hourglass: " << e.what() << "\n";
+    return hg::interrupt::exit_code();
   } catch (const hg::UsageError& e) {
     std::cerr << "hourglass: " << e.what() << "\n";
     return 2;

@@ -1,5 +1,9 @@
 #include "engine/io/safetensors.h"
 
+#include <zlib.h>
+#include <cstdio>
+#include <cmath>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -19,6 +23,27 @@ namespace {
 
 constexpr uint64_t kMaxHeader = 100u << 20;  // same cap as the reference implementation
 constexpr const char* kMetaKey = "__metadata__";
+constexpr const char* kChecksumKey = "hourglass_crc32";  // CRC-32 of the data buffer, 8 hex digits
+
+std::string crc32_hex(const char* p, size_t n) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  while (n > 0) {  // zlib takes uInt lengths
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08lx", static_cast<unsigned long>(c & 0xffffffffUL));
+  return buf;
+}
+
+// The first non-finite element of n floats, or -1.
+int64_t first_non_finite(const float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return static_cast<int64_t>(i);
+  return -1;
+}
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -89,12 +114,24 @@ void save_safetensors(const std::string& path, const std::vector<TensorView>& te
   }
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->name < b->name; });
 
-  nlohmann::json header = nlohmann::json::object();  // std::map-backed: keys come out sorted
-  if (!metadata.empty()) {
-    nlohmann::json m = nlohmann::json::object();
-    for (const auto& [k, v] : metadata) m[k] = v;
-    header[kMetaKey] = std::move(m);
+  for (const TensorView* t : order) {  // a NaN or inf weight is never written, so never loaded
+    const uint64_t count = element_count(path + ": tensor '" + t->name + "'", t->shape);
+    if (count > 0 && t->data == nullptr) throw Error(path + ": tensor '" + t->name + "' has no data");
+    const int64_t bad = count > 0 ? first_non_finite(t->data, count) : -1;
+    if (bad >= 0)
+      throw Error(path + ": tensor '" + t->name + "' has a non-finite value at element " +
+                  std::to_string(bad) + "; not written");
   }
+  std::string data;
+  for (const TensorView* t : order) {
+    const size_t bytes = element_count(path, t->shape) * 4;
+    if (bytes) data.append(reinterpret_cast<const char*>(t->data), bytes);
+  }
+  nlohmann::json header = nlohmann::json::object();  // std::map-backed: keys come out sorted
+  nlohmann::json m = nlohmann::json::object();
+  for (const auto& [k, v] : metadata) m[k] = v;
+  m[kChecksumKey] = crc32_hex(data.data(), data.size());
+  header[kMetaKey] = std::move(m);
   uint64_t offset = 0;
   for (const TensorView* t : order) {
     const uint64_t bytes = element_count(path + ": tensor '" + t->name + "'", t->shape) * 4;
@@ -115,10 +152,7 @@ void save_safetensors(const std::string& path, const std::vector<TensorView>& te
   const uint64_t n = json.size();
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
   out += json;
-  for (const TensorView* t : order) {
-    const size_t bytes = element_count(path, t->shape) * 4;
-    if (bytes) out.append(reinterpret_cast<const char*>(t->data), bytes);
-  }
+  out += data;
   write_file_atomic(path, out);
 }
 
@@ -141,12 +175,17 @@ std::vector<TensorData> load_safetensors(const std::string& path,
   if (!header.is_object()) throw Error(path + ": header is not a JSON object");
 
   const uint64_t data_start = 8 + n, data_size = file.size() - data_start;
+  std::string expected_crc;  // files Hourglass writes carry one; other writers' files may not
   std::vector<Entry> entries;
   for (const auto& [key, v] : header.items()) {
     if (key == kMetaKey) {
       if (!v.is_object()) throw Error(path + ": __metadata__ is not an object");
       for (const auto& [mk, mv] : v.items()) {
         if (!mv.is_string()) throw Error(path + ": __metadata__ value for '" + mk + "' is not a string");
+        if (mk == kChecksumKey) {
+          expected_crc = mv.get<std::string>();
+          continue;
+        }
         if (metadata) (*metadata)[mk] = mv.get<std::string>();
       }
       continue;
@@ -169,11 +208,18 @@ std::vector<TensorData> load_safetensors(const std::string& path,
       throw Error(path + ": tensors '" + by_off[i - 1]->name + "' and '" + by_off[i]->name +
                   "' have overlapping data_offsets");
 
+  if (!expected_crc.empty() && crc32_hex(file.data() + data_start, data_size) != expected_crc)
+    throw Error(path + ": the data does not match its checksum (the file is damaged)");
+
   std::vector<TensorData> out;
   out.reserve(entries.size());
   for (auto& e : entries) {  // header.items() iterates keys in sorted order
     TensorData t{e.name, e.shape, std::vector<float>((e.end - e.begin) / 4)};
     if (!t.data.empty()) std::memcpy(t.data.data(), file.data() + data_start + e.begin, e.end - e.begin);
+    const int64_t bad = first_non_finite(t.data.data(), t.data.size());
+    if (bad >= 0)
+      throw Error(path + ": tensor '" + e.name + "' has a non-finite value at element " +
+                  std::to_string(bad));
     out.push_back(std::move(t));
   }
   return out;

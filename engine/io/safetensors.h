@@ -5,6 +5,9 @@
 //          "data_offsets": [begin, end]}, ...}; offsets are relative to the data buffer start.
 // The writer sorts names (header keys and data order alike), packs the tensors back to back
 // without gaps, pads the header with spaces so N is a multiple of 8, and writes atomically.
+// The writer adds "hourglass_crc32" (the CRC-32 of the data buffer) to the metadata and refuses a
+// NaN or infinite value; the reader verifies the checksum when a file has one (files of other
+// writers need not), refuses non-finite values, and hides the key from `metadata`.
 // The reader accepts any valid F32 file; every malformed input throws hg::Error "<path>: ...".
 #pragma once
 #include <cstdint>

@@ -34,7 +34,7 @@ std::string make_file(std::string header, const std::string& data) {
 }
 
 TEST_F(Safetensors, RoundTripSeveralTensorsAndMetadata) {
-  const std::vector<float> w = {1.f, -2.5f, 3.25f, 1e-30f, NAN, INFINITY};
+  const std::vector<float> w = {1.f, -2.5f, 3.25f, 1e-30f, -0.f, 3e38f};
   const float scalar = 42.f;
   const std::vector<float> b = {0.5f, 0.25f};
   const std::string p = path("m.safetensors");
@@ -58,10 +58,7 @@ TEST_F(Safetensors, RoundTripSeveralTensorsAndMetadata) {
   EXPECT_TRUE(t[1].data.empty());
   EXPECT_EQ(t[2].shape, (std::vector<int64_t>{2, 3}));
   ASSERT_EQ(t[2].data.size(), 6u);
-  for (int i = 0; i < 6; ++i) {
-    if (std::isnan(w[i])) EXPECT_TRUE(std::isnan(t[2].data[i]));
-    else EXPECT_EQ(t[2].data[i], w[i]);
-  }
+  EXPECT_EQ(0, std::memcmp(t[2].data.data(), w.data(), 6 * sizeof(float)));  // bit for bit
   EXPECT_TRUE(t[3].shape.empty());
   EXPECT_EQ(t[3].data, std::vector<float>{42.f});
 }
@@ -72,7 +69,8 @@ TEST_F(Safetensors, EmptyFileAndNoMetadata) {
   std::map<std::string, std::string> meta;
   EXPECT_TRUE(load_safetensors(p, &meta).empty());
   EXPECT_TRUE(meta.empty());
-  EXPECT_EQ(read_file(p), u64le(8) + "{}      ");
+  // The only metadata is the checksum of the (empty) data buffer, which load hides.
+  EXPECT_EQ(read_file(p), u64le(48) + R"({"__metadata__":{"hourglass_crc32":"00000000"}})" + std::string(1, ' '));
 }
 
 TEST_F(Safetensors, ByteLayoutMatchesHandConstructedFile) {
@@ -81,16 +79,17 @@ TEST_F(Safetensors, ByteLayoutMatchesHandConstructedFile) {
   const float b = -1.f;
   save_safetensors(p, {{"b", {}, &b}, {"a", {2}, a.data()}}, {{"k", "v"}});
   const std::string header =
-      R"({"__metadata__":{"k":"v"},)"
+      R"({"__metadata__":{"hourglass_crc32":"54f6ae72","k":"v"},)"
       R"("a":{"data_offsets":[0,8],"dtype":"F32","shape":[2]},)"
       R"("b":{"data_offsets":[8,12],"dtype":"F32","shape":[]}})";
-  ASSERT_EQ(header.size(), 132u);  // padded with 4 spaces to 136
-  const std::string expected = u64le(136) + header + "    " + f32_bytes({1.f, 2.f, -1.f});
+  ASSERT_EQ(header.size(), 161u);  // padded with 7 spaces to 168
+  const std::string expected =
+      u64le(168) + header + std::string(7, ' ') + f32_bytes({1.f, 2.f, -1.f});
   const std::string got = read_file(p);
-  EXPECT_EQ(got.size(), 8u + 136u + 12u);
+  EXPECT_EQ(got.size(), 8u + 168u + 12u);
   EXPECT_EQ(got, expected);
   // and the raw layout bytes for 1.0f are the IEEE pattern 0x3F800000 little-endian
-  EXPECT_EQ(got.substr(144, 4), std::string("\x00\x00\x80\x3f", 4));
+  EXPECT_EQ(got.substr(176, 4), std::string("\x00\x00\x80\x3f", 4));
 }
 
 TEST_F(Safetensors, ReadsForeignFileWithGapsAndUnsortedOffsets) {
@@ -105,6 +104,67 @@ TEST_F(Safetensors, ReadsForeignFileWithGapsAndUnsortedOffsets) {
   EXPECT_EQ(t[0].name, "a");
   EXPECT_EQ(t[0].data, std::vector<float>{9.f});
   EXPECT_EQ(t[1].data, std::vector<float>{7.f});
+}
+
+TEST_F(Safetensors, RefusesNonFiniteValuesAndDamagedData) {
+  const std::string p = path("nan.safetensors");
+  const std::vector<float> bad = {1.f, NAN};
+  HG_EXPECT_ERROR(save_safetensors(p, {{"layer.bias", {2}, bad.data()}}), p, "layer.bias",
+                  "non-finite value at element 1");
+  EXPECT_FALSE(std::filesystem::exists(p));
+  // A foreign file with an infinity: refused on load, naming the tensor.
+  write_file_atomic(p, make_file(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+                                 f32_bytes({0.f, INFINITY})));
+  HG_EXPECT_ERROR(load_safetensors(p), p, "'w'", "non-finite");
+  // One flipped bit in the data of a file we wrote: the checksum catches it.
+  const std::string q = path("flip.safetensors");
+  const std::vector<float> w = {1.f, 2.f, 3.f};
+  save_safetensors(q, {{"w", {3}, w.data()}});
+  std::string bytes = read_file(q);
+  bytes[bytes.size() - 5] ^= 0x01;
+  write_file_atomic(q, bytes);
+  HG_EXPECT_ERROR(load_safetensors(q), q, "checksum");
+}
+
+// Damaged files of every kind (random bytes changed, truncated, extended): load either returns
+// or throws hg::Error, never crashes, hangs or reads out of bounds; with the checksum, no damaged
+// data buffer loads.
+TEST_F(Safetensors, FuzzedFilesFailCleanly) {
+  const std::string p = path("ok.safetensors"), q = path("fuzz.safetensors");
+  std::vector<float> w(300), b(17);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(float(i));
+  for (size_t i = 0; i < b.size(); ++i) b[i] = float(i) / 7.f;
+  save_safetensors(p, {{"w", {20, 15}, w.data()}, {"b", {17}, b.data()}}, {{"epoch", "3"}});
+  const std::string good = read_file(p);
+  uint64_t header_end = 0;
+  for (int i = 0; i < 8; ++i) header_end |= uint64_t(static_cast<unsigned char>(good[i])) << (8 * i);
+  header_end += 8;
+  uint64_t state = 12345;
+  auto next = [&] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
+  int loaded = 0, refused = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string bytes = good;
+    const int kind = trial % 4;
+    if (kind == 0 || kind == 1) {  // flip 1-4 bytes anywhere (kind 1: in the data buffer)
+      for (int k = 0, n = 1 + int(next() % 4); k < n; ++k) {
+        const size_t lo = kind == 1 ? header_end : 0;
+        bytes[lo + next() % (bytes.size() - lo)] ^= char(1 + next() % 255);
+      }
+    } else if (kind == 2) {
+      bytes.resize(next() % bytes.size());
+    } else {
+      bytes += std::string(1 + next() % 64, char(next() % 256));
+    }
+    write_file_atomic(q, bytes);
+    try {
+      load_safetensors(q);
+      ++loaded;
+      EXPECT_NE(kind, 1) << "trial " << trial << ": damaged data loaded";
+    } catch (const hg::Error&) {
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 200);
 }
 
 TEST_F(Safetensors, OverwritesAtomically) {
