@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "engine/io/atomic_file.h"
 #include "engine/nn/layers.h"
 #include "engine/util/error.h"
 #include "models/conv_autoencoder.h"
@@ -17,15 +18,7 @@ namespace hg::models {
 using nlohmann::json;
 
 ModelSpec load_model_spec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open model config");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(path + ": invalid JSON: " + e.what());
-  }
-  return model_spec_from_json(j, path);
+  return model_spec_from_json(io::read_json(path), path);
 }
 
 namespace {

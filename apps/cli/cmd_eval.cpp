@@ -1,5 +1,6 @@
 // hourglass eval: reconstruction loss of a trained run on a data set; for a VAE also the
 // negative ELBO and, with --nll-samples, the importance-weighted negative log-likelihood.
+#include <cmath>
 #include <chrono>
 #include <iostream>
 
@@ -63,6 +64,9 @@ Action add_eval(CLI::App& app) {
       if (vae) objective_sum += r.model->objective(x, x, r.loss).total.item() * rows;
     }
     const double n = static_cast<double>(d.n);
+    if (!std::isfinite(loss_sum) || !std::isfinite(mse_sum) || !std::isfinite(objective_sum))
+      throw Error("eval: the loss of " + o->run + " on --data " + o->data.spec +
+                  " is not finite (inputs far outside the range the model was trained on?)");
     nlohmann::json j{{"loss", loss_sum / n}, {"loss_kind", r.loss}, {"mse", mse_sum / n},
                      {"n", d.n}, {"run", o->run}, {"data", o->data.spec}, {"split", o->data.split},
                      {"device", device.str()}};

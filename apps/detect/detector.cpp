@@ -116,7 +116,7 @@ Detector Detector::from_json(const json& j, const std::string& origin) {
     d.score_text = j.value("score", std::string());
     d.normal_summary = j.value("normal_summary", json::object());
   } catch (const json::exception& e) {
-    throw Error(origin + ": malformed detector: " + e.what());
+    throw Error(origin + ": malformed detector: " + io::json_error_text(e));
   }
   return d;
 }

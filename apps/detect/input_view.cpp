@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/io/atomic_file.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
 #include "engine/host/parallel.h"
@@ -91,7 +92,7 @@ InputView InputView::from_json(const nlohmann::json& j, const std::string& origi
       v.c = s[0], v.h = s[1], v.w = s[2];
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(origin + ": malformed input view: " + e.what());
+    throw Error(origin + ": malformed input view: " + io::json_error_text(e));
   }
   v.check(v.c * v.h * v.w > 0 ? v.c * v.h * v.w : 1, origin);
   return v;

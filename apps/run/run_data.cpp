@@ -1,5 +1,6 @@
 #include "apps/run/run_data.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include "engine/autograd/autograd.h"
@@ -13,6 +14,11 @@ namespace fs = std::filesystem;
 data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q) {
   data::Dataset d = load_selection(q, r.model->input_dim(), r.dir);
   r.scaler.transform(d.x.data(), d.n, d.features());
+  const int64_t D = d.features();
+  for (size_t k = 0; k < d.x.size(); ++k)  // e.g. a 1e38 value that scaling pushed to inf
+    if (!std::isfinite(d.x[k]))
+      throw Error("--data " + q.spec + ": sample " + std::to_string(int64_t(k) / D) + ", feature " +
+                  std::to_string(int64_t(k) % D) + " is not finite after the scaling of " + r.dir);
   return d;
 }
 

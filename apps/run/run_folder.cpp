@@ -91,7 +91,7 @@ LoadedRun load_run(const std::string& dir) {
     r.scaler = data::Scaler::from_json(r.config.at("scaler"));
     r.loss = r.config.at("train").at("loss").get<std::string>();
   } catch (const nlohmann::json::exception& e) {
-    throw Error(cfg_path + ": malformed run config: " + e.what());
+    throw Error(cfg_path + ": malformed run config: " + io::json_error_text(e));
   }
   Rng rng(0);
   r.model = models::build_model(r.spec, rng);

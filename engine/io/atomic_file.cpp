@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "engine/util/error.h"
 
@@ -92,12 +93,23 @@ void write_json_atomic(const std::string& path, const nlohmann::json& j) {
   write_file_atomic(path, text);
 }
 
+std::string json_error_text(const std::exception& e) {
+  std::string s = e.what();
+  if (s.rfind("[json.exception.", 0) == 0) {
+    const size_t close = s.find("] ");
+    if (close != std::string::npos) s = s.substr(close + 2);
+  }
+  if (s.size() > 200) s = s.substr(0, 197) + "...";
+  return s;
+}
+
 nlohmann::json read_json(const std::string& path) {
+  if (std::filesystem::is_directory(path)) throw Error(path + ": is a folder, not a JSON file");
   const std::string text = read_file(path);
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": invalid JSON: " + e.what());
+    throw Error(path + ": invalid JSON: " + json_error_text(e));
   }
 }
 

@@ -22,4 +22,8 @@ void write_json_atomic(const std::string& path, const nlohmann::json& j);
 // Parse a JSON file. Error "<path>: invalid JSON: <what>" on a parse failure.
 nlohmann::json read_json(const std::string& path);
 
+// A JSON library error as a short user message: without the library's "[json.exception.x.N] "
+// prefix, at most 200 characters (for "<file>: <what is wrong>" messages).
+std::string json_error_text(const std::exception& e);
+
 }  // namespace hg::io
