@@ -192,7 +192,7 @@ double threshold_contamination(const std::vector<double>& scores, double fractio
 }
 
 double best_f1_threshold(const std::vector<double>& scores, const std::vector<int>& labels, double* f1) {
-  const Steps s = steps("best_f1_threshold", scores, labels);
+  const Steps s = steps("the best-F1 threshold", scores, labels);
   // F1 = 2tp / (2tp + fp + fn) = 2tp / (tp + fp + P); compared exactly as fractions.
   const int64_t P = s.total.pos;
   size_t best = 0;
@@ -206,7 +206,7 @@ double best_f1_threshold(const std::vector<double>& scores, const std::vector<in
 }
 
 double youden_threshold(const std::vector<double>& scores, const std::vector<int>& labels, double* j) {
-  const Steps s = steps("youden_threshold", scores, labels);
+  const Steps s = steps("the Youden threshold", scores, labels);
   // J = tp/P - fp/N = (tp N - fp P) / (P N): compare the integer numerators.
   const int64_t P = s.total.pos, N = s.total.neg;
   size_t best = 0;

@@ -383,8 +383,8 @@ TEST(Errors, EveryLabelledFunction) {
       {"auroc", [](auto& s, auto& l) { auroc(s, l); }},
       {"pr_curve", [](auto& s, auto& l) { pr_curve(s, l); }},
       {"average_precision", [](auto& s, auto& l) { average_precision(s, l); }},
-      {"best_f1_threshold", [](auto& s, auto& l) { best_f1_threshold(s, l); }},
-      {"youden_threshold", [](auto& s, auto& l) { youden_threshold(s, l); }},
+      {"the best-F1 threshold", [](auto& s, auto& l) { best_f1_threshold(s, l); }},
+      {"the Youden threshold", [](auto& s, auto& l) { youden_threshold(s, l); }},
       {"confusion_at", [](auto& s, auto& l) { confusion_at(s, l, 0.5); }},
   };
   for (const auto& [name, f] : fns) {
