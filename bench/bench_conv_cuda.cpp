@@ -102,7 +102,7 @@ Tensors& tensors_for(const Layer& l) {
 void launch(const std::string& algo, Pass pass, const ConvShape& s, Tensors& t) {
   switch (pass) {
     case Pass::Forward:
-      kcuda::conv2d_forward(algo, s, t.x, t.w, t.b, t.y, hg::kernels::cpu::Act::ReLU, 0.01f, nullptr);
+      kcuda::conv2d_forward(algo, s, t.x, t.w, t.b, t.y, hg::kernels::Act::ReLU, 0.01f, nullptr);
       break;
     case Pass::BackwardData: kcuda::conv2d_backward_data(algo, s, t.dy, t.w, t.dx, nullptr); break;
     case Pass::BackwardWeight:

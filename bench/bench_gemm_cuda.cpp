@@ -27,7 +27,7 @@
 namespace {
 
 namespace kcuda = hg::kernels::cuda;
-using hg::kernels::cpu::Trans;
+using hg::kernels::Trans;
 
 struct Shape {
   const char* label;
