@@ -13,7 +13,9 @@
 #include "apps/run/run_data.h"
 #include "engine/data/idx.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/staged_folder.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::cli {
 
@@ -51,7 +53,7 @@ Action add_decompress(CLI::App& app) {
                   "-value samples, but the model in " + o->run + " has latent " +
                   std::to_string(r.model->latent_dim()) + " and " + std::to_string(D) + " inputs");
     std::vector<float> x = compress::decode_rows(r, f.codes, f.n, device);
-    fs::create_directories(o->out);
+    io::StagedFolder out(o->out);  // all the images or none: nothing partial on failure or Ctrl-C
     const int64_t plane = shape.h * shape.w;  // multi-channel images: the first channel
     if (o->idx) {
       std::vector<uint8_t> px(static_cast<size_t>(f.n * plane));
@@ -60,15 +62,18 @@ Action add_decompress(CLI::App& app) {
           const float v = x[i * D + p];
           px[i * plane + p] = v == v ? static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)) : 0;
         }
-      data::write_idx_u8((fs::path(o->out) / "images-idx3-ubyte").string(), {f.n, shape.h, shape.w}, px);
+      data::write_idx_u8(out.path("images-idx3-ubyte"), {f.n, shape.h, shape.w}, px);
     } else {
       for (int64_t i = 0; i < f.n; ++i) {
+        interrupt::check("decompress (nothing written to " + o->out + ")");
         char name[32];
         std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
-        io::write_file_atomic((fs::path(o->out) / name).string(),
+        io::write_file_atomic(out.path(name),
                               compress::png_gray(x.data() + i * D, int(shape.h), int(shape.w)));
       }
     }
+    interrupt::check("decompress (nothing written to " + o->out + ")");
+    out.commit();
     nlohmann::json j{{"n", f.n}, {"out", o->out}, {"format", o->idx ? "idx" : "png"}, {"device", device.str()}};
     if (o->json)
       std::cout << j.dump() << std::endl;
