@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "apps/run/run_commit.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/safetensors.h"
 #include "engine/util/error.h"
@@ -93,6 +94,9 @@ LoadedRun load_run(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(cfg_path + ": malformed run config: " + io::json_error_text(e));
   }
+  if (is_unfinished_run(dir))
+    throw Error(dir + ": incomplete run folder (its first epoch never finished, so there is no "
+                "checkpoint); train again with --out " + dir + " (no --force needed)");
   Rng rng(0);
   r.model = models::build_model(r.spec, rng);
   r.epoch = load_checkpoint(dir, *r.model);
