@@ -330,13 +330,19 @@ void walk(const BhNode<D>* nodes, int32_t num_nodes, const double* ys, int64_t g
   L.pad();
 }
 
-}  // namespace
+// The bounding cube of the points: its low corner, and its side, a hair wider than the widest
+// extent so that the highest point quantises inside.
+template <int D>
+struct Cube {
+  double lo[D];
+  double side;
+};
 
 template <int D>
-double BarnesHut::run(const double* Y, int64_t n, double theta, double* F) {
-  constexpr int B = kBits<D>;
-  // Bounding cube.
-  double lo[D], hi[D];
+Cube<D> bounding_cube(const double* Y, int64_t n) {
+  Cube<D> cube;
+  double* lo = cube.lo;
+  double hi[D];
   for (int k = 0; k < D; ++k) lo[k] = hi[k] = Y[k];
   for (int64_t i = 1; i < n; ++i)
     for (int k = 0; k < D; ++k) {
@@ -347,11 +353,21 @@ double BarnesHut::run(const double* Y, int64_t n, double theta, double* F) {
   for (int k = 0; k < D; ++k) side = std::max(side, hi[k] - lo[k]);
   if (!(side > 0)) side = 1;
   side *= 1.0 + 1e-9;
-  const double scale = std::ldexp(1.0, B) / side;
-  const double qmax = std::ldexp(1.0, B) - 1;
+  cube.side = side;
+  return cube;
+}
 
-  codes_.resize(n);
-  order_.resize(n);
+// Every point's Morton code (kBits<D> bits per axis within the cube), with the identity order
+// for radix_sort to permute.
+template <int D>
+void morton_codes(const double* Y, int64_t n, const Cube<D>& cube, std::vector<uint64_t>& codes,
+                  std::vector<int32_t>& order) {
+  constexpr int B = kBits<D>;
+  const double* lo = cube.lo;
+  const double scale = std::ldexp(1.0, B) / cube.side;
+  const double qmax = std::ldexp(1.0, B) - 1;
+  codes.resize(n);
+  order.resize(n);
   for (int64_t i = 0; i < n; ++i) {
     uint64_t c = 0;
     for (int k = 0; k < D; ++k) {
@@ -359,9 +375,34 @@ double BarnesHut::run(const double* Y, int64_t n, double theta, double* F) {
       const uint64_t u = static_cast<uint64_t>(std::max(q, 0.0));
       c |= (D == 2 ? spread2(u) : spread3(u)) << k;
     }
-    codes_[i] = c;
-    order_[i] = static_cast<int32_t>(i);
+    codes[i] = c;
+    order[i] = static_cast<int32_t>(i);
   }
+}
+
+// Groups: the highest nodes with at most kGroupSize points (and leaves), in Morton order.
+template <int D>
+void find_groups(const std::vector<BhNode<D>>& nodes, std::vector<int32_t>& groups) {
+  groups.clear();
+  for (int32_t i = 0; i < static_cast<int32_t>(nodes.size());) {
+    const BhNode<D>& nd = nodes[i];
+    if (nd.count <= kGroupSize || nd.next == i + 1) {
+      groups.push_back(i);
+      i = nd.next;
+    } else {
+      ++i;
+    }
+  }
+}
+
+}  // namespace
+
+template <int D>
+double BarnesHut::run(const double* Y, int64_t n, double theta, double* F) {
+  constexpr int B = kBits<D>;
+  const Cube<D> cube = bounding_cube<D>(Y, n);
+  const double side = cube.side;
+  morton_codes<D>(Y, n, cube, codes_, order_);
   radix_sort(codes_, order_, codes_tmp_, order_tmp_, D * B);
   sorted_.resize(n * D);
   for (int64_t s = 0; s < n; ++s)
@@ -379,17 +420,7 @@ double BarnesHut::run(const double* Y, int64_t n, double theta, double* F) {
   b.build(0, n);
   num_nodes_ = static_cast<int64_t>(nodes.size());
 
-  // Groups: the highest nodes with at most kGroupSize points (and leaves), in Morton order.
-  groups_.clear();
-  for (int32_t i = 0; i < static_cast<int32_t>(nodes.size());) {
-    const BhNode<D>& nd = nodes[i];
-    if (nd.count <= kGroupSize || nd.next == i + 1) {
-      groups_.push_back(i);
-      i = nd.next;
-    } else {
-      ++i;
-    }
-  }
+  find_groups<D>(nodes, groups_);
   out_.resize(n * (D + 1));
   const double theta2 = theta * theta;
   const BhNode<D>* nd = nodes.data();

@@ -136,17 +136,21 @@ double calibrate_row(const double* d2, int k, double log_perp, double* p) {
   return std::exp(t);
 }
 
-}  // namespace
+// The rows less their mean (taken in double), as floats, and their squared norms.
+struct Centred {
+  std::vector<float> x, norm;
+};
 
-Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
-  HG_CHECK(k >= 1 && k < n, "nearest_neighbors: need 1 <= k < n");
-  // Centred copy and squared norms.
+Centred centre_rows(const float* X, int64_t n, int64_t d) {
   std::vector<double> mean(d, 0.0);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t c = 0; c < d; ++c) mean[c] += X[i * d + c];
   for (double& m : mean) m /= static_cast<double>(n);
-  std::vector<float> Xc(n * d);
-  std::vector<float> norm(n);
+  Centred out;
+  std::vector<float>& Xc = out.x;
+  std::vector<float>& norm = out.norm;
+  Xc.resize(n * d);
+  norm.resize(n);
   host::parallel_for(0, n, std::max<int64_t>(1, 16384 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       double s = 0;
@@ -158,55 +162,61 @@ Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
       norm[i] = static_cast<float>(s);
     }
   });
+  return out;
+}
 
-  std::vector<float> hd(n * k);
-  std::vector<int32_t> hj(n * k);
-  const int64_t nblocks = (n + kKnnRows - 1) / kKnnRows;
-  host::parallel_for_dynamic(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> tile(kKnnRows * kKnnCols);
-    std::vector<int32_t> cand(kKnnRun);
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t r0 = b * kKnnRows, rows = std::min(kKnnRows, n - r0);
-      HeapRow heaps[kKnnRows];
-      for (int64_t r = 0; r < rows; ++r)
-        heaps[r] = HeapRow{&hd[(r0 + r) * k], &hj[(r0 + r) * k], k};
-      for (int64_t c0 = 0; c0 < n; c0 += kKnnCols) {
-        const int64_t cols = std::min(kKnnCols, n - c0);
-        host::gemm(host::Trans::N, host::Trans::T, rows, cols, d, 1.0f, &Xc[r0 * d], d, &Xc[c0 * d], d,
-                 0.0f, tile.data(), cols);
-        for (int64_t r = 0; r < rows; ++r) {
-          const int64_t i = r0 + r;
-          float* g = &tile[r * cols];
-          const float ni = norm[i];
-          const float* nc = &norm[c0];
-          for (int64_t t = 0; t < cols; ++t) {  // vectorised
-            const float v = ni + nc[t] - 2.0f * g[t];
-            g[t] = v > 0.0f ? v : 0.0f;
-          }
-          const int64_t self = i - c0;  // in [0, cols) when the block holds row i
-          HeapRow& h = heaps[r];
-          int64_t t0 = 0;
-          for (; t0 < cols && h.m < k; ++t0)  // fill
-            if (t0 != self) h.push(g[t0], static_cast<int32_t>(c0 + t0));
-          // The rest in runs of kKnnRun: the columns strictly under the current worst (a later
-          // column never wins a tie) by a branch-free compaction, then the heap for those.
-          while (t0 < cols) {
-            const int64_t t1 = std::min(cols, t0 + kKnnRun);
-            const float thr = h.d[0];
-            int64_t cnt = 0;
-            for (int64_t t = t0; t < t1; ++t) {
-              cand[cnt] = static_cast<int32_t>(t);
-              cnt += g[t] < thr;
-            }
-            for (int64_t q = 0; q < cnt; ++q)
-              if (cand[q] != self) h.push(g[cand[q]], static_cast<int32_t>(c0 + cand[q]));
-            t0 = t1;
-          }
-        }
-      }
+// Row i's squared distances to columns c0 .. c0 + cols (g, clamped at 0 in place) offered to
+// its heap, row i itself (at column `self` of the tile) excluded.
+void push_row(HeapRow& h, float* g, float ni, const float* nc, int64_t cols, int64_t c0, int64_t self, int k,
+              int32_t* cand) {
+  for (int64_t t = 0; t < cols; ++t) {  // vectorised
+    const float v = ni + nc[t] - 2.0f * g[t];
+    g[t] = v > 0.0f ? v : 0.0f;
+  }
+  int64_t t0 = 0;
+  for (; t0 < cols && h.m < k; ++t0)  // fill
+    if (t0 != self) h.push(g[t0], static_cast<int32_t>(c0 + t0));
+  // The rest in runs of kKnnRun: the columns strictly under the current worst (a later
+  // column never wins a tie) by a branch-free compaction, then the heap for those.
+  while (t0 < cols) {
+    const int64_t t1 = std::min(cols, t0 + kKnnRun);
+    const float thr = h.d[0];
+    int64_t cnt = 0;
+    for (int64_t t = t0; t < t1; ++t) {
+      cand[cnt] = static_cast<int32_t>(t);
+      cnt += g[t] < thr;
     }
-  });
+    for (int64_t q = 0; q < cnt; ++q)
+      if (cand[q] != self) h.push(g[cand[q]], static_cast<int32_t>(c0 + cand[q]));
+    t0 = t1;
+  }
+}
 
+// Query block b (kKnnRows rows) against every column, kKnnCols at a time: one SGEMM per tile,
+// the k best candidates of each row into hd/hj (distances as floats, heap order).
+void scan_block(const Centred& xc, int64_t n, int64_t d, int k, int64_t b, float* hd, int32_t* hj, float* tile,
+                int32_t* cand) {
+  const std::vector<float>& Xc = xc.x;
+  const std::vector<float>& norm = xc.norm;
+  const int64_t r0 = b * kKnnRows, rows = std::min(kKnnRows, n - r0);
+  HeapRow heaps[kKnnRows];
+  for (int64_t r = 0; r < rows; ++r)
+    heaps[r] = HeapRow{&hd[(r0 + r) * k], &hj[(r0 + r) * k], k};
+  for (int64_t c0 = 0; c0 < n; c0 += kKnnCols) {
+    const int64_t cols = std::min(kKnnCols, n - c0);
+    host::gemm(host::Trans::N, host::Trans::T, rows, cols, d, 1.0f, &Xc[r0 * d], d, &Xc[c0 * d], d,
+             0.0f, tile, cols);
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t i = r0 + r;
+      const int64_t self = i - c0;  // in [0, cols) when the block holds row i
+      push_row(heaps[r], &tile[r * cols], norm[i], &norm[c0], cols, c0, self, k, cand);
+    }
+  }
+}
+
+// The k neighbours found, their distances recomputed in double from the data as given, nearest
+// first.
+Knn exact_neighbours(const float* X, int64_t n, int64_t d, int k, const std::vector<int32_t>& hj) {
   Knn out;
   out.k = k;
   out.index.resize(n * k);
@@ -233,6 +243,22 @@ Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
     }
   });
   return out;
+}
+
+}  // namespace
+
+Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
+  HG_CHECK(k >= 1 && k < n, "nearest_neighbors: need 1 <= k < n");
+  const Centred xc = centre_rows(X, n, d);
+  std::vector<float> hd(n * k);
+  std::vector<int32_t> hj(n * k);
+  const int64_t nblocks = (n + kKnnRows - 1) / kKnnRows;
+  host::parallel_for_dynamic(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> tile(kKnnRows * kKnnCols);
+    std::vector<int32_t> cand(kKnnRun);
+    for (int64_t b = b0; b < b1; ++b) scan_block(xc, n, d, k, b, hd.data(), hj.data(), tile.data(), cand.data());
+  });
+  return exact_neighbours(X, n, d, k, hj);
 }
 
 void calibrate_perplexity(const double* dist2, int64_t rows, int k, double perplexity, double* P,
@@ -556,6 +582,62 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The input affinities: dense for the exact method, else sparse over the nearest neighbours.
+void input_affinities(const float* X, int64_t n, int64_t d, const TsneOptions& opt, double lr,
+                      std::chrono::steady_clock::time_point t0, SparseP& P, std::vector<double>& Pd) {
+  const bool exact = opt.theta == 0;
+  if (exact)
+    Pd = dense_affinities(X, n, d, opt.perplexity);
+  else
+    P = sparse_affinities(X, n, d, opt.perplexity);
+  if (opt.verbose)
+    std::fprintf(stderr,
+                 "t-SNE: n = %lld, d = %lld, %s P (%lld non-zeros), learning rate %.4g, %.2f s\n",
+                 static_cast<long long>(n), static_cast<long long>(d), exact ? "dense" : "sparse",
+                 static_cast<long long>(exact ? n * (n - 1) : P.row_ptr[n]), lr, seconds_since(t0));
+}
+
+// One step of gradient descent with momentum and per-coordinate gains (the reference
+// implementation's delta-bar-delta rule); grad ends up gain-scaled, as the norm check reads it.
+void descend(std::vector<double>& Y, std::vector<double>& grad, std::vector<double>& update,
+             std::vector<double>& gains, int64_t m, double momentum, double lr) {
+  host::parallel_for(0, m, 4096, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      double g = grad[t];
+      double& gain = gains[t];
+      gain = update[t] * g < 0.0 ? gain + 0.2 : gain * 0.8;
+      if (gain < 0.01) gain = 0.01;
+      g *= gain;
+      grad[t] = g;
+      update[t] = momentum * update[t] - lr * g;
+      Y[t] += update[t];
+    }
+  });
+}
+
+// A checked iteration joins the trace (and stderr when verbose); returns its gradient norm.
+double record_check(TsneResult& res, const std::vector<double>& grad, int64_t m, int it, double kl, bool verbose,
+                    std::chrono::steady_clock::time_point t0) {
+  double gn = 0;
+  for (int64_t t = 0; t < m; ++t) gn += grad[t] * grad[t];
+  gn = std::sqrt(gn);
+  res.trace.push_back({it + 1, kl, gn});
+  if (verbose)
+    std::fprintf(stderr, "t-SNE: iteration %d: KL %.6f, gradient norm %.3g, %.2f s\n", it + 1,
+                 kl, gn, seconds_since(t0));
+  return gn;
+}
+
+// The KL of the final embedding without exaggeration; for Barnes-Hut with the exact normaliser
+// where that is affordable (grad is scratch).
+double final_kl(bool exact, const std::vector<double>& Pd, const SparseP& P, std::vector<double>& Y, int64_t n,
+                int dims, double theta, BarnesHut& bh, std::vector<double>& grad) {
+  if (exact) return exact_gradient(Pd.data(), Y.data(), n, dims, 1.0, grad.data(), true);
+  const double Z = n <= kExactZ ? exact_normalizer(Y.data(), n, dims)
+                                : bh.repulsion(Y.data(), n, dims, theta, grad.data());
+  return sparse_kl(P, Y.data(), dims, Z);
+}
+
 }  // namespace
 
 TsneResult tsne(const float* X, int64_t n, int64_t d, const TsneOptions& opt) {
@@ -569,15 +651,7 @@ TsneResult tsne(const float* X, int64_t n, int64_t d, const TsneOptions& opt) {
 
   SparseP P;
   std::vector<double> Pd;
-  if (exact)
-    Pd = dense_affinities(X, n, d, opt.perplexity);
-  else
-    P = sparse_affinities(X, n, d, opt.perplexity);
-  if (opt.verbose)
-    std::fprintf(stderr,
-                 "t-SNE: n = %lld, d = %lld, %s P (%lld non-zeros), learning rate %.4g, %.2f s\n",
-                 static_cast<long long>(n), static_cast<long long>(d), exact ? "dense" : "sparse",
-                 static_cast<long long>(exact ? n * (n - 1) : P.row_ptr[n]), lr, seconds_since(t0));
+  input_affinities(X, n, d, opt, lr, t0, P, Pd);
 
   std::vector<double> Y = opt.init == "pca" ? pca_init(X, n, d, dims, opt.seed, opt.verbose)
                                             : random_init(n, dims, opt.seed);
@@ -600,26 +674,9 @@ TsneResult tsne(const float* X, int64_t n, int64_t d, const TsneOptions& opt) {
       const double kl =
           exact ? exact_gradient(Pd.data(), Y.data(), n, dims, ex, grad.data(), check)
                 : bh_gradient(bh, P, Y.data(), n, dims, opt.theta, ex, grad.data(), check);
-      host::parallel_for(0, m, 4096, [&](int64_t lo, int64_t hi) {
-        for (int64_t t = lo; t < hi; ++t) {
-          double g = grad[t];
-          double& gain = gains[t];
-          gain = update[t] * g < 0.0 ? gain + 0.2 : gain * 0.8;
-          if (gain < 0.01) gain = 0.01;
-          g *= gain;
-          grad[t] = g;
-          update[t] = momentum * update[t] - lr * g;
-          Y[t] += update[t];
-        }
-      });
+      descend(Y, grad, update, gains, m, momentum, lr);
       if (!check) continue;
-      double gn = 0;
-      for (int64_t t = 0; t < m; ++t) gn += grad[t] * grad[t];
-      gn = std::sqrt(gn);
-      res.trace.push_back({it + 1, kl, gn});
-      if (opt.verbose)
-        std::fprintf(stderr, "t-SNE: iteration %d: KL %.6f, gradient norm %.3g, %.2f s\n", it + 1,
-                     kl, gn, seconds_since(t0));
+      const double gn = record_check(res, grad, m, it, kl, opt.verbose, t0);
       if (stage == 1) {
         if (kl < best_kl) {
           best_kl = kl;
@@ -633,13 +690,7 @@ TsneResult tsne(const float* X, int64_t n, int64_t d, const TsneOptions& opt) {
   }
   res.iterations = it;
 
-  if (exact) {
-    res.kl = exact_gradient(Pd.data(), Y.data(), n, dims, 1.0, grad.data(), true);
-  } else {
-    const double Z = n <= kExactZ ? exact_normalizer(Y.data(), n, dims)
-                                  : bh.repulsion(Y.data(), n, dims, opt.theta, grad.data());
-    res.kl = sparse_kl(P, Y.data(), dims, Z);
-  }
+  res.kl = final_kl(exact, Pd, P, Y, n, dims, opt.theta, bh, grad);
   res.embedding.resize(m);
   for (int64_t t = 0; t < m; ++t) res.embedding[t] = static_cast<float>(Y[t]);
   res.seconds = seconds_since(t0);

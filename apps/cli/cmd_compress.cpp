@@ -70,17 +70,200 @@ void rate_distortion_chart(const std::string& rows_path, const std::string& out)
   }
   report::write_chart(c, out);
 }
+struct CompressOptions {
+  run::DataRequest data;
+  std::string run, out, dtype = "f16", device = "auto", rd_chart;
+  int pca = 0;
+  int threads = 0;
+  bool zlib = false, force = false, json = false;
+};
+
+// --rd-chart replaces compressing: it only reads earlier compress --json lines.
+int write_rd_chart(const CompressOptions& o) {
+  run::check_output_file(o.out, o.force, "--out");
+  rate_distortion_chart(o.rd_chart, o.out);
+  if (o.json)
+    std::cout << nlohmann::json{{"out", o.out}}.dump() << std::endl;
+  else
+    std::cout << "wrote " << o.out << "\n";
+  return 0;
+}
+
+// Data that are not images have no shape: no SSIM, no JPEG, and PSNR over the data's own range.
+std::optional<run::ImageShape> image_shape_if_any(const run::LoadedRun& r) {
+  std::optional<run::ImageShape> shape;
+  try {
+    shape = run::image_shape(r, "compress");
+  } catch (const Error&) {
+  }
+  return shape;
+}
+
+// The samples and what the written file decodes to, both in the data's units, and the range
+// PSNR is measured against.
+struct Decoded {
+  std::vector<float> orig, rec;
+  double range = 1.0;
+};
+
+// Decode what was written, as decompress would, and compare in the data's units.
+Decoded decode_written(const run::LoadedRun& r, const data::Dataset& d, const std::string& bytes,
+                       const compress::Fingerprint& fp, const CompressOptions& o, bool image, Device device) {
+  const int64_t n = d.n, D = d.features();
+  const compress::HgzFile f = compress::decode_hgz(bytes, o.out, &fp, o.run);
+  Decoded dec;
+  dec.rec = compress::decode_rows(r, f.codes, n, device);
+  dec.orig = d.x;
+  r.scaler.inverse_transform(dec.orig.data(), n, D);
+  if (image) {
+    for (float& v : dec.rec) v = std::clamp(v, 0.0f, 1.0f);  // what an 8-bit image shows
+  } else {
+    const auto [lo, hi] = std::minmax_element(dec.orig.begin(), dec.orig.end());
+    dec.range = std::max(1e-12, double(*hi) - double(*lo));
+  }
+  return dec;
+}
+
+// SSIM, and for grayscale images JPEG at the same bytes and lossless PNG as references.
+void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64_t D, const run::ImageShape& shape,
+                         double file_bytes) {
+  const std::vector<float>& orig = dec.orig;
+  if (shape.h >= 11 && shape.w >= 11)
+    j["ssim"] = imaging::mean_ssim(orig.data(), dec.rec.data(), n, shape.c, shape.h, shape.w);
+  else
+    j["ssim_note"] = "SSIM needs images of at least 11 x 11 (its Gaussian window)";
+  if (shape.c != 1) {
+    j["jpeg_note"] = "the JPEG baseline handles grayscale images only";
+    return;
+  }
+  const int64_t m = std::min(n, kJpegImages);
+  const double budget = std::floor(file_bytes / n);
+  const auto full = compress::jpeg_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget, false);
+  const auto scan = compress::jpeg_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget, true);
+  j["jpeg_images"] = m;
+  j["jpeg_budget_bytes"] = budget;
+  j["jpeg_psnr_at_same_bytes"] = opt_num(full.psnr);
+  if (full.psnr) {
+    j["jpeg_bytes_per_image"] = full.mean_bytes;
+    j["jpeg_quality_mean"] = full.mean_quality;
+  } else {
+    j["jpeg_note"] = full.note;
+  }
+  j["jpeg_scan_psnr_at_same_bytes"] = opt_num(scan.psnr);
+  if (scan.psnr) j["jpeg_scan_quality_mean"] = scan.mean_quality;
+  // Lossless reference: the same images as 8-bit grayscale PNG files.
+  double png = 0;
+  for (int64_t i = 0; i < m; ++i)
+    png += static_cast<double>(compress::png_gray(orig.data() + i * D, int(shape.h), int(shape.w)).size());
+  j["png_bytes_per_image"] = png / static_cast<double>(m);
+}
+
+// --pca K: the linear baseline with as many coefficients, fitted on training rows of the same
+// classes, so the autoencoder is compared with more than JPEG.
+void add_pca_baseline(nlohmann::json& j, const CompressOptions& o, const Decoded& dec, int64_t n, int64_t D,
+                      const std::optional<run::ImageShape>& shape, const std::string& run_dir) {
+  const std::vector<float>& orig = dec.orig;
+  run::DataRequest q = o.data;
+  q.split = "train";
+  q.classes = o.data.classes;
+  q.limit = kPcaFitRows;
+  data::Dataset t = run::load_selection(q, D, run_dir);
+  if (o.pca > std::min<int64_t>(t.n, D))
+    throw UsageError("--pca " + std::to_string(o.pca) + ": at most min(training rows, features) = " +
+                     std::to_string(std::min<int64_t>(t.n, D)) + " components");
+  const analysis::Pca p = analysis::Pca::fit(t.x, t.n, D, o.pca);
+  const std::vector<float> c = p.transform(orig.data(), n);
+  std::vector<float> prec = p.inverse_transform(c.data(), n);
+  if (shape)
+    for (float& v : prec) v = std::clamp(v, 0.0f, 1.0f);
+  j["pca_k"] = o.pca;
+  j["pca_fit_rows"] = t.n;
+  j["pca_psnr"] = compress::mean_psnr(orig.data(), prec.data(), n, D, dec.range);
+  if (shape && shape->h >= 11 && shape->w >= 11) j["pca_ssim"] = imaging::mean_ssim(orig.data(), prec.data(), n, shape->c, shape->h, shape->w);
+}
+
+// The text summary reads its numbers back from the JSON, so both always agree.
+void print_summary(nlohmann::json& j, const CompressOptions& o, int64_t n, int64_t k, compress::LatentDtype dtype,
+                   size_t nbytes, const std::optional<run::ImageShape>& shape) {
+  auto num = [](const nlohmann::json& v, int prec = 2) {
+    if (v.is_null()) return std::string("n/a");
+    std::ostringstream s;
+    s.setf(std::ios::fixed);
+    s.precision(prec);
+    s << v.get<double>();
+    return s.str();
+  };
+  std::cout << "wrote " << o.out << ": " << n << " samples as " << k << " " << compress::dtype_name(dtype)
+            << " codes" << (o.zlib ? " (zlib)" : "") << ", " << nbytes << " bytes ("
+            << num(j["bytes_per_image"]) << " per sample)\n"
+            << "ratio " << num(j["ratio"]) << "x against 8-bit pixels, " << num(j["ratio_float32"])
+            << "x against float32; space savings " << num(100 * j["space_savings"].get<double>(), 1) << "%\n"
+            << "PSNR " << num(j["psnr"]) << " dB" << (shape ? ", SSIM " + num(j["ssim"], 4) : std::string()) << "\n";
+  if (shape && shape->c == 1) {
+    if (j["jpeg_psnr_at_same_bytes"].is_null())
+      std::cout << "JPEG at the same bytes: n/a (" << j["jpeg_note"].get<std::string>() << ")\n";
+    else
+      std::cout << "JPEG at the same bytes: PSNR " << num(j["jpeg_psnr_at_same_bytes"]) << " dB (mean quality "
+                << num(j["jpeg_quality_mean"], 1) << ")\n";
+    std::cout << "JPEG counting only its scan bytes: PSNR " << num(j["jpeg_scan_psnr_at_same_bytes"]) << " dB\n";
+  }
+  if (o.pca > 0) std::cout << "PCA with " << o.pca << " coefficients: PSNR " << num(j["pca_psnr"]) << " dB\n";
+}
+
+int run_compress(const CompressOptions& o) {
+  if (!o.rd_chart.empty()) return write_rd_chart(o);
+  if (o.run.empty()) throw UsageError("--run is required");
+  if (o.data.spec.empty()) throw UsageError("--data is required");
+  const compress::LatentDtype dtype = compress::parse_latent_dtype(o.dtype, "--latent-dtype");
+  if (o.pca < 0) throw UsageError("--pca must be a positive number of components");
+  run::check_output_file(o.out, o.force, "--out");
+  const Device device = start_compute(o.threads, o.device);
+  run::LoadedRun r = run::load_run(o.run);
+  r.model->to(device);
+  data::Dataset d = run::load_for_run(r, o.data);
+  const int64_t n = d.n, D = d.features(), k = r.model->latent_dim();
+  const std::optional<run::ImageShape> shape = image_shape_if_any(r);
+
+  // Encode, quantise, write.
+  const std::vector<float> z = run::encode_rows(*r.model, d.x, n, device);
+  const compress::Fingerprint fp = compress::run_fingerprint(r);
+  const std::string bytes = compress::encode_hgz(z, n, k, d.sample_shape, dtype,
+                                                 o.zlib ? compress::Coding::Zlib : compress::Coding::Raw, fp);
+  io::write_file_atomic(o.out, bytes);
+
+  const Decoded dec = decode_written(r, d, bytes, fp, o, shape.has_value(), device);
+  const double file_bytes = static_cast<double>(bytes.size());
+  const double raw8 = static_cast<double>(n * D);
+  nlohmann::json j{{"out", o.out},
+                   {"run", o.run},
+                   {"n", n},
+                   {"latent", k},
+                   {"dtype", compress::dtype_name(dtype)},
+                   {"coding", o.zlib ? "zlib" : "raw"},
+                   {"fingerprint", fp.hex()},
+                   {"bytes", bytes.size()},
+                   {"bytes_per_image", file_bytes / n},
+                   {"ratio", raw8 / file_bytes},
+                   {"ratio_float32", 4 * raw8 / file_bytes},
+                   {"space_savings", 1 - file_bytes / raw8},
+                   {"psnr", compress::mean_psnr(dec.orig.data(), dec.rec.data(), n, D, dec.range)},
+                   {"ssim", nullptr},
+                   {"jpeg_psnr_at_same_bytes", nullptr},
+                   {"device", device.str()}};
+  if (shape) add_image_baselines(j, dec, n, D, *shape, file_bytes);
+  if (o.pca > 0) add_pca_baseline(j, o, dec, n, D, shape, r.dir);
+
+  if (o.json) {
+    std::cout << j.dump() << std::endl;
+    return 0;
+  }
+  print_summary(j, o, n, k, dtype, bytes.size(), shape);
+  return 0;
+}
 }  // namespace
 
 Action add_compress(CLI::App& app) {
-  struct Opts {
-    run::DataRequest data;
-    std::string run, out, dtype = "f16", device = "auto", rd_chart;
-    int pca = 0;
-    int threads = 0;
-    bool zlib = false, force = false, json = false;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<CompressOptions>();
   app.add_option("--run", o->run, "Run folder written by hourglass train (required)");
   app.add_option("--data", o->data.spec, "Data to compress (required)");
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
@@ -96,148 +279,7 @@ Action add_compress(CLI::App& app) {
                  "lines (one line per method) to --out (.png or .svg)");
   app.add_flag("--force", o->force, "Overwrite --out");
   add_compute_flags(app, o->device, o->threads, o->json);
-  return [o]() {
-    if (!o->rd_chart.empty()) {
-      run::check_output_file(o->out, o->force, "--out");
-      rate_distortion_chart(o->rd_chart, o->out);
-      if (o->json)
-        std::cout << nlohmann::json{{"out", o->out}}.dump() << std::endl;
-      else
-        std::cout << "wrote " << o->out << "\n";
-      return 0;
-    }
-    if (o->run.empty()) throw UsageError("--run is required");
-    if (o->data.spec.empty()) throw UsageError("--data is required");
-    const compress::LatentDtype dtype = compress::parse_latent_dtype(o->dtype, "--latent-dtype");
-    if (o->pca < 0) throw UsageError("--pca must be a positive number of components");
-    run::check_output_file(o->out, o->force, "--out");
-    const Device device = start_compute(o->threads, o->device);
-    run::LoadedRun r = run::load_run(o->run);
-    r.model->to(device);
-    data::Dataset d = run::load_for_run(r, o->data);
-    const int64_t n = d.n, D = d.features(), k = r.model->latent_dim();
-    std::optional<run::ImageShape> shape;
-    try {
-      shape = run::image_shape(r, "compress");
-    } catch (const Error&) {
-    }
-
-    // Encode, quantise, write.
-    const std::vector<float> z = run::encode_rows(*r.model, d.x, n, device);
-    const compress::Fingerprint fp = compress::run_fingerprint(r);
-    const std::string bytes = compress::encode_hgz(z, n, k, d.sample_shape, dtype,
-                                                   o->zlib ? compress::Coding::Zlib : compress::Coding::Raw, fp);
-    io::write_file_atomic(o->out, bytes);
-
-    // Decode what was written, as decompress would, and compare in the data's units.
-    const compress::HgzFile f = compress::decode_hgz(bytes, o->out, &fp, o->run);
-    std::vector<float> rec = compress::decode_rows(r, f.codes, n, device);
-    std::vector<float> orig = d.x;
-    r.scaler.inverse_transform(orig.data(), n, D);
-    double range = 1.0;
-    if (shape) {
-      for (float& v : rec) v = std::clamp(v, 0.0f, 1.0f);  // what an 8-bit image shows
-    } else {
-      const auto [lo, hi] = std::minmax_element(orig.begin(), orig.end());
-      range = std::max(1e-12, double(*hi) - double(*lo));
-    }
-    const double file_bytes = static_cast<double>(bytes.size());
-    const double raw8 = static_cast<double>(n * D);
-    nlohmann::json j{{"out", o->out},
-                     {"run", o->run},
-                     {"n", n},
-                     {"latent", k},
-                     {"dtype", compress::dtype_name(dtype)},
-                     {"coding", o->zlib ? "zlib" : "raw"},
-                     {"fingerprint", fp.hex()},
-                     {"bytes", bytes.size()},
-                     {"bytes_per_image", file_bytes / n},
-                     {"ratio", raw8 / file_bytes},
-                     {"ratio_float32", 4 * raw8 / file_bytes},
-                     {"space_savings", 1 - file_bytes / raw8},
-                     {"psnr", compress::mean_psnr(orig.data(), rec.data(), n, D, range)},
-                     {"ssim", nullptr},
-                     {"jpeg_psnr_at_same_bytes", nullptr},
-                     {"device", device.str()}};
-    if (shape) {
-      if (shape->h >= 11 && shape->w >= 11)
-        j["ssim"] = imaging::mean_ssim(orig.data(), rec.data(), n, shape->c, shape->h, shape->w);
-      else
-        j["ssim_note"] = "SSIM needs images of at least 11 x 11 (its Gaussian window)";
-      if (shape->c == 1) {
-        const int64_t m = std::min(n, kJpegImages);
-        const double budget = std::floor(file_bytes / n);
-        const auto full = compress::jpeg_at_budget(orig.data(), m, int(shape->h), int(shape->w), budget, false);
-        const auto scan = compress::jpeg_at_budget(orig.data(), m, int(shape->h), int(shape->w), budget, true);
-        j["jpeg_images"] = m;
-        j["jpeg_budget_bytes"] = budget;
-        j["jpeg_psnr_at_same_bytes"] = opt_num(full.psnr);
-        if (full.psnr) {
-          j["jpeg_bytes_per_image"] = full.mean_bytes;
-          j["jpeg_quality_mean"] = full.mean_quality;
-        } else {
-          j["jpeg_note"] = full.note;
-        }
-        j["jpeg_scan_psnr_at_same_bytes"] = opt_num(scan.psnr);
-        if (scan.psnr) j["jpeg_scan_quality_mean"] = scan.mean_quality;
-        // Lossless reference: the same images as 8-bit grayscale PNG files.
-        double png = 0;
-        for (int64_t i = 0; i < m; ++i)
-          png += static_cast<double>(compress::png_gray(orig.data() + i * D, int(shape->h), int(shape->w)).size());
-        j["png_bytes_per_image"] = png / static_cast<double>(m);
-      } else {
-        j["jpeg_note"] = "the JPEG baseline handles grayscale images only";
-      }
-    }
-    if (o->pca > 0) {
-      run::DataRequest q = o->data;
-      q.split = "train";
-      q.classes = o->data.classes;
-      q.limit = kPcaFitRows;
-      data::Dataset t = run::load_selection(q, D, r.dir);
-      if (o->pca > std::min<int64_t>(t.n, D))
-        throw UsageError("--pca " + std::to_string(o->pca) + ": at most min(training rows, features) = " +
-                         std::to_string(std::min<int64_t>(t.n, D)) + " components");
-      const analysis::Pca p = analysis::Pca::fit(t.x, t.n, D, o->pca);
-      const std::vector<float> c = p.transform(orig.data(), n);
-      std::vector<float> prec = p.inverse_transform(c.data(), n);
-      if (shape)
-        for (float& v : prec) v = std::clamp(v, 0.0f, 1.0f);
-      j["pca_k"] = o->pca;
-      j["pca_fit_rows"] = t.n;
-      j["pca_psnr"] = compress::mean_psnr(orig.data(), prec.data(), n, D, range);
-      if (shape && shape->h >= 11 && shape->w >= 11) j["pca_ssim"] = imaging::mean_ssim(orig.data(), prec.data(), n, shape->c, shape->h, shape->w);
-    }
-
-    if (o->json) {
-      std::cout << j.dump() << std::endl;
-      return 0;
-    }
-    auto num = [](const nlohmann::json& v, int prec = 2) {
-      if (v.is_null()) return std::string("n/a");
-      std::ostringstream s;
-      s.setf(std::ios::fixed);
-      s.precision(prec);
-      s << v.get<double>();
-      return s.str();
-    };
-    std::cout << "wrote " << o->out << ": " << n << " samples as " << k << " " << compress::dtype_name(dtype)
-              << " codes" << (o->zlib ? " (zlib)" : "") << ", " << bytes.size() << " bytes ("
-              << num(j["bytes_per_image"]) << " per sample)\n"
-              << "ratio " << num(j["ratio"]) << "x against 8-bit pixels, " << num(j["ratio_float32"])
-              << "x against float32; space savings " << num(100 * j["space_savings"].get<double>(), 1) << "%\n"
-              << "PSNR " << num(j["psnr"]) << " dB" << (shape ? ", SSIM " + num(j["ssim"], 4) : std::string()) << "\n";
-    if (shape && shape->c == 1) {
-      if (j["jpeg_psnr_at_same_bytes"].is_null())
-        std::cout << "JPEG at the same bytes: n/a (" << j["jpeg_note"].get<std::string>() << ")\n";
-      else
-        std::cout << "JPEG at the same bytes: PSNR " << num(j["jpeg_psnr_at_same_bytes"]) << " dB (mean quality "
-                  << num(j["jpeg_quality_mean"], 1) << ")\n";
-      std::cout << "JPEG counting only its scan bytes: PSNR " << num(j["jpeg_scan_psnr_at_same_bytes"]) << " dB\n";
-    }
-    if (o->pca > 0) std::cout << "PCA with " << o->pca << " coefficients: PSNR " << num(j["pca_psnr"]) << " dB\n";
-    return 0;
-  };
+  return [o]() { return run_compress(*o); };
 }
 
 }  // namespace hg::cli

@@ -103,15 +103,123 @@ std::vector<detect::ScoreKind> resolve_scores(const CLI::App& app, const std::st
 
 namespace {
 
+struct FitOptions {
+  run::DataRequest data, val;
+  std::string run, normal, score = "auto", threshold = "percentile:95", combine = "mean", device = "auto";
+  detect::ScoreOptions knn;
+  int ensemble = 1, threads = 0;
+  bool force = false, json = false;
+};
+
+// The normal labels: --normal-classes, else the classes the run was trained on, else none (every
+// row is normal). When there are some, the fit rows are narrowed to them.
+std::vector<int32_t> normal_classes(FitOptions& o, const run::LoadedRun& main) {
+  std::vector<int32_t> normal;
+  if (!o.normal.empty()) {
+    normal = data::parse_class_list(o.normal, "--normal-classes");
+  } else {
+    const std::string trained = main.config.at("data").value("classes", std::string());
+    if (!trained.empty()) normal = data::parse_class_list(trained, "the run's --classes");
+  }
+  if (!normal.empty()) {
+    std::ostringstream cl;
+    for (size_t i = 0; i < normal.size(); ++i) cl << (i ? "," : "") << normal[i];
+    o.data.classes = cl.str();
+  }
+  return normal;
+}
+
+// Sets the detector's threshold by --threshold from the held-out normal scores `s`, or from
+// --val-data where the rule needs labels; returns what the choice measured (val_f1, val_youden_j).
+json choose_threshold(detect::LoadedDetector& ld, const detect::ThresholdRule& rule, const std::vector<double>& s,
+                      const FitOptions& o, const std::vector<int32_t>& normal, int64_t D) {
+  detect::Detector& det = ld.detector();
+  json extra = json::object();
+  switch (rule.kind) {
+    case detect::ThresholdRule::Kind::Percentile: det.threshold = detect::threshold_percentile(s, rule.param); break;
+    case detect::ThresholdRule::Kind::Value: det.threshold = rule.param; break;
+    case detect::ThresholdRule::Kind::Contamination:
+      if (o.val.spec.empty()) {
+        det.threshold = detect::threshold_contamination(s, rule.param);
+      } else {
+        data::Dataset v = run::load_selection(o.val, D, o.run);
+        det.threshold = detect::threshold_contamination(ld.score(v), rule.param);
+      }
+      break;
+    case detect::ThresholdRule::Kind::F1:
+    case detect::ThresholdRule::Kind::Youden: {
+      data::Dataset v = run::load_selection(o.val, D, o.run);
+      const detect::LabelledRows lr = detect::label_rows(v, normal, {}, "--val-data");
+      const std::vector<double> all = ld.score(v);
+      std::vector<double> sv;
+      for (int64_t r : lr.rows) sv.push_back(all[static_cast<size_t>(r)]);
+      double best = 0;
+      if (rule.kind == detect::ThresholdRule::Kind::F1) {
+        det.threshold = detect::best_f1_threshold(sv, lr.labels, &best);
+        extra["val_f1"] = best;
+      } else {
+        det.threshold = detect::youden_threshold(sv, lr.labels, &best);
+        extra["val_youden_j"] = best;
+      }
+      break;
+    }
+  }
+  return extra;
+}
+
+int run_fit(FitOptions& o, const CLI::App& app) {
+  if (o.score != "auto") detect::parse_score_list(o.score, "--score");  // errors before any work
+  const detect::ThresholdRule rule = detect::parse_threshold(o.threshold, "--threshold");
+  if (o.ensemble < 1 || o.ensemble > 32) throw UsageError("--ensemble must be between 1 and 32");
+  if (o.combine != "mean" && o.combine != "median") throw UsageError("--combine must be mean or median");
+  if (rule.needs_labels() && o.val.spec.empty())
+    throw UsageError("--threshold " + rule.text + " needs labelled --val-data to choose the threshold on");
+  if (fs::exists(run::path_in(o.run, "detector.json")) && !o.force)
+    throw Error("--run " + o.run + ": already has a detector.json (use --force to replace it)");
+  const Device device = start_compute(o.threads, o.device);
+  run::LoadedRun main = run::load_run(o.run);
+  const std::vector<int32_t> normal = normal_classes(o, main);
+
+  detect::Detector d;
+  d.combine = o.combine;
+  d.rule = rule;
+  d.normal_classes = normal;
+  d.fit_data = o.data.spec;
+  const int64_t D = main.model->input_dim();
+  data::Dataset fit = run::load_selection(o.data, D, o.run);
+  std::string described;
+  const std::vector<detect::ScoreKind> kinds = resolve_scores(app, o.score, main, fit, o.knn, &described);
+  std::vector<std::string> dirs{"."};
+  for (int i = 1; i < o.ensemble; ++i) dirs.push_back(ensure_member(o.run, main, i, device.str(), o.force));
+  d.members = detect::make_members(dirs, kinds, o.knn);
+  d.score_text = described;
+  detect::LoadedDetector ld(o.run, d, device);
+  // The threshold comes from normal rows the detector was not fitted on (see fit_members).
+  const std::vector<double> s = ld.fit_members(fit);
+  detect::Detector& det = ld.detector();
+  det.normal_summary = summary_json(detect::summarize(s));
+
+  const json extra = choose_threshold(ld, rule, s, o, normal, D);
+  ld.save();
+  int64_t flagged = 0;
+  for (double v : s) flagged += v > det.threshold;
+  json j{{"run", o.run},           {"score", described},       {"rule", rule.text},
+         {"threshold", det.threshold}, {"ensemble", o.ensemble}, {"normal_samples", fit.n},
+         {"calibration_samples", static_cast<int64_t>(s.size())},
+         {"normal_flagged", flagged},  {"normal_summary", det.normal_summary}, {"device", device.str()}};
+  j.update(extra);
+  if (o.json) {
+    std::cout << j.dump() << std::endl;
+  } else {
+    std::cout << "detector (" << described << ", " << rule.text << ") threshold " << det.threshold << ": "
+              << flagged << " of " << s.size() << " held-out normal samples above it; saved " << o.run
+              << "/detector.json\n";
+  }
+  return 0;
+}
+
 Action add_fit(CLI::App& app) {
-  struct Opts {
-    run::DataRequest data, val;
-    std::string run, normal, score = "auto", threshold = "percentile:95", combine = "mean", device = "auto";
-    detect::ScoreOptions knn;
-    int ensemble = 1, threads = 0;
-    bool force = false, json = false;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<FitOptions>();
   o->data.split = "train";
   o->val.split = "test";
   app.add_option("--run", o->run, "Run folder written by hourglass train")->required();
@@ -139,96 +247,7 @@ Action add_fit(CLI::App& app) {
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
   app.add_flag("--force", o->force, "Replace an existing detector (and retrain ensemble members)");
   app.add_flag("--json", o->json, "Print a JSON summary as the last line");
-  return [o, &app]() {
-    if (o->score != "auto") detect::parse_score_list(o->score, "--score");  // errors before any work
-    const detect::ThresholdRule rule = detect::parse_threshold(o->threshold, "--threshold");
-    if (o->ensemble < 1 || o->ensemble > 32) throw UsageError("--ensemble must be between 1 and 32");
-    if (o->combine != "mean" && o->combine != "median") throw UsageError("--combine must be mean or median");
-    if (rule.needs_labels() && o->val.spec.empty())
-      throw UsageError("--threshold " + rule.text + " needs labelled --val-data to choose the threshold on");
-    if (fs::exists(run::path_in(o->run, "detector.json")) && !o->force)
-      throw Error("--run " + o->run + ": already has a detector.json (use --force to replace it)");
-    const Device device = start_compute(o->threads, o->device);
-    run::LoadedRun main = run::load_run(o->run);
-    std::vector<int32_t> normal;
-    if (!o->normal.empty()) {
-      normal = data::parse_class_list(o->normal, "--normal-classes");
-    } else {
-      const std::string trained = main.config.at("data").value("classes", std::string());
-      if (!trained.empty()) normal = data::parse_class_list(trained, "the run's --classes");
-    }
-    if (!normal.empty()) {
-      std::ostringstream cl;
-      for (size_t i = 0; i < normal.size(); ++i) cl << (i ? "," : "") << normal[i];
-      o->data.classes = cl.str();
-    }
-
-    detect::Detector d;
-    d.combine = o->combine;
-    d.rule = rule;
-    d.normal_classes = normal;
-    d.fit_data = o->data.spec;
-    const int64_t D = main.model->input_dim();
-    data::Dataset fit = run::load_selection(o->data, D, o->run);
-    std::string described;
-    const std::vector<detect::ScoreKind> kinds = resolve_scores(app, o->score, main, fit, o->knn, &described);
-    std::vector<std::string> dirs{"."};
-    for (int i = 1; i < o->ensemble; ++i) dirs.push_back(ensure_member(o->run, main, i, device.str(), o->force));
-    d.members = detect::make_members(dirs, kinds, o->knn);
-    d.score_text = described;
-    detect::LoadedDetector ld(o->run, d, device);
-    // The threshold comes from normal rows the detector was not fitted on (see fit_members).
-    const std::vector<double> s = ld.fit_members(fit);
-    detect::Detector& det = ld.detector();
-    det.normal_summary = summary_json(detect::summarize(s));
-
-    json extra = json::object();
-    switch (rule.kind) {
-      case detect::ThresholdRule::Kind::Percentile: det.threshold = detect::threshold_percentile(s, rule.param); break;
-      case detect::ThresholdRule::Kind::Value: det.threshold = rule.param; break;
-      case detect::ThresholdRule::Kind::Contamination:
-        if (o->val.spec.empty()) {
-          det.threshold = detect::threshold_contamination(s, rule.param);
-        } else {
-          data::Dataset v = run::load_selection(o->val, D, o->run);
-          det.threshold = detect::threshold_contamination(ld.score(v), rule.param);
-        }
-        break;
-      case detect::ThresholdRule::Kind::F1:
-      case detect::ThresholdRule::Kind::Youden: {
-        data::Dataset v = run::load_selection(o->val, D, o->run);
-        const detect::LabelledRows lr = detect::label_rows(v, normal, {}, "--val-data");
-        const std::vector<double> all = ld.score(v);
-        std::vector<double> sv;
-        for (int64_t r : lr.rows) sv.push_back(all[static_cast<size_t>(r)]);
-        double best = 0;
-        if (rule.kind == detect::ThresholdRule::Kind::F1) {
-          det.threshold = detect::best_f1_threshold(sv, lr.labels, &best);
-          extra["val_f1"] = best;
-        } else {
-          det.threshold = detect::youden_threshold(sv, lr.labels, &best);
-          extra["val_youden_j"] = best;
-        }
-        break;
-      }
-    }
-    ld.save();
-    int64_t flagged = 0;
-    for (double v : s) flagged += v > det.threshold;
-    json j{{"run", o->run},           {"score", described},       {"rule", rule.text},
-           {"threshold", det.threshold}, {"ensemble", o->ensemble}, {"normal_samples", fit.n},
-           {"calibration_samples", static_cast<int64_t>(s.size())},
-           {"normal_flagged", flagged},  {"normal_summary", det.normal_summary}, {"device", device.str()}};
-    j.update(extra);
-    if (o->json) {
-      std::cout << j.dump() << std::endl;
-    } else {
-      std::cout << "detector (" << described << ", " << rule.text << ") threshold " << det.threshold << ": "
-                << flagged << " of " << s.size() << " held-out normal samples above it; saved " << o->run
-                << "/detector.json\n";
-    }
-    return 0;
-  };
+  return [o, &app]() { return run_fit(*o, app); };
 }
 
 Action add_score(CLI::App& app) {

@@ -94,6 +94,106 @@ void print_table(const json& j) {
   std::cout << "\n" << j["verdict"].get<std::string>() << " (runs in " << j["out"].get<std::string>() << ")\n";
 }
 
+// What the classes add up to: the detector's AUROC sum, each baseline's AUROC sum over the classes
+// it ran on, and the detector's --score as resolved (for the verdict and oneclass.json).
+struct Totals {
+  double sum = 0;
+  std::vector<double> base_sum;
+  std::vector<int> base_n;
+  std::string described;
+};
+
+// One class of the protocol: train on class c alone, fit and save its detector, score the test
+// split (c normal, the rest anomalous) with it and the baselines. Returns the class's row.
+json bench_class(const OneClassOpts& o, const CLI::App& app, int32_t c, const std::string& out,
+                 const data::Dataset& train_all, const data::Dataset& test,
+                 const std::vector<detect::BaselineSpec>& specs, Device device, Totals& t) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string dir = out + "/class-" + std::to_string(c);
+  const train::TrainResult tr = train_class(o, c, dir, device);
+  const data::Dataset normal = data::filter_classes(train_all, {c}, "--classes");
+  run::LoadedRun run = run::load_run(dir);
+  detect::ScoreOptions opts = o.knn;
+  const std::vector<detect::ScoreKind> kinds = resolve_scores(app, o.score, run, normal, opts, &t.described);
+  detect::Detector d;
+  d.members = detect::make_members({"."}, kinds, opts);
+  d.normal_classes = {c};
+  d.fit_data = o.data;
+  d.score_text = t.described;
+  detect::LoadedDetector ld(dir, d, device);
+  const std::vector<double> calib = ld.fit_members(normal);
+  ld.detector().threshold = detect::threshold_percentile(calib, 95.0);
+  ld.save();  // each class folder is a complete detector (score, report)
+  std::vector<int> y(test.y.size());
+  for (size_t i = 0; i < y.size(); ++i) y[i] = test.y[i] == c ? 0 : 1;
+  const std::vector<double> s = ld.score(test);
+  const double auc = detect::auroc(s, y), ap = detect::average_precision(s, y);
+  json bases = json::array();
+  for (const detect::BaselineResult& b : detect::run_baselines(dir, specs, normal, test, y, device)) {
+    const size_t i = bases.size();
+    bases.push_back({{"label", b.label}, {"auroc", b.error.empty() ? json(b.auroc) : json(nullptr)}});
+    if (b.error.empty()) t.base_sum[i] += b.auroc, ++t.base_n[i];
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << "class " << c << ": AUROC " << fmt::num(auc, 4) << "  AUPRC " << fmt::num(ap, 4) << "  ("
+            << fmt::fixed(secs, 1) << " s, " << tr.history.size() << " epochs, kept epoch " << tr.best_epoch << ")\n";
+  t.sum += auc;
+  return {{"class", c}, {"auroc", auc}, {"auprc", ap}, {"seconds", secs}, {"baselines", bases},
+          {"epochs", tr.history.size()}, {"final_train_loss", tr.history.back().train_loss}};
+}
+
+// Each baseline's mean AUROC, null unless it ran on every class; `best` and `best_label` get the
+// highest mean (best stays -1 when none has one).
+json baseline_means(const std::vector<detect::BaselineSpec>& specs, const Totals& t, size_t nclasses, double& best,
+                    std::string& best_label) {
+  json means = json::array();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const json m = t.base_n[i] == static_cast<int>(nclasses) ? json(t.base_sum[i] / t.base_n[i]) : json(nullptr);
+    means.push_back({{"label", specs[i].label}, {"mean_auroc", m}});
+    if (m.is_number() && m.get<double>() > best) best = m.get<double>(), best_label = specs[i].label;
+  }
+  return means;
+}
+
+int run_bench_oneclass(const OneClassOpts& o, const CLI::App& app) {
+  if (o.score != "auto") detect::parse_score_list(o.score, "--score");
+  if (o.epochs < 0) throw UsageError("--epochs must be at least 1");
+  const data::DataSpec spec = data::parse_spec(o.data);
+  const data::Dataset train_all = data::load(spec, data::Split::Train);
+  const data::Dataset test = data::load(spec, data::Split::Test);
+  if (!train_all.has_labels() || !test.has_labels())
+    throw UsageError("--data " + o.data + ": the one-class protocol needs labels");
+  const std::vector<int32_t> classes = classes_to_run(o, train_all);
+  const std::vector<detect::BaselineSpec> specs =
+      detect::parse_baselines(o.baselines, train_all.sample_shape.size() >= 2, "--baselines");
+  const std::string out = out_folder(o, spec.kind);
+  const Device device = resolve_device(o.device, std::cerr);
+  const auto t_start = std::chrono::steady_clock::now();
+  json per_class = json::array();
+  Totals t;
+  t.base_sum.assign(specs.size(), 0.0);
+  t.base_n.assign(specs.size(), 0);
+  for (int32_t c : classes) per_class.push_back(bench_class(o, app, c, out, train_all, test, specs, device, t));
+  const double mean = t.sum / static_cast<double>(classes.size());
+  double best = -1;
+  std::string best_label;
+  const json means = baseline_means(specs, t, classes.size(), best, best_label);
+  std::string verdict = "detector (" + t.described + ") mean AUROC " + fmt::num(mean, 4);
+  if (best >= 0)
+    verdict += (mean >= best ? " >= " : " < ") + std::string("the best baseline, ") + best_label + " " + fmt::num(best, 4) +
+               (mean >= best ? ": the detector wins" : ": the baseline wins");
+  json j{{"per_class", per_class}, {"mean_auroc", mean},   {"score", t.described},  {"baseline_means", means},
+         {"verdict", verdict},     {"config", o.config},  {"data", o.data},     {"out", out},
+         {"device", device.str()},
+         {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
+  io::write_json_atomic(out + "/oneclass.json", j);
+  if (o.json)
+    std::cout << j.dump() << std::endl;
+  else
+    print_table(j);
+  return 0;
+}
+
 }  // namespace
 
 Action add_detect_bench_oneclass(CLI::App& app) {
@@ -115,83 +215,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite --out");
   add_compute_flags(app, o->device, o->threads, o->json);
-  return [o, &app]() {
-    if (o->score != "auto") detect::parse_score_list(o->score, "--score");
-    if (o->epochs < 0) throw UsageError("--epochs must be at least 1");
-    const data::DataSpec spec = data::parse_spec(o->data);
-    const data::Dataset train_all = data::load(spec, data::Split::Train);
-    const data::Dataset test = data::load(spec, data::Split::Test);
-    if (!train_all.has_labels() || !test.has_labels())
-      throw UsageError("--data " + o->data + ": the one-class protocol needs labels");
-    const std::vector<int32_t> classes = classes_to_run(*o, train_all);
-    const std::vector<detect::BaselineSpec> specs =
-        detect::parse_baselines(o->baselines, train_all.sample_shape.size() >= 2, "--baselines");
-    const std::string out = out_folder(*o, spec.kind);
-    const Device device = resolve_device(o->device, std::cerr);
-    const auto t_start = std::chrono::steady_clock::now();
-    json per_class = json::array();
-    std::vector<double> base_sum(specs.size(), 0.0);
-    std::vector<int> base_n(specs.size(), 0);
-    double sum = 0;
-    std::string described;
-    for (int32_t c : classes) {
-      const auto t0 = std::chrono::steady_clock::now();
-      const std::string dir = out + "/class-" + std::to_string(c);
-      const train::TrainResult tr = train_class(*o, c, dir, device);
-      const data::Dataset normal = data::filter_classes(train_all, {c}, "--classes");
-      run::LoadedRun run = run::load_run(dir);
-      detect::ScoreOptions opts = o->knn;
-      const std::vector<detect::ScoreKind> kinds = resolve_scores(app, o->score, run, normal, opts, &described);
-      detect::Detector d;
-      d.members = detect::make_members({"."}, kinds, opts);
-      d.normal_classes = {c};
-      d.fit_data = o->data;
-      d.score_text = described;
-      detect::LoadedDetector ld(dir, d, device);
-      const std::vector<double> calib = ld.fit_members(normal);
-      ld.detector().threshold = detect::threshold_percentile(calib, 95.0);
-      ld.save();  // each class folder is a complete detector (score, report)
-      std::vector<int> y(test.y.size());
-      for (size_t i = 0; i < y.size(); ++i) y[i] = test.y[i] == c ? 0 : 1;
-      const std::vector<double> s = ld.score(test);
-      const double auc = detect::auroc(s, y), ap = detect::average_precision(s, y);
-      json bases = json::array();
-      for (const detect::BaselineResult& b : detect::run_baselines(dir, specs, normal, test, y, device)) {
-        const size_t i = bases.size();
-        bases.push_back({{"label", b.label}, {"auroc", b.error.empty() ? json(b.auroc) : json(nullptr)}});
-        if (b.error.empty()) base_sum[i] += b.auroc, ++base_n[i];
-      }
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::cerr << "class " << c << ": AUROC " << fmt::num(auc, 4) << "  AUPRC " << fmt::num(ap, 4) << "  ("
-                << fmt::fixed(secs, 1) << " s, " << tr.history.size() << " epochs, kept epoch " << tr.best_epoch << ")\n";
-      per_class.push_back({{"class", c}, {"auroc", auc}, {"auprc", ap}, {"seconds", secs}, {"baselines", bases},
-                           {"epochs", tr.history.size()}, {"final_train_loss", tr.history.back().train_loss}});
-      sum += auc;
-    }
-    const double mean = sum / static_cast<double>(classes.size());
-    json means = json::array();
-    double best = -1;
-    std::string best_label;
-    for (size_t i = 0; i < specs.size(); ++i) {
-      const json m = base_n[i] == static_cast<int>(classes.size()) ? json(base_sum[i] / base_n[i]) : json(nullptr);
-      means.push_back({{"label", specs[i].label}, {"mean_auroc", m}});
-      if (m.is_number() && m.get<double>() > best) best = m.get<double>(), best_label = specs[i].label;
-    }
-    std::string verdict = "detector (" + described + ") mean AUROC " + fmt::num(mean, 4);
-    if (best >= 0)
-      verdict += (mean >= best ? " >= " : " < ") + std::string("the best baseline, ") + best_label + " " + fmt::num(best, 4) +
-                 (mean >= best ? ": the detector wins" : ": the baseline wins");
-    json j{{"per_class", per_class}, {"mean_auroc", mean},   {"score", described},  {"baseline_means", means},
-           {"verdict", verdict},     {"config", o->config},  {"data", o->data},     {"out", out},
-           {"device", device.str()},
-           {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
-    io::write_json_atomic(out + "/oneclass.json", j);
-    if (o->json)
-      std::cout << j.dump() << std::endl;
-    else
-      print_table(j);
-    return 0;
-  };
+  return [o, &app]() { return run_bench_oneclass(*o, app); };
 }
 
 }  // namespace hg::cli

@@ -130,16 +130,115 @@ void add_baselines(json& j, const std::string& run_dir, const detect::Detector& 
   j["detector_wins"] = wins;
 }
 
+struct ReportOptions {
+  run::DataRequest data;
+  std::string run, anomaly, normal, out_dir, baselines = "default", device = "auto";
+  int top = 8, threads = 0;
+  bool force = false, json = false;
+};
+
+// The detector's score kinds, each once, in member order (an ensemble repeats them).
+std::string score_names(const detect::Detector& det) {
+  std::string score;
+  for (const detect::Member& m : det.members)
+    if (score.find(detect::score_name(m.state.kind)) == std::string::npos)
+      score += (score.empty() ? "" : ",") + detect::score_name(m.state.kind);
+  return score;
+}
+
+// Histogram of the normal and anomalous scores, ROC and precision-recall curves, each with the
+// detector's threshold marked.
+void write_score_charts(const std::string& out, const std::vector<double>& s, const std::vector<int>& labels,
+                        const std::vector<double>& sn, const std::vector<double>& sa, const Metrics& m,
+                        double threshold, const std::string& score) {
+  write_both(detect::score_histogram(sn, sa, threshold, "Anomaly scores (" + score + ")", score), out, "histogram");
+  write_both(detect::roc_chart(detect::roc_curve(s, labels), m.auroc,
+                               std::make_pair(m.at.fpr, m.at.tpr), "ROC"), out, "roc");
+  const double prevalence = static_cast<double>(sa.size()) / static_cast<double>(s.size());
+  write_both(detect::pr_chart(detect::pr_curve(s, labels), m.auprc, prevalence,
+                              std::make_pair(m.at.recall, m.at.precision), "Precision-recall"), out, "pr");
+}
+
+// The --top highest-scoring rows, pictured and listed with their row in --data.
+void add_top_anomalies(json& j, const detect::LoadedDetector& ld, const data::Dataset& d,
+                       const detect::LabelledRows& lr, const std::vector<double>& s, int top_n,
+                       const std::string& out) {
+  std::vector<int64_t> order(s.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return s[a] > s[b]; });
+  order.resize(std::min<size_t>(order.size(), static_cast<size_t>(top_n)));
+  write_top_anomalies(ld, d, order, out + "/top_anomalies.png");
+  json top = json::array();
+  for (int64_t r : order) top.push_back({{"row", lr.rows[r]}, {"label", d.y[r]}, {"score", s[r]}});
+  j["top_anomalies"] = top;
+}
+
+void print_report(const json& j, const Metrics& m, double threshold, const std::string& out) {
+  std::cout << "AUROC " << fmt::num(m.auroc, 4) << "  AUPRC " << fmt::num(m.auprc, 4) << "  at threshold "
+            << threshold << ": precision " << fmt::num(m.at.precision, 4) << " recall "
+            << fmt::num(m.at.recall, 4) << " F1 " << fmt::num(m.at.f1, 4) << " FPR " << fmt::num(m.at.fpr, 4)
+            << "\n(TP " << m.at.tp << " FP " << m.at.fp << " TN " << m.at.tn << " FN " << m.at.fn
+            << "; best F1 " << fmt::num(m.best_f1, 4) << " at " << m.best_f1_threshold << "; Youden J "
+            << fmt::num(m.youden_j, 4) << " at " << m.youden_threshold << ")\n";
+  if (j.contains("baselines")) {
+    std::cout << "same data, other detectors (AUROC):\n";
+    for (const json& b : j["baselines"])
+      std::cout << "  " << b["label"].get<std::string>() << "  "
+                << (b["auroc"].is_number() ? fmt::num(b["auroc"].get<double>(), 4) : "-  (" + b.value("error", std::string()) + ")")
+                << "\n";
+    std::cout << j["verdict"].get<std::string>() << "\n";
+  }
+  std::cout << "pictures and report.json in " << out << "\n";
+}
+
+int run_report(const ReportOptions& o) {
+  if (o.top < 0 || o.top > 64) throw UsageError("--top must be between 0 and 64");
+  const std::string out = o.out_dir.empty() ? run::path_in(o.run, "report") : o.out_dir;
+  if (fs::exists(out) && !o.force)
+    throw Error("--out-dir " + out + ": already exists (use --force to overwrite)");
+  const Device device = start_compute(o.threads, o.device);
+  detect::LoadedDetector ld = detect::LoadedDetector::load(o.run, device);
+  const detect::Detector& det = ld.detector();
+  const std::vector<int32_t> normal =
+      o.normal.empty() ? det.normal_classes : data::parse_class_list(o.normal, "--normal-classes");
+  const std::vector<int32_t> anomal =
+      o.anomaly.empty() ? std::vector<int32_t>{} : data::parse_class_list(o.anomaly, "--anomaly-classes");
+  data::Dataset all = run::load_selection(o.data, ld.main_run().model->input_dim(), o.run);
+  const detect::LabelledRows lr = detect::label_rows(all, normal, anomal, "--data");
+  data::Dataset d = data::select_rows(all, lr.rows);
+  const std::vector<double> s = ld.score(d);
+  const Metrics m = compute_metrics(s, lr.labels, det.threshold);  // errors for one class only
+  const bool images = all.sample_shape.size() >= 2;
+  const std::vector<detect::BaselineSpec> specs = detect::parse_baselines(o.baselines, images, "--baselines");
+
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw Error("--out-dir " + out + ": cannot create: " + ec.message());
+  std::vector<double> sn, sa;
+  for (size_t i = 0; i < s.size(); ++i) (lr.labels[i] ? sa : sn).push_back(s[i]);
+  const std::string score = score_names(det);
+  write_score_charts(out, s, lr.labels, sn, sa, m, det.threshold, score);
+  json j = metrics_json(m, det.threshold);
+  j["score"] = score;
+  j["n_normal"] = sn.size();
+  j["n_anomalous"] = sa.size();
+  j["run"] = o.run;
+  j["out_dir"] = out;
+  j["device"] = device.str();
+  if (!specs.empty()) add_baselines(j, o.run, det, specs, d, lr.labels, m.auroc, ld.main_run().model->input_dim(), device);
+  if (images && o.top > 0) add_top_anomalies(j, ld, d, lr, s, o.top, out);
+  io::write_json_atomic(out + "/report.json", j);
+  if (o.json)
+    std::cout << j.dump() << std::endl;
+  else
+    print_report(j, m, det.threshold, out);
+  return 0;
+}
+
 }  // namespace
 
 Action add_detect_report(CLI::App& app) {
-  struct Opts {
-    run::DataRequest data;
-    std::string run, anomaly, normal, out_dir, baselines = "default", device = "auto";
-    int top = 8, threads = 0;
-    bool force = false, json = false;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<ReportOptions>();
   app.add_option("--run", o->run, "Run folder with a fitted detector")->required();
   app.add_option("--data", o->data.spec, "Labelled data (IDX labels or csv:FILE,label=COLUMN)")->required();
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
@@ -154,81 +253,7 @@ Action add_detect_report(CLI::App& app) {
       ->default_val("default");
   app.add_flag("--force", o->force, "Overwrite an existing --out-dir");
   add_compute_flags(app, o->device, o->threads, o->json);
-  return [o]() {
-    if (o->top < 0 || o->top > 64) throw UsageError("--top must be between 0 and 64");
-    const std::string out = o->out_dir.empty() ? run::path_in(o->run, "report") : o->out_dir;
-    if (fs::exists(out) && !o->force)
-      throw Error("--out-dir " + out + ": already exists (use --force to overwrite)");
-    const Device device = start_compute(o->threads, o->device);
-    detect::LoadedDetector ld = detect::LoadedDetector::load(o->run, device);
-    const detect::Detector& det = ld.detector();
-    const std::vector<int32_t> normal =
-        o->normal.empty() ? det.normal_classes : data::parse_class_list(o->normal, "--normal-classes");
-    const std::vector<int32_t> anomal =
-        o->anomaly.empty() ? std::vector<int32_t>{} : data::parse_class_list(o->anomaly, "--anomaly-classes");
-    data::Dataset all = run::load_selection(o->data, ld.main_run().model->input_dim(), o->run);
-    const detect::LabelledRows lr = detect::label_rows(all, normal, anomal, "--data");
-    data::Dataset d = data::select_rows(all, lr.rows);
-    const std::vector<double> s = ld.score(d);
-    const Metrics m = compute_metrics(s, lr.labels, det.threshold);  // errors for one class only
-    const bool images = all.sample_shape.size() >= 2;
-    const std::vector<detect::BaselineSpec> specs = detect::parse_baselines(o->baselines, images, "--baselines");
-
-    std::error_code ec;
-    fs::create_directories(out, ec);
-    if (ec) throw Error("--out-dir " + out + ": cannot create: " + ec.message());
-    std::vector<double> sn, sa;
-    for (size_t i = 0; i < s.size(); ++i) (lr.labels[i] ? sa : sn).push_back(s[i]);
-    std::string score;
-    for (const detect::Member& m : det.members)
-      if (score.find(detect::score_name(m.state.kind)) == std::string::npos)
-        score += (score.empty() ? "" : ",") + detect::score_name(m.state.kind);
-    write_both(detect::score_histogram(sn, sa, det.threshold, "Anomaly scores (" + score + ")", score), out, "histogram");
-    write_both(detect::roc_chart(detect::roc_curve(s, lr.labels), m.auroc,
-                                 std::make_pair(m.at.fpr, m.at.tpr), "ROC"), out, "roc");
-    const double prevalence = static_cast<double>(sa.size()) / static_cast<double>(s.size());
-    write_both(detect::pr_chart(detect::pr_curve(s, lr.labels), m.auprc, prevalence,
-                                std::make_pair(m.at.recall, m.at.precision), "Precision-recall"), out, "pr");
-    json j = metrics_json(m, det.threshold);
-    j["score"] = score;
-    j["n_normal"] = sn.size();
-    j["n_anomalous"] = sa.size();
-    j["run"] = o->run;
-    j["out_dir"] = out;
-    j["device"] = device.str();
-    if (!specs.empty()) add_baselines(j, o->run, det, specs, d, lr.labels, m.auroc, ld.main_run().model->input_dim(), device);
-    if (images && o->top > 0) {
-      std::vector<int64_t> order(s.size());
-      std::iota(order.begin(), order.end(), 0);
-      std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return s[a] > s[b]; });
-      order.resize(std::min<size_t>(order.size(), static_cast<size_t>(o->top)));
-      write_top_anomalies(ld, d, order, out + "/top_anomalies.png");
-      json top = json::array();
-      for (int64_t r : order) top.push_back({{"row", lr.rows[r]}, {"label", d.y[r]}, {"score", s[r]}});
-      j["top_anomalies"] = top;
-    }
-    io::write_json_atomic(out + "/report.json", j);
-    if (o->json) {
-      std::cout << j.dump() << std::endl;
-    } else {
-      std::cout << "AUROC " << fmt::num(m.auroc, 4) << "  AUPRC " << fmt::num(m.auprc, 4) << "  at threshold "
-                << det.threshold << ": precision " << fmt::num(m.at.precision, 4) << " recall "
-                << fmt::num(m.at.recall, 4) << " F1 " << fmt::num(m.at.f1, 4) << " FPR " << fmt::num(m.at.fpr, 4)
-                << "\n(TP " << m.at.tp << " FP " << m.at.fp << " TN " << m.at.tn << " FN " << m.at.fn
-                << "; best F1 " << fmt::num(m.best_f1, 4) << " at " << m.best_f1_threshold << "; Youden J "
-                << fmt::num(m.youden_j, 4) << " at " << m.youden_threshold << ")\n";
-      if (j.contains("baselines")) {
-        std::cout << "same data, other detectors (AUROC):\n";
-        for (const json& b : j["baselines"])
-          std::cout << "  " << b["label"].get<std::string>() << "  "
-                    << (b["auroc"].is_number() ? fmt::num(b["auroc"].get<double>(), 4) : "-  (" + b.value("error", std::string()) + ")")
-                    << "\n";
-        std::cout << j["verdict"].get<std::string>() << "\n";
-      }
-      std::cout << "pictures and report.json in " << out << "\n";
-    }
-    return 0;
-  };
+  return [o]() { return run_report(*o); };
 }
 
 }  // namespace hg::cli

@@ -72,17 +72,145 @@ void write_plot(const std::string& path, const std::vector<int64_t>& counts, con
   report::write_svg(c, fs::path(path).replace_extension(".svg").string());
 }
 
+struct TransferOptions {
+  std::string runs, data, sweep, modes = "frozen,finetune", plot, device = "auto";
+  int64_t labels = 1000, repeats = 1;
+  bool finetune = false, freeze = false, no_scratch = false, json = false;
+  int threads = 0;
+  transfer::Options t;
+};
+
+// Every --run folder with the --data train and test splits scaled for that run's model.
+struct LoadedRuns {
+  std::vector<run::LoadedRun> runs;
+  std::vector<data::Dataset> trains, tests;
+};
+
+LoadedRuns load_runs(const std::vector<std::string>& dirs, const std::string& data) {
+  LoadedRuns l;
+  for (const std::string& d : dirs) {
+    l.runs.push_back(run::load_run(d));
+    run::DataRequest q;
+    q.spec = data;
+    q.split = "train";
+    l.trains.push_back(run::load_for_run(l.runs.back(), q));
+    q.split = "test";
+    l.tests.push_back(run::load_for_run(l.runs.back(), q));
+  }
+  return l;
+}
+
+// Each run in each mode, then scratch last (the verdict reads scratch as the last column).
+std::vector<Column> make_columns(const std::vector<std::string>& dirs, size_t nruns,
+                                 const std::vector<std::string>& modes, bool no_scratch) {
+  std::vector<Column> cols;
+  for (size_t r = 0; r < nruns; ++r)
+    for (const std::string& m : modes)
+      cols.push_back({(nruns > 1 ? dirs[r] + " " : std::string()) + (m == "frozen" ? "frozen encoder" : "fine-tuned encoder"), m, r, {}});
+  if (!no_scratch) cols.push_back({"from scratch", "scratch", 0, {}});
+  return cols;
+}
+
+// One row per label count: every column's mean accuracy over the repeats, each repeat on its
+// own seeded subset. Fills each column's acc as it goes.
+json accuracy_rows(std::vector<Column>& cols, const std::vector<int64_t>& counts, const LoadedRuns& l,
+                   const std::vector<std::string>& dirs, const TransferOptions& o) {
+  json rows = json::array();
+  for (int64_t n : counts) {
+    json row{{"labels", n}, {"columns", json::array()}};
+    for (Column& col : cols) {
+      double sum = 0;
+      json per = json::array();
+      for (int64_t rep = 0; rep < o.repeats; ++rep) {
+        transfer::Options t = o.t;
+        t.mode = col.mode;
+        t.seed = o.t.seed + 1000003ULL * static_cast<uint64_t>(rep);
+        const data::Dataset train = transfer::labelled_subset(l.trains[col.run], n, t.seed);
+        const transfer::Result res = transfer::train_classifier(l.runs[col.run], train, l.tests[col.run], t, std::cerr);
+        row["labels"] = train.n;
+        sum += res.accuracy;
+        per.push_back(res.accuracy);
+      }
+      col.acc.push_back(sum / static_cast<double>(o.repeats));
+      json c{{"name", col.name}, {"run", dirs[col.run]}, {"mode", col.mode}, {"accuracy", col.acc.back()}};
+      if (o.repeats > 1) c["each"] = per;
+      row["columns"].push_back(c);
+      if (col.run == 0) row[col.mode] = col.acc.back();  // "frozen", "finetune", "scratch" of the first run
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The verdict: the best pretrained column against scratch, count by count.
+json verdict_rows(const std::vector<Column>& cols, const std::vector<int64_t>& counts, const json& rows,
+                  bool no_scratch) {
+  json verdict = json::array();
+  for (size_t i = 0; i < counts.size() && !no_scratch; ++i) {
+    double best = -1;
+    std::string best_name;
+    for (const Column& col : cols)
+      if (col.mode != "scratch" && col.acc[i] > best) best = col.acc[i], best_name = col.name;
+    if (best < 0) break;
+    verdict.push_back({{"labels", rows[i]["labels"]}, {"best_pretrained", best_name}, {"pretrained", best},
+                       {"scratch", cols.back().acc[i]}, {"gain", best - cols.back().acc[i]}});
+  }
+  return verdict;
+}
+
+void print_table(const std::vector<Column>& cols, const std::vector<int64_t>& counts, const json& rows,
+                 int64_t test_samples, const std::string& head) {
+  std::cout << "labels";
+  for (const Column& c : cols) std::cout << "  | " << c.name;
+  std::cout << "\n";
+  for (size_t i = 0; i < counts.size(); ++i) {
+    std::cout << rows[i]["labels"].get<int64_t>();
+    for (const Column& c : cols) std::cout << "  | " << fmt::fixed(c.acc[i], 4);
+    std::cout << "\n";
+  }
+  std::cout << "(test accuracy on " << test_samples << " samples, " << head << " head)\n";
+}
+
+int run_transfer(TransferOptions& o) {
+  if (o.freeze && o.finetune) throw UsageError("--freeze and --finetune exclude each other");
+  if (o.freeze) o.modes = "frozen";
+  if (o.finetune) o.modes = "finetune";
+  if (o.labels < 1) throw UsageError("--labels must be at least 1");
+  if (o.repeats < 1 || o.repeats > 100) throw UsageError("--repeats must be between 1 and 100");
+  const std::vector<std::string> modes = split_list(o.modes);
+  for (const std::string& m : modes)
+    if (m != "frozen" && m != "finetune") throw UsageError("--modes: unknown mode '" + m + "' (frozen or finetune)");
+  if (!o.plot.empty()) run::check_output_file(o.plot, true, "--plot");
+  o.t.check();
+  const std::vector<int64_t> counts = o.sweep.empty() ? std::vector<int64_t>{o.labels} : parse_sweep(o.sweep);
+  o.t.device = start_compute(o.threads, o.device);
+  const std::vector<std::string> dirs = split_list(o.runs);
+  if (dirs.empty()) throw UsageError("--run: no run folder given");
+  const LoadedRuns l = load_runs(dirs, o.data);
+  std::vector<Column> cols = make_columns(dirs, l.runs.size(), modes, o.no_scratch);
+  if (cols.empty()) throw UsageError("transfer: nothing to compare (give --modes, or drop --no-scratch)");
+
+  const json rows = accuracy_rows(cols, counts, l, dirs, o);
+  const json verdict = verdict_rows(cols, counts, rows, o.no_scratch);
+  if (!o.plot.empty()) write_plot(o.plot, counts, cols, o.data);
+  json j{{"runs", dirs}, {"data", o.data}, {"head", o.t.head}, {"modes", modes}, {"results", rows},
+         {"verdict", verdict}, {"repeats", o.repeats}, {"test_samples", l.tests[0].n}, {"device", o.t.device.str()}};
+  if (!o.plot.empty()) j["plot"] = o.plot;
+  if (counts.size() == 1)
+    for (const std::string& m : {std::string("frozen"), std::string("finetune"), std::string("scratch")})
+      if (rows[0].contains(m)) j[m] = rows[0][m];
+  if (o.json) {
+    std::cout << j.dump() << std::endl;
+    return 0;
+  }
+  print_table(cols, counts, rows, l.tests[0].n, o.t.head);
+  return 0;
+}
+
 }  // namespace
 
 Action add_transfer(CLI::App& app) {
-  struct Opts {
-    std::string runs, data, sweep, modes = "frozen,finetune", plot, device = "auto";
-    int64_t labels = 1000, repeats = 1;
-    bool finetune = false, freeze = false, no_scratch = false, json = false;
-    int threads = 0;
-    transfer::Options t;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<TransferOptions>();
   app.add_option("--run", o->runs, "Run folder(s) whose encoder is transferred (a comma list compares encoders)")->required();
   app.add_option("--data", o->data, "Labelled data: its train split gives the labelled samples, its test split the accuracy")
       ->required();
@@ -105,96 +233,7 @@ Action add_transfer(CLI::App& app) {
   app.add_option("--seed", o->t.seed, "Seed of the subsets, the heads and the from-scratch networks");
   app.add_option("--plot", o->plot, "Write the accuracy-vs-labels chart here (PNG, and an SVG beside it)");
   add_compute_flags(app, o->device, o->threads, o->json);
-  return [o]() {
-    if (o->freeze && o->finetune) throw UsageError("--freeze and --finetune exclude each other");
-    if (o->freeze) o->modes = "frozen";
-    if (o->finetune) o->modes = "finetune";
-    if (o->labels < 1) throw UsageError("--labels must be at least 1");
-    if (o->repeats < 1 || o->repeats > 100) throw UsageError("--repeats must be between 1 and 100");
-    const std::vector<std::string> modes = split_list(o->modes);
-    for (const std::string& m : modes)
-      if (m != "frozen" && m != "finetune") throw UsageError("--modes: unknown mode '" + m + "' (frozen or finetune)");
-    if (!o->plot.empty()) run::check_output_file(o->plot, true, "--plot");
-    o->t.check();
-    const std::vector<int64_t> counts = o->sweep.empty() ? std::vector<int64_t>{o->labels} : parse_sweep(o->sweep);
-    o->t.device = start_compute(o->threads, o->device);
-    const std::vector<std::string> dirs = split_list(o->runs);
-    if (dirs.empty()) throw UsageError("--run: no run folder given");
-    std::vector<run::LoadedRun> runs;
-    std::vector<data::Dataset> trains, tests;
-    for (const std::string& d : dirs) {
-      runs.push_back(run::load_run(d));
-      run::DataRequest q;
-      q.spec = o->data;
-      q.split = "train";
-      trains.push_back(run::load_for_run(runs.back(), q));
-      q.split = "test";
-      tests.push_back(run::load_for_run(runs.back(), q));
-    }
-    std::vector<Column> cols;
-    for (size_t r = 0; r < runs.size(); ++r)
-      for (const std::string& m : modes)
-        cols.push_back({(runs.size() > 1 ? dirs[r] + " " : std::string()) + (m == "frozen" ? "frozen encoder" : "fine-tuned encoder"), m, r, {}});
-    if (!o->no_scratch) cols.push_back({"from scratch", "scratch", 0, {}});
-    if (cols.empty()) throw UsageError("transfer: nothing to compare (give --modes, or drop --no-scratch)");
-
-    json rows = json::array();
-    for (int64_t n : counts) {
-      json row{{"labels", n}, {"columns", json::array()}};
-      for (Column& col : cols) {
-        double sum = 0;
-        json per = json::array();
-        for (int64_t rep = 0; rep < o->repeats; ++rep) {
-          transfer::Options t = o->t;
-          t.mode = col.mode;
-          t.seed = o->t.seed + 1000003ULL * static_cast<uint64_t>(rep);
-          const data::Dataset train = transfer::labelled_subset(trains[col.run], n, t.seed);
-          const transfer::Result res = transfer::train_classifier(runs[col.run], train, tests[col.run], t, std::cerr);
-          row["labels"] = train.n;
-          sum += res.accuracy;
-          per.push_back(res.accuracy);
-        }
-        col.acc.push_back(sum / static_cast<double>(o->repeats));
-        json c{{"name", col.name}, {"run", dirs[col.run]}, {"mode", col.mode}, {"accuracy", col.acc.back()}};
-        if (o->repeats > 1) c["each"] = per;
-        row["columns"].push_back(c);
-        if (col.run == 0) row[col.mode] = col.acc.back();  // "frozen", "finetune", "scratch" of the first run
-      }
-      rows.push_back(row);
-    }
-    // The verdict: the best pretrained column against scratch, count by count.
-    json verdict = json::array();
-    for (size_t i = 0; i < counts.size() && !o->no_scratch; ++i) {
-      double best = -1;
-      std::string best_name;
-      for (const Column& col : cols)
-        if (col.mode != "scratch" && col.acc[i] > best) best = col.acc[i], best_name = col.name;
-      if (best < 0) break;
-      verdict.push_back({{"labels", rows[i]["labels"]}, {"best_pretrained", best_name}, {"pretrained", best},
-                         {"scratch", cols.back().acc[i]}, {"gain", best - cols.back().acc[i]}});
-    }
-    if (!o->plot.empty()) write_plot(o->plot, counts, cols, o->data);
-    json j{{"runs", dirs}, {"data", o->data}, {"head", o->t.head}, {"modes", modes}, {"results", rows},
-           {"verdict", verdict}, {"repeats", o->repeats}, {"test_samples", tests[0].n}, {"device", o->t.device.str()}};
-    if (!o->plot.empty()) j["plot"] = o->plot;
-    if (counts.size() == 1)
-      for (const std::string& m : {std::string("frozen"), std::string("finetune"), std::string("scratch")})
-        if (rows[0].contains(m)) j[m] = rows[0][m];
-    if (o->json) {
-      std::cout << j.dump() << std::endl;
-      return 0;
-    }
-    std::cout << "labels";
-    for (const Column& c : cols) std::cout << "  | " << c.name;
-    std::cout << "\n";
-    for (size_t i = 0; i < counts.size(); ++i) {
-      std::cout << rows[i]["labels"].get<int64_t>();
-      for (const Column& c : cols) std::cout << "  | " << fmt::fixed(c.acc[i], 4);
-      std::cout << "\n";
-    }
-    std::cout << "(test accuracy on " << tests[0].n << " samples, " << o->t.head << " head)\n";
-    return 0;
-  };
+  return [o]() { return run_transfer(*o); };
 }
 
 }  // namespace hg::cli

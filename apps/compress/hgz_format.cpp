@@ -308,9 +308,11 @@ std::string encode_hgz(const std::vector<float>& codes, int64_t n, int64_t k,
 }
 
 // ---- reading -------------------------------------------------------------------------------------
-HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fingerprint* expect,
-                   const std::string& expect_what) {
-  Reader r(bytes, name);
+namespace {
+
+// Magic, version, dtype, coding, fingerprint, sizes, sample shape and the int8 parameters, each
+// checked as it is read.
+HgzFile read_header(Reader& r, const std::string& name) {
   const uint8_t* magic = r.take(4, "the magic");
   if (std::memcmp(magic, kMagic, 4) != 0) throw Error(name + ": not an .hgz file (bad magic; expected \"HGZ1\")");
   const uint64_t version = r.le(2, "the version");
@@ -352,6 +354,18 @@ HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fing
       f.zero_point[j] = r.f32("a zero point");
     }
   }
+  return f;
+}
+
+struct Payload {
+  size_t at = 0;     // offset in the file
+  uint64_t len = 0;  // stored bytes (deflated when zlib)
+};
+
+// The payload's place, after checking that exactly it and the CRC follow the header, the CRC,
+// the fingerprint against `expect`, and then the int8 parameters.
+Payload check_payload(Reader& r, const std::string& bytes, const HgzFile& f, const std::string& name,
+                      const Fingerprint* expect, const std::string& expect_what) {
   const uint64_t plen = r.le(8, "the payload length");
   const uint64_t left = r.left();
   if (left < 4 || plen > left - 4)
@@ -374,11 +388,16 @@ HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fing
   for (size_t j = 0; j < f.scale.size(); ++j)
     if (!std::isfinite(f.scale[j]) || !(f.scale[j] > 0) || !std::isfinite(f.zero_point[j]))
       throw Error(name + ": bad int8 quantisation parameters for latent dimension " + std::to_string(j));
+  return {payload_at, plen};
+}
 
+// The code bytes: the payload itself, or inflated into `inflated` (which the result points into).
+const uint8_t* payload_codes(const std::string& bytes, const Payload& p, const HgzFile& f, const std::string& name,
+                             std::string& inflated) {
+  const uint64_t k = static_cast<uint64_t>(f.k), n = static_cast<uint64_t>(f.n), plen = p.len;
   const size_t values = static_cast<size_t>(n * k);
   const size_t raw_len = values * static_cast<size_t>(dtype_bytes(f.dtype));
-  std::string inflated;
-  const uint8_t* raw = reinterpret_cast<const uint8_t*>(bytes.data()) + payload_at;
+  const uint8_t* raw = reinterpret_cast<const uint8_t*>(bytes.data()) + p.at;
   if (f.coding == Coding::Raw) {
     if (plen != raw_len)
       throw Error(name + ": payload is " + std::to_string(plen) + " bytes, expected " + std::to_string(raw_len) +
@@ -397,7 +416,13 @@ HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fing
       throw Error(name + ": the zlib payload does not inflate to exactly " + std::to_string(raw_len) + " bytes");
     raw = reinterpret_cast<const uint8_t*>(inflated.data());
   }
+  return raw;
+}
 
+// f.codes from the code bytes in f's dtype; every value must be finite.
+void decode_codes(HgzFile& f, const uint8_t* raw, const std::string& name) {
+  const uint64_t k = static_cast<uint64_t>(f.k), n = static_cast<uint64_t>(f.n);
+  const size_t values = static_cast<size_t>(n * k);
   f.codes.resize(values);
   for (size_t i = 0; i < values; ++i) {
     float v;
@@ -416,6 +441,18 @@ HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fing
                   " is not finite");
     f.codes[i] = v;
   }
+}
+
+}  // namespace
+
+HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fingerprint* expect,
+                   const std::string& expect_what) {
+  Reader r(bytes, name);
+  HgzFile f = read_header(r, name);
+  const Payload p = check_payload(r, bytes, f, name, expect, expect_what);
+  std::string inflated;
+  const uint8_t* raw = payload_codes(bytes, p, f, name, inflated);
+  decode_codes(f, raw, name);
   return f;
 }
 

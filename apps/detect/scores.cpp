@@ -278,6 +278,165 @@ void fit_classifier_score(const Scorer& s, ScoreState& st, const std::vector<flo
   }
 }
 
+// feature-count: each feature's threshold is its error percentile over the normal rows.
+void fit_feature_thresholds(const Scorer& s, ScoreState& st, const std::vector<float>& x, int64_t n, int64_t D) {
+  const std::vector<float> e = feature_errors(s, x, n, D);
+  st.feature_thresholds.resize(static_cast<size_t>(D));
+  std::vector<double> col(static_cast<size_t>(n));
+  for (int64_t j = 0; j < D; ++j) {
+    for (int64_t i = 0; i < n; ++i) col[static_cast<size_t>(i)] = e[static_cast<size_t>(i * D + j)];
+    st.feature_thresholds[static_cast<size_t>(j)] = percentile(col, st.feature_percentile);
+  }
+}
+
+// knn, knn-input: the normal rows' standardised codes or viewed inputs, the rows the scores
+// search.
+void fit_knn_rows(const Scorer& s, ScoreState& st, ScoreKind kind, const std::vector<float>& x, int64_t n,
+                  int64_t D) {
+  const int64_t k = kind == ScoreKind::Knn ? s.model->latent_dim() : D;
+  std::vector<float> z = kind == ScoreKind::Knn      ? run::encode_rows(*s.model, x, n, s.device)
+                         : st.view.identity() ? x
+                                              : st.view.apply(x.data(), n, D);
+  if (kind == ScoreKind::Knn) standardize_codes(z, n, k, st);
+  constexpr int64_t kMax = 20000;  // a seeded subsample keeps scoring and the saved file bounded
+  if (n > kMax) {
+    Rng rng(0x6b6e6eULL);
+    std::vector<int64_t> idx(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) idx[i] = i;
+    rng.shuffle(idx);
+    std::vector<float> sub(static_cast<size_t>(kMax * k));
+    for (int64_t i = 0; i < kMax; ++i)
+      std::copy(z.begin() + idx[i] * k, z.begin() + (idx[i] + 1) * k, sub.begin() + i * k);
+    z.swap(sub);
+  }
+  st.normal_codes = std::move(z);
+}
+
+// mahalanobis: the latent codes' mean and the precision of their covariance.
+void fit_latent_gaussian(const Scorer& s, ScoreState& st, const std::vector<float>& x, int64_t n) {
+  const int64_t k = s.model->latent_dim();
+  const std::vector<float> zf = run::encode_rows(*s.model, x, n, s.device);
+  const std::vector<double> z(zf.begin(), zf.end());
+  std::vector<double> mean(static_cast<size_t>(k), 0.0), cov(static_cast<size_t>(k * k), 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t a = 0; a < k; ++a) mean[a] += z[i * k + a] / static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t a = 0; a < k; ++a)
+      for (int64_t b = 0; b <= a; ++b)
+        cov[a * k + b] += (z[i * k + a] - mean[a]) * (z[i * k + b] - mean[b]) / static_cast<double>(n - 1);
+  double trace = 0;
+  for (int64_t a = 0; a < k; ++a) trace += cov[a * k + a];
+  // A ridge keeps dead or collinear latent units (common with ReLU codes) from making the
+  // covariance singular: 1e-6 of the average variance.
+  const double ridge = 1e-6 * trace / static_cast<double>(k) + 1e-12;
+  for (int64_t a = 0; a < k; ++a)
+    for (int64_t b = 0; b < a; ++b) cov[b * k + a] = cov[a * k + b];
+  for (int64_t a = 0; a < k; ++a) cov[a * k + a] += ridge;
+  const analysis::SymEigen eig = analysis::sym_eigen(cov, static_cast<int>(k));
+  st.latent_mean = mean;
+  st.latent_precision.assign(static_cast<size_t>(k * k), 0.0);
+  for (int64_t e = 0; e < k; ++e) {
+    const double inv = 1.0 / std::max(eig.values[e], ridge);
+    const double* v = &eig.vectors[static_cast<size_t>(e * k)];
+    for (int64_t a = 0; a < k; ++a)
+      for (int64_t b = 0; b < k; ++b) st.latent_precision[a * k + b] += inv * v[a] * v[b];
+  }
+}
+
+// max, feature-count: a row's largest feature error, or how many features exceed their thresholds.
+std::vector<float> feature_error_rows(const Scorer& s, const ScoreState& st, const Tensor& xb, int64_t rows,
+                                      int64_t D) {
+  const std::vector<float> e = chunk_feature_errors(s, xb);
+  std::vector<float> row;
+  row.assign(static_cast<size_t>(rows), 0.0f);
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* ei = &e[static_cast<size_t>(i * D)];
+    float v = 0;
+    if (st.kind == ScoreKind::Max) {
+      for (int64_t j = 0; j < D; ++j) v = std::max(v, ei[j]);
+    } else {
+      for (int64_t j = 0; j < D; ++j) v += ei[j] > st.feature_thresholds[static_cast<size_t>(j)] ? 1.0f : 0.0f;
+    }
+    row[static_cast<size_t>(i)] = v;
+  }
+  return row;
+}
+
+// knn, knn-input: the mean distance of each row to its knn_k nearest normal rows.
+void knn_scores(const Scorer& s, const ScoreState& st, const std::vector<float>& x, const Tensor& xb, int64_t start,
+                int64_t rows, int64_t D, int64_t k, std::vector<double>& out) {
+  const bool in = st.kind == ScoreKind::KnnInput;
+  const int64_t w = in ? D : k;
+  const int64_t m = static_cast<int64_t>(st.normal_codes.size()) / std::max<int64_t>(w, 1);
+  if (m < 1 || m * w != static_cast<int64_t>(st.normal_codes.size()))
+    throw Error("detect: the " + score_name(st.kind) + " score has no normal rows of width " + std::to_string(w));
+  std::vector<float> z = in ? st.view.apply(x.data() + start * D, rows, D)
+                            : s.model->encode(xb).to(Device::cpu()).to_vector();
+  if (!in) apply_code_standardization(z, k, st);
+  // Scoring the normal rows themselves would find each row at distance 0: that is the
+  // caller's business (fit data are scored against their own codes, as in scikit-learn).
+  for (double v : knn_distances(z, rows, st.normal_codes, m, w, st.knn_k)) out.push_back(v);
+}
+
+// mahalanobis: each row's squared distance to the normal codes' Gaussian.
+void mahalanobis_scores(const Scorer& s, const ScoreState& st, const Tensor& xb, int64_t rows, int64_t k,
+                        std::vector<double>& out) {
+  if (static_cast<int64_t>(st.latent_mean.size()) != k)
+    throw Error("detect: the latent Gaussian was fitted for " + std::to_string(st.latent_mean.size()) +
+                " latent values, the model has " + std::to_string(k));
+  const std::vector<float> z = s.model->encode(xb).to(Device::cpu()).to_vector();
+  for (int64_t i = 0; i < rows; ++i) {
+    std::vector<double> d(static_cast<size_t>(k));
+    for (int64_t a = 0; a < k; ++a) d[a] = z[i * k + a] - st.latent_mean[a];
+    double q = 0;
+    for (int64_t a = 0; a < k; ++a) {
+      double t = 0;
+      for (int64_t b = 0; b < k; ++b) t += st.latent_precision[a * k + b] * d[b];
+      q += d[a] * t;
+    }
+    out.push_back(q);
+  }
+}
+
+// iforest, lof, ecod, pca: the fitted model-free detector on the (viewed) inputs.
+void model_free_scores(const ScoreState& st, const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
+                       std::vector<double>& out) {
+  const float* xs = x.data() + start * D;
+  const std::vector<float> v = st.view.identity() ? std::vector<float>() : st.view.apply(xs, rows, D);
+  for (double val : score_model_free(model_free_kind(st.kind), st.model_free, v.empty() ? xs : v.data(), rows))
+    out.push_back(val);
+}
+
+// classifier: 1 - the largest class probability of the classifiers' mean.
+void classifier_scores(const ScoreState& st, const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
+                       std::vector<double>& out) {
+  if (st.classifiers.empty()) throw Error("detect: the classifier score has no trained classifier");
+  const int64_t C = static_cast<int64_t>(st.classes.size());
+  const std::vector<float> xs(x.begin() + start * D, x.begin() + (start + rows) * D);
+  std::vector<float> p(static_cast<size_t>(rows * C), 0.0f);
+  for (const auto& c : st.classifiers) {
+    const std::vector<float> pc = transfer::probabilities(*c, xs, rows, D);
+    for (size_t t = 0; t < p.size(); ++t) p[t] += pc[t] / static_cast<float>(st.classifiers.size());
+  }
+  for (int64_t i = 0; i < rows; ++i)
+    out.push_back(1.0 - *std::max_element(p.begin() + i * C, p.begin() + (i + 1) * C));
+}
+
+// elbo: the negative ELBO of each row.
+std::vector<float> elbo_rows(const Scorer& s, const Tensor& xb, int64_t rows) {
+  auto& vae = dynamic_cast<models::Vae&>(*s.model);
+  models::Vae::Posterior q = vae.posterior(xb);
+  Tensor sd = ops::exp(ops::mul_scalar(q.logvar, 0.5f));
+  // Per-row KL in closed form, reconstruction averaged over L posterior samples.
+  constexpr int L = 8;
+  Tensor acc = models::Vae::kl_rows(q.mu, q.logvar);
+  for (int l = 0; l < L; ++l) {
+    Tensor z = ops::add(q.mu, ops::mul(sd, vae.draw_noise(rows, s.device)));
+    acc = ops::add(acc, ops::mul_scalar(vae.neg_log_likelihood_rows(vae.decode(z), xb, s.loss), 1.0f / L));
+  }
+  return acc.to(Device::cpu()).to_vector();
+}
+
 }  // namespace
 
 std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
@@ -322,63 +481,9 @@ ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector
     st.model_free = fit_model_free(model_free_kind(kind), v.empty() ? x.data() : v.data(), n, D, st.seed);
     return st;
   }
-  if (kind == ScoreKind::FeatureCount) {
-    const std::vector<float> e = feature_errors(s, x, n, D);
-    st.feature_thresholds.resize(static_cast<size_t>(D));
-    std::vector<double> col(static_cast<size_t>(n));
-    for (int64_t j = 0; j < D; ++j) {
-      for (int64_t i = 0; i < n; ++i) col[static_cast<size_t>(i)] = e[static_cast<size_t>(i * D + j)];
-      st.feature_thresholds[static_cast<size_t>(j)] = percentile(col, st.feature_percentile);
-    }
-  }
-  if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) {
-    const int64_t k = kind == ScoreKind::Knn ? s.model->latent_dim() : D;
-    std::vector<float> z = kind == ScoreKind::Knn      ? run::encode_rows(*s.model, x, n, s.device)
-                           : st.view.identity() ? x
-                                                : st.view.apply(x.data(), n, D);
-    if (kind == ScoreKind::Knn) standardize_codes(z, n, k, st);
-    constexpr int64_t kMax = 20000;  // a seeded subsample keeps scoring and the saved file bounded
-    if (n > kMax) {
-      Rng rng(0x6b6e6eULL);
-      std::vector<int64_t> idx(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) idx[i] = i;
-      rng.shuffle(idx);
-      std::vector<float> sub(static_cast<size_t>(kMax * k));
-      for (int64_t i = 0; i < kMax; ++i)
-        std::copy(z.begin() + idx[i] * k, z.begin() + (idx[i] + 1) * k, sub.begin() + i * k);
-      z.swap(sub);
-    }
-    st.normal_codes = std::move(z);
-  }
-  if (kind == ScoreKind::Mahalanobis) {
-    const int64_t k = s.model->latent_dim();
-    const std::vector<float> zf = run::encode_rows(*s.model, x, n, s.device);
-    const std::vector<double> z(zf.begin(), zf.end());
-    std::vector<double> mean(static_cast<size_t>(k), 0.0), cov(static_cast<size_t>(k * k), 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t a = 0; a < k; ++a) mean[a] += z[i * k + a] / static_cast<double>(n);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t a = 0; a < k; ++a)
-        for (int64_t b = 0; b <= a; ++b)
-          cov[a * k + b] += (z[i * k + a] - mean[a]) * (z[i * k + b] - mean[b]) / static_cast<double>(n - 1);
-    double trace = 0;
-    for (int64_t a = 0; a < k; ++a) trace += cov[a * k + a];
-    // A ridge keeps dead or collinear latent units (common with ReLU codes) from making the
-    // covariance singular: 1e-6 of the average variance.
-    const double ridge = 1e-6 * trace / static_cast<double>(k) + 1e-12;
-    for (int64_t a = 0; a < k; ++a)
-      for (int64_t b = 0; b < a; ++b) cov[b * k + a] = cov[a * k + b];
-    for (int64_t a = 0; a < k; ++a) cov[a * k + a] += ridge;
-    const analysis::SymEigen eig = analysis::sym_eigen(cov, static_cast<int>(k));
-    st.latent_mean = mean;
-    st.latent_precision.assign(static_cast<size_t>(k * k), 0.0);
-    for (int64_t e = 0; e < k; ++e) {
-      const double inv = 1.0 / std::max(eig.values[e], ridge);
-      const double* v = &eig.vectors[static_cast<size_t>(e * k)];
-      for (int64_t a = 0; a < k; ++a)
-        for (int64_t b = 0; b < k; ++b) st.latent_precision[a * k + b] += inv * v[a] * v[b];
-    }
-  }
+  if (kind == ScoreKind::FeatureCount) fit_feature_thresholds(s, st, x, n, D);
+  if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) fit_knn_rows(s, st, kind, x, n, D);
+  if (kind == ScoreKind::Mahalanobis) fit_latent_gaussian(s, st, x, n);
   return st;
 }
 
@@ -408,54 +513,16 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
         break;
       }
       case ScoreKind::Max:
-      case ScoreKind::FeatureCount: {
-        const std::vector<float> e = chunk_feature_errors(s, xb);
-        row.assign(static_cast<size_t>(rows), 0.0f);
-        for (int64_t i = 0; i < rows; ++i) {
-          const float* ei = &e[static_cast<size_t>(i * D)];
-          float v = 0;
-          if (st.kind == ScoreKind::Max) {
-            for (int64_t j = 0; j < D; ++j) v = std::max(v, ei[j]);
-          } else {
-            for (int64_t j = 0; j < D; ++j) v += ei[j] > st.feature_thresholds[static_cast<size_t>(j)] ? 1.0f : 0.0f;
-          }
-          row[static_cast<size_t>(i)] = v;
-        }
+      case ScoreKind::FeatureCount:
+        row = feature_error_rows(s, st, xb, rows, D);
         break;
-      }
       case ScoreKind::Knn:
-      case ScoreKind::KnnInput: {
-        const bool in = st.kind == ScoreKind::KnnInput;
-        const int64_t w = in ? D : k;
-        const int64_t m = static_cast<int64_t>(st.normal_codes.size()) / std::max<int64_t>(w, 1);
-        if (m < 1 || m * w != static_cast<int64_t>(st.normal_codes.size()))
-          throw Error("detect: the " + score_name(st.kind) + " score has no normal rows of width " + std::to_string(w));
-        std::vector<float> z = in ? st.view.apply(x.data() + start * D, rows, D)
-                                  : s.model->encode(xb).to(Device::cpu()).to_vector();
-        if (!in) apply_code_standardization(z, k, st);
-        // Scoring the normal rows themselves would find each row at distance 0: that is the
-        // caller's business (fit data are scored against their own codes, as in scikit-learn).
-        for (double v : knn_distances(z, rows, st.normal_codes, m, w, st.knn_k)) out.push_back(v);
+      case ScoreKind::KnnInput:
+        knn_scores(s, st, x, xb, start, rows, D, k, out);
         continue;
-      }
-      case ScoreKind::Mahalanobis: {
-        if (static_cast<int64_t>(st.latent_mean.size()) != k)
-          throw Error("detect: the latent Gaussian was fitted for " + std::to_string(st.latent_mean.size()) +
-                      " latent values, the model has " + std::to_string(k));
-        const std::vector<float> z = s.model->encode(xb).to(Device::cpu()).to_vector();
-        for (int64_t i = 0; i < rows; ++i) {
-          std::vector<double> d(static_cast<size_t>(k));
-          for (int64_t a = 0; a < k; ++a) d[a] = z[i * k + a] - st.latent_mean[a];
-          double q = 0;
-          for (int64_t a = 0; a < k; ++a) {
-            double t = 0;
-            for (int64_t b = 0; b < k; ++b) t += st.latent_precision[a * k + b] * d[b];
-            q += d[a] * t;
-          }
-          out.push_back(q);
-        }
+      case ScoreKind::Mahalanobis:
+        mahalanobis_scores(s, st, xb, rows, k, out);
         continue;
-      }
       case ScoreKind::MseView: {
         row = view_errors(s, st, xb, x.data() + start * D, rows, D);
         break;
@@ -463,40 +530,15 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
       case ScoreKind::IForest:
       case ScoreKind::Lof:
       case ScoreKind::Ecod:
-      case ScoreKind::Pca: {
-        const float* xs = x.data() + start * D;
-        const std::vector<float> v = st.view.identity() ? std::vector<float>() : st.view.apply(xs, rows, D);
-        for (double val : score_model_free(model_free_kind(st.kind), st.model_free, v.empty() ? xs : v.data(), rows))
-          out.push_back(val);
+      case ScoreKind::Pca:
+        model_free_scores(st, x, start, rows, D, out);
         continue;
-      }
-      case ScoreKind::Classifier: {
-        if (st.classifiers.empty()) throw Error("detect: the classifier score has no trained classifier");
-        const int64_t C = static_cast<int64_t>(st.classes.size());
-        const std::vector<float> xs(x.begin() + start * D, x.begin() + (start + rows) * D);
-        std::vector<float> p(static_cast<size_t>(rows * C), 0.0f);
-        for (const auto& c : st.classifiers) {
-          const std::vector<float> pc = transfer::probabilities(*c, xs, rows, D);
-          for (size_t t = 0; t < p.size(); ++t) p[t] += pc[t] / static_cast<float>(st.classifiers.size());
-        }
-        for (int64_t i = 0; i < rows; ++i)
-          out.push_back(1.0 - *std::max_element(p.begin() + i * C, p.begin() + (i + 1) * C));
+      case ScoreKind::Classifier:
+        classifier_scores(st, x, start, rows, D, out);
         continue;
-      }
-      case ScoreKind::Elbo: {
-        auto& vae = dynamic_cast<models::Vae&>(*s.model);
-        models::Vae::Posterior q = vae.posterior(xb);
-        Tensor sd = ops::exp(ops::mul_scalar(q.logvar, 0.5f));
-        // Per-row KL in closed form, reconstruction averaged over L posterior samples.
-        constexpr int L = 8;
-        Tensor acc = models::Vae::kl_rows(q.mu, q.logvar);
-        for (int l = 0; l < L; ++l) {
-          Tensor z = ops::add(q.mu, ops::mul(sd, vae.draw_noise(rows, s.device)));
-          acc = ops::add(acc, ops::mul_scalar(vae.neg_log_likelihood_rows(vae.decode(z), xb, s.loss), 1.0f / L));
-        }
-        row = acc.to(Device::cpu()).to_vector();
+      case ScoreKind::Elbo:
+        row = elbo_rows(s, xb, rows);
         break;
-      }
     }
     for (float v : row) out.push_back(v);
   }

@@ -231,16 +231,22 @@ void validate(const Chart& c, const std::string& where) {
     throw Error(who + ": log_y needs positive ymin/ymax");
 }
 
-Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure& big) {
-  Layout L;
-  L.width = c.width;
-  L.height = c.height;
-  const bool log = c.log_y;
+namespace {
 
-  // ---- data extents ----
+// The data's extents (log10 of y for log_y; bars widened by half their spacing), before the
+// chart's own bounds, and each series' bar width (0 for the other kinds).
+struct Extents {
   double x0 = kInf, x1 = -kInf, y0 = kInf, y1 = -kInf;
   bool any_bars = false;
-  std::vector<double> bar_w(c.series.size(), 0);
+  std::vector<double> bar_w;
+};
+
+Extents data_extents(const Chart& c, bool log) {
+  Extents e;
+  double &x0 = e.x0, &x1 = e.x1, &y0 = e.y0, &y1 = e.y1;
+  bool& any_bars = e.any_bars;
+  std::vector<double>& bar_w = e.bar_w;
+  bar_w.assign(c.series.size(), 0);
   for (size_t i = 0; i < c.series.size(); ++i) {
     const Series& s = c.series[i];
     if (s.kind == Series::Kind::Bars) {
@@ -261,6 +267,15 @@ Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure&
   for (const auto& v : c.vlines)
     if (std::isfinite(v.x)) x0 = std::min(x0, v.x), x1 = std::max(x1, v.x);
   if (any_bars && !log) y0 = std::min(y0, 0.0), y1 = std::max(y1, 0.0);
+  return e;
+}
+
+// The axis ranges: the chart's bounds where given, else the extents padded. `e` ends up holding
+// the ranges.
+void set_ranges(Layout& L, const Chart& c, Extents& e) {
+  const bool log = c.log_y;
+  double &x0 = e.x0, &x1 = e.x1, &y0 = e.y0, &y1 = e.y1;
+  const bool any_bars = e.any_bars;
   if (c.xmin) x0 = *c.xmin;
   if (c.xmax) x1 = *c.xmax;
   if (c.ymin) y0 = log ? std::log10(*c.ymin) : *c.ymin;
@@ -273,22 +288,31 @@ Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure&
   finish_range(x0, x1, c.xmin.has_value(), c.xmax.has_value(), any_bars ? 0.01 : 0.04, false);
   finish_range(y0, y1, c.ymin.has_value() || bars_from_zero, c.ymax.has_value(), 0.05, log);
   L.x.lo = x0, L.x.hi = x1, L.y.lo = y0, L.y.hi = y1, L.y.log = log;
+}
 
-  // ---- margins (y ticks need the plot height first; iterate once) ----
+// The plot rectangle inside the margins (y ticks need the plot height first; iterate once).
+// Returns the spacing unit of the text around it.
+double place_plot(Layout& L, const Chart& c, const Extents& e, const TextMeasure& small, const TextMeasure& big) {
+  const bool log = c.log_y;
   const double gap = std::round(small.height * 0.6);
   const double top = c.title.empty() ? gap * 2 : big.height + 2.5 * gap;
   const double bottom = L.tick_len + gap + small.height + (c.xlabel.empty() ? gap : 2 * gap + small.height);
   const double right = std::max(20.0, small.width("0") * 2);
   const double plot_h = c.height - top - bottom;
   if (log) log_ticks(L.y, std::max(2.0, plot_h / (small.height * 3)));
-  else linear_ticks(L.y, y0, y1, std::max(2.0, plot_h / (small.height * 3.5)));
+  else linear_ticks(L.y, e.y0, e.y1, std::max(2.0, plot_h / (small.height * 3.5)));
   double ytw = 0;
   for (const auto& s : L.y.labels) ytw = std::max(ytw, small.width(s));
   const double left = L.tick_len + gap + ytw + (c.ylabel.empty() ? gap : 2 * gap + small.height);
   L.plot = {std::round(left), std::round(top), std::round(c.width - right), std::round(c.height - bottom)};
   L.x.px0 = L.plot.x0, L.x.px1 = L.plot.x1;
   L.y.px0 = L.plot.y1, L.y.px1 = L.plot.y0;
-  // x ticks: the fixed ones, or as many as fit with at least 3 gaps of space between labels
+  return gap;
+}
+
+// x ticks: the fixed ones, or as many as fit with at least 3 gaps of space between labels
+void set_x_ticks(Layout& L, const Chart& c, const Extents& e, const TextMeasure& small, double gap) {
+  const double x0 = e.x0, x1 = e.x1;
   if (!c.xticks.empty()) {
     for (const auto& [x, label] : c.xticks)
       if (std::isfinite(x) && x >= std::min(x0, x1) && x <= std::max(x0, x1))
@@ -305,47 +329,47 @@ Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure&
       target = std::max(2.0, target * 0.8);
     }
   }
-  L.title_pos = {c.width / 2.0, std::round(gap * 1.2)};
-  L.xlabel_pos = {(L.plot.x0 + L.plot.x1) / 2, L.plot.y1 + L.tick_len + 2 * gap + small.height};
-  L.ylabel_pos = {std::round(gap + small.height / 2), (L.plot.y0 + L.plot.y1) / 2};
+}
 
-  // ---- series geometry ----
-  Occupancy occ(L.plot);
-  for (size_t i = 0; i < c.series.size(); ++i) {
-    const Series& s = c.series[i];
-    L.colors.push_back(s.rgb ? s.rgb : palette(i));
-    std::vector<std::vector<Pt>> runs(1);
-    std::vector<Rect> bars;
-    for (size_t k = 0; k < s.x.size(); ++k) {
-      if (!std::isfinite(s.x[k]) || !usable_y(s.y[k], log)) {
-        if (!runs.back().empty()) runs.emplace_back();
-        continue;
-      }
-      const Pt p{L.x.map(s.x[k]), L.y.map(s.y[k])};
-      if (s.kind == Series::Kind::Bars) {
-        const double base = log ? L.plot.y1 : L.y.map(0.0);
-        Rect r{L.x.map(s.x[k] - bar_w[i] / 2), std::min(p.y, base), L.x.map(s.x[k] + bar_w[i] / 2),
-               std::max(p.y, base)};
-        bars.push_back(r);
-        occ.rect(r);
-      } else {
-        if (s.kind == Series::Kind::Line && !runs.back().empty()) occ.segment(runs.back().back(), p);
-        occ.mark(p.x, p.y);
-        runs.back().push_back(p);
-      }
+// Series i in pixels: its colour, its runs clipped to the plot (+8 px) and its bars clamped to
+// it; what it covers is marked in `occ`.
+void add_series_geometry(Layout& L, const Series& s, size_t i, double bar_w, bool log, Occupancy& occ) {
+  L.colors.push_back(s.rgb ? s.rgb : palette(i));
+  std::vector<std::vector<Pt>> runs(1);
+  std::vector<Rect> bars;
+  for (size_t k = 0; k < s.x.size(); ++k) {
+    if (!std::isfinite(s.x[k]) || !usable_y(s.y[k], log)) {
+      if (!runs.back().empty()) runs.emplace_back();
+      continue;
     }
-    if (runs.back().empty()) runs.pop_back();
-    const Rect vis{L.plot.x0 - 8, L.plot.y0 - 8, L.plot.x1 + 8, L.plot.y1 + 8};
-    std::vector<std::vector<Pt>> clipped;
-    for (const auto& run : runs)
-      for (auto& piece : clip_run(run, vis, s.kind == Series::Kind::Line)) clipped.push_back(std::move(piece));
-    for (Rect& r : bars) {
-      r = {std::clamp(r.x0, vis.x0, vis.x1), std::clamp(r.y0, vis.y0, vis.y1), std::clamp(r.x1, vis.x0, vis.x1),
-           std::clamp(r.y1, vis.y0, vis.y1)};
+    const Pt p{L.x.map(s.x[k]), L.y.map(s.y[k])};
+    if (s.kind == Series::Kind::Bars) {
+      const double base = log ? L.plot.y1 : L.y.map(0.0);
+      Rect r{L.x.map(s.x[k] - bar_w / 2), std::min(p.y, base), L.x.map(s.x[k] + bar_w / 2),
+             std::max(p.y, base)};
+      bars.push_back(r);
+      occ.rect(r);
+    } else {
+      if (s.kind == Series::Kind::Line && !runs.back().empty()) occ.segment(runs.back().back(), p);
+      occ.mark(p.x, p.y);
+      runs.back().push_back(p);
     }
-    L.runs.push_back(std::move(clipped));
-    L.bars.push_back(std::move(bars));
   }
+  if (runs.back().empty()) runs.pop_back();
+  const Rect vis{L.plot.x0 - 8, L.plot.y0 - 8, L.plot.x1 + 8, L.plot.y1 + 8};
+  std::vector<std::vector<Pt>> clipped;
+  for (const auto& run : runs)
+    for (auto& piece : clip_run(run, vis, s.kind == Series::Kind::Line)) clipped.push_back(std::move(piece));
+  for (Rect& r : bars) {
+    r = {std::clamp(r.x0, vis.x0, vis.x1), std::clamp(r.y0, vis.y0, vis.y1), std::clamp(r.x1, vis.x0, vis.x1),
+         std::clamp(r.y1, vis.y0, vis.y1)};
+  }
+  L.runs.push_back(std::move(clipped));
+  L.bars.push_back(std::move(bars));
+}
+
+// Vertical lines and their labels keep the legend off them too.
+void mark_vlines(const Layout& L, const Chart& c, const TextMeasure& small, Occupancy& occ) {
   for (const auto& v : c.vlines) {  // the line and its label (drawn at the top, right of the line)
     if (!std::isfinite(v.x)) continue;
     const double px = L.x.map(v.x);
@@ -356,34 +380,57 @@ Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure&
       occ.rect({tx - 3, L.plot.y0 + 5, tx + tw + 3, L.plot.y0 + 8 + small.height + 1});
     }
   }
+}
 
-  // ---- legend ----
+// The legend of the labelled series, in whichever candidate box covers the fewest marked cells.
+void place_legend(Layout& L, const Chart& c, const TextMeasure& small, const Occupancy& occ) {
   double lw = 0;
   for (size_t i = 0; i < c.series.size(); ++i)
     if (!c.series[i].label.empty()) {
       L.legend.push_back({c.series[i].label, L.colors[i], c.series[i].kind});
       lw = std::max(lw, small.width(c.series[i].label));
     }
-  if (!L.legend.empty()) {
-    L.legend_row = small.height + 6;
-    const double bw = L.legend_pad * 3 + L.legend_swatch + lw;
-    const double bh = L.legend_pad * 2 + L.legend_row * static_cast<double>(L.legend.size()) - 6;
-    const double m = 8, lr = small.height + 8;
-    const Rect plot = L.plot;
-    const Rect cands[] = {{plot.x1 - m - bw, plot.y0 + m, plot.x1 - m, plot.y0 + m + bh},
-                          {plot.x0 + m, plot.y0 + m, plot.x0 + m + bw, plot.y0 + m + bh},
-                          {plot.x1 - m - bw, plot.y1 - m - bh, plot.x1 - m, plot.y1 - m},
-                          {plot.x0 + m, plot.y1 - m - bh, plot.x0 + m + bw, plot.y1 - m},
-                          {(plot.x0 + plot.x1 - bw) / 2, plot.y0 + m, (plot.x0 + plot.x1 + bw) / 2, plot.y0 + m + bh},
-                          // Just below the row where vertical lines put their labels.
-                          {plot.x1 - m - bw, plot.y0 + m + lr, plot.x1 - m, plot.y0 + m + lr + bh},
-                          {plot.x0 + m, plot.y0 + m + lr, plot.x0 + m + bw, plot.y0 + m + lr + bh}};
-    int best = -1;
-    for (const Rect& r : cands) {
-      const int n = occ.count(r);
-      if (best < 0 || n < best) best = n, L.legend_box = r;
-    }
+  if (L.legend.empty()) return;
+  L.legend_row = small.height + 6;
+  const double bw = L.legend_pad * 3 + L.legend_swatch + lw;
+  const double bh = L.legend_pad * 2 + L.legend_row * static_cast<double>(L.legend.size()) - 6;
+  const double m = 8, lr = small.height + 8;
+  const Rect plot = L.plot;
+  const Rect cands[] = {{plot.x1 - m - bw, plot.y0 + m, plot.x1 - m, plot.y0 + m + bh},
+                        {plot.x0 + m, plot.y0 + m, plot.x0 + m + bw, plot.y0 + m + bh},
+                        {plot.x1 - m - bw, plot.y1 - m - bh, plot.x1 - m, plot.y1 - m},
+                        {plot.x0 + m, plot.y1 - m - bh, plot.x0 + m + bw, plot.y1 - m},
+                        {(plot.x0 + plot.x1 - bw) / 2, plot.y0 + m, (plot.x0 + plot.x1 + bw) / 2, plot.y0 + m + bh},
+                        // Just below the row where vertical lines put their labels.
+                        {plot.x1 - m - bw, plot.y0 + m + lr, plot.x1 - m, plot.y0 + m + lr + bh},
+                        {plot.x0 + m, plot.y0 + m + lr, plot.x0 + m + bw, plot.y0 + m + lr + bh}};
+  int best = -1;
+  for (const Rect& r : cands) {
+    const int n = occ.count(r);
+    if (best < 0 || n < best) best = n, L.legend_box = r;
   }
+}
+
+}  // namespace
+
+Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure& big) {
+  Layout L;
+  L.width = c.width;
+  L.height = c.height;
+  const bool log = c.log_y;
+
+  Extents e = data_extents(c, log);
+  set_ranges(L, c, e);
+  const double gap = place_plot(L, c, e, small, big);
+  set_x_ticks(L, c, e, small, gap);
+  L.title_pos = {c.width / 2.0, std::round(gap * 1.2)};
+  L.xlabel_pos = {(L.plot.x0 + L.plot.x1) / 2, L.plot.y1 + L.tick_len + 2 * gap + small.height};
+  L.ylabel_pos = {std::round(gap + small.height / 2), (L.plot.y0 + L.plot.y1) / 2};
+
+  Occupancy occ(L.plot);
+  for (size_t i = 0; i < c.series.size(); ++i) add_series_geometry(L, c.series[i], i, e.bar_w[i], log, occ);
+  mark_vlines(L, c, small, occ);
+  place_legend(L, c, small, occ);
   return L;
 }
 

@@ -50,28 +50,9 @@ std::string text(double x, double y, const std::string& s, const char* anchor, d
          num(size) + "\"" + extra + ">" + esc(s) + "</text>\n";
 }
 
-}  // namespace
-
-std::string render_svg(const Chart& c) {
-  detail::validate(c, "");
-  const detail::TextMeasure small{[](const std::string& s) { return s.size() * kFont * kCharW; }, kFont * 1.15};
-  const detail::TextMeasure big{[](const std::string& s) { return s.size() * kTitleFont * 0.62; },
-                                kTitleFont * 1.15};
-  const detail::Layout L = detail::layout_chart(c, small, big);
+// Grid, ticks, tick labels and the axis labels.
+void write_axes(std::string& o, const Chart& c, const detail::Layout& L, double gap) {
   const auto& P = L.plot;
-  const double gap = std::round(small.height * 0.6);
-  std::string o;
-  o += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(c.width) + "\" height=\"" +
-       std::to_string(c.height) + "\" viewBox=\"0 0 " + std::to_string(c.width) + " " +
-       std::to_string(c.height) + "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" fill=\"#222222\">\n";
-  o += "<rect width=\"100%\" height=\"100%\" fill=\"#FFFFFF\"/>\n";
-  o += "<defs><clipPath id=\"plot\"><rect x=\"" + num(P.x0) + "\" y=\"" + num(P.y0) + "\" width=\"" + num(P.w()) +
-       "\" height=\"" + num(P.h()) + "\"/></clipPath></defs>\n";
-  if (!c.title.empty())
-    o += text(L.title_pos.x, L.title_pos.y + kTitleFont * kCap, c.title, "middle", kTitleFont,
-              " font-weight=\"bold\"");
-
-  // grid, ticks, tick labels
   o += "<g stroke=\"#E8E8E8\" stroke-width=\"1\">\n";
   for (double t : L.x.ticks) o += "<line x1=\"" + num(L.x.map(t)) + "\" y1=\"" + num(P.y0) + "\" x2=\"" + num(L.x.map(t)) + "\" y2=\"" + num(P.y1) + "\"/>\n";
   for (double t : L.y.ticks) o += "<line x1=\"" + num(P.x0) + "\" y1=\"" + num(L.y.map(t)) + "\" x2=\"" + num(P.x1) + "\" y2=\"" + num(L.y.map(t)) + "\"/>\n";
@@ -89,8 +70,10 @@ std::string render_svg(const Chart& c) {
     const double x = L.ylabel_pos.x + kFont * kCap / 2, y = L.ylabel_pos.y;
     o += text(x, y, c.ylabel, "middle", kFont, " transform=\"rotate(-90 " + num(x) + " " + num(y) + ")\"");
   }
+}
 
-  // data
+// Bars first, then lines and points over them, clipped to the plot.
+void write_series(std::string& o, const Chart& c, const detail::Layout& L) {
   o += "<g clip-path=\"url(#plot)\">\n";
   for (size_t i = 0; i < c.series.size(); ++i) {
     const std::string col = hex(L.colors[i]);
@@ -120,6 +103,11 @@ std::string render_svg(const Chart& c) {
     }
   }
   o += "</g>\n";
+}
+
+// Vertical marker lines, labelled at the top (right of the line when the label fits).
+void write_vlines(std::string& o, const Chart& c, const detail::Layout& L, const detail::TextMeasure& small) {
+  const auto& P = L.plot;
   for (const auto& v : c.vlines) {
     if (!std::isfinite(v.x)) continue;
     const double x = L.x.map(v.x);
@@ -132,31 +120,58 @@ std::string render_svg(const Chart& c) {
                 " fill=\"" + hex(v.rgb) + "\"");
     }
   }
+}
+
+void write_legend(std::string& o, const detail::Layout& L) {
+  const auto& B = L.legend_box;
+  o += "<g class=\"legend\">\n<rect x=\"" + num(B.x0) + "\" y=\"" + num(B.y0) + "\" width=\"" + num(B.w()) +
+       "\" height=\"" + num(B.h()) + "\" fill=\"#FFFFFF\" fill-opacity=\"0.88\" stroke=\"#BBBBBB\"/>\n";
+  for (size_t k = 0; k < L.legend.size(); ++k) {
+    const auto& it = L.legend[k];
+    const double top = B.y0 + L.legend_pad + L.legend_row * static_cast<double>(k);
+    const double mid = top + kFont * kCap / 2, sx0 = B.x0 + L.legend_pad, sx1 = sx0 + L.legend_swatch;
+    const std::string col = hex(it.rgb);
+    if (it.kind == Series::Kind::Line)
+      o += "<line x1=\"" + num(sx0) + "\" y1=\"" + num(mid) + "\" x2=\"" + num(sx1) + "\" y2=\"" + num(mid) +
+           "\" stroke=\"" + col + "\" stroke-width=\"3\"/>\n";
+    else if (it.kind == Series::Kind::Scatter)
+      o += "<circle cx=\"" + num((sx0 + sx1) / 2) + "\" cy=\"" + num(mid) + "\" r=\"4\" fill=\"" + col + "\"/>\n";
+    else
+      o += "<rect x=\"" + num(sx0) + "\" y=\"" + num(top) + "\" width=\"" + num(sx1 - sx0) + "\" height=\"" +
+           num(kFont * kCap) + "\" fill=\"" + col + "\" fill-opacity=\"0.45\" stroke=\"" + col + "\"/>\n";
+    o += text(sx1 + L.legend_pad, top + kFont * kCap, it.label, "start", kFont);
+  }
+  o += "</g>\n";
+}
+
+}  // namespace
+
+std::string render_svg(const Chart& c) {
+  detail::validate(c, "");
+  const detail::TextMeasure small{[](const std::string& s) { return s.size() * kFont * kCharW; }, kFont * 1.15};
+  const detail::TextMeasure big{[](const std::string& s) { return s.size() * kTitleFont * 0.62; },
+                                kTitleFont * 1.15};
+  const detail::Layout L = detail::layout_chart(c, small, big);
+  const auto& P = L.plot;
+  const double gap = std::round(small.height * 0.6);
+  std::string o;
+  o += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(c.width) + "\" height=\"" +
+       std::to_string(c.height) + "\" viewBox=\"0 0 " + std::to_string(c.width) + " " +
+       std::to_string(c.height) + "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" fill=\"#222222\">\n";
+  o += "<rect width=\"100%\" height=\"100%\" fill=\"#FFFFFF\"/>\n";
+  o += "<defs><clipPath id=\"plot\"><rect x=\"" + num(P.x0) + "\" y=\"" + num(P.y0) + "\" width=\"" + num(P.w()) +
+       "\" height=\"" + num(P.h()) + "\"/></clipPath></defs>\n";
+  if (!c.title.empty())
+    o += text(L.title_pos.x, L.title_pos.y + kTitleFont * kCap, c.title, "middle", kTitleFont,
+              " font-weight=\"bold\"");
+
+  write_axes(o, c, L, gap);
+  write_series(o, c, L);
+  write_vlines(o, c, L, small);
   o += "<rect x=\"" + num(P.x0) + "\" y=\"" + num(P.y0) + "\" width=\"" + num(P.w()) + "\" height=\"" + num(P.h()) +
        "\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1\"/>\n";
 
-  // legend
-  if (!L.legend.empty()) {
-    const auto& B = L.legend_box;
-    o += "<g class=\"legend\">\n<rect x=\"" + num(B.x0) + "\" y=\"" + num(B.y0) + "\" width=\"" + num(B.w()) +
-         "\" height=\"" + num(B.h()) + "\" fill=\"#FFFFFF\" fill-opacity=\"0.88\" stroke=\"#BBBBBB\"/>\n";
-    for (size_t k = 0; k < L.legend.size(); ++k) {
-      const auto& it = L.legend[k];
-      const double top = B.y0 + L.legend_pad + L.legend_row * static_cast<double>(k);
-      const double mid = top + kFont * kCap / 2, sx0 = B.x0 + L.legend_pad, sx1 = sx0 + L.legend_swatch;
-      const std::string col = hex(it.rgb);
-      if (it.kind == Series::Kind::Line)
-        o += "<line x1=\"" + num(sx0) + "\" y1=\"" + num(mid) + "\" x2=\"" + num(sx1) + "\" y2=\"" + num(mid) +
-             "\" stroke=\"" + col + "\" stroke-width=\"3\"/>\n";
-      else if (it.kind == Series::Kind::Scatter)
-        o += "<circle cx=\"" + num((sx0 + sx1) / 2) + "\" cy=\"" + num(mid) + "\" r=\"4\" fill=\"" + col + "\"/>\n";
-      else
-        o += "<rect x=\"" + num(sx0) + "\" y=\"" + num(top) + "\" width=\"" + num(sx1 - sx0) + "\" height=\"" +
-             num(kFont * kCap) + "\" fill=\"" + col + "\" fill-opacity=\"0.45\" stroke=\"" + col + "\"/>\n";
-      o += text(sx1 + L.legend_pad, top + kFont * kCap, it.label, "start", kFont);
-    }
-    o += "</g>\n";
-  }
+  if (!L.legend.empty()) write_legend(o, L);
   o += "</svg>\n";
   return o;
 }

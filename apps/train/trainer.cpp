@@ -448,16 +448,11 @@ class StepRunner {
   std::unique_ptr<CudaGraph::StreamScope> scope_;
 };
 
-}  // namespace
-
-TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
-  interrupt::install();  // early, so Ctrl-C during data loading also stops cleanly
-  TrainOptions opt = opt_in;
-  const bool resuming = !opt.resume.empty();
-  json prev;       // the resumed run's config.json
-  json conv_base;  // the convergence settings of the resumed run, or of the config's defaults
+// The model to train. With --resume, also the run's options (into `opt`) and its config.json
+// (`prev`); `conv_base` gets the convergence settings the flags are laid over.
+models::ModelSpec read_model_spec(TrainOptions& opt, json& prev, json& conv_base) {
   models::ModelSpec spec;
-  if (resuming) {
+  if (!opt.resume.empty()) {
     const std::string cfg = run::path_in(opt.resume, "config.json");
     if (!fs::is_directory(opt.resume)) throw Error("--resume " + opt.resume + ": no such run folder");
     if (!fs::exists(cfg)) throw Error("--resume " + opt.resume + ": no config.json (not a run folder)");
@@ -475,6 +470,214 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
     spec = models::load_model_spec(opt.config);
     conv_base = spec.json.value("defaults", json::object());
   }
+  return spec;
+}
+
+// Refused before the run folder is touched: what this model cannot train with these options.
+void check_trainable(const TrainOptions& opt, const Resolved& r, const models::ModelSpec& spec,
+                     const models::NoiseConfig& noise, const models::Autoencoder& model, const data::Dataset& train,
+                     Device device) {
+  if (opt.cuda_graph && device.is_cuda()) check_graph_compatible(opt, spec, noise, model);
+  if (r.loss == "bce") {
+    models::recon_kind(r.loss, model.output_act());  // errors early for an unsuitable output
+    check_unit_range(train, "--loss");
+  }
+}
+
+int64_t epoch_limit(const Resolved& r, int64_t steps_per_epoch) {
+  int64_t max_epochs = r.epochs;
+  if (r.min_steps > 0 && !r.epochs_given)  // small tables: enough optimizer steps to converge
+    max_epochs = std::max(max_epochs, (r.min_steps + steps_per_epoch - 1) / steps_per_epoch);
+  return max_epochs;
+}
+
+std::unique_ptr<optim::Optimizer> make_run_optimizer(const Resolved& r, const TrainOptions& opt,
+                                                     models::Autoencoder& model) {
+  optim::OptimizerConfig oc;
+  oc.name = r.optimizer;
+  oc.lr = r.lr;
+  oc.weight_decay = opt.weight_decay;
+  return optim::make_optimizer(oc, model.named_parameters());
+}
+
+TrainResult start_result(const std::string& dir, Device device, const models::Autoencoder& model,
+                         const SplitData& d, int64_t max_epochs) {
+  TrainResult result;
+  result.out_dir = dir;
+  result.device = device.str();
+  result.parameters = model.parameter_count();
+  result.train_samples = d.train.n;
+  result.val_samples = d.val.n;
+  result.max_epochs = max_epochs;
+  return result;
+}
+
+// --resume: the weights, optimizer state and history of the last epoch saved; returns that epoch.
+int64_t load_resume_state(const std::string& dir, models::Autoencoder& model, optim::Optimizer& optimizer,
+                          int64_t max_epochs, TrainResult& result, std::ostream& log) {
+  const bool has_last = fs::exists(run::path_in(dir, run::kLastCheckpoint));
+  const int64_t start_epoch = run::load_checkpoint(dir, model, has_last ? run::kLastCheckpoint : run::kCheckpoint);
+  if (!run::load_optimizer(dir, optimizer, start_epoch))
+    log << "resume: no optimizer state for epoch " << start_epoch << "; moments restart\n";
+  result.history = history_from_json(io::read_json(run::path_in(dir, "metrics.json")));
+  if (static_cast<int64_t>(result.history.size()) > start_epoch) result.history.resize(start_epoch);
+  if (start_epoch >= max_epochs)
+    throw UsageError("--epochs " + std::to_string(max_epochs) + ": the run already has " +
+                     std::to_string(start_epoch) + " epochs; ask for more to continue it");
+  return start_epoch;
+}
+
+// The learning rate and best epoch a resumed run's history leads to (those of a new run when it
+// has none); refuses a run that early stopping already ended.
+ConvergenceState replay_history(const Resolved& r, int64_t max_epochs, int64_t start_epoch, const std::string& dir,
+                                TrainResult& result) {
+  ConvergenceState cs = replay(r.conv, r.lr, max_epochs, monitored_losses(result.history));
+  result.best_epoch = cs.best_epoch;
+  if (cs.stop)
+    throw UsageError("--resume " + dir + ": early stopping already ended this run at epoch " +
+                     std::to_string(start_epoch) + " (no improvement for " + std::to_string(r.conv.patience) +
+                     " epochs); pass a larger --patience, or --patience 0, to train on");
+  return cs;
+}
+
+void log_run_header(std::ostream& log, const models::ModelSpec& spec, const Resolved& r, const TrainResult& result,
+                    const SplitData& d, int64_t max_epochs, const std::string& dir) {
+  log << spec.name << ": " << result.parameters << " parameters, " << d.train.n << " training and "
+      << d.val.n << " validation samples, at most " << max_epochs << " epochs (patience " << r.conv.patience
+      << ", lr " << r.conv.schedule << "), batch " << r.batch << ", " << r.optimizer << " lr " << r.lr << ", loss "
+      << r.loss << ", " << host::num_threads() << " threads -> " << dir << "\n";
+}
+
+// Data live on the training device for the whole run; each epoch gathers a shuffled copy once
+// and its batches are views into it (no per-step copies, no host round trip).
+struct DeviceData {
+  DeviceData(const SplitData& d, Device device, uint64_t seed, int64_t start_epoch)
+      : train_x(dataset_tensor(d.train, device)), val_x(dataset_tensor(d.val, device)),
+        shuffled(Tensor::empty({d.train.n, d.train.features()}, device)),
+        order_dev(static_cast<size_t>(d.train.n) * sizeof(int64_t), device), order_rng(seed + 1) {
+    for (int64_t e = 0; e < start_epoch; ++e) next_order(order_rng, d.train.n);  // as in an unbroken run
+  }
+  const Tensor train_x, val_x;
+  Tensor shuffled;
+  Storage order_dev;
+  Rng order_rng;
+};
+
+// What the epochs share: train()'s set-up, by reference, and what the epochs carry forward.
+struct EpochLoop {
+  const Resolved& r;
+  models::Autoencoder& model;
+  optim::Optimizer& optimizer;
+  StepRunner& steps;
+  DeviceData& data;
+  TrainResult& result;
+  std::ostream& log;
+  const std::string& dir;
+  Device device;
+  int64_t N, val_n, max_epochs;
+  ConvergenceState cs;
+  Clock::time_point t_start;
+  double train_seconds = 0;
+  int64_t samples_seen = 0;
+};
+
+// One pass over a fresh shuffle of the training rows at `lr`; returns the rows it stepped on
+// (fewer when interrupted).
+int64_t run_steps(EpochLoop& l, float lr) {
+  DeviceData& dd = l.data;
+  l.steps.set_lr(lr);
+  const std::vector<int64_t> order = next_order(dd.order_rng, l.N);
+  copy_memory(dd.order_dev.data(), l.device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
+  ops::gather_rows_into(dd.train_x, static_cast<const int64_t*>(dd.order_dev.data()), dd.shuffled);
+  l.steps.begin_epoch();
+  int64_t n_seen = 0;
+  for (int64_t start = 0; start < l.N && !interrupt::requested(); start += l.r.batch) {
+    const int64_t rows = std::min<int64_t>(l.r.batch, l.N - start);
+    l.steps.run(dd.shuffled.slice_rows(start, rows), rows);
+    n_seen += rows;
+  }
+  return n_seen;
+}
+
+EpochStats epoch_stats(EpochLoop& l, int64_t epoch, Clock::time_point t0, int64_t n_seen) {
+  EpochStats st;
+  st.epoch = epoch;
+  st.lr = l.cs.next_lr;
+  st.train_loss = l.steps.epoch_loss(n_seen);
+  check_finite(st.train_loss, "training", epoch, static_cast<float>(st.lr));
+  st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  st.samples_per_s = static_cast<double>(n_seen) / st.seconds;
+  st.terms = l.steps.epoch_terms(n_seen);
+  st.val_loss = evaluate_loss(l.model, l.data.val_x, l.r.loss);
+  if (l.val_n > 0) check_finite(st.val_loss, "validation", epoch, static_cast<float>(st.lr));
+  return st;
+}
+
+// After the epoch joined the history: the convergence state, then the files. Returns whether
+// the epoch is the best so far.
+bool save_epoch(EpochLoop& l, int64_t epoch) {
+  const Resolved& r = l.r;
+  l.cs = replay(r.conv, r.lr, l.max_epochs, monitored_losses(l.result.history));
+  const bool is_best = l.cs.best_epoch == epoch;
+  l.result.best_epoch = r.conv.restore_best ? l.cs.best_epoch : epoch;
+  l.result.stopped_early = l.cs.stop && epoch < l.max_epochs;
+  // The offered weights first, then what --resume needs, then the metrics naming both.
+  if (!r.conv.restore_best || is_best) run::save_checkpoint(l.dir, l.model, epoch);
+  if (r.conv.restore_best) run::save_checkpoint(l.dir, l.model, epoch, run::kLastCheckpoint);
+  run::save_optimizer(l.dir, l.optimizer, epoch);
+  io::write_json_atomic(run::path_in(l.dir, "metrics.json"),
+                        metrics_json(l.result.history, l.result.best_epoch, l.result.stopped_early));
+  return is_best;
+}
+
+// One epoch; false when training ends with it (interrupted, or early stopping).
+bool run_epoch(EpochLoop& l, int64_t epoch) {
+  const auto t0 = Clock::now();
+  const int64_t n_seen = run_steps(l, static_cast<float>(l.cs.next_lr));
+  if (interrupt::requested()) {
+    l.result.interrupted = true;
+    l.log << "interrupted in epoch " << epoch << "; keeping the checkpoint of epoch " << epoch - 1
+          << " in " << l.dir << "\n";
+    return false;
+  }
+  const EpochStats st = epoch_stats(l, epoch, t0, n_seen);
+  l.train_seconds += st.seconds;
+  l.samples_seen += n_seen;
+  l.result.history.push_back(st);
+  ++l.result.epochs_this_call;
+
+  const bool is_best = save_epoch(l, epoch);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - l.t_start).count();
+  const double eta =
+      elapsed / static_cast<double>(l.result.epochs_this_call) * static_cast<double>(l.max_epochs - epoch);
+  log_epoch(l.log, st, l.max_epochs, eta, is_best && l.r.conv.restore_best);
+  if (l.cs.stop) {
+    l.log << "early stopping: no improvement of the " << (l.val_n > 0 ? "validation" : "training")
+          << " loss for " << l.r.conv.patience << " epochs; keeping epoch " << l.cs.best_epoch << " (loss "
+          << fmt::num(l.cs.best_loss, 5) << ")\n";
+    return false;
+  }
+  return true;
+}
+
+// The call's totals, and the loss curve beside the final metrics.json.
+void finish_run(EpochLoop& l, const std::string& model_name, const std::string& data) {
+  TrainResult& result = l.result;
+  result.first_step_loss = l.steps.first_step_loss();
+  result.seconds = std::chrono::duration<double>(Clock::now() - l.t_start).count();
+  result.samples_per_s = l.train_seconds > 0 ? static_cast<double>(l.samples_seen) / l.train_seconds : 0;
+  if (!result.history.empty()) write_metrics_and_curve(l.dir, model_name + " on " + data, result);
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
+  interrupt::install();  // early, so Ctrl-C during data loading also stops cleanly
+  TrainOptions opt = opt_in;
+  const bool resuming = !opt.resume.empty();
+  json prev;       // the resumed run's config.json
+  json conv_base;  // the convergence settings of the resumed run, or of the config's defaults
+  models::ModelSpec spec = read_model_spec(opt, prev, conv_base);
   const std::string origin = resuming ? opt.resume + "/config.json" : opt.config;
   const Resolved r = resolve_options(opt, spec.json.value("defaults", json::object()), conv_base, origin);
 
@@ -487,135 +690,33 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   Rng rng(opt.seed);
   auto model = models::build_model(spec, rng);
   const models::NoiseConfig noise = models::noise_config(spec.json, origin);
-  if (opt.cuda_graph && device.is_cuda()) check_graph_compatible(opt, spec, noise, *model);
-  if (r.loss == "bce") {
-    models::recon_kind(r.loss, model->output_act());  // errors early for an unsuitable output
-    check_unit_range(d.train, "--loss");
-  }
+  check_trainable(opt, r, spec, noise, *model, d.train, device);
 
   const int64_t D = d.train.features(), N = d.train.n;
   const int64_t steps_per_epoch = (N + r.batch - 1) / r.batch;
-  int64_t max_epochs = r.epochs;
-  if (r.min_steps > 0 && !r.epochs_given)  // small tables: enough optimizer steps to converge
-    max_epochs = std::max(max_epochs, (r.min_steps + steps_per_epoch - 1) / steps_per_epoch);
-
+  const int64_t max_epochs = epoch_limit(r, steps_per_epoch);
   const std::string dir = resuming ? opt.out : prepare_out_dir(opt, spec.name, data::parse_spec(opt.data).kind);
-  optim::OptimizerConfig oc;
-  oc.name = r.optimizer;
-  oc.lr = r.lr;
-  oc.weight_decay = opt.weight_decay;
-  auto optimizer = optim::make_optimizer(oc, model->named_parameters());
-
-  TrainResult result;
-  result.out_dir = dir;
-  result.device = device.str();
-  result.parameters = model->parameter_count();
-  result.train_samples = N;
-  result.val_samples = d.val.n;
-  result.max_epochs = max_epochs;
+  auto optimizer = make_run_optimizer(r, opt, *model);
+  TrainResult result = start_result(dir, device, *model, d, max_epochs);
 
   // Parameters move before any state is loaded, so the optimizer's slots are made on the device.
   model->to(device);
-  int64_t start_epoch = 0;
-  if (resuming) {
-    const bool has_last = fs::exists(run::path_in(dir, run::kLastCheckpoint));
-    start_epoch = run::load_checkpoint(dir, *model, has_last ? run::kLastCheckpoint : run::kCheckpoint);
-    if (!run::load_optimizer(dir, *optimizer, start_epoch))
-      log << "resume: no optimizer state for epoch " << start_epoch << "; moments restart\n";
-    result.history = history_from_json(io::read_json(run::path_in(dir, "metrics.json")));
-    if (static_cast<int64_t>(result.history.size()) > start_epoch) result.history.resize(start_epoch);
-    if (start_epoch >= max_epochs)
-      throw UsageError("--epochs " + std::to_string(max_epochs) + ": the run already has " +
-                       std::to_string(start_epoch) + " epochs; ask for more to continue it");
-  }
-  ConvergenceState cs = replay(r.conv, r.lr, max_epochs, monitored_losses(result.history));
-  result.best_epoch = cs.best_epoch;
-  if (cs.stop)
-    throw UsageError("--resume " + dir + ": early stopping already ended this run at epoch " +
-                     std::to_string(start_epoch) + " (no improvement for " + std::to_string(r.conv.patience) +
-                     " epochs); pass a larger --patience, or --patience 0, to train on");
+  const int64_t start_epoch = resuming ? load_resume_state(dir, *model, *optimizer, max_epochs, result, log) : 0;
+  const ConvergenceState cs = replay_history(r, max_epochs, start_epoch, dir, result);
 
   io::write_json_atomic(run::path_in(dir, "config.json"), run_config(spec, opt, r, d, max_epochs));
-  log << spec.name << ": " << result.parameters << " parameters, " << N << " training and " << d.val.n
-      << " validation samples, at most " << max_epochs << " epochs (patience " << r.conv.patience << ", lr "
-      << r.conv.schedule << "), batch " << r.batch << ", " << r.optimizer << " lr " << r.lr << ", loss " << r.loss
-      << ", " << host::num_threads() << " threads -> " << dir << "\n";
+  log_run_header(log, spec, r, result, d, max_epochs, dir);
 
-  // Data live on the training device for the whole run; each epoch gathers a shuffled copy once
-  // and its batches are views into it (no per-step copies, no host round trip).
-  const Tensor train_x = dataset_tensor(d.train, device), val_x = dataset_tensor(d.val, device);
-  Tensor shuffled = Tensor::empty({N, D}, device);
-  Storage order_dev(static_cast<size_t>(N) * sizeof(int64_t), device);
-  Rng order_rng(opt.seed + 1);
-  for (int64_t e = 0; e < start_epoch; ++e) next_order(order_rng, N);  // as in an unbroken run
+  DeviceData data(d, device, opt.seed, start_epoch);
   if (auto* vae = dynamic_cast<models::Vae*>(model.get()))  // a resumed run draws new samples
     vae->reseed(mix_seed(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
   StepRunner steps(*model, *optimizer, noise, opt, r, device, D, start_epoch * steps_per_epoch);
-  const auto t_start = Clock::now();
-  double train_seconds = 0;
-  int64_t samples_seen = 0;
+  EpochLoop loop{r, *model, *optimizer, steps, data, result, log, dir, device, N, d.val.n, max_epochs, cs,
+                 Clock::now()};
   model->train();
-
-  for (int64_t epoch = start_epoch + 1; epoch <= max_epochs; ++epoch) {
-    const auto t0 = Clock::now();
-    steps.set_lr(static_cast<float>(cs.next_lr));
-    const std::vector<int64_t> order = next_order(order_rng, N);
-    copy_memory(order_dev.data(), device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
-    ops::gather_rows_into(train_x, static_cast<const int64_t*>(order_dev.data()), shuffled);
-    steps.begin_epoch();
-    int64_t n_seen = 0;
-    for (int64_t start = 0; start < N && !interrupt::requested(); start += r.batch) {
-      const int64_t rows = std::min<int64_t>(r.batch, N - start);
-      steps.run(shuffled.slice_rows(start, rows), rows);
-      n_seen += rows;
-    }
-    if (interrupt::requested()) {
-      result.interrupted = true;
-      log << "interrupted in epoch " << epoch << "; keeping the checkpoint of epoch " << epoch - 1
-          << " in " << dir << "\n";
-      break;
-    }
-    EpochStats st;
-    st.epoch = epoch;
-    st.lr = cs.next_lr;
-    st.train_loss = steps.epoch_loss(n_seen);
-    check_finite(st.train_loss, "training", epoch, static_cast<float>(st.lr));
-    st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    st.samples_per_s = static_cast<double>(n_seen) / st.seconds;
-    st.terms = steps.epoch_terms(n_seen);
-    st.val_loss = evaluate_loss(*model, val_x, r.loss);
-    if (d.val.n > 0) check_finite(st.val_loss, "validation", epoch, static_cast<float>(st.lr));
-    train_seconds += st.seconds;
-    samples_seen += n_seen;
-    result.history.push_back(st);
-    ++result.epochs_this_call;
-
-    cs = replay(r.conv, r.lr, max_epochs, monitored_losses(result.history));
-    const bool is_best = cs.best_epoch == epoch;
-    result.best_epoch = r.conv.restore_best ? cs.best_epoch : epoch;
-    result.stopped_early = cs.stop && epoch < max_epochs;
-    // The offered weights first, then what --resume needs, then the metrics naming both.
-    if (!r.conv.restore_best || is_best) run::save_checkpoint(dir, *model, epoch);
-    if (r.conv.restore_best) run::save_checkpoint(dir, *model, epoch, run::kLastCheckpoint);
-    run::save_optimizer(dir, *optimizer, epoch);
-    io::write_json_atomic(run::path_in(dir, "metrics.json"),
-                          metrics_json(result.history, result.best_epoch, result.stopped_early));
-
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t_start).count();
-    const double eta = elapsed / static_cast<double>(result.epochs_this_call) * static_cast<double>(max_epochs - epoch);
-    log_epoch(log, st, max_epochs, eta, is_best && r.conv.restore_best);
-    if (cs.stop) {
-      log << "early stopping: no improvement of the " << (d.val.n > 0 ? "validation" : "training")
-          << " loss for " << r.conv.patience << " epochs; keeping epoch " << cs.best_epoch << " (loss "
-          << fmt::num(cs.best_loss, 5) << ")\n";
-      break;
-    }
-  }
-
-  result.first_step_loss = steps.first_step_loss();
-  result.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
-  result.samples_per_s = train_seconds > 0 ? static_cast<double>(samples_seen) / train_seconds : 0;
-  if (!result.history.empty()) write_metrics_and_curve(dir, spec.name + " on " + opt.data, result);
+  for (int64_t epoch = start_epoch + 1; epoch <= max_epochs; ++epoch)
+    if (!run_epoch(loop, epoch)) break;
+  finish_run(loop, spec.name, opt.data);
   return result;
 }
 
