@@ -33,6 +33,15 @@ void refuse_with_resume(const CLI::App& app) {
                        "; drop " + f + " (or train a new run with --out)");
 }
 
+// The ranges of the flags stored straight into TrainOptions, and what --resume refuses.
+void check_option_ranges(const CLI::App& app, const train::TrainOptions& o) {
+  check_range(app.count("--weight-decay"), "--weight-decay", o.weight_decay, 0, false);
+  check_range(app.count("--clip-grad-norm"), "--clip-grad-norm", o.clip_grad_norm, 0, false);
+  check_range(app.count("--val-split"), "--val-split", o.val_split, 0, false, 0.9);
+  check_range(app.count("--limit"), "--limit", double(o.limit), 1, false);
+  if (!o.resume.empty()) refuse_with_resume(app);
+}
+
 }  // namespace
 
 Action add_train(CLI::App& app) {
@@ -81,15 +90,11 @@ Action add_train(CLI::App& app) {
     check_range(app.count("--epochs"), "--epochs", double(*epochs), 1, false);
     check_range(app.count("--batch"), "--batch", double(*batch), 1, false);
     check_range(app.count("--lr"), "--lr", *lr, 0, true);
-    check_range(app.count("--weight-decay"), "--weight-decay", o->weight_decay, 0, false);
-    check_range(app.count("--clip-grad-norm"), "--clip-grad-norm", o->clip_grad_norm, 0, false);
-    check_range(app.count("--val-split"), "--val-split", o->val_split, 0, false, 0.9);
-    check_range(app.count("--limit"), "--limit", double(o->limit), 1, false);
     check_range(app.count("--patience"), "--patience", double(*patience), 0, false);
     check_range(app.count("--warmup"), "--warmup", double(*warmup), 0, false);
     check_range(app.count("--min-steps"), "--min-steps", double(*min_steps), 0, false);
     check_range(app.count("--min-delta"), "--min-delta", *min_delta, 0, false);
-    if (!o->resume.empty()) refuse_with_resume(app);
+    check_option_ranges(app, *o);
     train::TrainOptions opt = *o;
     opt.threads = checked_threads(opt.threads);
     if (*epochs != 0) opt.epochs = *epochs;

@@ -9,6 +9,26 @@
 #include "engine/util/error.h"
 #include "engine/util/interrupt.h"
 
+namespace {
+
+// Runs the subcommand that was parsed; a signal that stopped it (or arrived as it finished)
+// turns into exit code 130 (SIGINT) or 143 (SIGTERM).
+int run_parsed(const std::map<CLI::App*, hg::cli::Action>& actions) {
+  hg::interrupt::install();  // every subcommand: Ctrl-C and SIGTERM stop at a safe point
+  for (const auto& [sub, action] : actions) {
+    if (!sub->parsed()) continue;
+    const int rc = action();
+    if (!hg::interrupt::requested()) return rc;
+    if (rc == 0)  // the signal came after the last safe point: everything was written
+      std::cerr << "hourglass: " << hg::interrupt::signal_name()
+                << " arrived as the work finished; every output is complete\n";
+    return hg::interrupt::exit_code();
+  }
+  return 2;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"Hourglass: autoencoders on CPU and GPU, from training to applications"};
   app.require_subcommand(1);
@@ -62,17 +82,7 @@ int main(int argc, char** argv) {
   try {
     hg::ops::set_gemm_kernel(gemm);
     hg::ops::set_conv_algo(conv);
-    hg::interrupt::install();  // every subcommand: Ctrl-C and SIGTERM stop at a safe point
-    for (auto& [sub, action] : actions) {
-      if (!sub->parsed()) continue;
-      const int rc = action();
-      if (!hg::interrupt::requested()) return rc;
-      if (rc == 0)  // the signal came after the last safe point: everything was written
-        std::cerr << "hourglass: " << hg::interrupt::signal_name()
-                  << " arrived as the work finished; every output is complete\n";
-      return hg::interrupt::exit_code();
-    }
-    return 2;
+    return run_parsed(actions);
   } catch (const hg::interrupt::Interrupted& e) {
     std::cerr << "hourglass: " << e.what() << "\n";
     return hg::interrupt::exit_code();
