@@ -48,14 +48,15 @@ int64_t load_checkpoint(const std::string& dir, nn::Module& model, const std::st
   }
 }
 
-void save_optimizer(const std::string& dir, const optim::Optimizer& opt, int64_t epoch) {
+void save_optimizer(const std::string& dir, const optim::Optimizer& opt, int64_t epoch,
+                    const std::string& file) {
   std::vector<io::TensorView> views;
   std::vector<Tensor> host;
   for (auto& [name, t] : opt.state()) {
     host.push_back(t.to(Device::cpu()));
     views.push_back({name, t.shape(), host.back().data()});
   }
-  io::save_safetensors(path_in(dir, "optimizer.safetensors"), views,
+  io::save_safetensors(path_in(dir, file), views,
                        {{"format", "hourglass-optimizer"},
                         {"epoch", std::to_string(epoch)},
                         {"step", std::to_string(opt.steps())}});

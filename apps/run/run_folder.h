@@ -7,6 +7,8 @@
 //                            when the run keeps its last epoch's weights in checkpoint.safetensors)
 //   optimizer.safetensors    optimizer state for --resume, metadata epoch and step
 //   metrics.json             per-epoch losses and throughput
+//   manifest.json            the last committed epoch: written after that epoch's files, so the
+//                            four always agree (apps/run/run_commit.h)
 //   loss_curve.png / .svg    the loss curve
 // All files are written atomically (temporary file, then rename).
 #pragma once
@@ -44,7 +46,9 @@ void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t ep
 // Returns the epoch recorded in the checkpoint.
 int64_t load_checkpoint(const std::string& dir, nn::Module& model, const std::string& file = kCheckpoint);
 
-void save_optimizer(const std::string& dir, const optim::Optimizer& opt, int64_t epoch);
+inline constexpr const char* kOptimizer = "optimizer.safetensors";
+void save_optimizer(const std::string& dir, const optim::Optimizer& opt, int64_t epoch,
+                    const std::string& file = kOptimizer);
 // Returns false when there is no optimizer state (the run restarts its moments).
 bool load_optimizer(const std::string& dir, optim::Optimizer& opt, int64_t expect_epoch);
 

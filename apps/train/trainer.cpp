@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "apps/report/chart.h"
+#include "apps/run/run_commit.h"
 #include "apps/run/run_folder.h"
 #include "engine/autograd/autograd.h"
 #include "engine/data/dataset.h"
@@ -296,12 +297,15 @@ void check_graph_compatible(const TrainOptions& opt, const models::ModelSpec& sp
 // The run folder of a new run: refused when taken (without force), emptied of a stale detector.
 std::string prepare_out_dir(const TrainOptions& opt, const std::string& model_name, const std::string& data_kind) {
   std::string dir = opt.out.empty() ? default_out_dir(model_name, data_kind) : opt.out;
-  if (fs::exists(dir) && !opt.force)
+  // A folder whose first epoch never finished holds nothing to keep: reused without --force.
+  if (fs::exists(dir) && !opt.force && !run::is_unfinished_run(dir))
     throw Error("--out " + dir + ": already exists (use --force to overwrite, or --resume " + dir + ")");
   std::error_code ec;
-  // A detector fitted on the weights being replaced would no longer match them, and a stale
-  // last.safetensors would be resumed from: drop them.
-  for (const char* stale : {"detector.json", "detector_codes.safetensors", run::kLastCheckpoint})
+  // The replaced run's files: a detector fitted on its weights would no longer match them, its
+  // last.safetensors would be resumed from, and its manifest would name files of another run.
+  if (fs::is_directory(dir)) run::recover_run_folder(dir);  // drops staged files and temporaries
+  for (const char* stale : {"detector.json", "detector_codes.safetensors", run::kLastCheckpoint,
+                            run::kManifest, run::kCheckpoint, run::kOptimizer, "metrics.json"})
     fs::remove(fs::path(dir) / stale, ec);
   fs::create_directories(dir, ec);
   if (ec) throw Error("--out " + dir + ": cannot create: " + ec.message());
@@ -621,12 +625,25 @@ bool save_epoch(EpochLoop& l, int64_t epoch) {
   const bool is_best = l.cs.best_epoch == epoch;
   l.result.best_epoch = r.conv.restore_best ? l.cs.best_epoch : epoch;
   l.result.stopped_early = l.cs.stop && epoch < l.max_epochs;
-  // The offered weights first, then what --resume needs, then the metrics naming both.
-  if (!r.conv.restore_best || is_best) run::save_checkpoint(l.dir, l.model, epoch);
-  if (r.conv.restore_best) run::save_checkpoint(l.dir, l.model, epoch, run::kLastCheckpoint);
-  run::save_optimizer(l.dir, l.optimizer, epoch);
-  io::write_json_atomic(run::path_in(l.dir, "metrics.json"),
-                        metrics_json(l.result.history, l.result.best_epoch, l.result.stopped_early));
+  // The offered weights, what --resume needs and the metrics naming both, committed together.
+  const auto name_of = [](const std::string& path) { return fs::path(path).filename().string(); };
+  std::vector<run::EpochFile> files;
+  if (!r.conv.restore_best || is_best)
+    files.push_back({run::kCheckpoint, [&](const std::string& p) {
+                       run::save_checkpoint(l.dir, l.model, epoch, name_of(p));
+                     }});
+  if (r.conv.restore_best)
+    files.push_back({run::kLastCheckpoint, [&](const std::string& p) {
+                       run::save_checkpoint(l.dir, l.model, epoch, name_of(p));
+                     }});
+  files.push_back({run::kOptimizer, [&](const std::string& p) {
+                     run::save_optimizer(l.dir, l.optimizer, epoch, name_of(p));
+                   }});
+  files.push_back({"metrics.json", [&](const std::string& p) {
+                     io::write_json_atomic(p, metrics_json(l.result.history, l.result.best_epoch,
+                                                           l.result.stopped_early));
+                   }});
+  run::commit_epoch(l.dir, epoch, files);
   return is_best;
 }
 
@@ -636,8 +653,12 @@ bool run_epoch(EpochLoop& l, int64_t epoch) {
   const int64_t n_seen = run_steps(l, static_cast<float>(l.cs.next_lr));
   if (interrupt::requested()) {
     l.result.interrupted = true;
-    l.log << "interrupted in epoch " << epoch << "; keeping the checkpoint of epoch " << epoch - 1
-          << " in " << l.dir << "\n";
+    if (epoch > 1)
+      l.log << "interrupted in epoch " << epoch << "; keeping the checkpoint of epoch " << epoch - 1
+            << " in " << l.dir << "\n";
+    else
+      l.log << "interrupted in epoch 1: no epoch finished, nothing is kept; train again with --out "
+            << l.dir << " (no --force needed)\n";
     return false;
   }
   const EpochStats st = epoch_stats(l, epoch, t0, n_seen);
@@ -701,6 +722,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
 
   // Parameters move before any state is loaded, so the optimizer's slots are made on the device.
   model->to(device);
+  if (resuming) run::recover_run_folder(dir);  // a kill between an epoch's files: back to agreement
   const int64_t start_epoch = resuming ? load_resume_state(dir, *model, *optimizer, max_epochs, result, log) : 0;
   const ConvergenceState cs = replay_history(r, max_epochs, start_epoch, dir, result);
 
