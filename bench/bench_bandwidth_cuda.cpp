@@ -93,7 +93,9 @@ int inner_for(const Shape&) { return 1; }
 // Median time of a D2D copy of n floats (the ceiling for a kernel that streams the same bytes).
 double copy_ms(hg::bench::EventTimer& ev, Buffers& b, const Shape& s) {
   const size_t bytes = static_cast<size_t>(s.n()) * sizeof(float);
-  auto f = [&] { HG_CUDA_CHECK(cudaMemcpyAsync(b.y, b.x, bytes, cudaMemcpyDeviceToDevice, nullptr)); };
+  auto f = [&] {
+    HG_CUDA_CHECK(cudaMemcpyAsync(b.y, b.x, bytes, cudaMemcpyDeviceToDevice, nullptr));
+  };
   static hg::bench::L2Flush flush_l2;
   return hg::bench::median_ms(ev, f, 5, inner_for(s), [] { flush_l2(); });
 }
@@ -110,8 +112,8 @@ void BM_Bandwidth(benchmark::State& st, Kernel kernel, double bytes_per_elem, in
     const double ref_ms = copy_ms(ev, b, s);
     const double ref_gbs = 2.0 * double(s.n()) * sizeof(float) / (ref_ms / 1e3) / 1e9;
     static hg::bench::L2Flush flush_l2;
-    const double mean_ms =
-        hg::bench::run_timed(st, ev, [&] { kernel(b, s); }, inner_for(s), [] { flush_l2(); });
+    const double mean_ms = hg::bench::run_timed(
+        st, ev, [&] { kernel(b, s); }, inner_for(s), [] { flush_l2(); });
     const double bytes = bytes_per_elem * double(s.n()) + double(extra_bytes);
     const double gbs = bytes / (mean_ms / 1e3) / 1e9;
     st.counters["GB/s"] = gbs;
@@ -171,17 +173,17 @@ struct Entry {
 };
 std::vector<Entry> entries() {
   std::vector<Entry> e = {
-    {"d2d_copy", k_copy, 8, 0},
-    {"recon_error_mse", k_recon_mse, 8, 1},
-    {"recon_error_mse_feat", k_recon_mse_feat, 12, 1},
-    {"recon_error_bce_logits", k_recon_bce_logits, 8, 1},
-    {"act_forward_relu", k_relu, 8, 0},
-    {"act_forward_sigmoid", k_sigmoid, 8, 0},
-    {"sum_cols", k_sum_cols, 4, 2},
-    {"adam_step", k_adam, 28, 0},
+      {"d2d_copy", k_copy, 8, 0},
+      {"recon_error_mse", k_recon_mse, 8, 1},
+      {"recon_error_mse_feat", k_recon_mse_feat, 12, 1},
+      {"recon_error_bce_logits", k_recon_bce_logits, 8, 1},
+      {"act_forward_relu", k_relu, 8, 0},
+      {"act_forward_sigmoid", k_sigmoid, 8, 0},
+      {"sum_cols", k_sum_cols, 4, 2},
+      {"adam_step", k_adam, 28, 0},
   };
-#define HG_BENCH_UNARY(Row, fn)                                                      \
-  e.push_back({#fn, k_unary<hg::kernels::pointwise::Row>, 8, 0});                    \
+#define HG_BENCH_UNARY(Row, fn)                                   \
+  e.push_back({#fn, k_unary<hg::kernels::pointwise::Row>, 8, 0}); \
   e.push_back({#fn "_backward", k_unary_backward<hg::kernels::pointwise::Row>, 16, 0});
 #define HG_BENCH_BINARY(Row, fn) e.push_back({#fn, k_binary<hg::kernels::pointwise::Row>, 12, 0});
   HG_UNARY_OPS(HG_BENCH_UNARY)
@@ -200,7 +202,8 @@ int main(int argc, char** argv) {
       const int64_t extra = e.extra == 1 ? s.rows * 4 : e.extra == 2 ? s.cols * 4 : 0;
       const std::string name = std::string("bw/") + e.name + "/" + s.label + "/" +
                                std::to_string(s.rows) + "x" + std::to_string(s.cols);
-      benchmark::RegisterBenchmark(name.c_str(), BM_Bandwidth, e.kernel, e.bytes_per_elem, extra, &s)
+      benchmark::RegisterBenchmark(name.c_str(), BM_Bandwidth, e.kernel, e.bytes_per_elem, extra,
+                                   &s)
           ->UseManualTime()
           ->Unit(benchmark::kMicrosecond);
     }

@@ -26,7 +26,8 @@ const int kThreads = [] {
   return e ? std::atoi(e) : 2;
 }();
 
-// 0: 1x28x28 -> 32, 3x3, stride 2, pad 1 (out 14x14); 1: 32x14x14 -> 64, 3x3, stride 2, pad 1 (7x7).
+// 0: 1x28x28 -> 32, 3x3, stride 2, pad 1 (out 14x14); 1: 32x14x14 -> 64, 3x3, stride 2, pad 1
+// (7x7).
 ConvShape layer(int64_t which) {
   ConvShape s;
   s.N = 256;
@@ -62,7 +63,8 @@ void BM_conv(benchmark::State& st) {
   // thread's CPU time, which misses the pool threads' work.
   const auto t0 = std::chrono::steady_clock::now();
   for (auto _ : st) {
-    if (pass == 0) kcpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), kcpu::Act::ReLU, 0.01f, algo);
+    if (pass == 0)
+      kcpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), kcpu::Act::ReLU, 0.01f, algo);
     if (pass == 1) kcpu::conv2d_backward_data(s, y.data(), w.data(), x.data(), algo);
     if (pass == 2) kcpu::conv2d_backward_weight(s, x.data(), y.data(), w.data(), b.data(), algo);
     benchmark::ClobberMemory();

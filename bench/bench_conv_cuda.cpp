@@ -122,8 +122,9 @@ void BM_Conv(benchmark::State& st, std::string algo, const Layer* l, Pass pass) 
     Tensors& t = tensors_for(*l);
     hg::bench::EventTimer ev;
     const bool ref = have_cudnn();
-    const double ref_ms =
-        ref ? hg::bench::median_ms(ev, [&] { launch("cudnn", pass, s, t); }, 5) : 0.0;
+    const double ref_ms = ref ? hg::bench::median_ms(
+                                    ev, [&] { launch("cudnn", pass, s, t); }, 5)
+                              : 0.0;
     const double mean_ms = hg::bench::run_timed(st, ev, [&] { launch(algo, pass, s, t); });
     st.counters["GFLOP/s"] = s.flops() / (mean_ms / 1e3) / 1e9;
     if (ref) {
@@ -144,8 +145,8 @@ int main(int argc, char** argv) {
   for (const Layer& l : kLayers) {
     for (Pass pass : {Pass::Forward, Pass::BackwardData, Pass::BackwardWeight}) {
       for (const std::string& algo : kcuda::conv_algo_names()) {
-        const std::string name = std::string("conv/") + algo + "/" + l.label + "/" +
-                                 pass_name(pass) + "/N256";
+        const std::string name =
+            std::string("conv/") + algo + "/" + l.label + "/" + pass_name(pass) + "/N256";
         benchmark::RegisterBenchmark(name.c_str(), BM_Conv, algo, &l, pass)
             ->UseManualTime()
             ->Unit(benchmark::kMicrosecond);

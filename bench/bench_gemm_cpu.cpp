@@ -40,8 +40,8 @@ struct Operands {
 Trans tr(int64_t v) { return v ? Trans::T : Trans::N; }
 
 void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K) {
-  st.counters["GFLOPS"] = benchmark::Counter(2.0 * M * N * K * st.iterations() / 1e9,
-                                             benchmark::Counter::kIsRate);
+  st.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * M * N * K * st.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 // Args: ta, tb, M, N, K (ta/tb: 0 = N, 1 = T). Gemm is kernels::cpu::gemm or gemm_bf16.
@@ -99,9 +99,10 @@ void shapes(benchmark::internal::Benchmark* b) {
   const int64_t widths[] = {784, 256, 128, 32, 128, 256, 784};
   for (int l = 0; l < 6; ++l) {
     const int64_t in = widths[l], out = widths[l + 1];
-    b->Args({0, 1, B, out, in});               // forward  Y = X W^T          (N, T)
-    if (l > 0) b->Args({0, 0, B, in, out});    // input gradient dX = dY W    (N, N); not for the input layer
-    b->Args({1, 0, out, in, B});               // weight gradient dW = dY^T X (T, N)
+    b->Args({0, 1, B, out, in});  // forward  Y = X W^T          (N, T)
+    if (l > 0)
+      b->Args({0, 0, B, in, out});  // input gradient dX = dY W    (N, N); not for the input layer
+    b->Args({1, 0, out, in, B});    // weight gradient dW = dY^T X (T, N)
   }
   b->Args({0, 0, 1024, 1024, 1024});
   b->MinTime(0.2);

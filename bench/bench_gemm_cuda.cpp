@@ -37,9 +37,9 @@ struct Shape {
 
 const Shape kShapes[] = {
     {"square", Trans::N, Trans::N, 4096, 4096, 4096},
-    {"ae_fwd_784", Trans::N, Trans::T, 256, 256, 784},   // X[256,784] W[256,784]^T
-    {"ae_dx_784", Trans::N, Trans::N, 256, 784, 256},    // dY[256,256] W[256,784]
-    {"ae_dw_784", Trans::T, Trans::N, 784, 256, 256},    // X^T dY
+    {"ae_fwd_784", Trans::N, Trans::T, 256, 256, 784},  // X[256,784] W[256,784]^T
+    {"ae_dx_784", Trans::N, Trans::N, 256, 784, 256},   // dY[256,256] W[256,784]
+    {"ae_dw_784", Trans::T, Trans::N, 784, 256, 256},   // X^T dY
     {"ae_fwd_256", Trans::N, Trans::T, 256, 128, 256},
     {"ae_fwd_128", Trans::N, Trans::T, 256, 32, 128},
 };
@@ -85,7 +85,7 @@ Operands& operands_for(const Shape& s) {
 
 void launch(const std::string& kernel, const Shape& s, Operands& o) {
   kcuda::gemm(kernel, s.ta, s.tb, s.M, s.N, s.K, 1.0f, o.A, o.lda, o.B, o.ldb, 0.0f, o.C, o.ldc, {},
-           nullptr);
+              nullptr);
 }
 
 void BM_Gemm(benchmark::State& st, std::string kernel, const Shape* shape) {
@@ -94,7 +94,8 @@ void BM_Gemm(benchmark::State& st, std::string kernel, const Shape* shape) {
     Operands& o = operands_for(s);
     hg::bench::EventTimer ev;
     const std::string ref = kcuda::gemm_kernel_uses_tf32(kernel) ? "cublas-tf32" : "cublas";
-    const double ref_ms = hg::bench::median_ms(ev, [&] { launch(ref, s, o); }, 5);
+    const double ref_ms = hg::bench::median_ms(
+        ev, [&] { launch(ref, s, o); }, 5);
     const double mean_ms = hg::bench::run_timed(st, ev, [&] { launch(kernel, s, o); });
     const double flops = 2.0 * double(s.M) * double(s.N) * double(s.K);
     st.counters["GFLOP/s"] = flops / (mean_ms / 1e3) / 1e9;

@@ -5,7 +5,8 @@
 
 namespace hg::models {
 
-LossParts Autoencoder::objective(const Tensor& input, const Tensor& target, const std::string& loss) {
+LossParts Autoencoder::objective(const Tensor& input, const Tensor& target,
+                                 const std::string& loss) {
   Trace trace = encode_trace(input);
   Tensor recon = decode(trace.latent());
   Tensor rec = reconstruction_loss(loss, recon, target, output_act());

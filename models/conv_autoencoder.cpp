@@ -10,8 +10,8 @@ std::vector<std::pair<int64_t, int64_t>> ConvConfig::sizes(const std::string& or
     auto [h, w] = s.back();
     if (h + 2 * padding < kernel || w + 2 * padding < kernel)
       throw Error(origin + ": 'channels' has too many convolutions: convolution " +
-                  std::to_string(i + 1) + " gets a " + std::to_string(h) + "x" +
-                  std::to_string(w) + " input, smaller than the kernel " + std::to_string(kernel));
+                  std::to_string(i + 1) + " gets a " + std::to_string(h) + "x" + std::to_string(w) +
+                  " input, smaller than the kernel " + std::to_string(kernel));
     s.push_back({(h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1});
   }
   return s;
@@ -61,7 +61,8 @@ ConvAutoencoder::ConvAutoencoder(const ConvConfig& cfg, Rng& rng) : cfg_(cfg) {
                                              cfg.alpha));
 
   decoder_ = std::make_shared<nn::Sequential>();
-  decoder_->add(std::make_shared<nn::Linear>(cfg.latent, flat, rng, cfg.init, true, cfg.act, cfg.alpha));
+  decoder_->add(
+      std::make_shared<nn::Linear>(cfg.latent, flat, rng, cfg.init, true, cfg.act, cfg.alpha));
   if (cfg.dropout > 0) decoder_->add(std::make_shared<nn::Dropout>(cfg.dropout, rng.next_u64()));
   decoder_->add(std::make_shared<nn::Unflatten>(1, Shape{c_last, h_last, w_last}));
   for (size_t i = L; i > 0; --i) {
@@ -79,7 +80,8 @@ ConvAutoencoder::ConvAutoencoder(const ConvConfig& cfg, Rng& rng) : cfg_(cfg) {
     o.act = last ? cfg.output_act : (bn ? ops::Act::None : cfg.act);
     o.alpha = cfg.alpha;
     o.init = cfg.init;
-    decoder_->add(std::make_shared<nn::ConvTranspose2d>(cfg.channels[i - 1], c_out, cfg.kernel, rng, o));
+    decoder_->add(
+        std::make_shared<nn::ConvTranspose2d>(cfg.channels[i - 1], c_out, cfg.kernel, rng, o));
     if (!last) add_act_and_dropout(*decoder_, c_out);
   }
   decoder_->add(std::make_shared<nn::Flatten>(1));

@@ -23,9 +23,9 @@
 namespace hg::models {
 
 struct ConvConfig {
-  int64_t input = 0;                      // C*H*W
+  int64_t input = 0;  // C*H*W
   int64_t image_c = 1, image_h = 28, image_w = 28;
-  std::vector<int64_t> channels;          // encoder widths; the decoder mirrors them
+  std::vector<int64_t> channels;  // encoder widths; the decoder mirrors them
   int64_t kernel = 3, stride = 2, padding = 1;
   int64_t latent = 32;
   ops::Act act = ops::Act::ReLU;
@@ -33,8 +33,8 @@ struct ConvConfig {
   ops::Act output_act = ops::Act::None;
   nn::Init init = nn::Init::Default;
   float alpha = 0.01f;
-  bool batch_norm = false;                // BatchNorm2d after every hidden (transposed) convolution
-  float dropout = 0.0f;                   // Dropout after every hidden activation (0 = none)
+  bool batch_norm = false;  // BatchNorm2d after every hidden (transposed) convolution
+  float dropout = 0.0f;     // Dropout after every hidden activation (0 = none)
 
   // Spatial sizes through the encoder: sizes()[0] = (H, W), then one per convolution.
   // Throws an Error naming `origin` when a convolution's output would be empty.

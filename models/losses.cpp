@@ -13,7 +13,8 @@ ops::ReconKind recon_kind(const std::string& loss, ops::Act output_act) {
   if (loss == "mse") return ops::ReconKind::MSE;
   if (output_act == ops::Act::Sigmoid) return ops::ReconKind::BCE;
   if (output_act == ops::Act::None) return ops::ReconKind::BCELogits;
-  throw Error("loss bce needs a sigmoid or linear output activation, not " + ops::act_name(output_act));
+  throw Error("loss bce needs a sigmoid or linear output activation, not " +
+              ops::act_name(output_act));
 }
 
 Tensor reconstruction_loss(const std::string& loss, const Tensor& recon, const Tensor& x,

@@ -15,11 +15,13 @@ MlpAutoencoder::MlpAutoencoder(const MlpConfig& cfg, Rng& rng) : cfg_(cfg) {
   const size_t L = widths.size() - 1;
   for (size_t i = 0; i < L; ++i) {
     ops::Act a = i + 1 == L ? cfg.latent_act : cfg.act;
-    encoder_->add(std::make_shared<nn::Linear>(widths[i], widths[i + 1], rng, cfg.init, true, a, cfg.alpha));
+    encoder_->add(
+        std::make_shared<nn::Linear>(widths[i], widths[i + 1], rng, cfg.init, true, a, cfg.alpha));
   }
   for (size_t i = L; i > 0; --i) {
     ops::Act a = i == 1 ? cfg.output_act : cfg.act;
-    decoder_->add(std::make_shared<nn::Linear>(widths[i], widths[i - 1], rng, cfg.init, true, a, cfg.alpha));
+    decoder_->add(
+        std::make_shared<nn::Linear>(widths[i], widths[i - 1], rng, cfg.init, true, a, cfg.alpha));
   }
   register_module("encoder", encoder_);
   register_module("decoder", decoder_);

@@ -10,14 +10,14 @@
 namespace hg::models {
 
 struct MlpConfig {
-  int64_t input = 0;                  // D
-  std::vector<int64_t> hidden;        // encoder widths; the decoder mirrors them
-  int64_t latent = 2;                 // k
-  ops::Act act = ops::Act::ReLU;      // hidden layers
+  int64_t input = 0;              // D
+  std::vector<int64_t> hidden;    // encoder widths; the decoder mirrors them
+  int64_t latent = 2;             // k
+  ops::Act act = ops::Act::ReLU;  // hidden layers
   ops::Act latent_act = ops::Act::None;
   ops::Act output_act = ops::Act::None;
   nn::Init init = nn::Init::Default;
-  float alpha = 0.01f;                // leaky_relu slope
+  float alpha = 0.01f;  // leaky_relu slope
 };
 
 class MlpAutoencoder : public Autoencoder {

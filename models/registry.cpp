@@ -1,5 +1,5 @@
-#include <algorithm>
 #include "models/registry.h"
+#include <algorithm>
 
 #include <cmath>
 #include <fstream>
@@ -50,7 +50,8 @@ MlpConfig mlp_config(const json& j, const std::string& origin) {
   if (c.latent <= 0) throw Error(origin + ": 'latent' must be a positive integer");
   for (int64_t h : c.hidden)
     if (h <= 0) throw Error(origin + ": every 'hidden' width must be positive");
-  if (c.input < 0) throw Error(origin + ": 'input' must be positive (or null to take it from the data)");
+  if (c.input < 0)
+    throw Error(origin + ": 'input' must be positive (or null to take it from the data)");
   return c;
 }
 
@@ -69,7 +70,8 @@ ConvConfig conv_config(const json& j, const std::string& origin) {
   read_image(j, c, origin);
   c.input = get_or<int64_t>(j, "input", 0, origin);
   const int64_t pixels = c.image_c * c.image_h * c.image_w;
-  if (c.input < 0) throw Error(origin + ": 'input' must be positive (or null to take it from 'image')");
+  if (c.input < 0)
+    throw Error(origin + ": 'input' must be positive (or null to take it from 'image')");
   if (c.input != 0 && c.input != pixels)
     throw Error(origin + ": 'input' is " + std::to_string(c.input) + " but 'image' has " +
                 std::to_string(pixels) + " values");
@@ -98,7 +100,8 @@ ConvConfig conv_config(const json& j, const std::string& origin) {
     throw Error(origin + ": " + e.what());
   }
   if (c.act == ops::Act::Softplus)
-    throw Error(origin + ": 'activation' softplus cannot be fused into a convolution; use relu, "
+    throw Error(origin +
+                ": 'activation' softplus cannot be fused into a convolution; use relu, "
                 "leaky_relu, sigmoid, tanh or none");
   c.alpha = get_or<float>(j, "leaky_alpha", 0.01f, origin);
   c.batch_norm = get_or<bool>(j, "batch_norm", false, origin);
@@ -114,14 +117,17 @@ VaeConfig vae_config(const json& j, const std::string& origin) {
   if (j.contains("latent_activation") && !j["latent_activation"].is_null())
     throw Error(origin + ": a vae has no 'latent_activation' (its latent is Gaussian)");
   if (j.contains("regularizers") && !j["regularizers"].is_null())
-    throw Error(origin + ": a vae takes no 'regularizers' (its KL term is the regulariser; use 'beta')");
+    throw Error(origin +
+                ": a vae takes no 'regularizers' (its KL term is the regulariser; use 'beta')");
   VaeConfig c;
   c.input = m.input, c.hidden = m.hidden, c.latent = m.latent, c.act = m.act;
   c.output_act = m.output_act, c.init = m.init, c.alpha = m.alpha;
   c.beta = get_or<float>(j, "beta", 1.0f, origin);
   c.sigma = get_or<float>(j, "sigma", 1.0f, origin);
-  if (!(c.beta >= 0.0f) || !std::isfinite(c.beta)) throw Error(origin + ": 'beta' must be a finite number >= 0");
-  if (!(c.sigma > 0.0f) || !std::isfinite(c.sigma)) throw Error(origin + ": 'sigma' must be a finite number > 0");
+  if (!(c.beta >= 0.0f) || !std::isfinite(c.beta))
+    throw Error(origin + ": 'beta' must be a finite number >= 0");
+  if (!(c.sigma > 0.0f) || !std::isfinite(c.sigma))
+    throw Error(origin + ": 'sigma' must be a finite number > 0");
   if (c.output_act != ops::Act::None && c.output_act != ops::Act::Sigmoid)
     throw Error(origin + ": a vae's 'output_activation' must be none (logits) or sigmoid");
   return c;
@@ -137,11 +143,13 @@ namespace {
 // correlated structure of a real table, too few to copy the input through.
 void resolve_auto_sizes(json& j, int64_t D, const std::string& origin) {
   if (j.value("hidden", json()).is_string()) {
-    if (j["hidden"] != "auto") throw Error(origin + ": 'hidden' must be a list of widths or \"auto\"");
+    if (j["hidden"] != "auto")
+      throw Error(origin + ": 'hidden' must be a list of widths or \"auto\"");
     j["hidden"] = std::vector<int64_t>{std::clamp<int64_t>(2 * D, 8, 256)};
   }
   if (j.value("latent", json()).is_string()) {
-    if (j["latent"] != "auto") throw Error(origin + ": 'latent' must be a positive integer or \"auto\"");
+    if (j["latent"] != "auto")
+      throw Error(origin + ": 'latent' must be a positive integer or \"auto\"");
     j["latent"] = std::clamp<int64_t>((D + 2) / 4, 2, 32);
   }
 }
@@ -159,13 +167,13 @@ ModelSpec model_spec_from_json(const json& j, const std::string& origin) {
     json sized = j;  // validate now, not at the first epoch ("auto" sizes as for 8 features)
     resolve_auto_sizes(sized, 8, origin);
     mlp_config(sized, origin);
-  }
-  else if (s.type == "conv")
+  } else if (s.type == "conv")
     conv_config(j, origin);
   else if (s.type == "vae")
     vae_config(j, origin);
   else
-    throw Error(origin + ": unknown model type '" + s.type + "' (this build knows: mlp, conv, vae)");
+    throw Error(origin + ": unknown model type '" + s.type +
+                "' (this build knows: mlp, conv, vae)");
   parse_regularizers(j, origin);
   noise_config(j, origin);
   return s;

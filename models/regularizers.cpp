@@ -24,7 +24,9 @@ class L1Activity : public Regularizer {
  public:
   explicit L1Activity(float w) : w_(w) {}
   std::string name() const override { return "l1"; }
-  Tensor penalty(Autoencoder&, const Autoencoder::Trace& t) override { return l1_activity(t.latent(), w_); }
+  Tensor penalty(Autoencoder&, const Autoencoder::Trace& t) override {
+    return l1_activity(t.latent(), w_);
+  }
 
  private:
   float w_;
@@ -41,7 +43,8 @@ class KlSparsity : public Regularizer {
   void check(const Autoencoder& m, const std::string& origin) const override {
     const auto* mlp = dynamic_cast<const MlpAutoencoder*>(&m);
     if (mlp && mlp->latent_act() != ops::Act::Sigmoid)
-      throw Error(origin + ": regularizer kl_sparsity needs latent values in (0, 1): set "
+      throw Error(origin +
+                  ": regularizer kl_sparsity needs latent values in (0, 1): set "
                   "\"latent_activation\": \"sigmoid\"");
   }
 
@@ -106,7 +109,8 @@ Tensor jacobian_frobenius_sq(const std::vector<Tensor>& weights, const std::vect
   const int64_t B = outputs[L - 1].size(0), k = outputs[L - 1].size(1);
   // Row b*k + j of M holds row j of J_b restricted to the layers seen so far, starting at the
   // top: diag(f'_L) W_L, then times diag(f'_l) W_l going down. B*k rows make every step a GEMM.
-  Tensor s_top = ops::reshape(ops::act_derivative(outputs[L - 1], acts[L - 1], alphas[L - 1]), {B * k});
+  Tensor s_top =
+      ops::reshape(ops::act_derivative(outputs[L - 1], acts[L - 1], alphas[L - 1]), {B * k});
   Tensor M = ops::scale_rows(ops::tile_rows(weights[L - 1], B), s_top);
   for (size_t l = L - 1; l-- > 0;) {
     Tensor s = ops::repeat_rows(ops::act_derivative(outputs[l], acts[l], alphas[l]), k);
@@ -115,7 +119,8 @@ Tensor jacobian_frobenius_sq(const std::vector<Tensor>& weights, const std::vect
   return ops::sum(ops::mul(M, M));
 }
 
-std::vector<std::shared_ptr<Regularizer>> parse_regularizers(const json& spec, const std::string& origin) {
+std::vector<std::shared_ptr<Regularizer>> parse_regularizers(const json& spec,
+                                                             const std::string& origin) {
   std::vector<std::shared_ptr<Regularizer>> out;
   if (!spec.contains("regularizers") || spec["regularizers"].is_null()) return out;
   const json& list = spec["regularizers"];
@@ -137,7 +142,8 @@ std::vector<std::shared_ptr<Regularizer>> parse_regularizers(const json& spec, c
     } else if (kind == "contractive") {
       out.push_back(std::make_shared<Contractive>(w));
     } else {
-      throw Error(where + ": unknown kind '" + kind + "' (expected l1, kl_sparsity or contractive)");
+      throw Error(where + ": unknown kind '" + kind +
+                  "' (expected l1, kl_sparsity or contractive)");
     }
   }
   return out;

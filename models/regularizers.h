@@ -30,7 +30,9 @@ class Regularizer {
   // trace is given.
   virtual Tensor penalty(Autoencoder& model, const Autoencoder::Trace& trace) = 0;
   // Throws hg::Error (prefixed with origin) when the model cannot carry this penalty.
-  virtual void check(const Autoencoder& model, const std::string& origin) const { (void)model, (void)origin; }
+  virtual void check(const Autoencoder& model, const std::string& origin) const {
+    (void)model, (void)origin;
+  }
 };
 
 // Reads spec["regularizers"] (absent or null: none). Errors name origin and the bad entry.

@@ -18,14 +18,16 @@ Vae::Vae(const VaeConfig& cfg, Rng& rng) : cfg_(cfg) {
   std::vector<int64_t> widths{cfg.input};
   widths.insert(widths.end(), cfg.hidden.begin(), cfg.hidden.end());
   for (size_t i = 0; i + 1 < widths.size(); ++i)
-    trunk_->add(std::make_shared<nn::Linear>(widths[i], widths[i + 1], rng, cfg.init, true, cfg.act, cfg.alpha));
+    trunk_->add(std::make_shared<nn::Linear>(widths[i], widths[i + 1], rng, cfg.init, true, cfg.act,
+                                             cfg.alpha));
   const int64_t top = widths.back();
   mu_ = std::make_shared<nn::Linear>(top, cfg.latent, rng, cfg.init, true, ops::Act::None);
   logvar_ = std::make_shared<nn::Linear>(top, cfg.latent, rng, cfg.init, true, ops::Act::None);
   widths.push_back(cfg.latent);
   for (size_t i = widths.size() - 1; i > 0; --i) {
     const ops::Act a = i == 1 ? cfg.output_act : cfg.act;
-    decoder_->add(std::make_shared<nn::Linear>(widths[i], widths[i - 1], rng, cfg.init, true, a, cfg.alpha));
+    decoder_->add(
+        std::make_shared<nn::Linear>(widths[i], widths[i - 1], rng, cfg.init, true, a, cfg.alpha));
   }
   register_module("encoder", trunk_);
   register_module("mu", mu_);
@@ -37,7 +39,8 @@ Vae::Vae(const VaeConfig& cfg, Rng& rng) : cfg_(cfg) {
 std::string Vae::describe() const {
   std::string s = "Vae(" + std::to_string(cfg_.input);
   for (int64_t h : cfg_.hidden) s += "-" + std::to_string(h);
-  return s + "-[mu,logvar " + std::to_string(cfg_.latent) + "], beta " + std::to_string(cfg_.beta) + ")";
+  return s + "-[mu,logvar " + std::to_string(cfg_.latent) + "], beta " + std::to_string(cfg_.beta) +
+         ")";
 }
 
 Vae::Posterior Vae::posterior(const Tensor& x) {
@@ -57,7 +60,8 @@ Tensor Vae::kl_rows(const Tensor& mu, const Tensor& logvar) {
 
 Tensor Vae::kl_sum(const Tensor& mu, const Tensor& logvar) { return ops::sum(kl_rows(mu, logvar)); }
 
-Tensor Vae::neg_log_likelihood_rows(const Tensor& decoded, const Tensor& x, const std::string& loss) {
+Tensor Vae::neg_log_likelihood_rows(const Tensor& decoded, const Tensor& x,
+                                    const std::string& loss) {
   const float D = static_cast<float>(x.size(1));
   const ops::ReconKind kind = recon_kind(loss, cfg_.output_act);
   Tensor mean_rows = ops::recon_error(x, decoded, kind).row;  // mean over features
@@ -75,11 +79,13 @@ LossParts Vae::objective(const Tensor& input, const Tensor& target, const std::s
   Tensor z = ops::add(q.mu, ops::mul(ops::exp(ops::mul_scalar(q.logvar, 0.5f)), eps));
   Tensor recon = ops::mean(neg_log_likelihood_rows(decode(z), target, loss));  // nats per sample
   Tensor kl = ops::mul_scalar(kl_sum(q.mu, q.logvar), 1.0f / static_cast<float>(B));
-  Tensor total = cfg_.beta == 1.0f ? ops::add(recon, kl) : ops::add(recon, ops::mul_scalar(kl, cfg_.beta));
+  Tensor total =
+      cfg_.beta == 1.0f ? ops::add(recon, kl) : ops::add(recon, ops::mul_scalar(kl, cfg_.beta));
   return {total, {{"recon", recon}, {"kl", kl}}};
 }
 
-std::vector<double> iw_log_likelihood(Vae& model, const Tensor& x, int64_t K, const std::string& loss) {
+std::vector<double> iw_log_likelihood(Vae& model, const Tensor& x, int64_t K,
+                                      const std::string& loss) {
   if (K < 1) throw UsageError("--nll-samples must be at least 1");
   autograd::NoGradGuard no_grad;
   const int64_t n = x.size(0), chunk = 512;
@@ -91,15 +97,18 @@ std::vector<double> iw_log_likelihood(Vae& model, const Tensor& x, int64_t K, co
     Tensor sd = ops::exp(ops::mul_scalar(q.logvar, 0.5f));
     // log w = log p(x|z) + log p(z) - log q(z|x); the 2*pi terms of p(z) and q cancel:
     // log p(z) - log q(z|x) = -1/2 sum z^2 + 1/2 sum eps^2 + 1/2 sum logvar.
-    const std::vector<float> half_lv = ops::mul_scalar(ops::sum_rows(q.logvar), 0.5f).to(Device::cpu()).to_vector();
+    const std::vector<float> half_lv =
+        ops::mul_scalar(ops::sum_rows(q.logvar), 0.5f).to(Device::cpu()).to_vector();
     std::vector<double> logw(static_cast<size_t>(rows * K));
     for (int64_t k = 0; k < K; ++k) {
       Tensor eps = model.draw_noise(rows, x.device());
       Tensor z = ops::add(q.mu, ops::mul(sd, eps));
       Tensor nll = model.neg_log_likelihood_rows(model.decode(z), xb, loss);
-      Tensor prior_minus_q = ops::mul_scalar(ops::sub(ops::sum_rows(ops::mul(z, z)), ops::sum_rows(ops::mul(eps, eps))), -0.5f);
+      Tensor prior_minus_q = ops::mul_scalar(
+          ops::sub(ops::sum_rows(ops::mul(z, z)), ops::sum_rows(ops::mul(eps, eps))), -0.5f);
       const std::vector<float> a = ops::sub(prior_minus_q, nll).to(Device::cpu()).to_vector();
-      for (int64_t i = 0; i < rows; ++i) logw[static_cast<size_t>(i * K + k)] = double(a[i]) + half_lv[i];
+      for (int64_t i = 0; i < rows; ++i)
+        logw[static_cast<size_t>(i * K + k)] = double(a[i]) + half_lv[i];
     }
     for (int64_t i = 0; i < rows; ++i) {
       const double* w = &logw[static_cast<size_t>(i * K)];

@@ -1,6 +1,6 @@
-// Variational autoencoder (Kingma & Welling): a Gaussian encoder q(z|x) = N(mu(x), diag exp(logvar(x)))
-// with two linear heads on an MLP trunk, the reparameterisation z = mu + exp(logvar/2) * eps,
-// eps ~ N(0, I), and a decoder p(x|z):
+// Variational autoencoder (Kingma & Welling): a Gaussian encoder q(z|x) = N(mu(x), diag
+// exp(logvar(x))) with two linear heads on an MLP trunk, the reparameterisation z = mu +
+// exp(logvar/2) * eps, eps ~ N(0, I), and a decoder p(x|z):
 //   loss "bce": Bernoulli, decoder output = logits ("output_activation": "none", default) or
 //               probabilities ("sigmoid"); -log p(x|z) = sum over features of BCE.
 //   loss "mse": Gaussian with fixed std sigma (config "sigma", default 1);
@@ -22,7 +22,7 @@ namespace hg::models {
 
 struct VaeConfig {
   int64_t input = 0;
-  std::vector<int64_t> hidden;        // encoder trunk widths; the decoder mirrors them
+  std::vector<int64_t> hidden;  // encoder trunk widths; the decoder mirrors them
   int64_t latent = 2;
   ops::Act act = ops::Act::ReLU;
   ops::Act output_act = ops::Act::None;
@@ -69,6 +69,7 @@ class Vae : public Autoencoder {
 // Importance-weighted estimate of log p(x) per row of x [B, D] (nats), with K samples from
 // q(z|x) (Burda et al.): log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x). No gradients. Rows are
 // processed in chunks; the host does the log-sum-exp in double.
-std::vector<double> iw_log_likelihood(Vae& model, const Tensor& x, int64_t K, const std::string& loss);
+std::vector<double> iw_log_likelihood(Vae& model, const Tensor& x, int64_t K,
+                                      const std::string& loss);
 
 }  // namespace hg::models

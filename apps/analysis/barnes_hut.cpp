@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/util/error.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
 
 namespace hg::analysis {
 namespace {

@@ -30,8 +30,8 @@ std::vector<int32_t> dense_codes(const std::vector<int32_t>& labels, int* L) {
   uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
   std::vector<int32_t> code(labels.size());
   for (size_t i = 0; i < labels.size(); ++i)
-    code[i] = static_cast<int32_t>(std::lower_bound(uniq.begin(), uniq.end(), labels[i]) -
-                                   uniq.begin());
+    code[i] =
+        static_cast<int32_t>(std::lower_bound(uniq.begin(), uniq.end(), labels[i]) - uniq.begin());
   *L = static_cast<int>(uniq.size());
   return code;
 }
@@ -42,11 +42,11 @@ struct Cell {
 };
 
 struct Contingency {
-  int R = 0, C = 0;          // classes (truth), clusters (pred)
+  int R = 0, C = 0;  // classes (truth), clusters (pred)
   int64_t n = 0;
-  std::vector<int64_t> a;    // [R] class sizes
-  std::vector<int64_t> b;    // [C] cluster sizes
-  std::vector<Cell> cells;   // the non-zero entries, ordered by (r, c)
+  std::vector<int64_t> a;   // [R] class sizes
+  std::vector<int64_t> b;   // [C] cluster sizes
+  std::vector<Cell> cells;  // the non-zero entries, ordered by (r, c)
 };
 
 Contingency contingency(const char* who, const std::vector<int32_t>& truth,
@@ -90,11 +90,10 @@ double entropy(const std::vector<int64_t>& counts, int64_t n) {
 }  // namespace
 
 std::vector<int> hungarian(const std::vector<double>& cost, int rows, int cols) {
-  if (rows < 0 || cols < 0)
-    throw Error("hungarian: negative size " + s(rows) + " x " + s(cols));
+  if (rows < 0 || cols < 0) throw Error("hungarian: negative size " + s(rows) + " x " + s(cols));
   if (static_cast<int64_t>(cost.size()) != static_cast<int64_t>(rows) * cols)
-    throw Error("hungarian: " + s(static_cast<int64_t>(cost.size())) + " costs for a " +
-                s(rows) + " x " + s(cols) + " matrix");
+    throw Error("hungarian: " + s(static_cast<int64_t>(cost.size())) + " costs for a " + s(rows) +
+                " x " + s(cols) + " matrix");
   for (size_t t = 0; t < cost.size(); ++t)
     if (!std::isfinite(cost[t]))
       throw Error("hungarian: cost (" + s(static_cast<int64_t>(t) / cols) + ", " +
@@ -103,7 +102,7 @@ std::vector<int> hungarian(const std::vector<double>& cost, int rows, int cols) 
   if (rows == 0 || cols == 0) return out;
 
   const int K = std::max(rows, cols);  // padded to K x K with zeros
-  auto c = [&](int i, int j) {        // 1-based
+  auto c = [&](int i, int j) {         // 1-based
     return (i <= rows && j <= cols) ? cost[static_cast<size_t>(i - 1) * cols + (j - 1)] : 0.0;
   };
   const double inf = std::numeric_limits<double>::infinity();

@@ -16,16 +16,16 @@
 #include <string>
 
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row
+#include "engine/host/parallel.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
 
 namespace host = hg::host;
 
-constexpr int64_t kRowBlock = 256;     // rows scored together, feature by feature
+constexpr int64_t kRowBlock = 256;        // rows scored together, feature by feature
 constexpr double kSymmetricSkew = 1e-10;  // |g| at or below this counts as no skew
 
 std::string s(int64_t v) { return std::to_string(v); }
@@ -119,7 +119,7 @@ std::vector<double> Ecod::score(const float* Y, int64_t m) const {
         const int8_t sj = skew_sign[j];
         for (int64_t r = r0; r < r1; ++r) {
           const float x = Y[r * d + j];
-          const int64_t le = std::upper_bound(col, col + n, x) - col;  // #{values <= x}
+          const int64_t le = std::upper_bound(col, col + n, x) - col;        // #{values <= x}
           const int64_t ge = n - (std::lower_bound(col, col + n, x) - col);  // #{values >= x}
           const double ul = tail[le], ur = tail[ge];
           const double uskew = sj < 0 ? ul : sj > 0 ? ur : ul + ur;

@@ -22,16 +22,17 @@
 namespace hg::analysis {
 
 struct EcodOptions {
-  int64_t max_rows = 20000;  // fit on at most this many rows (a uniform sample when n is larger), >= 2
-  uint64_t seed = 0;         // the sample's draw (through hg::Rng); unused when n <= max_rows
+  int64_t max_rows =
+      20000;          // fit on at most this many rows (a uniform sample when n is larger), >= 2
+  uint64_t seed = 0;  // the sample's draw (through hg::Rng); unused when n <= max_rows
 };
 
 // A fitted model: plain data, so it can be written out and read back field by field.
 struct Ecod {
-  int64_t n = 0;                 // rows kept (N above)
-  int64_t d = 0;                 // features
-  std::vector<float> sorted;     // [d, n]: column j's kept values ascending at sorted[j * n ...]
-  std::vector<int8_t> skew_sign; // [d] s_j in {-1, 0, 1}
+  int64_t n = 0;                  // rows kept (N above)
+  int64_t d = 0;                  // features
+  std::vector<float> sorted;      // [d, n]: column j's kept values ascending at sorted[j * n ...]
+  std::vector<int8_t> skew_sign;  // [d] s_j in {-1, 0, 1}
 
   // Sorts the columns of X [n, d] (or of max_rows rows drawn without replacement when n is
   // larger) and takes their skewness signs. Throws hg::Error (one line) for n < 2, d < 1,

@@ -15,9 +15,9 @@
 #include <string>
 
 #include "apps/analysis/kmeans.h"
+#include "engine/host/parallel.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 
@@ -57,8 +57,8 @@ std::vector<double> half_log_dets(const GaussianMixture& g) {
 }
 
 // out[j] = log weights_j + log N(x | means_j, covariances_j) for one row x [d]; z is scratch [d].
-void weighted_log_prob(const GaussianMixture& g, const std::vector<double>& half_logdet, const double* x,
-                       double* z, double* out) {
+void weighted_log_prob(const GaussianMixture& g, const std::vector<double>& half_logdet,
+                       const double* x, double* z, double* out) {
   const int64_t d = g.d;
   for (int j = 0; j < g.k; ++j) {
     const double* mu = &g.means[j * d];
@@ -80,19 +80,20 @@ void e_step(const GaussianMixture& g, const double* X, int64_t n, double* ll, do
   const std::vector<double> hl = half_log_dets(g);
   const int k = g.k;
   const int64_t d = g.d;
-  host::parallel_for(0, n, std::max<int64_t>(16, 4096 / (k * d * d + 1)), [&](int64_t lo, int64_t hi) {
-    std::vector<double> z(static_cast<size_t>(d)), w(static_cast<size_t>(k));
-    for (int64_t i = lo; i < hi; ++i) {
-      weighted_log_prob(g, hl, X + i * d, z.data(), w.data());
-      const double top = *std::max_element(w.begin(), w.end());
-      double sum = 0.0;
-      for (int j = 0; j < k; ++j) sum += std::exp(w[j] - top);
-      const double lse = top + std::log(sum);
-      ll[i] = lse;
-      if (resp)
-        for (int j = 0; j < k; ++j) resp[i * k + j] = std::exp(w[j] - lse);
-    }
-  });
+  host::parallel_for(0, n, std::max<int64_t>(16, 4096 / (k * d * d + 1)),
+                     [&](int64_t lo, int64_t hi) {
+                       std::vector<double> z(static_cast<size_t>(d)), w(static_cast<size_t>(k));
+                       for (int64_t i = lo; i < hi; ++i) {
+                         weighted_log_prob(g, hl, X + i * d, z.data(), w.data());
+                         const double top = *std::max_element(w.begin(), w.end());
+                         double sum = 0.0;
+                         for (int j = 0; j < k; ++j) sum += std::exp(w[j] - top);
+                         const double lse = top + std::log(sum);
+                         ll[i] = lse;
+                         if (resp)
+                           for (int j = 0; j < k; ++j) resp[i * k + j] = std::exp(w[j] - lse);
+                       }
+                     });
 }
 
 double mean_of(const std::vector<double>& v) {
@@ -104,7 +105,8 @@ double mean_of(const std::vector<double>& v) {
 // Weights, means and covariances (reg_covar on the diagonal) from the responsibilities
 // resp [n, k], then the Cholesky factors. Throws naming the first component whose covariance is
 // not positive definite.
-void m_step(const double* X, int64_t n, const std::vector<double>& resp, double reg_covar, GaussianMixture& g) {
+void m_step(const double* X, int64_t n, const std::vector<double>& resp, double reg_covar,
+            GaussianMixture& g) {
   const int k = g.k;
   const int64_t d = g.d;
   std::vector<double> nk(static_cast<size_t>(k));
@@ -144,8 +146,9 @@ void m_step(const double* X, int64_t n, const std::vector<double>& resp, double 
   });
   for (int j = 0; j < k; ++j)
     if (bad[j])
-      throw Error("gmm: the covariance of component " + s(j) + " is not positive definite even with reg_covar " +
-                  std::to_string(reg_covar) + " (too few or collinear points; raise reg_covar)");
+      throw Error("gmm: the covariance of component " + s(j) +
+                  " is not positive definite even with reg_covar " + std::to_string(reg_covar) +
+                  " (too few or collinear points; raise reg_covar)");
   double total = 0.0;
   for (double w : nk) total += w;
   for (int j = 0; j < k; ++j) g.weights[j] = nk[j] / total;
@@ -170,8 +173,8 @@ struct Run {
 };
 
 // One k-means-initialised EM run.
-Run run_once(const float* X32, const std::vector<double>& X, int64_t n, int64_t d, const GmmOptions& opt,
-             uint64_t seed) {
+Run run_once(const float* X32, const std::vector<double>& X, int64_t n, int64_t d,
+             const GmmOptions& opt, uint64_t seed) {
   KMeansOptions ko;
   ko.k = opt.k;
   ko.n_init = 1;
@@ -204,8 +207,10 @@ void check_rows(const float* Y, int64_t m, int64_t d, const char* who) {
 }
 
 void check_model(const GaussianMixture& g, const char* who) {
-  const size_t k = static_cast<size_t>(std::max(g.k, 0)), d = static_cast<size_t>(std::max<int64_t>(g.d, 0));
-  if (g.k < 1 || g.d < 1 || g.weights.size() != k || g.means.size() != k * d || g.cholesky.size() != k * d * d)
+  const size_t k = static_cast<size_t>(std::max(g.k, 0)),
+               d = static_cast<size_t>(std::max<int64_t>(g.d, 0));
+  if (g.k < 1 || g.d < 1 || g.weights.size() != k || g.means.size() != k * d ||
+      g.cholesky.size() != k * d * d)
     throw Error(std::string(who) + ": the mixture is not fitted (or its arrays disagree in size)");
 }
 
@@ -249,7 +254,8 @@ GmmResult fit_gmm(const float* X, int64_t n, int64_t d, const GmmOptions& opt) {
   if (!(opt.tol >= 0.0) || !std::isfinite(opt.tol))
     throw Error("gmm: tol must be finite and >= 0 (got " + std::to_string(opt.tol) + ")");
   if (!(opt.reg_covar >= 0.0) || !std::isfinite(opt.reg_covar))
-    throw Error("gmm: reg_covar must be finite and >= 0 (got " + std::to_string(opt.reg_covar) + ")");
+    throw Error("gmm: reg_covar must be finite and >= 0 (got " + std::to_string(opt.reg_covar) +
+                ")");
   check_rows(X, n, d, "gmm");
 
   const std::vector<double> X64 = to_double(X, n, d);

@@ -30,11 +30,11 @@
 namespace hg::analysis {
 
 struct GmmOptions {
-  int k = 0;               // components, 1 <= k <= n (required)
-  int n_init = 1;          // independent k-means-initialised EM runs, >= 1
-  int max_iter = 100;      // EM iterations per run, >= 1
-  double tol = 1e-3;       // on the change of the mean log-likelihood per sample, >= 0
-  double reg_covar = 1e-6; // added to every covariance diagonal, >= 0
+  int k = 0;                // components, 1 <= k <= n (required)
+  int n_init = 1;           // independent k-means-initialised EM runs, >= 1
+  int max_iter = 100;       // EM iterations per run, >= 1
+  double tol = 1e-3;        // on the change of the mean log-likelihood per sample, >= 0
+  double reg_covar = 1e-6;  // added to every covariance diagonal, >= 0
   uint64_t seed = 0;
 };
 
@@ -57,13 +57,13 @@ struct GaussianMixture {
 
 struct GmmResult {
   GaussianMixture model;
-  std::vector<int32_t> labels;          // [n], model.predict of the fitted rows
-  std::vector<double> log_likelihood;   // [n], model.score_samples of the fitted rows
-  double mean_log_likelihood = 0;       // their mean (scikit-learn's score(X))
-  double lower_bound = 0;               // the kept run's last lower bound (lower_bound_)
-  bool converged = false;               // the kept run met tol before max_iter
-  int iterations = 0;                   // EM iterations of the kept run (n_iter_)
-  int best_init = 0;                    // which of the n_init runs was kept (0-based)
+  std::vector<int32_t> labels;         // [n], model.predict of the fitted rows
+  std::vector<double> log_likelihood;  // [n], model.score_samples of the fitted rows
+  double mean_log_likelihood = 0;      // their mean (scikit-learn's score(X))
+  double lower_bound = 0;              // the kept run's last lower bound (lower_bound_)
+  bool converged = false;              // the kept run met tol before max_iter
+  int iterations = 0;                  // EM iterations of the kept run (n_iter_)
+  int best_init = 0;                   // which of the n_init runs was kept (0-based)
 };
 
 // Throws hg::Error (one line) for k < 1, k > n, d < 1, n_init < 1, max_iter < 1, a negative or

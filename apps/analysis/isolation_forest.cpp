@@ -24,9 +24,9 @@
 #include <unordered_set>
 
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row
+#include "engine/host/parallel.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 namespace {
@@ -103,8 +103,7 @@ struct Grower {
     double thr = static_cast<double>(mn) + (static_cast<double>(mx) - mn) * rng.uniform();
     if (thr >= mx) thr = mn;  // rounding reached max: scikit-learn's fallback keeps both sides
     const int64_t mid =
-        std::partition(rows + lo, rows + hi, [&](int64_t r) { return X[r * d + f] <= thr; }) -
-        rows;
+        std::partition(rows + lo, rows + hi, [&](int64_t r) { return X[r * d + f] <= thr; }) - rows;
     tree.feature[id] = f;
     tree.threshold[id] = thr;
     const int32_t l = grow(rows, lo, mid, depth + 1);

@@ -30,23 +30,23 @@
 namespace hg::analysis {
 
 struct IsolationForestOptions {
-  int n_estimators = 100;      // trees, >= 1
-  int64_t max_samples = 256;   // rows per tree: min(max_samples, n); >= 2
+  int n_estimators = 100;     // trees, >= 1
+  int64_t max_samples = 256;  // rows per tree: min(max_samples, n); >= 2
   uint64_t seed = 0;
 };
 
 // A fitted forest: plain data, so it can be written out and read back field by field. The trees
 // are stored one after another in pre-order (a node, then its left subtree, then its right).
 struct IsolationForest {
-  int64_t d = 0;                     // features
-  int64_t samples_per_tree = 0;      // min(max_samples, n): the c(.) that normalises the score
-  std::vector<int64_t> tree_start;   // [trees + 1]: tree t is nodes [tree_start[t], tree_start[t + 1]),
-                                     // its root first; tree_start[0] = 0
-  std::vector<int32_t> feature;      // [nodes] split feature, -1 at a leaf
-  std::vector<double> threshold;     // [nodes] rows with x[feature] <= threshold go left (0 at a leaf)
-  std::vector<int32_t> left;         // [nodes] absolute index of the left child, -1 at a leaf
-  std::vector<int32_t> right;        // [nodes] absolute index of the right child, -1 at a leaf
-  std::vector<int32_t> leaf_size;    // [nodes] the tree's rows that reached the node
+  int64_t d = 0;                    // features
+  int64_t samples_per_tree = 0;     // min(max_samples, n): the c(.) that normalises the score
+  std::vector<int64_t> tree_start;  // [trees + 1]: tree t is nodes [tree_start[t], tree_start[t +
+                                    // 1]), its root first; tree_start[0] = 0
+  std::vector<int32_t> feature;     // [nodes] split feature, -1 at a leaf
+  std::vector<double> threshold;  // [nodes] rows with x[feature] <= threshold go left (0 at a leaf)
+  std::vector<int32_t> left;      // [nodes] absolute index of the left child, -1 at a leaf
+  std::vector<int32_t> right;     // [nodes] absolute index of the right child, -1 at a leaf
+  std::vector<int32_t> leaf_size;  // [nodes] the tree's rows that reached the node
 
   int n_trees() const { return tree_start.empty() ? 0 : static_cast<int>(tree_start.size() - 1); }
 

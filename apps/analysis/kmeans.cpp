@@ -36,10 +36,10 @@
 #include <emmintrin.h>
 #endif
 
-#include "engine/util/error.h"
-#include "engine/util/rng.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
+#include "engine/util/rng.h"
 
 namespace hg::analysis {
 
@@ -49,20 +49,19 @@ namespace detail {
 
 int64_t first_nonfinite_row(const float* X, int64_t n, int64_t d) {
   std::atomic<int64_t> bad{n};
-  host::parallel_for(0, n, std::max<int64_t>(1, 65536 / std::max<int64_t>(d, 1)),
-                   [&](int64_t lo, int64_t hi) {
-                     for (int64_t i = lo; i < hi && i < bad.load(std::memory_order_relaxed); ++i) {
-                       const float* row = X + i * d;
-                       bool ok = true;
-                       for (int64_t t = 0; t < d; ++t) ok &= std::isfinite(row[t]);
-                       if (!ok) {
-                         int64_t cur = bad.load();
-                         while (i < cur && !bad.compare_exchange_weak(cur, i)) {
-                         }
-                         return;
-                       }
-                     }
-                   });
+  host::parallel_for(
+      0, n, std::max<int64_t>(1, 65536 / std::max<int64_t>(d, 1)), [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi && i < bad.load(std::memory_order_relaxed); ++i) {
+          const float* row = X + i * d;
+          bool ok = true;
+          for (int64_t t = 0; t < d; ++t) ok &= std::isfinite(row[t]);
+          if (!ok) {
+            int64_t cur = bad.load();
+            while (i < cur && !bad.compare_exchange_weak(cur, i)) {}
+            return;
+          }
+        }
+      });
   return bad.load();
 }
 
@@ -121,16 +120,16 @@ std::vector<float> row_sq_norms(const float* X, int64_t n, int64_t d) {
 
 namespace {
 
-constexpr int64_t kSumRows = 2048;         // rows per block of the potential / inertia sums
-constexpr int64_t kDistFloats = 1 << 23;   // largest k x m distance block (32 MiB)
-constexpr int64_t kRowGrain = 1024;        // rows per task of the elementwise row loops
+constexpr int64_t kSumRows = 2048;            // rows per block of the potential / inertia sums
+constexpr int64_t kDistFloats = 1 << 23;      // largest k x m distance block (32 MiB)
+constexpr int64_t kRowGrain = 1024;           // rows per task of the elementwise row loops
 constexpr int64_t kPartialDoubles = 1 << 22;  // cap on the per-block cluster sums (32 MiB)
 
 std::string s(int64_t v) { return std::to_string(v); }
 
 // The (centred) data a run works on.
 struct Data {
-  const float* X;  // [n, d], centred
+  const float* X;   // [n, d], centred
   const float* xn;  // [n], squared row norms
   int64_t n, d;
 };
@@ -178,11 +177,11 @@ void center_norms(const float* C, int k, int64_t d, float* cn) {
 
 // dist[t * n + i] = max(0, |x_i|^2 + |c_t|^2 - 2 x_i.c_t) for the rows c_t of C [rows, d],
 // with one GEMM; exact 0 where c_t is the data row self[t] (when self is given).
-void distances_to_rows(const Data& D, const float* C, int rows, const int64_t* self,
-                       float* dist) {
+void distances_to_rows(const Data& D, const float* C, int rows, const int64_t* self, float* dist) {
   std::vector<float> cn(static_cast<size_t>(rows));
   center_norms(C, rows, D.d, cn.data());
-  host::gemm(host::Trans::N, host::Trans::T, rows, D.n, D.d, -2.0f, C, D.d, D.X, D.d, 0.0f, dist, D.n);
+  host::gemm(host::Trans::N, host::Trans::T, rows, D.n, D.d, -2.0f, C, D.d, D.X, D.d, 0.0f, dist,
+             D.n);
   host::parallel_for(0, D.n, kRowGrain, [&](int64_t lo, int64_t hi) {
     for (int t = 0; t < rows; ++t) {
       float* dt = dist + t * D.n;
@@ -221,14 +220,15 @@ void kmeans_plusplus(const Data& D, int k, Rng& rng, float* centers) {
       std::copy_n(D.X + cand[t] * d, d, cand_rows.data() + t * d);
     }
     distances_to_rows(D, cand_rows.data(), trials, cand.data(), cand_dist.data());
-    const std::vector<double> pots = blocked_sums(n, trials, [&](int64_t lo, int64_t hi, double* out) {
-      for (int t = 0; t < trials; ++t) {
-        const float* dt = cand_dist.data() + t * n;
-        double acc = 0.0;
-        for (int64_t i = lo; i < hi; ++i) acc += std::min(closest[i], dt[i]);
-        out[t] = acc;
-      }
-    });
+    const std::vector<double> pots =
+        blocked_sums(n, trials, [&](int64_t lo, int64_t hi, double* out) {
+          for (int t = 0; t < trials; ++t) {
+            const float* dt = cand_dist.data() + t * n;
+            double acc = 0.0;
+            for (int64_t i = lo; i < hi; ++i) acc += std::min(closest[i], dt[i]);
+            out[t] = acc;
+          }
+        });
     const int best = static_cast<int>(std::min_element(pots.begin(), pots.end()) - pots.begin());
     const float* db = cand_dist.data() + best * n;
     host::parallel_for(0, n, kRowGrain * 8, [&](int64_t lo, int64_t hi) {
@@ -240,10 +240,10 @@ void kmeans_plusplus(const Data& D, int k, Rng& rng, float* centers) {
 
 // Reused buffers of one run.
 struct Work {
-  std::vector<float> dist;        // [k, cols] block of -2 C X^T
-  std::vector<float> cn;          // [k]
-  std::vector<int64_t> count;     // [k]
-  std::vector<double> part;       // [nb, k, d] per-block cluster sums
+  std::vector<float> dist;     // [k, cols] block of -2 C X^T
+  std::vector<float> cn;       // [k]
+  std::vector<int64_t> count;  // [k]
+  std::vector<double> part;    // [nb, k, d] per-block cluster sums
 };
 
 // One center of the argmin: where dj[i] + cj < best[i], best[i] = dj[i] + cj and lab[i] = j
@@ -285,7 +285,8 @@ void assign(const Data& D, const float* C, int k, Work& w, int32_t* labels, floa
   for (int64_t c0 = 0; c0 < n; c0 += cols) {
     const int64_t m = std::min(cols, n - c0);
     float* dist = w.dist.data();
-    host::gemm(host::Trans::N, host::Trans::T, k, m, d, -2.0f, C, d, D.X + c0 * d, d, 0.0f, dist, m);
+    host::gemm(host::Trans::N, host::Trans::T, k, m, d, -2.0f, C, d, D.X + c0 * d, d, 0.0f, dist,
+               m);
     host::parallel_for(0, m, kRowGrain, [&](int64_t lo, int64_t hi) {
       // Chunks of points in local arrays (no aliasing with dist, so the j loop vectorises).
       constexpr int64_t kChunk = 256;
@@ -339,8 +340,8 @@ void update_centers(const Data& D, int k, Work& w, int32_t* labels, float* mind,
   // Per-cluster sums over nb fixed row blocks (nb depends only on n, k and d, and keeps the
   // partial sums within kPartialDoubles), then added block by block in order.
   const int64_t kd = static_cast<int64_t>(k) * d;
-  const int64_t nb = std::min((n + kSumRows - 1) / kSumRows,
-                              std::max<int64_t>(1, kPartialDoubles / kd));
+  const int64_t nb =
+      std::min((n + kSumRows - 1) / kSumRows, std::max<int64_t>(1, kPartialDoubles / kd));
   const int64_t per = (n + nb - 1) / nb;
   w.part.assign(static_cast<size_t>(nb * kd), 0.0);
   host::parallel_for_dynamic(0, nb, 1, [&](int64_t lo, int64_t hi) {
@@ -367,7 +368,7 @@ void update_centers(const Data& D, int k, Work& w, int32_t* labels, float* mind,
 }
 
 struct Run {
-  std::vector<float> centers;   // centred coordinates
+  std::vector<float> centers;  // centred coordinates
   std::vector<int32_t> labels;
   double inertia = 0;
   int iterations = 0;
@@ -435,9 +436,8 @@ KMeansResult kmeans(const float* X, int64_t n, int64_t d, const KMeansOptions& o
   const std::vector<float> Xc = detail::centred_copy(X, n, d, &mean);
   const std::vector<float> xn = detail::row_sq_norms(Xc.data(), n, d);
   // Mean per-feature variance (divided by n, as numpy's var) of the data.
-  const std::vector<double> sq = detail::column_sums(Xc.data(), n, d, [&](int64_t, float v) {
-    return static_cast<double>(v) * v;
-  });
+  const std::vector<double> sq = detail::column_sums(
+      Xc.data(), n, d, [&](int64_t, float v) { return static_cast<double>(v) * v; });
   double mean_var = 0.0;
   for (int64_t t = 0; t < d; ++t) mean_var += sq[t] / static_cast<double>(n);
   mean_var /= static_cast<double>(d);
@@ -466,7 +466,8 @@ KMeansResult kmeans(const float* X, int64_t n, int64_t d, const KMeansOptions& o
         consider(run_once(D, k, opt.max_iter, tol_abs, seeds[i]), static_cast<int>(i));
     });
   } else {
-    for (int i = 0; i < opt.n_init; ++i) consider(run_once(D, k, opt.max_iter, tol_abs, seeds[i]), i);
+    for (int i = 0; i < opt.n_init; ++i)
+      consider(run_once(D, k, opt.max_iter, tol_abs, seeds[i]), i);
   }
 
   KMeansResult res;

@@ -21,8 +21,8 @@
 #include <numeric>
 #include <string>
 
-#include "engine/util/error.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
 
 namespace hg::analysis {
 namespace {
@@ -44,7 +44,7 @@ inline double dot(const double* a, const double* b, int64_t m) {
 }
 
 struct Rot {
-  int i;     // rotates rows i and i+1 of W
+  int i;  // rotates rows i and i+1 of W
   double c, s;
 };
 
@@ -66,8 +66,8 @@ inline void rotate_block_impl(double* buf, const Rot* r, size_t count) {
 }
 
 // One Householder step's work on rows [lo, hi) of the trailing block: p[i] = A22[i,:] . v.
-inline void matvec_rows_impl(const double* a, int64_t lda, const double* v, int64_t m,
-                             double* p, int64_t lo, int64_t hi) {
+inline void matvec_rows_impl(const double* a, int64_t lda, const double* v, int64_t m, double* p,
+                             int64_t lo, int64_t hi) {
   for (int64_t i = lo; i < hi; ++i) p[i] = dot(a + i * lda, v, m);
 }
 
@@ -95,9 +95,9 @@ __attribute__((target("avx2"))) void rotate_block_avx2(double* b, const Rot* r, 
   rotate_block_impl(b, r, n);
 }
 void rotate_block_base(double* b, const Rot* r, size_t n) { rotate_block_impl(b, r, n); }
-__attribute__((target("avx2"))) void matvec_rows_avx2(const double* a, int64_t lda,
-                                                      const double* v, int64_t m, double* p,
-                                                      int64_t lo, int64_t hi) {
+__attribute__((target("avx2"))) void matvec_rows_avx2(const double* a, int64_t lda, const double* v,
+                                                      int64_t m, double* p, int64_t lo,
+                                                      int64_t hi) {
   matvec_rows_impl(a, lda, v, m, p, lo, hi);
 }
 void matvec_rows_base(const double* a, int64_t lda, const double* v, int64_t m, double* p,
@@ -118,8 +118,8 @@ __attribute__((target("avx2"))) void reflect_rows_avx2(double* p, int64_t ldp, c
                                                        int64_t hi) {
   reflect_rows_impl(p, ldp, v, m, beta, lo, hi);
 }
-void reflect_rows_base(double* p, int64_t ldp, const double* v, int64_t m, double beta,
-                       int64_t lo, int64_t hi) {
+void reflect_rows_base(double* p, int64_t ldp, const double* v, int64_t m, double beta, int64_t lo,
+                       int64_t hi) {
   reflect_rows_impl(p, ldp, v, m, beta, lo, hi);
 }
 
@@ -152,7 +152,7 @@ Tridiag tridiagonalize(std::vector<double> a, int n) {
   std::vector<double> p(n), w(n);
 
   for (int k = 0; k + 2 < n; ++k) {
-    const int64_t m = N - k - 1;         // trailing block size
+    const int64_t m = N - k - 1;           // trailing block size
     double* x = a.data() + k * N + k + 1;  // row k right of the diagonal == column k below it
     double sigma = 0;                      // |x[1:]|^2
     for (int64_t j = 1; j < m; ++j) sigma += x[j] * x[j];
@@ -173,15 +173,13 @@ Tridiag tridiagonalize(std::vector<double> a, int n) {
 
     // A22 <- H A22 H = A22 - v w^T - w v^T with p = beta A22 v, w = p - (beta/2)(v^T p) v.
     double* a22 = a.data() + (k + 1) * N + k + 1;
-    parallel_for(0, m, row_grain(m), [&](int64_t lo, int64_t hi) {
-      matvec(a22, N, v.data(), m, p.data(), lo, hi);
-    });
+    parallel_for(0, m, row_grain(m),
+                 [&](int64_t lo, int64_t hi) { matvec(a22, N, v.data(), m, p.data(), lo, hi); });
     for (int64_t i = 0; i < m; ++i) p[i] *= beta;
     const double kk = 0.5 * beta * dot(v.data(), p.data(), m);
     for (int64_t i = 0; i < m; ++i) w[i] = p[i] - kk * v[i];
-    parallel_for(0, m, row_grain(m), [&](int64_t lo, int64_t hi) {
-      rank2(a22, N, v.data(), w.data(), m, lo, hi);
-    });
+    parallel_for(0, m, row_grain(m),
+                 [&](int64_t lo, int64_t hi) { rank2(a22, N, v.data(), w.data(), m, lo, hi); });
   }
   if (n >= 2) {
     t.d[n - 2] = a[(N - 2) * N + N - 2];
@@ -200,9 +198,8 @@ Tridiag tridiagonalize(std::vector<double> a, int n) {
     double* p0 = t.w.data() + (k + 1) * N + k + 1;
     const std::vector<double>& v = vs[k];
     const double beta = betas[k];
-    parallel_for(0, m, row_grain(m), [&](int64_t lo, int64_t hi) {
-      reflect(p0, N, v.data(), m, beta, lo, hi);
-    });
+    parallel_for(0, m, row_grain(m),
+                 [&](int64_t lo, int64_t hi) { reflect(p0, N, v.data(), m, beta, lo, hi); });
   }
   return t;
 }
@@ -235,8 +232,7 @@ void flush_rotations(std::vector<Rot>& rots, std::vector<double>& w, int n) {
 }
 
 // Implicit QL with Wilkinson shifts on (d, e); the rotations are applied to the rows of w.
-void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<double>& w,
-                    int n) {
+void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<double>& w, int n) {
   constexpr double eps = std::numeric_limits<double>::epsilon();
   constexpr double tiny = std::numeric_limits<double>::min();
   constexpr int kMaxIter = 30;
@@ -249,7 +245,8 @@ void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<
   // zero eigenvalues (constant pixels in a covariance) never deflates: eps * (|d_m| + |d_m+1|)
   // is 0 there while the rounding noise in e is not.
   double anorm = 0;
-  for (int i = 0; i < n; ++i) anorm = std::max(anorm, std::fabs(d[i]) + (i + 1 < n ? std::fabs(e[i]) : 0.0));
+  for (int i = 0; i < n; ++i)
+    anorm = std::max(anorm, std::fabs(d[i]) + (i + 1 < n ? std::fabs(e[i]) : 0.0));
   const double floor_e = eps * anorm;
   for (int l = 0; l < n; ++l) {
     int iter = 0;
@@ -258,7 +255,8 @@ void tridiagonal_ql(std::vector<double>& d, std::vector<double>& e, std::vector<
       int m = l;
       for (; m + 1 < n; ++m) {
         const double dd = std::fabs(d[m]) + std::fabs(d[m + 1]);
-        if (std::fabs(e[m]) <= eps * dd || std::fabs(e[m]) <= floor_e || std::fabs(e[m]) <= tiny) break;
+        if (std::fabs(e[m]) <= eps * dd || std::fabs(e[m]) <= floor_e || std::fabs(e[m]) <= tiny)
+          break;
       }
       if (m == l) break;  // d[l] has converged
       if (++iter > kMaxIter)
@@ -436,8 +434,8 @@ std::vector<double> matmul_tn(const std::vector<double>& A, const std::vector<do
 std::vector<double> principal_angles(const std::vector<double>& A, const std::vector<double>& B,
                                      int n, int ka, int kb) {
   if (n < 1 || ka < 1 || kb < 1)
-    throw Error("principal_angles: bad sizes n=" + std::to_string(n) + " ka=" +
-                std::to_string(ka) + " kb=" + std::to_string(kb));
+    throw Error("principal_angles: bad sizes n=" + std::to_string(n) + " ka=" + std::to_string(ka) +
+                " kb=" + std::to_string(kb));
   check_size(A, n, ka, "principal_angles", "A");
   check_size(B, n, kb, "principal_angles", "B");
   // Angles are symmetric in (A, B): arrange kb <= ka so that every Gram matrix is kb x kb.

@@ -29,9 +29,9 @@
 #include <utility>
 
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row, centred_copy, row_sq_norms
-#include "engine/util/error.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
 
 namespace hg::analysis {
 
@@ -46,7 +46,8 @@ constexpr double kReachGuard = 1e-10;              // scikit-learn's guard again
 std::string s(int64_t v) { return std::to_string(v); }
 
 // X [m, d] minus `mean`, in double, rounded to float.
-std::vector<float> centred_by(const float* X, int64_t m, int64_t d, const std::vector<double>& mean) {
+std::vector<float> centred_by(const float* X, int64_t m, int64_t d,
+                              const std::vector<double>& mean) {
   std::vector<float> out(static_cast<size_t>(m * d));
   host::parallel_for(0, m, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i)
@@ -95,8 +96,8 @@ void exact_knn(const float* R, int64_t n, const float* Q, int64_t m, int64_t d, 
   std::vector<float> D(static_cast<size_t>(block * n));
   for (int64_t q0 = 0; q0 < m; q0 += block) {
     const int64_t rows = std::min(block, m - q0);
-    host::gemm(host::Trans::N, host::Trans::T, rows, n, d, -2.0f, Qc + q0 * d, d, Rc.data(), d, 0.0f,
-             D.data(), n);
+    host::gemm(host::Trans::N, host::Trans::T, rows, n, d, -2.0f, Qc + q0 * d, d, Rc.data(), d,
+               0.0f, D.data(), n);
     host::parallel_for(0, rows, kQueryGrain, [&](int64_t lo, int64_t hi) {
       std::vector<float> ub(static_cast<size_t>(n));
       std::vector<std::pair<double, int32_t>> cand;
@@ -157,8 +158,7 @@ LocalOutlierFactor LocalOutlierFactor::fit(const float* X, int64_t n, int64_t d,
   lof.lrd.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     double reach = 0.0;
-    for (int j = 0; j < k; ++j)
-      reach += std::max(dist[i * k + j], lof.k_distance[idx[i * k + j]]);
+    for (int j = 0; j < k; ++j) reach += std::max(dist[i * k + j], lof.k_distance[idx[i * k + j]]);
     lof.lrd[i] = 1.0 / (reach / k + kReachGuard);
   }
   return lof;

@@ -30,12 +30,12 @@ struct LofOptions {
 
 // A fitted model: plain data, so it can be written out and read back field by field.
 struct LocalOutlierFactor {
-  int64_t n = 0;                    // reference rows
-  int64_t d = 0;                    // features
-  int k = 0;                        // neighbours used, min(n_neighbors, n - 1)
-  std::vector<float> X;             // [n, d] the reference rows, row-major
-  std::vector<double> k_distance;   // [n] distance from each reference row to its k-th neighbour
-  std::vector<double> lrd;          // [n] local reachability density of each reference row
+  int64_t n = 0;                   // reference rows
+  int64_t d = 0;                   // features
+  int k = 0;                       // neighbours used, min(n_neighbors, n - 1)
+  std::vector<float> X;            // [n, d] the reference rows, row-major
+  std::vector<double> k_distance;  // [n] distance from each reference row to its k-th neighbour
+  std::vector<double> lrd;         // [n] local reachability density of each reference row
 
   // Keeps X [n, d] and computes k_distance and lrd. Throws hg::Error (one line) for n < 2, d < 1,
   // n_neighbors < 1, or a NaN / infinity in X (naming the first such row).

@@ -12,9 +12,9 @@
 #include "apps/analysis/gmm.h"
 #include "apps/analysis/kmeans.h"
 #include "apps/analysis/lof.h"  // detail::exact_knn
+#include "engine/host/parallel.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "engine/host/parallel.h"
 
 namespace hg::analysis {
 
@@ -32,8 +32,10 @@ void check_finite(const float* X, int64_t n, int64_t d, const std::string& prefi
 
 void check_options(const ManifoldOptions& o, int64_t n_fit) {
   if (o.k < 1) throw Error("manifold cluster: k must be >= 1 (got " + s(o.k) + ")");
-  if (o.k > n_fit) throw Error("manifold cluster: k = " + s(o.k) + " exceeds the " + s(n_fit) + " fit rows");
-  if (o.assign_k < 1) throw Error("manifold cluster: assign_k must be >= 1 (got " + s(o.assign_k) + ")");
+  if (o.k > n_fit)
+    throw Error("manifold cluster: k = " + s(o.k) + " exceeds the " + s(n_fit) + " fit rows");
+  if (o.assign_k < 1)
+    throw Error("manifold cluster: assign_k must be >= 1 (got " + s(o.assign_k) + ")");
   if (o.kmeans_n_init < 1 || o.map_kmeans_n_init < 1 || o.gmm_n_init < 1)
     throw Error("manifold cluster: every n_init must be >= 1");
 }
@@ -47,7 +49,8 @@ std::vector<int64_t> rows_to_assign(int64_t n_eval, const std::vector<int64_t>& 
 }
 
 // The rows `rows` of X [., d], in that order.
-std::vector<float> gather_rows(const std::vector<float>& X, int64_t d, const std::vector<int64_t>& rows) {
+std::vector<float> gather_rows(const std::vector<float>& X, int64_t d,
+                               const std::vector<int64_t>& rows) {
   std::vector<float> out(rows.size() * static_cast<size_t>(d));
   for (size_t r = 0; r < rows.size(); ++r)
     std::copy_n(X.begin() + rows[r] * d, d, out.begin() + static_cast<int64_t>(r) * d);
@@ -74,7 +77,8 @@ ClusterMethod parse_cluster_method(const std::string& name) {
 bool uses_map(ClusterMethod m) { return m != ClusterMethod::KMeans; }
 
 Standardizer Standardizer::fit(const float* X, int64_t n, int64_t d) {
-  if (n < 1 || d < 1) throw Error("standardize: no rows or no columns (" + s(n) + " x " + s(d) + ")");
+  if (n < 1 || d < 1)
+    throw Error("standardize: no rows or no columns (" + s(n) + " x " + s(d) + ")");
   check_finite(X, n, d, "standardize: row ");
   Standardizer st;
   st.mean.assign(static_cast<size_t>(d), 0.0);
@@ -100,7 +104,8 @@ std::vector<float> Standardizer::transform(const float* X, int64_t n) const {
   const int64_t d = static_cast<int64_t>(mean.size());
   std::vector<float> out(static_cast<size_t>(n * d));
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t t = 0; t < d; ++t) out[i * d + t] = static_cast<float>((X[i * d + t] - mean[t]) / scale[t]);
+    for (int64_t t = 0; t < d; ++t)
+      out[i * d + t] = static_cast<float>((X[i * d + t] - mean[t]) / scale[t]);
   return out;
 }
 
@@ -117,8 +122,8 @@ std::vector<int32_t> cluster_fit_rows(ClusterMethod m, const float* X, int64_t n
   }
   const int64_t dims = n > 0 ? static_cast<int64_t>(map.size()) / n : 0;
   if (dims < 1 || static_cast<int64_t>(map.size()) != n * dims)
-    throw Error("manifold cluster: the map has " + s(static_cast<int64_t>(map.size())) + " values for " + s(n) +
-                " rows");
+    throw Error("manifold cluster: the map has " + s(static_cast<int64_t>(map.size())) +
+                " values for " + s(n) + " rows");
   if (m == ClusterMethod::TsneKMeans) {
     KMeansOptions ko;
     ko.k = o.k, ko.n_init = o.map_kmeans_n_init, ko.seed = o.seed;
@@ -129,11 +134,12 @@ std::vector<int32_t> cluster_fit_rows(ClusterMethod m, const float* X, int64_t n
   return fit_gmm(map.data(), n, dims, go).labels;
 }
 
-std::vector<int32_t> knn_vote(const float* R, int64_t n, const std::vector<int32_t>& labels, const float* Q,
-                              int64_t m, int64_t d, int k) {
+std::vector<int32_t> knn_vote(const float* R, int64_t n, const std::vector<int32_t>& labels,
+                              const float* Q, int64_t m, int64_t d, int k) {
   if (k < 1) throw Error("knn vote: k must be >= 1 (got " + s(k) + ")");
   if (static_cast<int64_t>(labels.size()) != n)
-    throw Error("knn vote: " + s(static_cast<int64_t>(labels.size())) + " labels for " + s(n) + " rows");
+    throw Error("knn vote: " + s(static_cast<int64_t>(labels.size())) + " labels for " + s(n) +
+                " rows");
   std::vector<int32_t> out(static_cast<size_t>(m));
   if (m == 0) return out;
   k = static_cast<int>(std::min<int64_t>(k, n));
@@ -146,9 +152,12 @@ std::vector<int32_t> knn_vote(const float* R, int64_t n, const std::vector<int32
     std::vector<std::pair<int32_t, int>> votes;  // (cluster, count), in order of first appearance
     for (int j = 0; j < k; ++j) {
       const int32_t c = labels[idx[q * k + j]];
-      auto it = std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.first == c; });
-      if (it == votes.end()) votes.push_back({c, 1});
-      else ++it->second;
+      auto it =
+          std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.first == c; });
+      if (it == votes.end())
+        votes.push_back({c, 1});
+      else
+        ++it->second;
     }
     auto best = votes.begin();
     for (auto it = votes.begin(); it != votes.end(); ++it)
@@ -158,9 +167,11 @@ std::vector<int32_t> knn_vote(const float* R, int64_t n, const std::vector<int32
   return out;
 }
 
-std::vector<int32_t> nearest_center(const std::vector<float>& centers, int k, const float* Q, int64_t m, int64_t d) {
+std::vector<int32_t> nearest_center(const std::vector<float>& centers, int k, const float* Q,
+                                    int64_t m, int64_t d) {
   if (k < 1 || static_cast<int64_t>(centers.size()) != k * d)
-    throw Error("nearest center: " + s(static_cast<int64_t>(centers.size())) + " center values for k = " + s(k));
+    throw Error("nearest center: " + s(static_cast<int64_t>(centers.size())) +
+                " center values for k = " + s(k));
   std::vector<int32_t> out(static_cast<size_t>(m));
   host::parallel_for(0, m, std::max<int64_t>(1, 8192 / (k * d)), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
@@ -178,17 +189,22 @@ std::vector<int32_t> nearest_center(const std::vector<float>& centers, int k, co
   return out;
 }
 
-ManifoldClustering manifold_cluster(const float* fit, int64_t n_fit, const float* eval, int64_t n_eval, int64_t d,
-                                    ClusterMethod method, const ManifoldOptions& o,
-                                    const std::vector<int64_t>& eval_fit_row, const TsneResult* precomputed_map) {
-  if (n_fit < 1 || d < 1) throw Error("manifold cluster: no fit rows or no columns (" + s(n_fit) + " x " + s(d) + ")");
+ManifoldClustering manifold_cluster(const float* fit, int64_t n_fit, const float* eval,
+                                    int64_t n_eval, int64_t d, ClusterMethod method,
+                                    const ManifoldOptions& o,
+                                    const std::vector<int64_t>& eval_fit_row,
+                                    const TsneResult* precomputed_map) {
+  if (n_fit < 1 || d < 1)
+    throw Error("manifold cluster: no fit rows or no columns (" + s(n_fit) + " x " + s(d) + ")");
   if (n_eval < 0) throw Error("manifold cluster: negative number of evaluated rows");
   check_options(o, n_fit);
   if (!eval_fit_row.empty() && static_cast<int64_t>(eval_fit_row.size()) != n_eval)
-    throw Error("manifold cluster: eval_fit_row has " + s(static_cast<int64_t>(eval_fit_row.size())) +
-                " entries for " + s(n_eval) + " evaluated rows");
+    throw Error("manifold cluster: eval_fit_row has " +
+                s(static_cast<int64_t>(eval_fit_row.size())) + " entries for " + s(n_eval) +
+                " evaluated rows");
   for (int64_t r : eval_fit_row)
-    if (r >= n_fit) throw Error("manifold cluster: eval_fit_row entry " + s(r) + " is not a fit row");
+    if (r >= n_fit)
+      throw Error("manifold cluster: eval_fit_row entry " + s(r) + " is not a fit row");
   check_finite(fit, n_fit, d, "manifold cluster: fit row ");
   check_finite(eval, n_eval, d, "manifold cluster: evaluated row ");
 
@@ -203,7 +219,8 @@ ManifoldClustering manifold_cluster(const float* fit, int64_t n_fit, const float
     c.eval_rows.assign(eval, eval + n_eval * d);
   }
   if (uses_map(method)) {
-    const TsneResult t = precomputed_map ? *precomputed_map : tsne(c.fit_rows.data(), n_fit, d, o.tsne);
+    const TsneResult t =
+        precomputed_map ? *precomputed_map : tsne(c.fit_rows.data(), n_fit, d, o.tsne);
     if (static_cast<int64_t>(t.embedding.size()) % n_fit != 0)
       throw Error("manifold cluster: the precomputed map does not have one point per fit row");
     c.map = t.embedding;
@@ -241,7 +258,8 @@ std::vector<int64_t> seeded_subsample(int64_t n, int64_t limit, uint64_t seed) {
   return idx;
 }
 
-std::string cluster_verdict(const ScoredEntry& headline, const std::vector<ScoredEntry>& baselines) {
+std::string cluster_verdict(const ScoredEntry& headline,
+                            const std::vector<ScoredEntry>& baselines) {
   auto fixed = [](double a, int digits) {
     char b[32];
     std::snprintf(b, sizeof b, "%.*f", digits, a);
@@ -256,12 +274,14 @@ std::string cluster_verdict(const ScoredEntry& headline, const std::vector<Score
   std::string line = head + " ACC " + acc2(headline.acc) + " vs ";
   const ScoredEntry* top = scored.front();
   for (size_t i = 0; i < scored.size(); ++i) {
-    line += (i ? ", " : "") + scored[i]->space + " " + scored[i]->method + " " + acc2(scored[i]->acc);
+    line +=
+        (i ? ", " : "") + scored[i]->space + " " + scored[i]->method + " " + acc2(scored[i]->acc);
     if (scored[i]->acc > top->acc) top = scored[i];
   }
   // The margin in three decimals: two-decimal figures can look equal when they are not.
   const std::string by = " by " + fixed(std::fabs(headline.acc - top->acc), 3);
-  if (headline.acc > top->acc) return line + ": " + headline.space + (headline.space == "pixels" ? " win" : " wins") + by;
+  if (headline.acc > top->acc)
+    return line + ": " + headline.space + (headline.space == "pixels" ? " win" : " wins") + by;
   if (headline.acc == top->acc) return line + ": a tie with " + top->space + " " + top->method;
   return line + ": " + top->space + (top->space == "pixels" ? " win" : " wins") + by;
 }

@@ -4,8 +4,8 @@
 // and the rows being evaluated (e.g. the test split) are then given clusters without refitting.
 //
 //   ManifoldOptions o;  o.k = 10;  o.standardize = true;          // latent codes
-//   ManifoldClustering c = manifold_cluster(fit, n_fit, eval, n_eval, d, ClusterMethod::TsneKMeans, o);
-//   c.labels[i]   // cluster of evaluated row i;  c.fit_labels, c.map: those of the fit rows
+//   ManifoldClustering c = manifold_cluster(fit, n_fit, eval, n_eval, d, ClusterMethod::TsneKMeans,
+//   o); c.labels[i]   // cluster of evaluated row i;  c.fit_labels, c.map: those of the fit rows
 //
 // Steps, each exposed below:
 //  1. Standardise (optional): every column minus the fit rows' mean, over their standard
@@ -76,21 +76,22 @@ std::vector<int32_t> cluster_fit_rows(ClusterMethod m, const float* X, int64_t n
 // to the lower index) for every row of Q [m, d]: the cluster with the most votes among
 // labels[neighbours]; among tied clusters, that of the nearest neighbour. k is capped at n.
 // Throws hg::Error for k < 1 or labels.size() != n.
-std::vector<int32_t> knn_vote(const float* R, int64_t n, const std::vector<int32_t>& labels, const float* Q,
-                              int64_t m, int64_t d, int k);
+std::vector<int32_t> knn_vote(const float* R, int64_t n, const std::vector<int32_t>& labels,
+                              const float* Q, int64_t m, int64_t d, int k);
 
 // The nearest of the k centers [k, d] of every row of Q [m, d] (the earliest on ties).
-std::vector<int32_t> nearest_center(const std::vector<float>& centers, int k, const float* Q, int64_t m, int64_t d);
+std::vector<int32_t> nearest_center(const std::vector<float>& centers, int k, const float* Q,
+                                    int64_t m, int64_t d);
 
 struct ManifoldClustering {
   ClusterMethod method = ClusterMethod::KMeans;
-  Standardizer standardizer;        // empty when !standardize
-  std::vector<float> fit_rows;      // [n_fit, d] the fit rows as clustered (standardised or not)
-  std::vector<float> eval_rows;     // [n_eval, d] the evaluated rows in the same space
-  std::vector<float> map;           // [n_fit, 2] the t-SNE map (map methods)
+  Standardizer standardizer;     // empty when !standardize
+  std::vector<float> fit_rows;   // [n_fit, d] the fit rows as clustered (standardised or not)
+  std::vector<float> eval_rows;  // [n_eval, d] the evaluated rows in the same space
+  std::vector<float> map;        // [n_fit, 2] the t-SNE map (map methods)
   double map_kl = 0, map_seconds = 0;
-  std::vector<int32_t> fit_labels;  // [n_fit]
-  std::vector<int32_t> labels;      // [n_eval]
+  std::vector<int32_t> fit_labels;     // [n_fit]
+  std::vector<int32_t> labels;         // [n_eval]
   int64_t assigned_by_neighbours = 0;  // evaluated rows that were not fit rows
 };
 
@@ -99,8 +100,9 @@ struct ManifoldClustering {
 // (nullable) is a t-SNE map of these very fit rows to reuse (e.g. for both map methods), with
 // its KL and seconds. Throws hg::Error (one line) for bad sizes or options, k > n_fit, a NaN or
 // infinity (naming the row), or whatever the pieces throw.
-ManifoldClustering manifold_cluster(const float* fit, int64_t n_fit, const float* eval, int64_t n_eval, int64_t d,
-                                    ClusterMethod method, const ManifoldOptions& o,
+ManifoldClustering manifold_cluster(const float* fit, int64_t n_fit, const float* eval,
+                                    int64_t n_eval, int64_t d, ClusterMethod method,
+                                    const ManifoldOptions& o,
                                     const std::vector<int64_t>& eval_fit_row = {},
                                     const TsneResult* precomputed_map = nullptr);
 

@@ -23,18 +23,18 @@
 #include <string>
 
 #include "apps/analysis/linalg.h"
-#include "engine/util/error.h"
-#include "engine/util/rng.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
+#include "engine/util/rng.h"
 
 namespace hg::analysis {
 namespace {
 
 namespace host = hg::host;
 
-constexpr int64_t kCovRows = 128;    // exact solver: rows per float Gram block
-constexpr int64_t kPassRows = 256;   // randomized solver and transforms: rows per block
+constexpr int64_t kCovRows = 128;   // exact solver: rows per float Gram block
+constexpr int64_t kPassRows = 256;  // randomized solver and transforms: rows per block
 
 std::string s(int64_t v) { return std::to_string(v); }
 
@@ -55,8 +55,7 @@ int64_t first_bad_row(const float* X, int64_t n, int64_t d) {
       for (int64_t j = 0; j < d; ++j) ok &= std::isfinite(row[j]);
       if (!ok) {
         int64_t cur = bad.load();
-        while (i < cur && !bad.compare_exchange_weak(cur, i)) {
-        }
+        while (i < cur && !bad.compare_exchange_weak(cur, i)) {}
         return;
       }
     }
@@ -96,8 +95,8 @@ std::vector<double> scatter_matrix(const float* X, int64_t n, int64_t d, const d
   for (int64_t r0 = 0; r0 < n; r0 += kCovRows) {
     const int64_t rows = std::min(kCovRows, n - r0);
     centre_block(X, d, r0, rows, mean, block.data());
-    host::gemm(host::Trans::T, host::Trans::N, d, d, rows, 1.0f, block.data(), d, block.data(), d, 0.0f,
-             gram.data(), d);
+    host::gemm(host::Trans::T, host::Trans::N, d, d, rows, 1.0f, block.data(), d, block.data(), d,
+               0.0f, gram.data(), d);
     host::parallel_elementwise(d * d, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) S[t] += gram[t];
     });
@@ -118,10 +117,10 @@ std::vector<double> apply_scatter(const float* X, int64_t n, int64_t d, const do
   for (int64_t r0 = 0; r0 < n; r0 += kPassRows) {
     const int64_t rows = std::min(kPassRows, n - r0);
     centre_block(X, d, r0, rows, mean, block.data());
-    host::gemm(host::Trans::N, host::Trans::N, rows, l, d, 1.0f, block.data(), d, zf.data(), l, 0.0f,
-             y.data(), l);
+    host::gemm(host::Trans::N, host::Trans::N, rows, l, d, 1.0f, block.data(), d, zf.data(), l,
+               0.0f, y.data(), l);
     host::gemm(host::Trans::T, host::Trans::N, d, l, rows, 1.0f, block.data(), d, y.data(), l, 0.0f,
-             wb.data(), l);
+               wb.data(), l);
     for (int64_t t = 0; t < d * l; ++t) W[t] += wb[t];
     if (gram)
       for (int64_t i = 0; i < rows; ++i) {
@@ -248,8 +247,8 @@ std::vector<float> Pca::transform(const float* X, int64_t n) const {
   for (int64_t r0 = 0; r0 < n; r0 += kPassRows) {
     const int64_t rows = std::min(kPassRows, n - r0);
     centre_block(X, d, r0, rows, mean.data(), block.data());
-    host::gemm(host::Trans::N, host::Trans::T, rows, k, d, 1.0f, block.data(), d, cf.data(), d, 0.0f,
-             out.data() + r0 * k, k);
+    host::gemm(host::Trans::N, host::Trans::T, rows, k, d, 1.0f, block.data(), d, cf.data(), d,
+               0.0f, out.data() + r0 * k, k);
   }
   return out;
 }
@@ -264,7 +263,8 @@ std::vector<float> Pca::inverse_transform(const float* Z, int64_t n) const {
   const std::vector<float> mf(mean.begin(), mean.end());
   host::Epilogue ep;
   ep.bias = mf.data();
-  host::gemm(host::Trans::N, host::Trans::N, n, d, k, 1.0f, Z, k, cf.data(), d, 0.0f, out.data(), d, ep);
+  host::gemm(host::Trans::N, host::Trans::N, n, d, k, 1.0f, Z, k, cf.data(), d, 0.0f, out.data(), d,
+             ep);
   return out;
 }
 

@@ -27,16 +27,16 @@ PcaSolver parse_pca_solver(const std::string& name);
 
 struct PcaOptions {
   PcaSolver solver = PcaSolver::Auto;
-  int oversampling = 10;      // randomized: extra sketch columns beyond k
-  int power_iterations = 4;   // randomized: power (subspace) iterations
-  uint64_t seed = 0;          // randomized: the Gaussian test matrix (through hg::Rng)
+  int oversampling = 10;     // randomized: extra sketch columns beyond k
+  int power_iterations = 4;  // randomized: power (subspace) iterations
+  uint64_t seed = 0;         // randomized: the Gaussian test matrix (through hg::Rng)
 };
 
 struct Pca {
   int64_t n_samples = 0;
-  int64_t d = 0;  // features
-  int k = 0;      // components
-  PcaSolver solver = PcaSolver::Exact;  // the solver actually used (never Auto)
+  int64_t d = 0;                                 // features
+  int k = 0;                                     // components
+  PcaSolver solver = PcaSolver::Exact;           // the solver actually used (never Auto)
   std::vector<double> mean;                      // [d]
   std::vector<double> components;                // [k, d] row-major, orthonormal rows
   std::vector<double> explained_variance;        // [k], descending, divided by n - 1

@@ -17,9 +17,9 @@
 #include <utility>
 
 #include "apps/analysis/kmeans.h"  // detail::first_nonfinite_row
-#include "engine/util/error.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
 
 namespace hg::analysis {
 namespace {
@@ -101,9 +101,9 @@ std::vector<double> PcaOutlier::score(const float* Y, int64_t m) const {
           R[i * d + t] = static_cast<float>(static_cast<double>(Y[(r0 + i) * d + t]) - mean[t]);
     });
     host::gemm(host::Trans::N, host::Trans::T, rows, k, d, 1.0f, R.data(), d, C.data(), d, 0.0f,
-             Z.data(), k);
+               Z.data(), k);
     host::gemm(host::Trans::N, host::Trans::N, rows, d, k, -1.0f, Z.data(), k, C.data(), d, 1.0f,
-             R.data(), d);
+               R.data(), d);
     host::parallel_for(0, rows, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         double acc = 0.0;

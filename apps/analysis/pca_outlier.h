@@ -21,10 +21,10 @@
 namespace hg::analysis {
 
 struct PcaOutlierOptions {
-  int k = 0;                    // components, 1 <= k <= min(n, d), or 0 to choose (see above)
-  double auto_variance = 0.9;   // k = 0: the fraction of the variance to explain, in (0, 1]
+  int k = 0;                   // components, 1 <= k <= min(n, d), or 0 to choose (see above)
+  double auto_variance = 0.9;  // k = 0: the fraction of the variance to explain, in (0, 1]
   PcaSolver solver = PcaSolver::Auto;  // for a given k (k = 0 always uses Exact)
-  uint64_t seed = 0;            // the randomized solver's sketch
+  uint64_t seed = 0;                   // the randomized solver's sketch
 };
 
 // A fitted model: plain data, so it can be written out and read back field by field.

@@ -26,10 +26,10 @@
 #endif
 
 #include "apps/analysis/kmeans.h"
-#include "engine/util/error.h"
-#include "engine/util/rng.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
+#include "engine/util/rng.h"
 
 namespace hg::analysis {
 namespace {
@@ -43,12 +43,12 @@ std::string s(int64_t v) { return std::to_string(v); }
 // The data reordered by cluster, with what the per-row computation needs.
 struct Prepared {
   int64_t n = 0, d = 0;
-  int L = 0;                    // distinct labels
-  std::vector<float> Xs;        // [n, d] centred rows, cluster by cluster
-  std::vector<float> xn;        // [n] squared norms, same order
-  std::vector<int64_t> start;   // [L + 1] cluster segments in that order
-  std::vector<int32_t> cl;      // [n] cluster (0..L-1) of each sorted position
-  std::vector<int64_t> pos;     // [n] sorted position of sample i
+  int L = 0;                   // distinct labels
+  std::vector<float> Xs;       // [n, d] centred rows, cluster by cluster
+  std::vector<float> xn;       // [n] squared norms, same order
+  std::vector<int64_t> start;  // [L + 1] cluster segments in that order
+  std::vector<int32_t> cl;     // [n] cluster (0..L-1) of each sorted position
+  std::vector<int64_t> pos;    // [n] sorted position of sample i
 };
 
 Prepared prepare(const char* who, const float* X, int64_t n, int64_t d,
@@ -57,8 +57,8 @@ Prepared prepare(const char* who, const float* X, int64_t n, int64_t d,
   if (d < 1) throw Error(std::string(who) + ": no features (d = " + s(d) + ")");
   if (!X) throw Error(std::string(who) + ": null data");
   if (static_cast<int64_t>(labels.size()) != n)
-    throw Error(std::string(who) + ": " + s(static_cast<int64_t>(labels.size())) +
-                " labels for " + s(n) + " samples");
+    throw Error(std::string(who) + ": " + s(static_cast<int64_t>(labels.size())) + " labels for " +
+                s(n) + " samples");
   std::vector<int32_t> uniq(labels);
   std::sort(uniq.begin(), uniq.end());
   uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
@@ -75,8 +75,8 @@ Prepared prepare(const char* who, const float* X, int64_t n, int64_t d,
   P.L = static_cast<int>(L);
   std::vector<int32_t> lab(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
-    lab[i] = static_cast<int32_t>(std::lower_bound(uniq.begin(), uniq.end(), labels[i]) -
-                                  uniq.begin());
+    lab[i] =
+        static_cast<int32_t>(std::lower_bound(uniq.begin(), uniq.end(), labels[i]) - uniq.begin());
   P.start.assign(static_cast<size_t>(L + 1), 0);
   for (int64_t i = 0; i < n; ++i) ++P.start[lab[i] + 1];
   for (int64_t c = 0; c < L; ++c) P.start[c + 1] += P.start[c];
@@ -92,8 +92,7 @@ Prepared prepare(const char* who, const float* X, int64_t n, int64_t d,
   const std::vector<float> Xc = detail::centred_copy(X, n, d, nullptr);
   P.Xs.resize(static_cast<size_t>(n * d));
   host::parallel_for(0, n, std::max<int64_t>(1, 32768 / d), [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i)
-      std::copy_n(Xc.data() + i * d, d, P.Xs.data() + P.pos[i] * d);
+    for (int64_t i = lo; i < hi; ++i) std::copy_n(Xc.data() + i * d, d, P.Xs.data() + P.pos[i] * d);
   });
   P.xn = detail::row_sq_norms(P.Xs.data(), n, d);
   return P;
@@ -144,7 +143,7 @@ void silhouette_rows(const Prepared& P, const int64_t* rows, int64_t m, double* 
       for (int64_t r = 0; r < mb; ++r)
         std::copy_n(P.Xs.data() + rows[r0 + r] * d, d, A.data() + r * d);
       host::gemm(host::Trans::N, host::Trans::T, mb, n, d, -2.0f, A.data(), d, P.Xs.data(), d, 0.0f,
-               G.data(), n, ep);
+                 G.data(), n, ep);
       for (int64_t r = 0; r < mb; ++r) {
         const int64_t p = rows[r0 + r];
         float* g = G.data() + r * n;

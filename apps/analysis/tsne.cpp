@@ -25,10 +25,10 @@
 #include <string>
 
 #include "apps/analysis/pca.h"
-#include "engine/util/error.h"
-#include "engine/util/rng.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
+#include "engine/util/rng.h"
 
 namespace hg::analysis {
 namespace host = hg::host;
@@ -167,8 +167,8 @@ Centred centre_rows(const float* X, int64_t n, int64_t d) {
 
 // Row i's squared distances to columns c0 .. c0 + cols (g, clamped at 0 in place) offered to
 // its heap, row i itself (at column `self` of the tile) excluded.
-void push_row(HeapRow& h, float* g, float ni, const float* nc, int64_t cols, int64_t c0, int64_t self, int k,
-              int32_t* cand) {
+void push_row(HeapRow& h, float* g, float ni, const float* nc, int64_t cols, int64_t c0,
+              int64_t self, int k, int32_t* cand) {
   for (int64_t t = 0; t < cols; ++t) {  // vectorised
     const float v = ni + nc[t] - 2.0f * g[t];
     g[t] = v > 0.0f ? v : 0.0f;
@@ -194,18 +194,17 @@ void push_row(HeapRow& h, float* g, float ni, const float* nc, int64_t cols, int
 
 // Query block b (kKnnRows rows) against every column, kKnnCols at a time: one SGEMM per tile,
 // the k best candidates of each row into hd/hj (distances as floats, heap order).
-void scan_block(const Centred& xc, int64_t n, int64_t d, int k, int64_t b, float* hd, int32_t* hj, float* tile,
-                int32_t* cand) {
+void scan_block(const Centred& xc, int64_t n, int64_t d, int k, int64_t b, float* hd, int32_t* hj,
+                float* tile, int32_t* cand) {
   const std::vector<float>& Xc = xc.x;
   const std::vector<float>& norm = xc.norm;
   const int64_t r0 = b * kKnnRows, rows = std::min(kKnnRows, n - r0);
   HeapRow heaps[kKnnRows];
-  for (int64_t r = 0; r < rows; ++r)
-    heaps[r] = HeapRow{&hd[(r0 + r) * k], &hj[(r0 + r) * k], k};
+  for (int64_t r = 0; r < rows; ++r) heaps[r] = HeapRow{&hd[(r0 + r) * k], &hj[(r0 + r) * k], k};
   for (int64_t c0 = 0; c0 < n; c0 += kKnnCols) {
     const int64_t cols = std::min(kKnnCols, n - c0);
     host::gemm(host::Trans::N, host::Trans::T, rows, cols, d, 1.0f, &Xc[r0 * d], d, &Xc[c0 * d], d,
-             0.0f, tile, cols);
+               0.0f, tile, cols);
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t i = r0 + r;
       const int64_t self = i - c0;  // in [0, cols) when the block holds row i
@@ -256,7 +255,8 @@ Knn nearest_neighbors(const float* X, int64_t n, int64_t d, int k) {
   host::parallel_for_dynamic(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
     std::vector<float> tile(kKnnRows * kKnnCols);
     std::vector<int32_t> cand(kKnnRun);
-    for (int64_t b = b0; b < b1; ++b) scan_block(xc, n, d, k, b, hd.data(), hj.data(), tile.data(), cand.data());
+    for (int64_t b = b0; b < b1; ++b)
+      scan_block(xc, n, d, k, b, hd.data(), hj.data(), tile.data(), cand.data());
   });
   return exact_neighbours(X, n, d, k, hj);
 }
@@ -511,8 +511,7 @@ int64_t first_bad_row(const float* X, int64_t n, int64_t d) {
       for (int64_t c = 0; c < d; ++c) ok &= std::isfinite(X[i * d + c]);
       if (!ok) {
         int64_t cur = bad.load();
-        while (i < cur && !bad.compare_exchange_weak(cur, i)) {
-        }
+        while (i < cur && !bad.compare_exchange_weak(cur, i)) {}
         return;
       }
     }
@@ -584,7 +583,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 // The input affinities: dense for the exact method, else sparse over the nearest neighbours.
 void input_affinities(const float* X, int64_t n, int64_t d, const TsneOptions& opt, double lr,
-                      std::chrono::steady_clock::time_point t0, SparseP& P, std::vector<double>& Pd) {
+                      std::chrono::steady_clock::time_point t0, SparseP& P,
+                      std::vector<double>& Pd) {
   const bool exact = opt.theta == 0;
   if (exact)
     Pd = dense_affinities(X, n, d, opt.perplexity);
@@ -616,22 +616,22 @@ void descend(std::vector<double>& Y, std::vector<double>& grad, std::vector<doub
 }
 
 // A checked iteration joins the trace (and stderr when verbose); returns its gradient norm.
-double record_check(TsneResult& res, const std::vector<double>& grad, int64_t m, int it, double kl, bool verbose,
-                    std::chrono::steady_clock::time_point t0) {
+double record_check(TsneResult& res, const std::vector<double>& grad, int64_t m, int it, double kl,
+                    bool verbose, std::chrono::steady_clock::time_point t0) {
   double gn = 0;
   for (int64_t t = 0; t < m; ++t) gn += grad[t] * grad[t];
   gn = std::sqrt(gn);
   res.trace.push_back({it + 1, kl, gn});
   if (verbose)
-    std::fprintf(stderr, "t-SNE: iteration %d: KL %.6f, gradient norm %.3g, %.2f s\n", it + 1,
-                 kl, gn, seconds_since(t0));
+    std::fprintf(stderr, "t-SNE: iteration %d: KL %.6f, gradient norm %.3g, %.2f s\n", it + 1, kl,
+                 gn, seconds_since(t0));
   return gn;
 }
 
 // The KL of the final embedding without exaggeration; for Barnes-Hut with the exact normaliser
 // where that is affordable (grad is scratch).
-double final_kl(bool exact, const std::vector<double>& Pd, const SparseP& P, std::vector<double>& Y, int64_t n,
-                int dims, double theta, BarnesHut& bh, std::vector<double>& grad) {
+double final_kl(bool exact, const std::vector<double>& Pd, const SparseP& P, std::vector<double>& Y,
+                int64_t n, int dims, double theta, BarnesHut& bh, std::vector<double>& grad) {
   if (exact) return exact_gradient(Pd.data(), Y.data(), n, dims, 1.0, grad.data(), true);
   const double Z = n <= kExactZ ? exact_normalizer(Y.data(), n, dims)
                                 : bh.repulsion(Y.data(), n, dims, theta, grad.data());

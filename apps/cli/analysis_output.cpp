@@ -10,27 +10,29 @@
 
 namespace hg::cli {
 
-void write_table(const std::string& path, const std::vector<float>& values, int64_t rows, int64_t cols,
-                 const std::string& prefix, const std::vector<int32_t>& labels) {
+void write_table(const std::string& path, const std::vector<float>& values, int64_t rows,
+                 int64_t cols, const std::string& prefix, const std::vector<int32_t>& labels) {
   if (path.size() > 4 && path.compare(path.size() - 4, 4, ".npy") == 0) {
     io::write_npy(path, values, rows, cols);
     return;
   }
   std::ostringstream s;
   s.precision(9);
-  for (int64_t j = 0; j < cols; ++j) s << (j ? "," : "") << prefix << (cols > 1 ? std::to_string(j) : "");
+  for (int64_t j = 0; j < cols; ++j)
+    s << (j ? "," : "") << prefix << (cols > 1 ? std::to_string(j) : "");
   if (!labels.empty()) s << ",label";
   s << "\n";
   for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) s << (j ? "," : "") << values[static_cast<size_t>(i * cols + j)];
+    for (int64_t j = 0; j < cols; ++j)
+      s << (j ? "," : "") << values[static_cast<size_t>(i * cols + j)];
     if (!labels.empty()) s << "," << labels[static_cast<size_t>(i)];
     s << "\n";
   }
   io::write_file_atomic(path, s.str());
 }
 
-void write_scatter(const std::string& path, const std::vector<float>& points, int64_t n, int64_t dims,
-                   const std::vector<int32_t>& labels, const std::string& title) {
+void write_scatter(const std::string& path, const std::vector<float>& points, int64_t n,
+                   int64_t dims, const std::vector<int32_t>& labels, const std::string& title) {
   if (dims < 2) throw Error(path + ": a scatter needs two coordinates per point");
   report::Chart c;
   c.title = title;

@@ -13,8 +13,8 @@
 #include "apps/cli/commands.h"
 #include "apps/run/run_data.h"
 #include "engine/data/spec.h"
-#include "engine/util/error.h"
 #include "engine/host/parallel.h"
+#include "engine/util/error.h"
 
 namespace hg::cli {
 
@@ -32,7 +32,8 @@ struct Common {
 };
 
 void add_common(CLI::App& app, Common& c) {
-  app.add_option("--data", c.data.spec, "Data spec: an image set, csv:FILE[,label=NAME] (e.g. a latent table), synthetic")
+  app.add_option("--data", c.data.spec,
+                 "Data spec: an image set, csv:FILE[,label=NAME] (e.g. a latent table), synthetic")
       ->required();
   app.add_option("--split", c.data.split, "train or test (image data sets)")->default_val("test");
   app.add_option("--classes", c.data.classes, "Only these labels");
@@ -56,13 +57,16 @@ void finish(const Common& c, json j, const std::string& text) {
     std::cout << text << "\n";
 }
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 // A subcommand and its action; add_analyze runs the action of the one that was parsed.
 using Subcommand = std::pair<CLI::App*, Action>;
 
 Subcommand add_pca(CLI::App& app) {
-  CLI::App* s = app.add_subcommand("pca", "Principal components: explained variance, projections (--out)");
+  CLI::App* s =
+      app.add_subcommand("pca", "Principal components: explained variance, projections (--out)");
   auto c = std::make_shared<Common>();
   auto k = std::make_shared<int>(2);
   auto solver = std::make_shared<std::string>("auto");
@@ -71,28 +75,34 @@ Subcommand add_pca(CLI::App& app) {
   s->add_option("--solver", *solver, "auto, exact or randomized")->default_val("auto");
   s->add_option("--out", c->out, "CSV of the projections (pc0.., label)");
   return {s, [c, k, solver]() {
-    data::Dataset d = load(*c);
-    analysis::PcaOptions po;
-    po.solver = analysis::parse_pca_solver(*solver);
-    po.seed = c->seed;
-    const auto t0 = Clock::now();
-    analysis::Pca p = analysis::Pca::fit(d.x.data(), d.n, d.features(), *k, po);
-    const double secs = seconds_since(t0);
-    if (!c->out.empty()) write_table(c->out, p.transform(d.x.data(), d.n), d.n, *k, "pc", d.y);
-    json j{{"seconds", secs}, {"n", d.n}, {"components", *k}, {"solver", analysis::pca_solver_name(p.solver)},
-           {"explained_variance_ratio", p.explained_variance_ratio}};
-    double total = 0;
-    for (double r : p.explained_variance_ratio) total += r;
-    std::ostringstream t;
-    t << "PCA (" << analysis::pca_solver_name(p.solver) << ") of " << d.n << " x " << d.features() << ": " << *k
-      << " components explain " << total * 100 << "% of the variance (" << secs << " s)";
-    finish(*c, j, t.str());
-    return 0;
-  }};
+            data::Dataset d = load(*c);
+            analysis::PcaOptions po;
+            po.solver = analysis::parse_pca_solver(*solver);
+            po.seed = c->seed;
+            const auto t0 = Clock::now();
+            analysis::Pca p = analysis::Pca::fit(d.x.data(), d.n, d.features(), *k, po);
+            const double secs = seconds_since(t0);
+            if (!c->out.empty())
+              write_table(c->out, p.transform(d.x.data(), d.n), d.n, *k, "pc", d.y);
+            json j{{"seconds", secs},
+                   {"n", d.n},
+                   {"components", *k},
+                   {"solver", analysis::pca_solver_name(p.solver)},
+                   {"explained_variance_ratio", p.explained_variance_ratio}};
+            double total = 0;
+            for (double r : p.explained_variance_ratio) total += r;
+            std::ostringstream t;
+            t << "PCA (" << analysis::pca_solver_name(p.solver) << ") of " << d.n << " x "
+              << d.features() << ": " << *k << " components explain " << total * 100
+              << "% of the variance (" << secs << " s)";
+            finish(*c, j, t.str());
+            return 0;
+          }};
 }
 
 Subcommand add_kmeans(CLI::App& app) {
-  CLI::App* s = app.add_subcommand("kmeans", "k-means (k-means++, n_init restarts): inertia, and ACC/NMI/ARI with labels");
+  CLI::App* s = app.add_subcommand(
+      "kmeans", "k-means (k-means++, n_init restarts): inertia, and ACC/NMI/ARI with labels");
   auto c = std::make_shared<Common>();
   auto o = std::make_shared<analysis::KMeansOptions>();
   o->k = 10;
@@ -103,55 +113,68 @@ Subcommand add_kmeans(CLI::App& app) {
   s->add_option("--tol", o->tol, "Relative tolerance on the centre shift")->default_val(1e-4);
   s->add_option("--out", c->out, "CSV of the cluster of every row (cluster, label)");
   return {s, [c, o]() {
-    data::Dataset d = load(*c);
-    o->seed = c->seed;
-    const auto t0 = Clock::now();
-    analysis::KMeansResult r = analysis::kmeans(d.x.data(), d.n, d.features(), *o);
-    const double secs = seconds_since(t0);
-    json j{{"seconds", secs}, {"n", d.n}, {"k", o->k}, {"inertia", r.inertia}, {"iterations", r.iterations}};
-    std::ostringstream t;
-    t << "k-means, k = " << o->k << ", n_init " << o->n_init << ": inertia " << r.inertia << " (" << secs << " s)";
-    if (d.has_labels()) {
-      j["acc"] = analysis::clustering_accuracy(d.y, r.labels);
-      j["nmi"] = analysis::nmi(d.y, r.labels);
-      j["ari"] = analysis::ari(d.y, r.labels);
-      t << "; against the labels ACC " << j["acc"].get<double>() << " NMI " << j["nmi"].get<double>() << " ARI "
-        << j["ari"].get<double>();
-    }
-    if (!c->out.empty()) {
-      std::vector<float> cl(r.labels.begin(), r.labels.end());
-      write_table(c->out, cl, d.n, 1, "cluster", d.y);
-    }
-    finish(*c, j, t.str());
-    return 0;
-  }};
+            data::Dataset d = load(*c);
+            o->seed = c->seed;
+            const auto t0 = Clock::now();
+            analysis::KMeansResult r = analysis::kmeans(d.x.data(), d.n, d.features(), *o);
+            const double secs = seconds_since(t0);
+            json j{{"seconds", secs},
+                   {"n", d.n},
+                   {"k", o->k},
+                   {"inertia", r.inertia},
+                   {"iterations", r.iterations}};
+            std::ostringstream t;
+            t << "k-means, k = " << o->k << ", n_init " << o->n_init << ": inertia " << r.inertia
+              << " (" << secs << " s)";
+            if (d.has_labels()) {
+              j["acc"] = analysis::clustering_accuracy(d.y, r.labels);
+              j["nmi"] = analysis::nmi(d.y, r.labels);
+              j["ari"] = analysis::ari(d.y, r.labels);
+              t << "; against the labels ACC " << j["acc"].get<double>() << " NMI "
+                << j["nmi"].get<double>() << " ARI " << j["ari"].get<double>();
+            }
+            if (!c->out.empty()) {
+              std::vector<float> cl(r.labels.begin(), r.labels.end());
+              write_table(c->out, cl, d.n, 1, "cluster", d.y);
+            }
+            finish(*c, j, t.str());
+            return 0;
+          }};
 }
 
 Subcommand add_silhouette(CLI::App& app) {
-  CLI::App* s = app.add_subcommand("silhouette", "Silhouette of the data's labels (exact, or --sample N)");
+  CLI::App* s =
+      app.add_subcommand("silhouette", "Silhouette of the data's labels (exact, or --sample N)");
   auto c = std::make_shared<Common>();
   auto sample = std::make_shared<int64_t>(0);
   add_common(*s, *c);
-  s->add_option("--sample", *sample, "Average over N random rows (each against all rows); 0 = exact");
+  s->add_option("--sample", *sample,
+                "Average over N random rows (each against all rows); 0 = exact");
   s->add_option("--out", c->out, "CSV of every row's silhouette value (silhouette, label)");
   return {s, [c, sample]() {
-    data::Dataset d = load(*c);
-    if (!d.has_labels())
-      throw UsageError("--data " + c->data.spec + ": silhouette scores the data's labels, and these data have none "
-                       "(csv:FILE,label=COLUMN)");
-    const auto t0 = Clock::now();
-    std::vector<double> per;
-    const double v = *sample > 0 ? analysis::silhouette_sampled(d.x.data(), d.n, d.features(), d.y, *sample, c->seed)
+            data::Dataset d = load(*c);
+            if (!d.has_labels())
+              throw UsageError("--data " + c->data.spec +
+                               ": silhouette scores the data's labels, and these data have none "
+                               "(csv:FILE,label=COLUMN)");
+            const auto t0 = Clock::now();
+            std::vector<double> per;
+            const double v = *sample > 0
+                                 ? analysis::silhouette_sampled(d.x.data(), d.n, d.features(), d.y,
+                                                                *sample, c->seed)
                                  : analysis::silhouette_score(d.x.data(), d.n, d.features(), d.y,
                                                               c->out.empty() ? nullptr : &per);
-    const double secs = seconds_since(t0);
-    if (!c->out.empty() && !per.empty()) write_table(c->out, std::vector<float>(per.begin(), per.end()), d.n, 1, "silhouette", d.y);
-    json j{{"seconds", secs}, {"n", d.n}, {"silhouette", v}, {"sampled", *sample}};
-    std::ostringstream t;
-    t << "silhouette " << v << (*sample > 0 ? " (sampled)" : " (exact)") << " over " << d.n << " rows (" << secs << " s)";
-    finish(*c, j, t.str());
-    return 0;
-  }};
+            const double secs = seconds_since(t0);
+            if (!c->out.empty() && !per.empty())
+              write_table(c->out, std::vector<float>(per.begin(), per.end()), d.n, 1, "silhouette",
+                          d.y);
+            json j{{"seconds", secs}, {"n", d.n}, {"silhouette", v}, {"sampled", *sample}};
+            std::ostringstream t;
+            t << "silhouette " << v << (*sample > 0 ? " (sampled)" : " (exact)") << " over " << d.n
+              << " rows (" << secs << " s)";
+            finish(*c, j, t.str());
+            return 0;
+          }};
 }
 
 Subcommand add_tsne(CLI::App& app) {
@@ -167,20 +190,22 @@ Subcommand add_tsne(CLI::App& app) {
   s->add_option("--out", c->out, "CSV of the embedding (x0, x1, label)");
   s->add_option("--plot", *plot, "PNG or SVG scatter of the embedding coloured by label");
   return {s, [c, o, plot]() {
-    if (!plot->empty()) run::check_output_file(*plot, c->force, "--plot");
-    data::Dataset d = load(*c);
-    o->seed = c->seed;
-    const auto t0 = Clock::now();
-    analysis::TsneResult r = analysis::tsne(d.x.data(), d.n, d.features(), *o);
-    const double secs = seconds_since(t0);
-    if (!c->out.empty()) write_table(c->out, r.embedding, d.n, o->dims, "x", d.y);
-    if (!plot->empty()) write_scatter(*plot, r.embedding, d.n, o->dims, d.y, "t-SNE of " + c->data.spec);
-    json j{{"seconds", secs}, {"n", d.n}, {"kl", r.kl}, {"iterations", r.iterations}};
-    std::ostringstream t;
-    t << "t-SNE of " << d.n << " rows: KL " << r.kl << " after " << r.iterations << " iterations (" << secs << " s)";
-    finish(*c, j, t.str());
-    return 0;
-  }};
+            if (!plot->empty()) run::check_output_file(*plot, c->force, "--plot");
+            data::Dataset d = load(*c);
+            o->seed = c->seed;
+            const auto t0 = Clock::now();
+            analysis::TsneResult r = analysis::tsne(d.x.data(), d.n, d.features(), *o);
+            const double secs = seconds_since(t0);
+            if (!c->out.empty()) write_table(c->out, r.embedding, d.n, o->dims, "x", d.y);
+            if (!plot->empty())
+              write_scatter(*plot, r.embedding, d.n, o->dims, d.y, "t-SNE of " + c->data.spec);
+            json j{{"seconds", secs}, {"n", d.n}, {"kl", r.kl}, {"iterations", r.iterations}};
+            std::ostringstream t;
+            t << "t-SNE of " << d.n << " rows: KL " << r.kl << " after " << r.iterations
+              << " iterations (" << secs << " s)";
+            finish(*c, j, t.str());
+            return 0;
+          }};
 }
 
 }  // namespace

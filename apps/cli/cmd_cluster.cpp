@@ -34,8 +34,8 @@
 namespace hg::cli {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using analysis::ClusterMethod;
+using nlohmann::json;
 
 namespace {
 
@@ -56,7 +56,8 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// ---- flags ---------------------------------------------------------------------------------------
+// ---- flags
+// ---------------------------------------------------------------------------------------
 
 // The --method list in order, without repeats and without kmeans (always run anyway); kmeans
 // alone when that is all that was asked for. Errors name --method.
@@ -80,7 +81,8 @@ std::vector<ClusterMethod> parse_methods(const std::string& list) {
 void check_flags(const Opts& o) {
   if (o.k < 2) throw UsageError("--k must be at least 2");
   if (o.n_init < 1) throw UsageError("--n-init must be at least 1");
-  if (o.assign_k < 1) throw UsageError("--assign-k must be at least 1 (got " + std::to_string(o.assign_k) + ")");
+  if (o.assign_k < 1)
+    throw UsageError("--assign-k must be at least 1 (got " + std::to_string(o.assign_k) + ")");
   if (o.fit_split != "train" && o.fit_split != "test")
     throw UsageError("--fit-split must be train or test (got '" + o.fit_split + "')");
   if (o.fit_limit < 0) throw UsageError("--fit-limit must be >= 0 (0 = every row)");
@@ -88,7 +90,8 @@ void check_flags(const Opts& o) {
   if (!(o.perplexity > 0)) throw UsageError("--perplexity must be positive");
 }
 
-// ---- rows ----------------------------------------------------------------------------------------
+// ---- rows
+// ----------------------------------------------------------------------------------------
 
 // The evaluated rows and the rows the clusters are fitted on, both scaled for the model.
 struct Rows {
@@ -117,12 +120,13 @@ Rows load_rows(const run::LoadedRun& r, const Opts& o) {
     for (size_t j = 0; j < pick.size(); ++j) rows.eval_fit_row[pick[j]] = static_cast<int64_t>(j);
   }
   if (rows.fit.n < o.k)
-    throw UsageError("--k " + std::to_string(o.k) + ": more clusters than the " + std::to_string(rows.fit.n) +
-                     " fit rows (--fit-split " + o.fit_split + ")");
+    throw UsageError("--k " + std::to_string(o.k) + ": more clusters than the " +
+                     std::to_string(rows.fit.n) + " fit rows (--fit-split " + o.fit_split + ")");
   return rows;
 }
 
-// ---- spaces --------------------------------------------------------------------------------------
+// ---- spaces
+// --------------------------------------------------------------------------------------
 
 struct Space {
   std::string name;
@@ -148,7 +152,8 @@ std::vector<Space> build_spaces(run::LoadedRun& r, const Rows& rows, const Opts&
   return s;
 }
 
-// ---- clustering and scores -----------------------------------------------------------------------
+// ---- clustering and scores
+// -----------------------------------------------------------------------
 
 struct Entry {
   std::string space, method;
@@ -158,21 +163,28 @@ struct Entry {
   std::vector<double> per_sample;  // silhouette values of the evaluated rows (latent, exact only)
 };
 
-size_t distinct(const std::vector<int32_t>& v) { return std::set<int32_t>(v.begin(), v.end()).size(); }
+size_t distinct(const std::vector<int32_t>& v) {
+  return std::set<int32_t>(v.begin(), v.end()).size();
+}
 
 // Mean silhouette of a labelling, NaN where it is undefined (one cluster, or all singletons).
-double silhouette_of(const std::vector<float>& X, int64_t n, int64_t d, const std::vector<int32_t>& labels,
-                     uint64_t seed, std::vector<double>* per_sample) {
+double silhouette_of(const std::vector<float>& X, int64_t n, int64_t d,
+                     const std::vector<int32_t>& labels, uint64_t seed,
+                     std::vector<double>* per_sample) {
   const size_t c = distinct(labels);
   if (c < 2 || static_cast<int64_t>(c) >= n) return kNaN;
-  if (n <= kExactSilhouetteRows) return analysis::silhouette_score(X.data(), n, d, labels, per_sample);
+  if (n <= kExactSilhouetteRows)
+    return analysis::silhouette_score(X.data(), n, d, labels, per_sample);
   return analysis::silhouette_sampled(X.data(), n, d, labels, 10000, seed);
 }
 
-void score(Entry& e, const std::vector<int32_t>& truth, int64_t n_fit, uint64_t seed, bool keep_per_sample) {
+void score(Entry& e, const std::vector<int32_t>& truth, int64_t n_fit, uint64_t seed,
+           bool keep_per_sample) {
   const int64_t n = static_cast<int64_t>(e.c.labels.size());
-  e.silhouette = silhouette_of(e.c.eval_rows, n, e.dims, e.c.labels, seed, keep_per_sample ? &e.per_sample : nullptr);
-  if (!e.c.map.empty()) e.map_silhouette = silhouette_of(e.c.map, n_fit, 2, e.c.fit_labels, seed, nullptr);
+  e.silhouette = silhouette_of(e.c.eval_rows, n, e.dims, e.c.labels, seed,
+                               keep_per_sample ? &e.per_sample : nullptr);
+  if (!e.c.map.empty())
+    e.map_silhouette = silhouette_of(e.c.map, n_fit, 2, e.c.fit_labels, seed, nullptr);
   if (!truth.empty()) {
     e.acc = analysis::clustering_accuracy(truth, e.c.labels);
     e.nmi = analysis::nmi(truth, e.c.labels);
@@ -195,8 +207,9 @@ analysis::ManifoldOptions manifold_options(const Opts& o, int64_t n_fit, bool st
 
 // kmeans, then the --method ones, in one space; the t-SNE map is computed once and shared.
 // keep_per_sample: keep the headline method's silhouette values and the rows (for the pictures).
-std::vector<Entry> cluster_space(const Space& sp, const Rows& rows, const std::vector<ClusterMethod>& methods,
-                                 const Opts& o, bool keep_per_sample) {
+std::vector<Entry> cluster_space(const Space& sp, const Rows& rows,
+                                 const std::vector<ClusterMethod>& methods, const Opts& o,
+                                 bool keep_per_sample) {
   const analysis::ManifoldOptions mo = manifold_options(o, rows.fit.n, sp.standardize);
   std::vector<ClusterMethod> todo{ClusterMethod::KMeans};
   for (ClusterMethod m : methods)
@@ -209,8 +222,8 @@ std::vector<Entry> cluster_space(const Space& sp, const Rows& rows, const std::v
     Entry e;
     e.space = sp.name, e.method = analysis::cluster_method_name(m), e.dims = sp.dims;
     const bool reuse = analysis::uses_map(m) && have_map;
-    e.c = analysis::manifold_cluster(sp.fit.data(), rows.fit.n, sp.eval.data(), rows.eval.n, sp.dims, m, mo,
-                                     rows.eval_fit_row, reuse ? &map : nullptr);
+    e.c = analysis::manifold_cluster(sp.fit.data(), rows.fit.n, sp.eval.data(), rows.eval.n,
+                                     sp.dims, m, mo, rows.eval_fit_row, reuse ? &map : nullptr);
     if (analysis::uses_map(m) && !have_map) {
       map.embedding = e.c.map, map.kl = e.c.map_kl, map.seconds = e.c.map_seconds;
       have_map = true;
@@ -220,7 +233,8 @@ std::vector<Entry> cluster_space(const Space& sp, const Rows& rows, const std::v
     if (!keep_per_sample) e.c.fit_rows = {}, e.c.eval_rows = {};
     // A reused map still cost its t-SNE: count it in every row that clusters it.
     e.seconds = since(t0) + (reuse ? map.seconds : 0.0);
-    std::cerr << "cluster: " << e.space << " " << e.method << " done in " << fmt::fixed(e.seconds, 1) << " s\n";
+    std::cerr << "cluster: " << e.space << " " << e.method << " done in "
+              << fmt::fixed(e.seconds, 1) << " s\n";
     out.push_back(std::move(e));
   }
   return out;
@@ -240,12 +254,14 @@ std::string verdict(const std::vector<Entry>& all, const Entry& best) {
   return analysis::cluster_verdict({best.space, best.method, best.acc}, base);
 }
 
-// ---- pictures ------------------------------------------------------------------------------------
+// ---- pictures
+// ------------------------------------------------------------------------------------
 
 // Each cluster's silhouette values sorted, side by side: the classic silhouette plot.
 void write_silhouette_plot(const std::string& path, const Entry& e, int k) {
   report::Chart c;
-  c.title = "Silhouette of the latent " + e.method + " clusters (mean " + fmt::num(e.silhouette, 3) + ")";
+  c.title =
+      "Silhouette of the latent " + e.method + " clusters (mean " + fmt::num(e.silhouette, 3) + ")";
   c.xlabel = "evaluated samples, grouped by cluster";
   c.ylabel = "silhouette";
   double x = 0;
@@ -274,7 +290,8 @@ void write_acc_chart(const std::string& path, const std::vector<Entry>& all) {
   std::vector<std::string> spaces, methods;
   for (const Entry& e : all) {
     if (std::find(spaces.begin(), spaces.end(), e.space) == spaces.end()) spaces.push_back(e.space);
-    if (std::find(methods.begin(), methods.end(), e.method) == methods.end()) methods.push_back(e.method);
+    if (std::find(methods.begin(), methods.end(), e.method) == methods.end())
+      methods.push_back(e.method);
   }
   report::Chart c;
   c.title = "Clustering accuracy of the evaluated rows (Hungarian-matched)";
@@ -295,25 +312,30 @@ void write_acc_chart(const std::string& path, const std::vector<Entry>& all) {
     c.series.push_back(std::move(s));
   }
   for (size_t si = 0; si < spaces.size(); ++si)
-    c.xticks.push_back({static_cast<double>(si) * group + (static_cast<double>(methods.size()) - 1) / 2, spaces[si]});
+    c.xticks.push_back(
+        {static_cast<double>(si) * group + (static_cast<double>(methods.size()) - 1) / 2,
+         spaces[si]});
   report::write_png(c, path);
 }
 
 // The latent map of the fit rows (at most --tsne-limit of them), by true label and by cluster,
 // and its coordinates.
-void write_map_pictures(const std::string& out, const std::vector<float>& map, const data::Dataset& fit,
-                        const std::vector<int32_t>& clusters, const std::string& method, int64_t limit) {
+void write_map_pictures(const std::string& out, const std::vector<float>& map,
+                        const data::Dataset& fit, const std::vector<int32_t>& clusters,
+                        const std::string& method, int64_t limit) {
   const int64_t m = std::min<int64_t>(limit, fit.n);
   const std::vector<float> pts(map.begin(), map.begin() + m * 2);
   const std::vector<int32_t> truth(fit.y.begin(), fit.y.begin() + (fit.y.empty() ? 0 : m));
   const std::vector<int32_t> cl(clusters.begin(), clusters.begin() + m);
   const std::string what = "t-SNE of the latent codes of " + std::to_string(m) + " fit rows";
-  if (!truth.empty()) write_scatter(out + "/tsne_labels.png", pts, m, 2, truth, what + ", by true label");
+  if (!truth.empty())
+    write_scatter(out + "/tsne_labels.png", pts, m, 2, truth, what + ", by true label");
   write_scatter(out + "/tsne_clusters.png", pts, m, 2, cl, what + ", by " + method + " cluster");
   write_table(out + "/tsne.csv", pts, m, 2, "x", truth);
 }
 
-// ---- output --------------------------------------------------------------------------------------
+// ---- output
+// --------------------------------------------------------------------------------------
 
 // The output folder is built as OUT.tmp-PID and renamed over OUT only when complete, so a
 // failure part way leaves the old folder (or none), never half a new one.
@@ -337,7 +359,8 @@ class StagedDir {
     fs::remove_all(final_, ec);  // --force was checked before any work
     if (ec) throw Error("--out-dir " + final_ + ": cannot remove the old folder: " + ec.message());
     fs::rename(tmp_, final_, ec);
-    if (ec) throw Error("--out-dir " + final_ + ": cannot rename " + tmp_ + " to it: " + ec.message());
+    if (ec)
+      throw Error("--out-dir " + final_ + ": cannot rename " + tmp_ + " to it: " + ec.message());
     done_ = true;
   }
 
@@ -348,7 +371,8 @@ class StagedDir {
 
 json entry_json(const Entry& e) {
   auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-  json j{{"space", e.space}, {"method", e.method}, {"dims", e.dims}, {"silhouette", num(e.silhouette)},
+  json j{{"space", e.space},     {"method", e.method},
+         {"dims", e.dims},       {"silhouette", num(e.silhouette)},
          {"seconds", e.seconds}, {"assigned_by_neighbours", e.c.assigned_by_neighbours}};
   if (e.acc >= 0) j["acc"] = e.acc, j["nmi"] = e.nmi, j["ari"] = e.ari;
   if (!e.c.map.empty()) j["map_silhouette"] = num(e.map_silhouette), j["map_kl"] = e.c.map_kl;
@@ -374,15 +398,24 @@ json draw_map(const std::string& dir, const Entry& best, const Rows& rows, const
 
 // Pictures and cluster.json, staged and then moved to `out` in one rename. Returns the JSON;
 // t0: when the command started.
-json write_folder(const std::string& out, const std::vector<Entry>& all, const Entry& best, const std::string& line,
-                  const Rows& rows, const Opts& o, const Device& device,
+json write_folder(const std::string& out, const std::vector<Entry>& all, const Entry& best,
+                  const std::string& line, const Rows& rows, const Opts& o, const Device& device,
                   std::chrono::steady_clock::time_point t0) {
   StagedDir dir(out);
   if (!best.per_sample.empty()) write_silhouette_plot(dir.path() + "/silhouette.png", best, o.k);
   if (rows.eval.has_labels()) write_acc_chart(dir.path() + "/acc.png", all);
-  json j{{"run", o.run}, {"data", o.data.spec}, {"split", o.data.split}, {"fit_split", o.fit_split},
-         {"n", rows.eval.n}, {"n_fit", rows.fit.n}, {"k", o.k}, {"method", best.method},
-         {"assign_k", o.assign_k}, {"standardize", !o.no_standardize}, {"out_dir", out}, {"device", device.str()}};
+  json j{{"run", o.run},
+         {"data", o.data.spec},
+         {"split", o.data.split},
+         {"fit_split", o.fit_split},
+         {"n", rows.eval.n},
+         {"n_fit", rows.fit.n},
+         {"k", o.k},
+         {"method", best.method},
+         {"assign_k", o.assign_k},
+         {"standardize", !o.no_standardize},
+         {"out_dir", out},
+         {"device", device.str()}};
   if (json t = draw_map(dir.path(), best, rows, o); !t.is_null()) j["tsne"] = t;
   json list = json::array();
   for (const Entry& e : all) list.push_back(entry_json(e));
@@ -396,18 +429,24 @@ json write_folder(const std::string& out, const std::vector<Entry>& all, const E
 }
 
 // `s` right-aligned in `width` columns.
-std::string right(std::string s, size_t width) { return s.size() < width ? std::string(width - s.size(), ' ') + s : s; }
+std::string right(std::string s, size_t width) {
+  return s.size() < width ? std::string(width - s.size(), ' ') + s : s;
+}
 
 void print_table(const std::vector<Entry>& all, const std::string& line, const std::string& out) {
-  auto cell = [](double v, bool ok) { return right(ok && std::isfinite(v) ? fmt::fixed(v, 4) : "-", 9); };
-  std::cout << "space   method        dims  silhouette  map-silh.      ACC      NMI      ARI  seconds\n";
+  auto cell = [](double v, bool ok) {
+    return right(ok && std::isfinite(v) ? fmt::fixed(v, 4) : "-", 9);
+  };
+  std::cout
+      << "space   method        dims  silhouette  map-silh.      ACC      NMI      ARI  seconds\n";
   for (const Entry& e : all) {
     std::string s = e.space, m = e.method;
-    s.resize(std::max<size_t>(s.size() + 1, 8), ' '), m.resize(std::max<size_t>(m.size() + 1, 12), ' ');
+    s.resize(std::max<size_t>(s.size() + 1, 8), ' '),
+        m.resize(std::max<size_t>(m.size() + 1, 12), ' ');
     const bool l = e.acc >= 0;
     std::cout << s << m << right(std::to_string(e.dims), 6) << right(cell(e.silhouette, true), 12)
-              << right(cell(e.map_silhouette, true), 11) << cell(e.acc, l) << cell(e.nmi, l) << cell(e.ari, l)
-              << right(fmt::fixed(e.seconds, 1), 9) << "\n";
+              << right(cell(e.map_silhouette, true), 11) << cell(e.acc, l) << cell(e.nmi, l)
+              << cell(e.ari, l) << right(fmt::fixed(e.seconds, 1), 9) << "\n";
   }
   std::cout << "verdict: " << line << "\npictures and cluster.json in " << out << "\n";
 }
@@ -417,27 +456,41 @@ void print_table(const std::vector<Entry>& all, const std::string& line, const s
 Action add_cluster(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   app.add_option("--run", o->run, "Run folder written by hourglass train")->required();
-  app.add_option("--data", o->data.spec, "Data to cluster (labels, when present, score the clusters)")->required();
-  app.add_option("--split", o->data.split, "The evaluated rows: train or test")->default_val("test");
+  app.add_option("--data", o->data.spec,
+                 "Data to cluster (labels, when present, score the clusters)")
+      ->required();
+  app.add_option("--split", o->data.split, "The evaluated rows: train or test")
+      ->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels (evaluated and fit rows)");
   app.add_option("--limit", o->data.limit, "Evaluate the first N samples");
   app.add_option("--k", o->k, "Clusters")->default_val(10);
   app.add_option("--method", o->method,
-                 "kmeans, tsne-kmeans or tsne-gmm, or a comma list (the first is the headline); plain k-means "
+                 "kmeans, tsne-kmeans or tsne-gmm, or a comma list (the first is the headline); "
+                 "plain k-means "
                  "is always reported too")
       ->default_val("tsne-kmeans");
-  app.add_option("--fit-split", o->fit_split, "Rows the clusters are fitted on: train or test")->default_val("train");
-  app.add_option("--fit-limit", o->fit_limit, "At most N fit rows (a seeded subsample; 0 = all)")->default_val(10000);
-  app.add_option("--assign-k", o->assign_k, "Fit rows voting for each evaluated row (t-SNE methods)")->default_val(10);
-  app.add_flag("--no-standardize", o->no_standardize, "Cluster the raw latent codes (default: standardised)");
-  app.add_option("--perplexity", o->perplexity, "t-SNE perplexity of the maps (capped at a third of the fit rows)")
-      ->default_val(30);
-  app.add_option("--n-init", o->n_init, "k-means restarts in each space (50 on a t-SNE map)")->default_val(10);
-  app.add_option("--seed", o->seed, "Seed of the subsample, k-means, the mixture and t-SNE");
-  app.add_flag("--tsne", o->tsne, "Draw the t-SNE map of the latent codes (always drawn for t-SNE methods)");
-  app.add_option("--tsne-limit", o->tsne_limit, "Points drawn in the t-SNE pictures (the first N fit rows)")
+  app.add_option("--fit-split", o->fit_split, "Rows the clusters are fitted on: train or test")
+      ->default_val("train");
+  app.add_option("--fit-limit", o->fit_limit, "At most N fit rows (a seeded subsample; 0 = all)")
       ->default_val(10000);
-  app.add_option("--out-dir", o->out_dir, "Folder for the pictures and cluster.json (default RUN/cluster)");
+  app.add_option("--assign-k", o->assign_k,
+                 "Fit rows voting for each evaluated row (t-SNE methods)")
+      ->default_val(10);
+  app.add_flag("--no-standardize", o->no_standardize,
+               "Cluster the raw latent codes (default: standardised)");
+  app.add_option("--perplexity", o->perplexity,
+                 "t-SNE perplexity of the maps (capped at a third of the fit rows)")
+      ->default_val(30);
+  app.add_option("--n-init", o->n_init, "k-means restarts in each space (50 on a t-SNE map)")
+      ->default_val(10);
+  app.add_option("--seed", o->seed, "Seed of the subsample, k-means, the mixture and t-SNE");
+  app.add_flag("--tsne", o->tsne,
+               "Draw the t-SNE map of the latent codes (always drawn for t-SNE methods)");
+  app.add_option("--tsne-limit", o->tsne_limit,
+                 "Points drawn in the t-SNE pictures (the first N fit rows)")
+      ->default_val(10000);
+  app.add_option("--out-dir", o->out_dir,
+                 "Folder for the pictures and cluster.json (default RUN/cluster)");
   app.add_flag("--force", o->force, "Overwrite an existing --out-dir");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
@@ -445,7 +498,8 @@ Action add_cluster(CLI::App& app) {
     check_flags(*o);
     const std::vector<ClusterMethod> methods = parse_methods(o->method);
     const std::string out = o->out_dir.empty() ? run::path_in(o->run, "cluster") : o->out_dir;
-    if (fs::exists(out) && !o->force) throw Error("--out-dir " + out + ": already exists (use --force to overwrite)");
+    if (fs::exists(out) && !o->force)
+      throw Error("--out-dir " + out + ": already exists (use --force to overwrite)");
     const Device device = start_compute(o->threads, o->device);
     run::LoadedRun r = run::load_run(o->run);
     r.model->to(device);
@@ -454,13 +508,16 @@ Action add_cluster(CLI::App& app) {
 
     std::vector<Entry> all;
     for (const Space& sp : spaces)
-      for (Entry& e : cluster_space(sp, rows, methods, *o, sp.name == "latent")) all.push_back(std::move(e));
+      for (Entry& e : cluster_space(sp, rows, methods, *o, sp.name == "latent"))
+        all.push_back(std::move(e));
     const Entry& best = headline(all, methods.front());
     const std::string line = verdict(all, best);
 
     const json j = write_folder(out, all, best, line, rows, *o, device, t0);
-    if (o->json) std::cout << j.dump() << std::endl;
-    else print_table(all, line, out);
+    if (o->json)
+      std::cout << j.dump() << std::endl;
+    else
+      print_table(all, line, out);
     return 0;
   };
 }

@@ -3,19 +3,19 @@
 // the file again), next to JPEG at the same bytes and, with --pca K, PCA with K coefficients.
 #include <algorithm>
 #include <cmath>
-#include <optional>
-#include <sstream>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <sstream>
 
 #include "apps/analysis/pca.h"
-#include "apps/report/chart.h"
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
-#include "apps/imaging/quality.h"
 #include "apps/compress/codec.h"
 #include "apps/compress/hgz_format.h"
+#include "apps/imaging/quality.h"
+#include "apps/report/chart.h"
 #include "apps/run/run_data.h"
 #include "engine/io/atomic_file.h"
 #include "engine/util/error.h"
@@ -23,10 +23,12 @@
 namespace hg::cli {
 
 namespace {
-constexpr int64_t kJpegImages = 200;     // images compared with JPEG
-constexpr int64_t kPcaFitRows = 20000;   // training rows the PCA baseline is fitted on
+constexpr int64_t kJpegImages = 200;    // images compared with JPEG
+constexpr int64_t kPcaFitRows = 20000;  // training rows the PCA baseline is fitted on
 
-nlohmann::json opt_num(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json opt_num(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 // PSNR against bytes per image, one line per method, from compress --json lines.
 void rate_distortion_chart(const std::string& rows_path, const std::string& out) {
@@ -49,7 +51,8 @@ void rate_distortion_chart(const std::string& rows_path, const std::string& out)
       add("JPEG, whole files", "jpeg_psnr_at_same_bytes");
       if (dt == "f16") add("PCA, same coefficient count (at the f16 size)", "pca_psnr");
     } catch (const nlohmann::json::exception& e) {
-      throw Error(rows_path + ": line " + std::to_string(no) + ": not a compress --json line (" + e.what() + ")");
+      throw Error(rows_path + ": line " + std::to_string(no) + ": not a compress --json line (" +
+                  e.what() + ")");
     }
   }
   if (lines.empty()) throw Error(rows_path + ": no compress --json lines");
@@ -59,7 +62,9 @@ void rate_distortion_chart(const std::string& rows_path, const std::string& out)
   c.ylabel = "PSNR (dB)";
   for (auto& [name, pts] : lines) {
     std::sort(pts.begin(), pts.end());
-    pts.erase(std::unique(pts.begin(), pts.end(), [](auto a, auto b) { return a.first == b.first; }), pts.end());
+    pts.erase(
+        std::unique(pts.begin(), pts.end(), [](auto a, auto b) { return a.first == b.first; }),
+        pts.end());
     report::Series s;
     s.label = name;
     for (auto [x, y] : pts) {
@@ -94,8 +99,7 @@ std::optional<run::ImageShape> image_shape_if_any(const run::LoadedRun& r) {
   std::optional<run::ImageShape> shape;
   try {
     shape = run::image_shape(r, "compress");
-  } catch (const Error&) {
-  }
+  } catch (const Error&) {}
   return shape;
 }
 
@@ -108,7 +112,8 @@ struct Decoded {
 
 // Decode what was written, as decompress would, and compare in the data's units.
 Decoded decode_written(const run::LoadedRun& r, const data::Dataset& d, const std::string& bytes,
-                       const compress::Fingerprint& fp, const CompressOptions& o, bool image, Device device) {
+                       const compress::Fingerprint& fp, const CompressOptions& o, bool image,
+                       Device device) {
   const int64_t n = d.n, D = d.features();
   const compress::HgzFile f = compress::decode_hgz(bytes, o.out, &fp, o.run);
   Decoded dec;
@@ -125,8 +130,8 @@ Decoded decode_written(const run::LoadedRun& r, const data::Dataset& d, const st
 }
 
 // SSIM, and for grayscale images JPEG at the same bytes and lossless PNG as references.
-void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64_t D, const run::ImageShape& shape,
-                         double file_bytes) {
+void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64_t D,
+                         const run::ImageShape& shape, double file_bytes) {
   const std::vector<float>& orig = dec.orig;
   if (shape.h >= 11 && shape.w >= 11)
     j["ssim"] = imaging::mean_ssim(orig.data(), dec.rec.data(), n, shape.c, shape.h, shape.w);
@@ -138,8 +143,10 @@ void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64
   }
   const int64_t m = std::min(n, kJpegImages);
   const double budget = std::floor(file_bytes / n);
-  const auto full = compress::jpeg_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget, false);
-  const auto scan = compress::jpeg_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget, true);
+  const auto full =
+      compress::jpeg_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget, false);
+  const auto scan =
+      compress::jpeg_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget, true);
   j["jpeg_images"] = m;
   j["jpeg_budget_bytes"] = budget;
   j["jpeg_psnr_at_same_bytes"] = opt_num(full.psnr);
@@ -154,14 +161,16 @@ void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64
   // Lossless reference: the same images as 8-bit grayscale PNG files.
   double png = 0;
   for (int64_t i = 0; i < m; ++i)
-    png += static_cast<double>(compress::png_gray(orig.data() + i * D, int(shape.h), int(shape.w)).size());
+    png += static_cast<double>(
+        compress::png_gray(orig.data() + i * D, int(shape.h), int(shape.w)).size());
   j["png_bytes_per_image"] = png / static_cast<double>(m);
 }
 
 // --pca K: the linear baseline with as many coefficients, fitted on training rows of the same
 // classes, so the autoencoder is compared with more than JPEG.
-void add_pca_baseline(nlohmann::json& j, const CompressOptions& o, const Decoded& dec, int64_t n, int64_t D,
-                      const std::optional<run::ImageShape>& shape, const std::string& run_dir) {
+void add_pca_baseline(nlohmann::json& j, const CompressOptions& o, const Decoded& dec, int64_t n,
+                      int64_t D, const std::optional<run::ImageShape>& shape,
+                      const std::string& run_dir) {
   const std::vector<float>& orig = dec.orig;
   run::DataRequest q = o.data;
   q.split = "train";
@@ -169,7 +178,8 @@ void add_pca_baseline(nlohmann::json& j, const CompressOptions& o, const Decoded
   q.limit = kPcaFitRows;
   data::Dataset t = run::load_selection(q, D, run_dir);
   if (o.pca > std::min<int64_t>(t.n, D))
-    throw UsageError("--pca " + std::to_string(o.pca) + ": at most min(training rows, features) = " +
+    throw UsageError("--pca " + std::to_string(o.pca) +
+                     ": at most min(training rows, features) = " +
                      std::to_string(std::min<int64_t>(t.n, D)) + " components");
   const analysis::Pca p = analysis::Pca::fit(t.x, t.n, D, o.pca);
   const std::vector<float> c = p.transform(orig.data(), n);
@@ -179,12 +189,14 @@ void add_pca_baseline(nlohmann::json& j, const CompressOptions& o, const Decoded
   j["pca_k"] = o.pca;
   j["pca_fit_rows"] = t.n;
   j["pca_psnr"] = compress::mean_psnr(orig.data(), prec.data(), n, D, dec.range);
-  if (shape && shape->h >= 11 && shape->w >= 11) j["pca_ssim"] = imaging::mean_ssim(orig.data(), prec.data(), n, shape->c, shape->h, shape->w);
+  if (shape && shape->h >= 11 && shape->w >= 11)
+    j["pca_ssim"] = imaging::mean_ssim(orig.data(), prec.data(), n, shape->c, shape->h, shape->w);
 }
 
 // The text summary reads its numbers back from the JSON, so both always agree.
-void print_summary(nlohmann::json& j, const CompressOptions& o, int64_t n, int64_t k, compress::LatentDtype dtype,
-                   size_t nbytes, const std::optional<run::ImageShape>& shape) {
+void print_summary(nlohmann::json& j, const CompressOptions& o, int64_t n, int64_t k,
+                   compress::LatentDtype dtype, size_t nbytes,
+                   const std::optional<run::ImageShape>& shape) {
   auto num = [](const nlohmann::json& v, int prec = 2) {
     if (v.is_null()) return std::string("n/a");
     std::ostringstream s;
@@ -193,21 +205,25 @@ void print_summary(nlohmann::json& j, const CompressOptions& o, int64_t n, int64
     s << v.get<double>();
     return s.str();
   };
-  std::cout << "wrote " << o.out << ": " << n << " samples as " << k << " " << compress::dtype_name(dtype)
-            << " codes" << (o.zlib ? " (zlib)" : "") << ", " << nbytes << " bytes ("
-            << num(j["bytes_per_image"]) << " per sample)\n"
+  std::cout << "wrote " << o.out << ": " << n << " samples as " << k << " "
+            << compress::dtype_name(dtype) << " codes" << (o.zlib ? " (zlib)" : "") << ", "
+            << nbytes << " bytes (" << num(j["bytes_per_image"]) << " per sample)\n"
             << "ratio " << num(j["ratio"]) << "x against 8-bit pixels, " << num(j["ratio_float32"])
-            << "x against float32; space savings " << num(100 * j["space_savings"].get<double>(), 1) << "%\n"
-            << "PSNR " << num(j["psnr"]) << " dB" << (shape ? ", SSIM " + num(j["ssim"], 4) : std::string()) << "\n";
+            << "x against float32; space savings " << num(100 * j["space_savings"].get<double>(), 1)
+            << "%\n"
+            << "PSNR " << num(j["psnr"]) << " dB"
+            << (shape ? ", SSIM " + num(j["ssim"], 4) : std::string()) << "\n";
   if (shape && shape->c == 1) {
     if (j["jpeg_psnr_at_same_bytes"].is_null())
       std::cout << "JPEG at the same bytes: n/a (" << j["jpeg_note"].get<std::string>() << ")\n";
     else
-      std::cout << "JPEG at the same bytes: PSNR " << num(j["jpeg_psnr_at_same_bytes"]) << " dB (mean quality "
-                << num(j["jpeg_quality_mean"], 1) << ")\n";
-    std::cout << "JPEG counting only its scan bytes: PSNR " << num(j["jpeg_scan_psnr_at_same_bytes"]) << " dB\n";
+      std::cout << "JPEG at the same bytes: PSNR " << num(j["jpeg_psnr_at_same_bytes"])
+                << " dB (mean quality " << num(j["jpeg_quality_mean"], 1) << ")\n";
+    std::cout << "JPEG counting only its scan bytes: PSNR "
+              << num(j["jpeg_scan_psnr_at_same_bytes"]) << " dB\n";
   }
-  if (o.pca > 0) std::cout << "PCA with " << o.pca << " coefficients: PSNR " << num(j["pca_psnr"]) << " dB\n";
+  if (o.pca > 0)
+    std::cout << "PCA with " << o.pca << " coefficients: PSNR " << num(j["pca_psnr"]) << " dB\n";
 }
 
 int run_compress(const CompressOptions& o) {
@@ -227,8 +243,8 @@ int run_compress(const CompressOptions& o) {
   // Encode, quantise, write.
   const std::vector<float> z = run::encode_rows(*r.model, d.x, n, device);
   const compress::Fingerprint fp = compress::run_fingerprint(r);
-  const std::string bytes = compress::encode_hgz(z, n, k, d.sample_shape, dtype,
-                                                 o.zlib ? compress::Coding::Zlib : compress::Coding::Raw, fp);
+  const std::string bytes = compress::encode_hgz(
+      z, n, k, d.sample_shape, dtype, o.zlib ? compress::Coding::Zlib : compress::Coding::Raw, fp);
   io::write_file_atomic(o.out, bytes);
 
   const Decoded dec = decode_written(r, d, bytes, fp, o, shape.has_value(), device);
@@ -270,13 +286,16 @@ Action add_compress(CLI::App& app) {
   app.add_option("--classes", o->data.classes, "Only these labels");
   app.add_option("--limit", o->data.limit, "Compress the first N samples");
   app.add_option("--out", o->out, "The .hgz file to write")->required();
-  app.add_option("--latent-dtype", o->dtype, "f32, f16 or int8 (per-dimension scale and zero point)")
+  app.add_option("--latent-dtype", o->dtype,
+                 "f32, f16 or int8 (per-dimension scale and zero point)")
       ->default_val("f16");
   app.add_flag("--zlib", o->zlib, "Deflate the code bytes with zlib");
-  app.add_option("--pca", o->pca, "Also report pca_psnr: PCA with K coefficients fitted on the training split");
-  app.add_option("--rd-chart", o->rd_chart,
-                 "Instead of compressing: plot PSNR against bytes per image from a file of compress --json "
-                 "lines (one line per method) to --out (.png or .svg)");
+  app.add_option("--pca", o->pca,
+                 "Also report pca_psnr: PCA with K coefficients fitted on the training split");
+  app.add_option(
+      "--rd-chart", o->rd_chart,
+      "Instead of compressing: plot PSNR against bytes per image from a file of compress --json "
+      "lines (one line per method) to --out (.png or .svg)");
   app.add_flag("--force", o->force, "Overwrite --out");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() { return run_compress(*o); };

@@ -49,9 +49,10 @@ Action add_decompress(CLI::App& app) {
     int64_t prod = 1;
     for (int64_t s : f.sample_shape) prod *= s;
     if (f.k != r.model->latent_dim() || prod != D)
-      throw Error(o->in + ": holds " + std::to_string(f.k) + "-value codes of " + std::to_string(prod) +
-                  "-value samples, but the model in " + o->run + " has latent " +
-                  std::to_string(r.model->latent_dim()) + " and " + std::to_string(D) + " inputs");
+      throw Error(o->in + ": holds " + std::to_string(f.k) + "-value codes of " +
+                  std::to_string(prod) + "-value samples, but the model in " + o->run +
+                  " has latent " + std::to_string(r.model->latent_dim()) + " and " +
+                  std::to_string(D) + " inputs");
     std::vector<float> x = compress::decode_rows(r, f.codes, f.n, device);
     io::StagedFolder out(o->out);  // all the images or none: nothing partial on failure or Ctrl-C
     const int64_t plane = shape.h * shape.w;  // multi-channel images: the first channel
@@ -60,7 +61,8 @@ Action add_decompress(CLI::App& app) {
       for (int64_t i = 0; i < f.n; ++i)
         for (int64_t p = 0; p < plane; ++p) {
           const float v = x[i * D + p];
-          px[i * plane + p] = v == v ? static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)) : 0;
+          px[i * plane + p] =
+              v == v ? static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)) : 0;
         }
       data::write_idx_u8(out.path("images-idx3-ubyte"), {f.n, shape.h, shape.w}, px);
     } else {
@@ -74,11 +76,13 @@ Action add_decompress(CLI::App& app) {
     }
     interrupt::check("decompress (nothing written to " + o->out + ")");
     out.commit();
-    nlohmann::json j{{"n", f.n}, {"out", o->out}, {"format", o->idx ? "idx" : "png"}, {"device", device.str()}};
+    nlohmann::json j{
+        {"n", f.n}, {"out", o->out}, {"format", o->idx ? "idx" : "png"}, {"device", device.str()}};
     if (o->json)
       std::cout << j.dump() << std::endl;
     else
-      std::cout << "wrote " << f.n << " images to " << o->out << (o->idx ? "/images-idx3-ubyte" : "") << "\n";
+      std::cout << "wrote " << f.n << " images to " << o->out
+                << (o->idx ? "/images-idx3-ubyte" : "") << "\n";
     return 0;
   };
 }

@@ -30,7 +30,8 @@ Quality measure(const std::vector<float>& img, const std::vector<float>& clean, 
   const int64_t D = s.c * s.h * s.w;
   Quality q;
   q.has_ssim = s.h >= 11 && s.w >= 11;
-  for (int64_t i = 0; i < n; ++i) q.psnr += imaging::psnr(img.data() + i * D, clean.data() + i * D, D);
+  for (int64_t i = 0; i < n; ++i)
+    q.psnr += imaging::psnr(img.data() + i * D, clean.data() + i * D, D);
   q.psnr /= static_cast<double>(n);
   if (q.has_ssim) q.ssim = imaging::mean_ssim(img.data(), clean.data(), n, s.c, s.h, s.w);
   return q;
@@ -52,21 +53,25 @@ struct DenoiseOptions {
 
 // Corrupt the scaled inputs, as training does. Gaussian noise is clipped back to the pixel
 // range, except for standardised inputs, whose range is not [0, 1].
-Tensor corrupt_inputs(const run::LoadedRun& r, const data::Dataset& d, ops::Noise kind, float level, uint64_t seed,
-                      Device device) {
+Tensor corrupt_inputs(const run::LoadedRun& r, const data::Dataset& d, ops::Noise kind, float level,
+                      uint64_t seed, Device device) {
   const bool clip = kind == ops::Noise::Gaussian && r.scaler.kind != data::ScalerKind::Standard;
-  return ops::corrupt(Tensor::from_vector({d.n, d.features()}, d.x).to(device), kind, level, seed, clip);
+  return ops::corrupt(Tensor::from_vector({d.n, d.features()}, d.x).to(device), kind, level, seed,
+                      clip);
 }
 
 // The reconstructions in data units, 1,024 rows at a time so that only one chunk's activations
 // live on the device.
-std::vector<float> reconstruct_rows(const run::LoadedRun& r, const Tensor& noisy, int64_t n, int64_t D) {
+std::vector<float> reconstruct_rows(const run::LoadedRun& r, const Tensor& noisy, int64_t n,
+                                    int64_t D) {
   std::vector<float> den;
   den.reserve(static_cast<size_t>(n * D));
   for (int64_t start = 0; start < n; start += 1024) {
     const int64_t rows = std::min<int64_t>(1024, n - start);
     std::vector<float> part =
-        r.model->to_data(r.model->forward(noisy.slice_rows(start, rows)), r.loss).to(Device::cpu()).to_vector();
+        r.model->to_data(r.model->forward(noisy.slice_rows(start, rows)), r.loss)
+            .to(Device::cpu())
+            .to_vector();
     den.insert(den.end(), part.begin(), part.end());
   }
   return den;
@@ -84,7 +89,8 @@ void write_denoise_grid(const DenoiseOptions& o, const run::ImageShape& shape, i
                                static_cast<int>(cols), 3, o.out);
 }
 
-void print_denoise_result(const DenoiseOptions& o, int64_t n, const Quality& qn, const Quality& qd, Device device) {
+void print_denoise_result(const DenoiseOptions& o, int64_t n, const Quality& qn, const Quality& qd,
+                          Device device) {
   nlohmann::json j{{"n", n},
                    {"noise", o.noise},
                    {"psnr_noisy", number_or_null(qn.psnr)},

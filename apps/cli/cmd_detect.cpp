@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "apps/cli/commands.h"
-#include "apps/cli/flags.h"
 #include "apps/cli/detect_commands.h"
+#include "apps/cli/flags.h"
 #include "apps/detect/detector.h"
 #include "apps/detect/recipe.h"
 #include "apps/metrics/metrics.h"
@@ -32,8 +32,8 @@ json summary_json(const detect::Summary& s) {
 
 // Trains ensemble member i (i >= 1) with the main run's recorded options and another seed, or
 // reuses it when its folder already holds a trained run.
-std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main, int i, const std::string& device,
-                          bool retrain) {
+std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main, int i,
+                          const std::string& device, bool retrain) {
   const std::string rel = "ensemble/" + std::to_string(i);
   const std::string dir = run::path_in(run_dir, rel);
   if (!retrain && fs::exists(run::path_in(dir, "checkpoint.safetensors"))) {
@@ -65,18 +65,22 @@ std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main
   t.device = device;
   t.out = dir;
   t.force = true;
-  std::cerr << "detect fit: training ensemble member " << i << " (seed " << t.seed << ") into " << dir << "\n";
+  std::cerr << "detect fit: training ensemble member " << i << " (seed " << t.seed << ") into "
+            << dir << "\n";
   train::TrainResult r = train::train(t, std::cerr);
-  if (r.interrupted) throw Error("detect fit: interrupted while training ensemble member " + std::to_string(i));
+  if (r.interrupted)
+    throw Error("detect fit: interrupted while training ensemble member " + std::to_string(i));
   return rel;
 }
 
 }  // namespace
 
 void add_knn_flags(CLI::App& app, detect::ScoreOptions& opts) {
-  app.add_option("--knn-k", opts.knn_k, "knn, knn-input: how many nearest normal rows are averaged")->default_val(5);
+  app.add_option("--knn-k", opts.knn_k, "knn, knn-input: how many nearest normal rows are averaged")
+      ->default_val(5);
   app.add_option("--knn-power", opts.view.power,
-                 "knn-input, mse-view and the classical scores: raise each input to this power first (0.5 = square "
+                 "knn-input, mse-view and the classical scores: raise each input to this power "
+                 "first (0.5 = square "
                  "root; inputs must be >= 0)")
       ->default_val(1.0);
   app.add_option("--knn-blur", opts.view.blur,
@@ -84,9 +88,10 @@ void add_knn_flags(CLI::App& app, detect::ScoreOptions& opts) {
       ->default_val(0.0);
 }
 
-std::vector<detect::ScoreKind> resolve_scores(const CLI::App& app, const std::string& score, const run::LoadedRun& run,
-                                              const data::Dataset& normal, detect::ScoreOptions& opts,
-                                              std::string* described) {
+std::vector<detect::ScoreKind> resolve_scores(const CLI::App& app, const std::string& score,
+                                              const run::LoadedRun& run,
+                                              const data::Dataset& normal,
+                                              detect::ScoreOptions& opts, std::string* described) {
   if (score != "auto") {
     *described = score;
     return detect::parse_score_list(score, "--score");
@@ -105,7 +110,8 @@ namespace {
 
 struct FitOptions {
   run::DataRequest data, val;
-  std::string run, normal, score = "auto", threshold = "percentile:95", combine = "mean", device = "auto";
+  std::string run, normal, score = "auto", threshold = "percentile:95", combine = "mean",
+                           device = "auto";
   detect::ScoreOptions knn;
   int ensemble = 1, threads = 0;
   bool force = false, json = false;
@@ -131,12 +137,15 @@ std::vector<int32_t> normal_classes(FitOptions& o, const run::LoadedRun& main) {
 
 // Sets the detector's threshold by --threshold from the held-out normal scores `s`, or from
 // --val-data where the rule needs labels; returns what the choice measured (val_f1, val_youden_j).
-json choose_threshold(detect::LoadedDetector& ld, const detect::ThresholdRule& rule, const std::vector<double>& s,
-                      const FitOptions& o, const std::vector<int32_t>& normal, int64_t D) {
+json choose_threshold(detect::LoadedDetector& ld, const detect::ThresholdRule& rule,
+                      const std::vector<double>& s, const FitOptions& o,
+                      const std::vector<int32_t>& normal, int64_t D) {
   detect::Detector& det = ld.detector();
   json extra = json::object();
   switch (rule.kind) {
-    case detect::ThresholdRule::Kind::Percentile: det.threshold = detect::threshold_percentile(s, rule.param); break;
+    case detect::ThresholdRule::Kind::Percentile:
+      det.threshold = detect::threshold_percentile(s, rule.param);
+      break;
     case detect::ThresholdRule::Kind::Value: det.threshold = rule.param; break;
     case detect::ThresholdRule::Kind::Contamination:
       if (o.val.spec.empty()) {
@@ -171,9 +180,11 @@ int run_fit(FitOptions& o, const CLI::App& app) {
   if (o.score != "auto") detect::parse_score_list(o.score, "--score");  // errors before any work
   const detect::ThresholdRule rule = detect::parse_threshold(o.threshold, "--threshold");
   if (o.ensemble < 1 || o.ensemble > 32) throw UsageError("--ensemble must be between 1 and 32");
-  if (o.combine != "mean" && o.combine != "median") throw UsageError("--combine must be mean or median");
+  if (o.combine != "mean" && o.combine != "median")
+    throw UsageError("--combine must be mean or median");
   if (rule.needs_labels() && o.val.spec.empty())
-    throw UsageError("--threshold " + rule.text + " needs labelled --val-data to choose the threshold on");
+    throw UsageError("--threshold " + rule.text +
+                     " needs labelled --val-data to choose the threshold on");
   if (fs::exists(run::path_in(o.run, "detector.json")) && !o.force)
     throw Error("--run " + o.run + ": already has a detector.json (use --force to replace it)");
   const Device device = start_compute(o.threads, o.device);
@@ -188,9 +199,11 @@ int run_fit(FitOptions& o, const CLI::App& app) {
   const int64_t D = main.model->input_dim();
   data::Dataset fit = run::load_selection(o.data, D, o.run);
   std::string described;
-  const std::vector<detect::ScoreKind> kinds = resolve_scores(app, o.score, main, fit, o.knn, &described);
+  const std::vector<detect::ScoreKind> kinds =
+      resolve_scores(app, o.score, main, fit, o.knn, &described);
   std::vector<std::string> dirs{"."};
-  for (int i = 1; i < o.ensemble; ++i) dirs.push_back(ensure_member(o.run, main, i, device.str(), o.force));
+  for (int i = 1; i < o.ensemble; ++i)
+    dirs.push_back(ensure_member(o.run, main, i, device.str(), o.force));
   d.members = detect::make_members(dirs, kinds, o.knn);
   d.score_text = described;
   detect::LoadedDetector ld(o.run, d, device);
@@ -203,17 +216,23 @@ int run_fit(FitOptions& o, const CLI::App& app) {
   ld.save();
   int64_t flagged = 0;
   for (double v : s) flagged += v > det.threshold;
-  json j{{"run", o.run},           {"score", described},       {"rule", rule.text},
-         {"threshold", det.threshold}, {"ensemble", o.ensemble}, {"normal_samples", fit.n},
+  json j{{"run", o.run},
+         {"score", described},
+         {"rule", rule.text},
+         {"threshold", det.threshold},
+         {"ensemble", o.ensemble},
+         {"normal_samples", fit.n},
          {"calibration_samples", static_cast<int64_t>(s.size())},
-         {"normal_flagged", flagged},  {"normal_summary", det.normal_summary}, {"device", device.str()}};
+         {"normal_flagged", flagged},
+         {"normal_summary", det.normal_summary},
+         {"device", device.str()}};
   j.update(extra);
   if (o.json) {
     std::cout << j.dump() << std::endl;
   } else {
-    std::cout << "detector (" << described << ", " << rule.text << ") threshold " << det.threshold << ": "
-              << flagged << " of " << s.size() << " held-out normal samples above it; saved " << o.run
-              << "/detector.json\n";
+    std::cout << "detector (" << described << ", " << rule.text << ") threshold " << det.threshold
+              << ": " << flagged << " of " << s.size()
+              << " held-out normal samples above it; saved " << o.run << "/detector.json\n";
   }
   return 0;
 }
@@ -223,25 +242,34 @@ Action add_fit(CLI::App& app) {
   o->data.split = "train";
   o->val.split = "test";
   app.add_option("--run", o->run, "Run folder written by hourglass train")->required();
-  app.add_option("--data", o->data.spec, "Normal data to fit on (see hourglass train --help)")->required();
+  app.add_option("--data", o->data.spec, "Normal data to fit on (see hourglass train --help)")
+      ->required();
   app.add_option("--split", o->data.split, "train or test")->default_val("train");
-  app.add_option("--normal-classes", o->normal, "The normal labels, e.g. 0-8 (default: the run's --classes, else every row)");
+  app.add_option("--normal-classes", o->normal,
+                 "The normal labels, e.g. 0-8 (default: the run's --classes, else every row)");
   app.add_option("--limit", o->data.limit, "Use the first N normal samples");
   app.add_option("--score", o->score,
-                 "auto (the best recipe for the run's kind of data), or mse, bce, max, feature-count, mahalanobis, elbo, "
-                 "knn, knn-input, mse-view, iforest, lof, ecod, pca, classifier; a comma list (mse,knn-input) combines "
+                 "auto (the best recipe for the run's kind of data), or mse, bce, max, "
+                 "feature-count, mahalanobis, elbo, "
+                 "knn, knn-input, mse-view, iforest, lof, ecod, pca, classifier; a comma list "
+                 "(mse,knn-input) combines "
                  "their standardised scores")
       ->default_val("auto");
   app.add_option("--threshold", o->threshold,
-                 "percentile:Q of the normal scores, f1 or youden (best on --val-data), contamination:F, value:X")
+                 "percentile:Q of the normal scores, f1 or youden (best on --val-data), "
+                 "contamination:F, value:X")
       ->default_val("percentile:95");
-  app.add_option("--val-data", o->val.spec, "Labelled data for f1/youden (normal = --normal-classes, the rest anomalous)");
+  app.add_option("--val-data", o->val.spec,
+                 "Labelled data for f1/youden (normal = --normal-classes, the rest anomalous)");
   app.add_option("--val-split", o->val.split, "Split of --val-data")->default_val("test");
   app.add_option("--val-limit", o->val.limit, "Use the first N rows of --val-data");
   add_knn_flags(app, o->knn);
-  app.add_option("--seed", o->knn.seed, "Seed of the scores' random draws (iforest, lof, ecod, the classifier)");
-  app.add_option("--ensemble", o->ensemble, "K models (the run plus K-1 trained with other seeds)")->default_val(1);
-  app.add_option("--combine", o->combine, "How ensemble scores combine: mean or median of standardised scores")
+  app.add_option("--seed", o->knn.seed,
+                 "Seed of the scores' random draws (iforest, lof, ecod, the classifier)");
+  app.add_option("--ensemble", o->ensemble, "K models (the run plus K-1 trained with other seeds)")
+      ->default_val(1);
+  app.add_option("--combine", o->combine,
+                 "How ensemble scores combine: mean or median of standardised scores")
       ->default_val("mean");
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
@@ -263,8 +291,10 @@ Action add_score(CLI::App& app) {
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels");
   app.add_option("--limit", o->data.limit, "Use the first N samples");
-  app.add_option("--out", o->out, "CSV file: index, label (if any), score, anomaly (0/1)")->required();
-  app.add_flag("--per-feature", o->per_feature, "Add each feature's squared error (for images: the error map)");
+  app.add_option("--out", o->out, "CSV file: index, label (if any), score, anomaly (0/1)")
+      ->required();
+  app.add_flag("--per-feature", o->per_feature,
+               "Add each feature's squared error (for images: the error map)");
   app.add_flag("--force", o->force, "Overwrite --out");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
@@ -275,7 +305,8 @@ Action add_score(CLI::App& app) {
     data::Dataset d = run::load_selection(o->data, D, o->run);
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<double> s = ld.score(d);
-    const double score_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double score_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::vector<float> fe;
     if (o->per_feature) fe = ld.feature_errors(d);
     const double thr = ld.detector().threshold;
@@ -284,7 +315,9 @@ Action add_score(CLI::App& app) {
     csv << "index" << (d.has_labels() ? ",label" : "") << ",score,anomaly";
     if (o->per_feature)
       for (int64_t j = 0; j < D; ++j)
-        csv << ",e_" << (static_cast<size_t>(j) < d.feature_names.size() ? d.feature_names[j] : std::to_string(j));
+        csv << ",e_"
+            << (static_cast<size_t>(j) < d.feature_names.size() ? d.feature_names[j]
+                                                                : std::to_string(j));
     csv << "\n";
     int64_t flagged = 0;
     for (int64_t i = 0; i < d.n; ++i) {
@@ -299,13 +332,18 @@ Action add_score(CLI::App& app) {
     }
     io::write_file_atomic(o->out, csv.str());
     // Throughput of the scoring pass alone (data already in memory; no CSV, no per-feature maps).
-    json j{{"out", o->out}, {"n", d.n}, {"flagged", flagged}, {"threshold", thr}, {"device", device.str()},
+    json j{{"out", o->out},
+           {"n", d.n},
+           {"flagged", flagged},
+           {"threshold", thr},
+           {"device", device.str()},
            {"score_seconds", score_seconds},
            {"samples_per_s", score_seconds > 0 ? static_cast<double>(d.n) / score_seconds : 0.0}};
     if (o->json)
       std::cout << j.dump() << std::endl;
     else
-      std::cout << "scored " << d.n << " samples, " << flagged << " above the threshold " << thr << " -> " << o->out << "\n";
+      std::cout << "scored " << d.n << " samples, " << flagged << " above the threshold " << thr
+                << " -> " << o->out << "\n";
     return 0;
   };
 }
@@ -323,7 +361,8 @@ Action add_detect(CLI::App& app) {
   add(add_fit, "fit", "Fit a detector (score, threshold) on normal data for a trained run");
   add(add_score, "score", "Score data with a fitted detector into a CSV");
   add(add_detect_report, "report", "Detection metrics and pictures on labelled data");
-  add(add_detect_bench_oneclass, "bench-oneclass", "One-class protocol: train per class, AUROC table");
+  add(add_detect_bench_oneclass, "bench-oneclass",
+      "One-class protocol: train per class, AUROC table");
   return [subs]() {
     for (const auto& [s, action] : subs)
       if (s->parsed()) return action();

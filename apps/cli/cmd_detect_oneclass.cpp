@@ -42,13 +42,15 @@ struct OneClassOpts {
 std::vector<int32_t> classes_to_run(const OneClassOpts& o, const data::Dataset& train_all) {
   if (!o.classes.empty()) return data::parse_class_list(o.classes, "--classes");
   std::set<int32_t> seen(train_all.y.begin(), train_all.y.end());
-  if (seen.size() < 2) throw UsageError("--data " + o.data + ": the one-class protocol needs at least two classes");
+  if (seen.size() < 2)
+    throw UsageError("--data " + o.data + ": the one-class protocol needs at least two classes");
   return {seen.begin(), seen.end()};
 }
 
 std::string out_folder(const OneClassOpts& o, const std::string& kind) {
   if (!o.out.empty()) {
-    if (fs::exists(o.out) && !o.force) throw Error("--out " + o.out + ": already exists (use --force to overwrite)");
+    if (fs::exists(o.out) && !o.force)
+      throw Error("--out " + o.out + ": already exists (use --force to overwrite)");
     return o.out;
   }
   const std::string stem = "runs/oneclass-" + fs::path(o.config).stem().string() + "-" + kind;
@@ -57,7 +59,8 @@ std::string out_folder(const OneClassOpts& o, const std::string& kind) {
   return out;
 }
 
-train::TrainResult train_class(const OneClassOpts& o, int32_t c, const std::string& dir, Device device) {
+train::TrainResult train_class(const OneClassOpts& o, int32_t c, const std::string& dir,
+                               Device device) {
   train::TrainOptions t;
   t.data = o.data;
   t.config = o.config;
@@ -74,7 +77,8 @@ train::TrainResult train_class(const OneClassOpts& o, int32_t c, const std::stri
   t.force = true;
   std::ostringstream quiet;  // per-epoch lines of ten trainings would drown the table
   train::TrainResult tr = train::train(t, quiet);
-  if (tr.interrupted) throw Error("bench-oneclass: interrupted while training class " + std::to_string(c));
+  if (tr.interrupted)
+    throw Error("bench-oneclass: interrupted while training class " + std::to_string(c));
   return tr;
 }
 
@@ -85,13 +89,19 @@ void print_table(const json& j) {
   for (const json& r : j["per_class"]) {
     std::cout << "  " << r["class"].get<int>() << "    " << fmt::fixed(r["auroc"].get<double>(), 4);
     for (const json& b : r["baselines"])
-      std::cout << " | " << (b["auroc"].is_number() ? fmt::fixed(b["auroc"].get<double>(), 4) : std::string("-"));
+      std::cout << " | "
+                << (b["auroc"].is_number() ? fmt::fixed(b["auroc"].get<double>(), 4)
+                                           : std::string("-"));
     std::cout << "\n";
   }
   std::cout << "mean  " << fmt::fixed(j["mean_auroc"].get<double>(), 4);
   for (const json& b : j["baseline_means"])
-    std::cout << " | " << (b["mean_auroc"].is_number() ? fmt::fixed(b["mean_auroc"].get<double>(), 4) : std::string("-"));
-  std::cout << "\n" << j["verdict"].get<std::string>() << " (runs in " << j["out"].get<std::string>() << ")\n";
+    std::cout << " | "
+              << (b["mean_auroc"].is_number() ? fmt::fixed(b["mean_auroc"].get<double>(), 4)
+                                              : std::string("-"));
+  std::cout << "\n"
+            << j["verdict"].get<std::string>() << " (runs in " << j["out"].get<std::string>()
+            << ")\n";
 }
 
 // What the classes add up to: the detector's AUROC sum, each baseline's AUROC sum over the classes
@@ -114,7 +124,8 @@ json bench_class(const OneClassOpts& o, const CLI::App& app, int32_t c, const st
   const data::Dataset normal = data::filter_classes(train_all, {c}, "--classes");
   run::LoadedRun run = run::load_run(dir);
   detect::ScoreOptions opts = o.knn;
-  const std::vector<detect::ScoreKind> kinds = resolve_scores(app, o.score, run, normal, opts, &t.described);
+  const std::vector<detect::ScoreKind> kinds =
+      resolve_scores(app, o.score, run, normal, opts, &t.described);
   detect::Detector d;
   d.members = detect::make_members({"."}, kinds, opts);
   d.normal_classes = {c};
@@ -129,28 +140,38 @@ json bench_class(const OneClassOpts& o, const CLI::App& app, int32_t c, const st
   const std::vector<double> s = ld.score(test);
   const double auc = detect::auroc(s, y), ap = detect::average_precision(s, y);
   json bases = json::array();
-  for (const detect::BaselineResult& b : detect::run_baselines(dir, specs, normal, test, y, device)) {
+  for (const detect::BaselineResult& b :
+       detect::run_baselines(dir, specs, normal, test, y, device)) {
     const size_t i = bases.size();
-    bases.push_back({{"label", b.label}, {"auroc", b.error.empty() ? json(b.auroc) : json(nullptr)}});
+    bases.push_back(
+        {{"label", b.label}, {"auroc", b.error.empty() ? json(b.auroc) : json(nullptr)}});
     if (b.error.empty()) t.base_sum[i] += b.auroc, ++t.base_n[i];
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cerr << "class " << c << ": AUROC " << fmt::num(auc, 4) << "  AUPRC " << fmt::num(ap, 4) << "  ("
-            << fmt::fixed(secs, 1) << " s, " << tr.history.size() << " epochs, kept epoch " << tr.best_epoch << ")\n";
+  std::cerr << "class " << c << ": AUROC " << fmt::num(auc, 4) << "  AUPRC " << fmt::num(ap, 4)
+            << "  (" << fmt::fixed(secs, 1) << " s, " << tr.history.size() << " epochs, kept epoch "
+            << tr.best_epoch << ")\n";
   t.sum += auc;
-  return {{"class", c}, {"auroc", auc}, {"auprc", ap}, {"seconds", secs}, {"baselines", bases},
-          {"epochs", tr.history.size()}, {"final_train_loss", tr.history.back().train_loss}};
+  return {{"class", c},
+          {"auroc", auc},
+          {"auprc", ap},
+          {"seconds", secs},
+          {"baselines", bases},
+          {"epochs", tr.history.size()},
+          {"final_train_loss", tr.history.back().train_loss}};
 }
 
 // Each baseline's mean AUROC, null unless it ran on every class; `best` and `best_label` get the
 // highest mean (best stays -1 when none has one).
-json baseline_means(const std::vector<detect::BaselineSpec>& specs, const Totals& t, size_t nclasses, double& best,
-                    std::string& best_label) {
+json baseline_means(const std::vector<detect::BaselineSpec>& specs, const Totals& t,
+                    size_t nclasses, double& best, std::string& best_label) {
   json means = json::array();
   for (size_t i = 0; i < specs.size(); ++i) {
-    const json m = t.base_n[i] == static_cast<int>(nclasses) ? json(t.base_sum[i] / t.base_n[i]) : json(nullptr);
+    const json m = t.base_n[i] == static_cast<int>(nclasses) ? json(t.base_sum[i] / t.base_n[i])
+                                                             : json(nullptr);
     means.push_back({{"label", specs[i].label}, {"mean_auroc", m}});
-    if (m.is_number() && m.get<double>() > best) best = m.get<double>(), best_label = specs[i].label;
+    if (m.is_number() && m.get<double>() > best)
+      best = m.get<double>(), best_label = specs[i].label;
   }
   return means;
 }
@@ -173,19 +194,28 @@ int run_bench_oneclass(const OneClassOpts& o, const CLI::App& app) {
   Totals t;
   t.base_sum.assign(specs.size(), 0.0);
   t.base_n.assign(specs.size(), 0);
-  for (int32_t c : classes) per_class.push_back(bench_class(o, app, c, out, train_all, test, specs, device, t));
+  for (int32_t c : classes)
+    per_class.push_back(bench_class(o, app, c, out, train_all, test, specs, device, t));
   const double mean = t.sum / static_cast<double>(classes.size());
   double best = -1;
   std::string best_label;
   const json means = baseline_means(specs, t, classes.size(), best, best_label);
   std::string verdict = "detector (" + t.described + ") mean AUROC " + fmt::num(mean, 4);
   if (best >= 0)
-    verdict += (mean >= best ? " >= " : " < ") + std::string("the best baseline, ") + best_label + " " + fmt::num(best, 4) +
+    verdict += (mean >= best ? " >= " : " < ") + std::string("the best baseline, ") + best_label +
+               " " + fmt::num(best, 4) +
                (mean >= best ? ": the detector wins" : ": the baseline wins");
-  json j{{"per_class", per_class}, {"mean_auroc", mean},   {"score", t.described},  {"baseline_means", means},
-         {"verdict", verdict},     {"config", o.config},  {"data", o.data},     {"out", out},
+  json j{{"per_class", per_class},
+         {"mean_auroc", mean},
+         {"score", t.described},
+         {"baseline_means", means},
+         {"verdict", verdict},
+         {"config", o.config},
+         {"data", o.data},
+         {"out", out},
          {"device", device.str()},
-         {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
+         {"seconds",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
   io::write_json_atomic(out + "/oneclass.json", j);
   if (o.json)
     std::cout << j.dump() << std::endl;
@@ -198,21 +228,31 @@ int run_bench_oneclass(const OneClassOpts& o, const CLI::App& app) {
 
 Action add_detect_bench_oneclass(CLI::App& app) {
   auto o = std::make_shared<OneClassOpts>();
-  app.add_option("--data", o->data, "Labelled image or table data with train and test splits")->required();
-  app.add_option("--config", o->config, "Model config, e.g. models/configs/mlp784.json")->required();
-  app.add_option("--epochs", o->epochs, "Most epochs per class (default: the config's; early stopping may end sooner)");
+  app.add_option("--data", o->data, "Labelled image or table data with train and test splits")
+      ->required();
+  app.add_option("--config", o->config, "Model config, e.g. models/configs/mlp784.json")
+      ->required();
+  app.add_option("--epochs", o->epochs,
+                 "Most epochs per class (default: the config's; early stopping may end sooner)");
   app.add_option("--batch", o->batch, "Batch size (default: the config's)");
-  app.add_option("--patience", o->patience, "Early-stopping patience in epochs (0: off; default: the config's)");
-  app.add_option("--lr-schedule", o->lr_schedule, "constant, plateau or cosine (default: the config's)");
-  app.add_option("--val-split", o->val_split, "Share of each class's training images held out for early stopping")
+  app.add_option("--patience", o->patience,
+                 "Early-stopping patience in epochs (0: off; default: the config's)");
+  app.add_option("--lr-schedule", o->lr_schedule,
+                 "constant, plateau or cosine (default: the config's)");
+  app.add_option("--val-split", o->val_split,
+                 "Share of each class's training images held out for early stopping")
       ->default_val(0.1);
-  app.add_option("--classes", o->classes, "Classes to run (default: every class of the training split)");
-  app.add_option("--score", o->score, "The detector: auto (default) or any --score of detect fit")->default_val("auto");
-  app.add_option("--baselines", o->baselines, "Detectors to compare: default, none, or a list of scores")
+  app.add_option("--classes", o->classes,
+                 "Classes to run (default: every class of the training split)");
+  app.add_option("--score", o->score, "The detector: auto (default) or any --score of detect fit")
+      ->default_val("auto");
+  app.add_option("--baselines", o->baselines,
+                 "Detectors to compare: default, none, or a list of scores")
       ->default_val("default");
   add_knn_flags(app, o->knn);
   app.add_option("--seed", o->seed, "Seed of every class's training");
-  app.add_option("--out", o->out, "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
+  app.add_option("--out", o->out,
+                 "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite --out");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o, &app]() { return run_bench_oneclass(*o, app); };

@@ -9,9 +9,9 @@
 
 #include "apps/cli/detect_commands.h"
 #include "apps/cli/flags.h"
-#include "apps/metrics/detect_charts.h"
 #include "apps/detect/baselines.h"
 #include "apps/detect/detector.h"
+#include "apps/metrics/detect_charts.h"
 #include "apps/metrics/metrics.h"
 #include "apps/report/chart.h"
 #include "apps/report/image_grid.h"
@@ -92,9 +92,11 @@ void write_top_anomalies(const detect::LoadedDetector& ld, const data::Dataset& 
 // The baselines fitted on the detector's own normal rows (the train split of its fit data, its
 // normal classes) and scored on the report's rows; the verdict names the winner.
 void add_baselines(json& j, const std::string& run_dir, const detect::Detector& det,
-                   const std::vector<detect::BaselineSpec>& specs, const data::Dataset& test, const std::vector<int>& labels,
-                   double own_auroc, int64_t D, Device device) {
-  if (det.fit_data.empty()) throw Error(run_dir + "/detector.json: no fit_data recorded, so the baselines cannot be fitted");
+                   const std::vector<detect::BaselineSpec>& specs, const data::Dataset& test,
+                   const std::vector<int>& labels, double own_auroc, int64_t D, Device device) {
+  if (det.fit_data.empty())
+    throw Error(run_dir +
+                "/detector.json: no fit_data recorded, so the baselines cannot be fitted");
   run::DataRequest q;
   q.spec = det.fit_data;
   q.split = "train";
@@ -102,10 +104,12 @@ void add_baselines(json& j, const std::string& run_dir, const detect::Detector& 
   for (int32_t c : det.normal_classes) cl += (cl.empty() ? "" : ",") + std::to_string(c);
   q.classes = cl;
   const data::Dataset normal = run::load_selection(q, D, run_dir);
-  std::cerr << "detect report: fitting " << specs.size() << " baselines on " << normal.n << " normal rows\n";
+  std::cerr << "detect report: fitting " << specs.size() << " baselines on " << normal.n
+            << " normal rows\n";
   json arr = json::array();
   const detect::BaselineResult* best = nullptr;
-  const std::vector<detect::BaselineResult> res = detect::run_baselines(run_dir, specs, normal, test, labels, device);
+  const std::vector<detect::BaselineResult> res =
+      detect::run_baselines(run_dir, specs, normal, test, labels, device);
   for (const detect::BaselineResult& r : res) {
     json e{{"label", r.label}, {"score", r.score}, {"seconds", r.seconds}};
     if (r.error.empty()) {
@@ -117,16 +121,17 @@ void add_baselines(json& j, const std::string& run_dir, const detect::Detector& 
     arr.push_back(e);
   }
   j["baselines"] = arr;
-  const std::string own = "the detector (" + (det.score_text.empty() ? std::string("fitted") : det.score_text) + ") AUROC " +
-                          fmt::num(own_auroc, 4);
+  const std::string own = "the detector (" +
+                          (det.score_text.empty() ? std::string("fitted") : det.score_text) +
+                          ") AUROC " + fmt::num(own_auroc, 4);
   if (!best) {
     j["verdict"] = own + "; no baseline could run";
     return;
   }
   j["best_baseline"] = {{"label", best->label}, {"auroc", best->auroc}};
   const bool wins = own_auroc >= best->auroc;
-  j["verdict"] = own + (wins ? " >= " : " < ") + "the best baseline, " + best->label + " " + fmt::num(best->auroc, 4) +
-                 (wins ? ": the detector wins" : ": the baseline wins");
+  j["verdict"] = own + (wins ? " >= " : " < ") + "the best baseline, " + best->label + " " +
+                 fmt::num(best->auroc, 4) + (wins ? ": the detector wins" : ": the baseline wins");
   j["detector_wins"] = wins;
 }
 
@@ -148,15 +153,19 @@ std::string score_names(const detect::Detector& det) {
 
 // Histogram of the normal and anomalous scores, ROC and precision-recall curves, each with the
 // detector's threshold marked.
-void write_score_charts(const std::string& out, const std::vector<double>& s, const std::vector<int>& labels,
-                        const std::vector<double>& sn, const std::vector<double>& sa, const Metrics& m,
-                        double threshold, const std::string& score) {
-  write_both(detect::score_histogram(sn, sa, threshold, "Anomaly scores (" + score + ")", score), out, "histogram");
+void write_score_charts(const std::string& out, const std::vector<double>& s,
+                        const std::vector<int>& labels, const std::vector<double>& sn,
+                        const std::vector<double>& sa, const Metrics& m, double threshold,
+                        const std::string& score) {
+  write_both(detect::score_histogram(sn, sa, threshold, "Anomaly scores (" + score + ")", score),
+             out, "histogram");
   write_both(detect::roc_chart(detect::roc_curve(s, labels), m.auroc,
-                               std::make_pair(m.at.fpr, m.at.tpr), "ROC"), out, "roc");
+                               std::make_pair(m.at.fpr, m.at.tpr), "ROC"),
+             out, "roc");
   const double prevalence = static_cast<double>(sa.size()) / static_cast<double>(s.size());
   write_both(detect::pr_chart(detect::pr_curve(s, labels), m.auprc, prevalence,
-                              std::make_pair(m.at.recall, m.at.precision), "Precision-recall"), out, "pr");
+                              std::make_pair(m.at.recall, m.at.precision), "Precision-recall"),
+             out, "pr");
 }
 
 // The --top highest-scoring rows, pictured and listed with their row in --data.
@@ -174,17 +183,19 @@ void add_top_anomalies(json& j, const detect::LoadedDetector& ld, const data::Da
 }
 
 void print_report(const json& j, const Metrics& m, double threshold, const std::string& out) {
-  std::cout << "AUROC " << fmt::num(m.auroc, 4) << "  AUPRC " << fmt::num(m.auprc, 4) << "  at threshold "
-            << threshold << ": precision " << fmt::num(m.at.precision, 4) << " recall "
-            << fmt::num(m.at.recall, 4) << " F1 " << fmt::num(m.at.f1, 4) << " FPR " << fmt::num(m.at.fpr, 4)
-            << "\n(TP " << m.at.tp << " FP " << m.at.fp << " TN " << m.at.tn << " FN " << m.at.fn
-            << "; best F1 " << fmt::num(m.best_f1, 4) << " at " << m.best_f1_threshold << "; Youden J "
-            << fmt::num(m.youden_j, 4) << " at " << m.youden_threshold << ")\n";
+  std::cout << "AUROC " << fmt::num(m.auroc, 4) << "  AUPRC " << fmt::num(m.auprc, 4)
+            << "  at threshold " << threshold << ": precision " << fmt::num(m.at.precision, 4)
+            << " recall " << fmt::num(m.at.recall, 4) << " F1 " << fmt::num(m.at.f1, 4) << " FPR "
+            << fmt::num(m.at.fpr, 4) << "\n(TP " << m.at.tp << " FP " << m.at.fp << " TN "
+            << m.at.tn << " FN " << m.at.fn << "; best F1 " << fmt::num(m.best_f1, 4) << " at "
+            << m.best_f1_threshold << "; Youden J " << fmt::num(m.youden_j, 4) << " at "
+            << m.youden_threshold << ")\n";
   if (j.contains("baselines")) {
     std::cout << "same data, other detectors (AUROC):\n";
     for (const json& b : j["baselines"])
       std::cout << "  " << b["label"].get<std::string>() << "  "
-                << (b["auroc"].is_number() ? fmt::num(b["auroc"].get<double>(), 4) : "-  (" + b.value("error", std::string()) + ")")
+                << (b["auroc"].is_number() ? fmt::num(b["auroc"].get<double>(), 4)
+                                           : "-  (" + b.value("error", std::string()) + ")")
                 << "\n";
     std::cout << j["verdict"].get<std::string>() << "\n";
   }
@@ -201,15 +212,17 @@ int run_report(const ReportOptions& o) {
   const detect::Detector& det = ld.detector();
   const std::vector<int32_t> normal =
       o.normal.empty() ? det.normal_classes : data::parse_class_list(o.normal, "--normal-classes");
-  const std::vector<int32_t> anomal =
-      o.anomaly.empty() ? std::vector<int32_t>{} : data::parse_class_list(o.anomaly, "--anomaly-classes");
+  const std::vector<int32_t> anomal = o.anomaly.empty()
+                                          ? std::vector<int32_t>{}
+                                          : data::parse_class_list(o.anomaly, "--anomaly-classes");
   data::Dataset all = run::load_selection(o.data, ld.main_run().model->input_dim(), o.run);
   const detect::LabelledRows lr = detect::label_rows(all, normal, anomal, "--data");
   data::Dataset d = data::select_rows(all, lr.rows);
   const std::vector<double> s = ld.score(d);
   const Metrics m = compute_metrics(s, lr.labels, det.threshold);  // errors for one class only
   const bool images = all.sample_shape.size() >= 2;
-  const std::vector<detect::BaselineSpec> specs = detect::parse_baselines(o.baselines, images, "--baselines");
+  const std::vector<detect::BaselineSpec> specs =
+      detect::parse_baselines(o.baselines, images, "--baselines");
 
   std::error_code ec;
   fs::create_directories(out, ec);
@@ -225,7 +238,9 @@ int run_report(const ReportOptions& o) {
   j["run"] = o.run;
   j["out_dir"] = out;
   j["device"] = device.str();
-  if (!specs.empty()) add_baselines(j, o.run, det, specs, d, lr.labels, m.auroc, ld.main_run().model->input_dim(), device);
+  if (!specs.empty())
+    add_baselines(j, o.run, det, specs, d, lr.labels, m.auroc, ld.main_run().model->input_dim(),
+                  device);
   if (images && o.top > 0) add_top_anomalies(j, ld, d, lr, s, o.top, out);
   io::write_json_atomic(out + "/report.json", j);
   if (o.json)
@@ -240,15 +255,19 @@ int run_report(const ReportOptions& o) {
 Action add_detect_report(CLI::App& app) {
   auto o = std::make_shared<ReportOptions>();
   app.add_option("--run", o->run, "Run folder with a fitted detector")->required();
-  app.add_option("--data", o->data.spec, "Labelled data (IDX labels or csv:FILE,label=COLUMN)")->required();
+  app.add_option("--data", o->data.spec, "Labelled data (IDX labels or csv:FILE,label=COLUMN)")
+      ->required();
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
-  app.add_option("--anomaly-classes", o->anomaly, "Anomalous labels, e.g. 9 (default: every class not normal)");
+  app.add_option("--anomaly-classes", o->anomaly,
+                 "Anomalous labels, e.g. 9 (default: every class not normal)");
   app.add_option("--normal-classes", o->normal, "Normal labels (default: the detector's)");
   app.add_option("--limit", o->data.limit, "Use the first N samples");
-  app.add_option("--out-dir", o->out_dir, "Folder for the pictures and report.json (default RUN/report)");
+  app.add_option("--out-dir", o->out_dir,
+                 "Folder for the pictures and report.json (default RUN/report)");
   app.add_option("--top", o->top, "Top anomalies to picture (image data)")->default_val(8);
   app.add_option("--baselines", o->baselines,
-                 "Detectors to compare on the same data: default (the model's mse, knn and the model-free iforest, "
+                 "Detectors to compare on the same data: default (the model's mse, knn and the "
+                 "model-free iforest, "
                  "lof, ecod, pca, knn-input), none, or a list of scores")
       ->default_val("default");
   app.add_flag("--force", o->force, "Overwrite an existing --out-dir");

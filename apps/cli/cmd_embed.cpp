@@ -23,7 +23,8 @@ Action add_embed(CLI::App& app) {
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels");
   app.add_option("--limit", o->data.limit, "Use the first N samples");
-  app.add_option("--out", o->out, "FILE.csv (z0.., label) or FILE.npy (the codes alone, float32)")->required();
+  app.add_option("--out", o->out, "FILE.csv (z0.., label) or FILE.npy (the codes alone, float32)")
+      ->required();
   app.add_flag("--force", o->force, "Overwrite --out");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() {
@@ -39,7 +40,8 @@ Action add_embed(CLI::App& app) {
     if (o->json)
       std::cout << j.dump() << std::endl;
     else
-      std::cout << "wrote the " << k << "-value codes of " << d.n << " samples to " << o->out << "\n";
+      std::cout << "wrote the " << k << "-value codes of " << d.n << " samples to " << o->out
+                << "\n";
     return 0;
   };
 }

@@ -1,7 +1,7 @@
 // hourglass eval: reconstruction loss of a trained run on a data set; for a VAE also the
 // negative ELBO and, with --nll-samples, the importance-weighted negative log-likelihood.
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 
 #include "apps/cli/commands.h"
@@ -53,12 +53,14 @@ Action add_eval(CLI::App& app) {
     const int64_t D = d.features();
     Tensor all = Tensor::from_vector({d.n, D}, d.x).to(device);
     double loss_sum = 0, mse_sum = 0, objective_sum = 0;
-    const bool logits = models::recon_kind(r.loss, r.model->output_act()) == ops::ReconKind::BCELogits;
+    const bool logits =
+        models::recon_kind(r.loss, r.model->output_act()) == ops::ReconKind::BCELogits;
     for (int64_t start = 0; start < d.n; start += 1024) {
       const int64_t rows = std::min<int64_t>(1024, d.n - start);
       Tensor x = all.slice_rows(start, rows);
       Tensor recon = r.model->forward(x);
-      loss_sum += models::reconstruction_loss(r.loss, recon, x, r.model->output_act()).item() * rows;
+      loss_sum +=
+          models::reconstruction_loss(r.loss, recon, x, r.model->output_act()).item() * rows;
       // MSE in the data's units: logits (a linear output trained with BCE) become probabilities.
       mse_sum += ops::mse_loss(logits ? ops::sigmoid(recon) : recon, x).item() * rows;
       if (vae) objective_sum += r.model->objective(x, x, r.loss).total.item() * rows;
@@ -67,9 +69,10 @@ Action add_eval(CLI::App& app) {
     if (!std::isfinite(loss_sum) || !std::isfinite(mse_sum) || !std::isfinite(objective_sum))
       throw Error("eval: the loss of " + o->run + " on --data " + o->data.spec +
                   " is not finite (inputs far outside the range the model was trained on?)");
-    nlohmann::json j{{"loss", loss_sum / n}, {"loss_kind", r.loss}, {"mse", mse_sum / n},
-                     {"n", d.n}, {"run", o->run}, {"data", o->data.spec}, {"split", o->data.split},
-                     {"device", device.str()}};
+    nlohmann::json j{{"loss", loss_sum / n},   {"loss_kind", r.loss},
+                     {"mse", mse_sum / n},     {"n", d.n},
+                     {"run", o->run},          {"data", o->data.spec},
+                     {"split", o->data.split}, {"device", device.str()}};
     if (vae) j["neg_elbo"] = objective_sum / n;  // one posterior sample per input
     if (o->nll_samples > 0) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -78,9 +81,11 @@ Action add_eval(CLI::App& app) {
       for (double v : logp) s -= v;
       j["nll"] = s / n;
       j["nll_samples"] = o->nll_samples;
-      j["nll_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      j["nll_seconds"] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
-    j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    j["seconds"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     if (o->json) {
       std::cout << j.dump() << std::endl;
     } else {

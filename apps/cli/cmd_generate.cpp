@@ -23,7 +23,8 @@ std::pair<int64_t, int64_t> parse_pair(const std::string& s) {
     size_t used_a = 0, used_b = 0;
     const std::string a = s.substr(0, comma), b = s.substr(comma + 1);
     const long long ia = std::stoll(a, &used_a), ib = std::stoll(b, &used_b);
-    if (used_a != a.size() || used_b != b.size() || ia < 0 || ib < 0) throw std::invalid_argument("bad");
+    if (used_a != a.size() || used_b != b.size() || ia < 0 || ib < 0)
+      throw std::invalid_argument("bad");
     return {ia, ib};
   } catch (const std::exception&) {
     throw UsageError("--interpolate expects two image indices A,B (e.g. 0,7), got '" + s + "'");
@@ -41,12 +42,14 @@ struct GenerateOptions {
 
 // --interpolate A,B: the codes of --steps evenly spaced points, ends included, on the straight
 // line between the codes of images A and B of --data.
-Tensor latent_walk(const run::LoadedRun& r, GenerateOptions& o, std::pair<int64_t, int64_t> ab, Device device) {
+Tensor latent_walk(const run::LoadedRun& r, GenerateOptions& o, std::pair<int64_t, int64_t> ab,
+                   Device device) {
   const int64_t k = r.model->latent_dim(), D = r.model->input_dim();
   o.data.limit = std::max(ab.first, ab.second) + 1;
   data::Dataset d = run::load_for_run(r, o.data);
   if (d.n < o.data.limit)
-    throw UsageError("--interpolate " + o.interpolate + ": --data has only " + std::to_string(d.n) + " images");
+    throw UsageError("--interpolate " + o.interpolate + ": --data has only " + std::to_string(d.n) +
+                     " images");
   Tensor x = Tensor::from_vector({d.n, D}, d.x).to(device);
   std::vector<float> za = r.model->encode(x.slice_rows(ab.first, 1)).to(Device::cpu()).to_vector();
   std::vector<float> zb = r.model->encode(x.slice_rows(ab.second, 1)).to(Device::cpu()).to_vector();
@@ -64,7 +67,8 @@ int run_generate(GenerateOptions& o) {
   const bool walk = !o.interpolate.empty();
   if (!walk && (o.n < 1 || o.n > 4096)) throw UsageError("--n must be between 1 and 4096");
   if (walk && (o.steps < 2 || o.steps > 256)) throw UsageError("--steps must be between 2 and 256");
-  if (walk && o.data.spec.empty()) throw UsageError("--interpolate needs --data (where images A and B come from)");
+  if (walk && o.data.spec.empty())
+    throw UsageError("--interpolate needs --data (where images A and B come from)");
   if (o.cols < 1) throw UsageError("--cols must be at least 1");
   if (o.zoom < 1 || o.zoom > 16) throw UsageError("--zoom must be between 1 and 16");
   run::check_output_file(o.out, o.force, "--out");
@@ -91,21 +95,28 @@ int run_generate(GenerateOptions& o) {
     rows = o.n;
     z = ops::randn({rows, k}, device, o.seed);
   }
-  std::vector<float> img = r.model->to_data(r.model->decode(z), r.loss).to(Device::cpu()).to_vector();
+  std::vector<float> img =
+      r.model->to_data(r.model->decode(z), r.loss).to(Device::cpu()).to_vector();
   r.scaler.inverse_transform(img.data(), rows, D);
   std::vector<const float*> cells;
   for (int64_t i = 0; i < rows; ++i) cells.push_back(img.data() + i * D);
   const int64_t cols = walk ? rows : std::min(o.cols, rows);
   report::write_image_grid_png(cells, static_cast<int>(shape.h), static_cast<int>(shape.w),
                                static_cast<int>(cols), static_cast<int>(o.zoom), o.out);
-  nlohmann::json j{{"out", o.out}, {"images", rows}, {"mode", walk ? "interpolate" : "sample"},
-                   {"run", o.run}, {"device", device.str()}};
+  nlohmann::json j{{"out", o.out},
+                   {"images", rows},
+                   {"mode", walk ? "interpolate" : "sample"},
+                   {"run", o.run},
+                   {"device", device.str()}};
   if (walk) j["interpolate"] = {ab.first, ab.second};
   if (o.json)
     std::cout << j.dump() << std::endl;
   else
-    std::cout << "wrote " << o.out << " (" << rows << (walk ? " steps from image " + std::to_string(ab.first) +
-                 " to image " + std::to_string(ab.second) : std::string(" samples from the prior")) << ")\n";
+    std::cout << "wrote " << o.out << " (" << rows
+              << (walk ? " steps from image " + std::to_string(ab.first) + " to image " +
+                             std::to_string(ab.second)
+                       : std::string(" samples from the prior"))
+              << ")\n";
   return 0;
 }
 
@@ -117,9 +128,11 @@ Action add_generate(CLI::App& app) {
   app.add_option("--n", o->n, "Samples to draw from the prior (VAE)")->default_val(64);
   app.add_option("--interpolate", o->interpolate,
                  "A,B: decode the straight latent line between images A and B of --data");
-  app.add_option("--steps", o->steps, "Points on the --interpolate line, ends included")->default_val(10);
+  app.add_option("--steps", o->steps, "Points on the --interpolate line, ends included")
+      ->default_val(10);
   app.add_option("--data", o->data.spec, "Data spec for --interpolate");
-  app.add_option("--split", o->data.split, "train or test (for --interpolate)")->default_val("test");
+  app.add_option("--split", o->data.split, "train or test (for --interpolate)")
+      ->default_val("test");
   app.add_option("--seed", o->seed, "Seed of the prior samples");
   app.add_option("--cols", o->cols, "Images per row")->default_val(8);
   app.add_option("--zoom", o->zoom, "Pixel magnification")->default_val(3);

@@ -3,10 +3,10 @@
 #include <thread>
 
 #include "apps/cli/commands.h"
-#include "engine/ops/kernel_select.h"
-#include "engine/tensor/device_select.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
+#include "engine/ops/kernel_select.h"
+#include "engine/tensor/device_select.h"
 
 namespace hg::cli {
 
@@ -26,10 +26,13 @@ Action add_info(CLI::App& app) {
     std::string gpu_statement;
     std::string why;
     for (const auto& d : gpu_devices(&why))
-      devs.push_back({{"index", d.index}, {"name", d.name}, {"memory_bytes", d.total_bytes},
-                      {"free_bytes", d.free_bytes},
-                      {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
-                      {"sm_count", d.sm_count}});
+      devs.push_back(
+          {{"index", d.index},
+           {"name", d.name},
+           {"memory_bytes", d.total_bytes},
+           {"free_bytes", d.free_bytes},
+           {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+           {"sm_count", d.sm_count}});
     gpu_statement = devs.empty() ? why : std::to_string(devs.size()) + " CUDA device(s) found";
     j["devices"] = devs;
     j["gemm_kernels"] = ops::gemm_kernel_names();

@@ -46,10 +46,12 @@ Action add_reconstruct(CLI::App& app) {
 
     autograd::NoGradGuard no_grad;
     Tensor x = Tensor::from_vector({n, D}, d.x).to(device);
-    std::vector<float> rec = r.model->to_data(r.model->forward(x), r.loss).to(Device::cpu()).to_vector();
+    std::vector<float> rec =
+        r.model->to_data(r.model->forward(x), r.loss).to(Device::cpu()).to_vector();
     std::vector<float> orig = d.x;
     double se = 0;
-    for (size_t i = 0; i < rec.size(); ++i) se += (double(rec[i]) - orig[i]) * (double(rec[i]) - orig[i]);
+    for (size_t i = 0; i < rec.size(); ++i)
+      se += (double(rec[i]) - orig[i]) * (double(rec[i]) - orig[i]);
     r.scaler.inverse_transform(orig.data(), n, D);  // back to pixel units for the picture
     r.scaler.inverse_transform(rec.data(), n, D);
 
@@ -69,7 +71,8 @@ Action add_reconstruct(CLI::App& app) {
     report::write_image_grid_png(cells, static_cast<int>(shape.h), static_cast<int>(shape.w),
                                  static_cast<int>(cols), static_cast<int>(o->zoom), o->out);
     const double mse = se / static_cast<double>(n * D);
-    nlohmann::json j{{"out", o->out}, {"n", n}, {"mse", mse}, {"run", o->run}, {"device", device.str()}};
+    nlohmann::json j{
+        {"out", o->out}, {"n", n}, {"mse", mse}, {"run", o->run}, {"device", device.str()}};
     if (o->json)
       std::cout << j.dump() << std::endl;
     else

@@ -13,7 +13,8 @@ namespace hg::cli {
 namespace {
 
 // Flag values with their ranges (issue 17): nothing out of range is replaced by a default.
-void check_range(bool given, const char* flag, double v, double lo, bool lo_open, double hi = 1e300) {
+void check_range(bool given, const char* flag, double v, double lo, bool lo_open,
+                 double hi = 1e300) {
   if (!given) return;
   const bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi;
   if (!ok)
@@ -42,6 +43,25 @@ void check_option_ranges(const CLI::App& app, const train::TrainOptions& o) {
   if (!o.resume.empty()) refuse_with_resume(app);
 }
 
+void check_convergence_ranges(const CLI::App& app, int64_t patience, int64_t warmup,
+                              int64_t min_steps, double min_delta) {
+  check_range(app.count("--patience"), "--patience", double(patience), 0, false);
+  check_range(app.count("--warmup"), "--warmup", double(warmup), 0, false);
+  check_range(app.count("--min-steps"), "--min-steps", double(min_steps), 0, false);
+  check_range(app.count("--min-delta"), "--min-delta", min_delta, 0, false);
+}
+
+void print_result(const train::TrainResult& r, bool json) {
+  if (json) {
+    std::cout << r.summary().dump() << std::endl;
+  } else if (!r.history.empty()) {
+    std::cout << "trained " << r.history.back().epoch << " epochs"
+              << (r.stopped_early ? " (stopped early)" : "") << ": train loss "
+              << r.history.front().train_loss << " -> " << r.history.back().train_loss
+              << "; kept epoch " << r.best_epoch << "; run folder " << r.out_dir << "\n";
+  }
+}
+
 }  // namespace
 
 Action add_train(CLI::App& app) {
@@ -51,7 +71,9 @@ Action add_train(CLI::App& app) {
   auto lr = std::make_shared<float>(0.0f);
   auto loss = std::make_shared<std::string>(), optimizer = std::make_shared<std::string>(),
        scaler = std::make_shared<std::string>();
-  app.add_option("--data", o->data, "Data spec: fashion-mnist[:DIR], mnist[:DIR], idx:DIR, csv:FILE[,label=NAME], synthetic");
+  app.add_option(
+      "--data", o->data,
+      "Data spec: fashion-mnist[:DIR], mnist[:DIR], idx:DIR, csv:FILE[,label=NAME], synthetic");
   app.add_option("--config", o->config, "Model config (JSON), e.g. models/configs/mlp784.json");
   app.add_option("--epochs", *epochs, "Epochs (total, also when resuming)");
   app.add_option("--batch", *batch, "Batch size");
@@ -60,7 +82,8 @@ Action add_train(CLI::App& app) {
   app.add_option("--optimizer", *optimizer, "adam, adamw or sgd");
   app.add_option("--weight-decay", o->weight_decay, "Weight decay (default: 0, or 0.01 for adamw)");
   app.add_option("--clip-grad-norm", o->clip_grad_norm, "Clip the global gradient norm (0: off)");
-  app.add_option("--scaler", *scaler, "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
+  app.add_option("--scaler", *scaler,
+                 "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
   app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
@@ -79,21 +102,25 @@ Action add_train(CLI::App& app) {
   auto schedule = std::make_shared<std::string>();
   auto keep_last = std::make_shared<bool>(false);
   app.add_option("--patience", *patience,
-                 "Early stopping: epochs without improvement of the validation loss (0: off; default from the config, else 10)");
-  app.add_option("--min-delta", *min_delta, "Relative improvement that counts for early stopping and plateaus (default 0.001)");
-  app.add_option("--lr-schedule", *schedule, "constant, plateau (halve after 3 epochs without improvement) or cosine (default plateau)");
+                 "Early stopping: epochs without improvement of the validation loss (0: off; "
+                 "default from the config, else 10)");
+  app.add_option(
+      "--min-delta", *min_delta,
+      "Relative improvement that counts for early stopping and plateaus (default 0.001)");
+  app.add_option(
+      "--lr-schedule", *schedule,
+      "constant, plateau (halve after 3 epochs without improvement) or cosine (default plateau)");
   app.add_option("--warmup", *warmup, "Epochs of linear learning-rate warm-up (default 0)");
-  app.add_option("--min-steps", *min_steps, "Raise the epoch maximum until this many optimizer steps fit (small tables)");
-  app.add_flag("--no-restore-best", *keep_last, "Keep the last epoch's weights instead of the best epoch's");
+  app.add_option("--min-steps", *min_steps,
+                 "Raise the epoch maximum until this many optimizer steps fit (small tables)");
+  app.add_flag("--no-restore-best", *keep_last,
+               "Keep the last epoch's weights instead of the best epoch's");
   app.add_flag("--json", *json_out, "Print a JSON summary as the last line");
   return [=, &app]() {
     check_range(app.count("--epochs"), "--epochs", double(*epochs), 1, false);
     check_range(app.count("--batch"), "--batch", double(*batch), 1, false);
     check_range(app.count("--lr"), "--lr", *lr, 0, true);
-    check_range(app.count("--patience"), "--patience", double(*patience), 0, false);
-    check_range(app.count("--warmup"), "--warmup", double(*warmup), 0, false);
-    check_range(app.count("--min-steps"), "--min-steps", double(*min_steps), 0, false);
-    check_range(app.count("--min-delta"), "--min-delta", *min_delta, 0, false);
+    check_convergence_ranges(app, *patience, *warmup, *min_steps, *min_delta);
     check_option_ranges(app, *o);
     train::TrainOptions opt = *o;
     opt.threads = checked_threads(opt.threads);
@@ -109,15 +136,8 @@ Action add_train(CLI::App& app) {
     if (*min_delta != -1.0) opt.min_delta = *min_delta;
     if (!schedule->empty()) opt.lr_schedule = *schedule;
     if (*keep_last) opt.restore_best = false;
-    train::TrainResult r = train::train(opt, std::cerr);
-    nlohmann::json j = r.summary();
-    if (*json_out) {
-      std::cout << j.dump() << std::endl;
-    } else if (!r.history.empty()) {
-      std::cout << "trained " << r.history.back().epoch << " epochs" << (r.stopped_early ? " (stopped early)" : "")
-                << ": train loss " << r.history.front().train_loss << " -> " << r.history.back().train_loss
-                << "; kept epoch " << r.best_epoch << "; run folder " << r.out_dir << "\n";
-    }
+    const train::TrainResult r = train::train(opt, std::cerr);
+    print_result(r, *json_out);
     return r.interrupted ? interrupt::exit_code() : 0;
   };
 }

@@ -16,7 +16,7 @@ Action add_eval(CLI::App& app);
 Action add_info(CLI::App& app);
 Action add_reconstruct(CLI::App& app);
 Action add_generate(CLI::App& app);
-Action add_detect(CLI::App& app);  // fit, score, report, bench-oneclass
+Action add_detect(CLI::App& app);   // fit, score, report, bench-oneclass
 Action add_analyze(CLI::App& app);  // pca, kmeans, silhouette, tsne
 Action add_embed(CLI::App& app);
 Action add_cluster(CLI::App& app);
@@ -25,6 +25,5 @@ Action add_demo(CLI::App& app);
 Action add_compress(CLI::App& app);
 Action add_decompress(CLI::App& app);
 Action add_denoise(CLI::App& app);
-
 
 }  // namespace hg::cli

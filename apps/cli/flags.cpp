@@ -5,8 +5,8 @@
 #include <string>
 #include <thread>
 
-#include "engine/tensor/device_select.h"
 #include "engine/host/parallel.h"
+#include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 
 namespace hg::cli {
@@ -18,7 +18,8 @@ void add_compute_flags(CLI::App& app, std::string& device, int& threads, bool& j
 }
 
 int checked_threads(int threads) {
-  if (threads < 0) throw UsageError("--threads " + std::to_string(threads) + ": must be >= 0 (0: all cores)");
+  if (threads < 0)
+    throw UsageError("--threads " + std::to_string(threads) + ": must be >= 0 (0: all cores)");
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (threads > hw) {
     std::cerr << "hourglass: --threads " << threads << " is more than the " << hw

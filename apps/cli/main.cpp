@@ -51,17 +51,26 @@ int main(int argc, char** argv) {
   };
   add(hg::cli::add_train, "train", "Train an autoencoder into a run folder", true);
   add(hg::cli::add_eval, "eval", "Reconstruction loss of a trained run on a data set", true);
-  add(hg::cli::add_reconstruct, "reconstruct", "Picture of inputs above their reconstructions", true);
-  add(hg::cli::add_generate, "generate", "Images sampled from a VAE, or a latent walk between two inputs", true);
+  add(hg::cli::add_reconstruct, "reconstruct", "Picture of inputs above their reconstructions",
+      true);
+  add(hg::cli::add_generate, "generate",
+      "Images sampled from a VAE, or a latent walk between two inputs", true);
   add(hg::cli::add_detect, "detect", "Anomaly detection: fit, score, report, bench-oneclass", true);
-  add(hg::cli::add_analyze, "analyze", "Host-side tools on any table: pca, kmeans, silhouette, tsne", false);
+  add(hg::cli::add_analyze, "analyze",
+      "Host-side tools on any table: pca, kmeans, silhouette, tsne", false);
   add(hg::cli::add_embed, "embed", "Latent codes of a data set as CSV or .npy", true);
-  add(hg::cli::add_cluster, "cluster", "k-means in pixel, PCA and latent space with silhouette, ACC, NMI, ARI", true);
-  add(hg::cli::add_transfer, "transfer", "A classifier on the encoder from few labels vs training from scratch", true);
-  add(hg::cli::add_denoise, "denoise", "Corrupt images, denoise them with a trained run, and measure PSNR/SSIM", true);
-  add(hg::cli::add_compress, "compress", "Latent codes of a data set in an .hgz file, with PSNR, SSIM and baselines", true);
-  add(hg::cli::add_decompress, "decompress", "Images back from an .hgz file with the run that wrote it", true);
-  add(hg::cli::add_demo, "demo", "The seeds' main: train, then every application, into one report.html", false);
+  add(hg::cli::add_cluster, "cluster",
+      "k-means in pixel, PCA and latent space with silhouette, ACC, NMI, ARI", true);
+  add(hg::cli::add_transfer, "transfer",
+      "A classifier on the encoder from few labels vs training from scratch", true);
+  add(hg::cli::add_denoise, "denoise",
+      "Corrupt images, denoise them with a trained run, and measure PSNR/SSIM", true);
+  add(hg::cli::add_compress, "compress",
+      "Latent codes of a data set in an .hgz file, with PSNR, SSIM and baselines", true);
+  add(hg::cli::add_decompress, "decompress",
+      "Images back from an .hgz file with the run that wrote it", true);
+  add(hg::cli::add_demo, "demo",
+      "The seeds' main: train, then every application, into one report.html", false);
   add(hg::cli::add_info, "info", "Version, build options, devices and threads", false);
 
   try {

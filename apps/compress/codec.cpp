@@ -16,7 +16,8 @@ Fingerprint run_fingerprint(const run::LoadedRun& r) {
   return model_fingerprint(r.config.at("model"), *r.model);
 }
 
-std::vector<float> decode_rows(const run::LoadedRun& r, const std::vector<float>& z, int64_t n, Device device) {
+std::vector<float> decode_rows(const run::LoadedRun& r, const std::vector<float>& z, int64_t n,
+                               Device device) {
   autograd::NoGradGuard no_grad;
   const int64_t k = r.model->latent_dim(), D = r.model->input_dim();
   HG_CHECK(static_cast<int64_t>(z.size()) == n * k, "decode_rows: codes size");
@@ -26,7 +27,8 @@ std::vector<float> decode_rows(const run::LoadedRun& r, const std::vector<float>
     const int64_t rows = std::min<int64_t>(2048, n - start);
     std::vector<float> part(z.begin() + start * k, z.begin() + (start + rows) * k);
     Tensor zt = Tensor::from_vector({rows, k}, part).to(device);
-    std::vector<float> x = r.model->to_data(r.model->decode(zt), r.loss).to(Device::cpu()).to_vector();
+    std::vector<float> x =
+        r.model->to_data(r.model->decode(zt), r.loss).to(Device::cpu()).to_vector();
     out.insert(out.end(), x.begin(), x.end());
   }
   r.scaler.inverse_transform(out.data(), n, D);
@@ -35,7 +37,8 @@ std::vector<float> decode_rows(const run::LoadedRun& r, const std::vector<float>
 
 double mean_psnr(const float* a, const float* b, int64_t n, int64_t d, double data_range) {
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += std::min(100.0, imaging::psnr(a + i * d, b + i * d, d, data_range));
+  for (int64_t i = 0; i < n; ++i)
+    sum += std::min(100.0, imaging::psnr(a + i * d, b + i * d, d, data_range));
   return n > 0 ? sum / static_cast<double>(n) : 0.0;
 }
 
@@ -59,7 +62,8 @@ int64_t scan_bytes(const std::string& jpg) {
     const size_t len = static_cast<uint8_t>(jpg[p + 2]) << 8 | static_cast<uint8_t>(jpg[p + 3]);
     if (marker == 0xDA) {
       const size_t start = p + 2 + len;
-      return start + 2 <= jpg.size() ? static_cast<int64_t>(jpg.size() - start - 2) : static_cast<int64_t>(jpg.size());
+      return start + 2 <= jpg.size() ? static_cast<int64_t>(jpg.size() - start - 2)
+                                     : static_cast<int64_t>(jpg.size());
     }
     p += 2 + len;
   }
@@ -68,7 +72,8 @@ int64_t scan_bytes(const std::string& jpg) {
 
 }  // namespace
 
-JpegAtBudget jpeg_at_budget(const float* images, int64_t n, int h, int w, double budget, bool scan_only) {
+JpegAtBudget jpeg_at_budget(const float* images, int64_t n, int h, int w, double budget,
+                            bool scan_only) {
   JpegAtBudget res;
   res.images = n;
   std::vector<uint8_t> px(static_cast<size_t>(h) * w);
@@ -114,13 +119,15 @@ JpegAtBudget jpeg_at_budget(const float* images, int64_t n, int h, int w, double
     }
     for (size_t j = 0; j < dec.size(); ++j) dec[j] = d[j] / 255.0f;
     stbi_image_free(d);
-    psnr_sum += std::min(100.0, imaging::psnr(img, dec.data(), static_cast<int64_t>(dec.size()), 1.0));
+    psnr_sum +=
+        std::min(100.0, imaging::psnr(img, dec.data(), static_cast<int64_t>(dec.size()), 1.0));
     bytes_sum += static_cast<double>(best_size);
     q_sum += lo;
   }
   if (!all_fit || n == 0) {
-    res.note = "JPEG at quality 1 needs up to " + std::to_string(res.min_bytes_q1) + (scan_only ? " scan" : "") +
-               " bytes per image, more than the budget of " + std::to_string(static_cast<int64_t>(budget)) + " bytes";
+    res.note = "JPEG at quality 1 needs up to " + std::to_string(res.min_bytes_q1) +
+               (scan_only ? " scan" : "") + " bytes per image, more than the budget of " +
+               std::to_string(static_cast<int64_t>(budget)) + " bytes";
     return res;
   }
   res.psnr = psnr_sum / static_cast<double>(n);

@@ -17,7 +17,8 @@ namespace {
 constexpr char kMagic[4] = {'H', 'G', 'Z', '1'};
 constexpr int kMaxRank = 4;
 
-// ---- hashing -------------------------------------------------------------------------------------
+// ---- hashing
+// -------------------------------------------------------------------------------------
 uint64_t mix64(uint64_t z) {
   z += 0x9e3779b97f4a7c15ULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -67,7 +68,8 @@ class Hasher {
   int fill_ = 0;
 };
 
-// ---- little-endian writing and bounded reading ---------------------------------------------------
+// ---- little-endian writing and bounded reading
+// ---------------------------------------------------
 void put_u8(std::string& s, uint8_t v) { s.push_back(static_cast<char>(v)); }
 void put_le(std::string& s, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -83,8 +85,9 @@ class Reader {
   Reader(const std::string& b, const std::string& name) : b_(b), name_(name) {}
   const uint8_t* take(uint64_t len, const std::string& what) {
     if (len > b_.size() - pos_)
-      throw Error(name_ + ": truncated file (" + what + " needs " + std::to_string(len) + " bytes at offset " +
-                  std::to_string(pos_) + ", the file has " + std::to_string(b_.size()) + ")");
+      throw Error(name_ + ": truncated file (" + what + " needs " + std::to_string(len) +
+                  " bytes at offset " + std::to_string(pos_) + ", the file has " +
+                  std::to_string(b_.size()) + ")");
     const auto* p = reinterpret_cast<const uint8_t*>(b_.data()) + pos_;
     pos_ += static_cast<size_t>(len);
     return p;
@@ -112,13 +115,15 @@ class Reader {
 
 void check_sizes(int64_t n, int64_t k, const std::vector<int64_t>& shape, const std::string& name) {
   if (k < 1 || k > kMaxLatent)
-    throw Error(name + ": latent size " + std::to_string(k) + " is out of range (1.." + std::to_string(kMaxLatent) + ")");
+    throw Error(name + ": latent size " + std::to_string(k) + " is out of range (1.." +
+                std::to_string(kMaxLatent) + ")");
   if (n < 1) throw Error(name + ": sample count " + std::to_string(n) + " must be at least 1");
   if (n > kMaxValues / k)
     throw Error(name + ": " + std::to_string(n) + " samples x " + std::to_string(k) +
                 " latent values exceed the limit of 2^31 values");
   if (shape.empty() || shape.size() > kMaxRank)
-    throw Error(name + ": sample shape rank " + std::to_string(shape.size()) + " is out of range (1..4)");
+    throw Error(name + ": sample shape rank " + std::to_string(shape.size()) +
+                " is out of range (1..4)");
   int64_t prod = 1;
   for (int64_t d : shape) {
     if (d < 1 || d > kMaxSampleValues || prod > kMaxSampleValues / d)
@@ -140,7 +145,8 @@ void int8_params(float lo, float hi, float& scale, float& zp) {
 
 }  // namespace
 
-// ---- names ---------------------------------------------------------------------------------------
+// ---- names
+// ---------------------------------------------------------------------------------------
 const char* dtype_name(LatentDtype d) {
   switch (d) {
     case LatentDtype::F32: return "f32";
@@ -188,7 +194,8 @@ Fingerprint fingerprint_of_bytes(const std::string& bytes) {
   return h.finish();
 }
 
-// ---- binary16 ------------------------------------------------------------------------------------
+// ---- binary16
+// ------------------------------------------------------------------------------------
 uint16_t f32_to_f16(float f) {
   uint32_t x;
   std::memcpy(&x, &f, 4);
@@ -200,7 +207,7 @@ uint16_t f32_to_f16(float f) {
   }
   const int e = static_cast<int>(exp) - 127;
   if (e > 15) return sign | 0x7c00;  // too large: infinity
-  if (e >= -14) {                      // a normal half (rounding may carry into the exponent)
+  if (e >= -14) {                    // a normal half (rounding may carry into the exponent)
     uint32_t h = (static_cast<uint32_t>(e + 15) << 10) | (mant >> 13);
     const uint32_t rem = mant & 0x1fff;
     if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;  // carry to 0x7c00 = infinity is right
@@ -238,17 +245,19 @@ float f16_to_f32(uint16_t h) {
   return f;
 }
 
-// ---- writing -------------------------------------------------------------------------------------
+// ---- writing
+// -------------------------------------------------------------------------------------
 std::string encode_hgz(const std::vector<float>& codes, int64_t n, int64_t k,
                        const std::vector<int64_t>& sample_shape, LatentDtype dtype, Coding coding,
                        const Fingerprint& fingerprint) {
   check_sizes(n, k, sample_shape, "encode_hgz");
   if (codes.size() != static_cast<size_t>(n * k))
-    throw Error("encode_hgz: " + std::to_string(codes.size()) + " codes, expected n*k = " + std::to_string(n * k));
+    throw Error("encode_hgz: " + std::to_string(codes.size()) +
+                " codes, expected n*k = " + std::to_string(n * k));
   for (size_t i = 0; i < codes.size(); ++i)
     if (!std::isfinite(codes[i]))
-      throw Error("encode_hgz: latent value " + std::to_string(i % k) + " of sample " + std::to_string(i / k) +
-                  " is not finite");
+      throw Error("encode_hgz: latent value " + std::to_string(i % k) + " of sample " +
+                  std::to_string(i / k) + " is not finite");
 
   std::string s;
   s.append(kMagic, 4);
@@ -293,8 +302,9 @@ std::string encode_hgz(const std::vector<float>& codes, int64_t n, int64_t k,
   if (coding == Coding::Zlib) {
     uLongf len = compressBound(static_cast<uLong>(raw.size()));
     payload.resize(len);
-    if (compress2(reinterpret_cast<Bytef*>(payload.data()), &len, reinterpret_cast<const Bytef*>(raw.data()),
-                  static_cast<uLong>(raw.size()), Z_BEST_COMPRESSION) != Z_OK)
+    if (compress2(reinterpret_cast<Bytef*>(payload.data()), &len,
+                  reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
+                  Z_BEST_COMPRESSION) != Z_OK)
       throw Error("encode_hgz: zlib failed to compress the codes");
     payload.resize(len);
   } else {
@@ -302,23 +312,26 @@ std::string encode_hgz(const std::vector<float>& codes, int64_t n, int64_t k,
   }
   put_le(s, payload.size(), 8);
   s += payload;
-  const uLong crc = crc32_z(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()), s.size());
+  const uLong crc =
+      crc32_z(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()), s.size());
   put_le(s, static_cast<uint32_t>(crc), 4);
   return s;
 }
 
-// ---- reading -------------------------------------------------------------------------------------
+// ---- reading
+// -------------------------------------------------------------------------------------
 namespace {
 
 // Magic, version, dtype, coding, fingerprint, sizes, sample shape and the int8 parameters, each
 // checked as it is read.
 HgzFile read_header(Reader& r, const std::string& name) {
   const uint8_t* magic = r.take(4, "the magic");
-  if (std::memcmp(magic, kMagic, 4) != 0) throw Error(name + ": not an .hgz file (bad magic; expected \"HGZ1\")");
+  if (std::memcmp(magic, kMagic, 4) != 0)
+    throw Error(name + ": not an .hgz file (bad magic; expected \"HGZ1\")");
   const uint64_t version = r.le(2, "the version");
   if (version != kHgzVersion)
-    throw Error(name + ": unsupported .hgz format version " + std::to_string(version) + " (this build reads version " +
-                std::to_string(kHgzVersion) + ")");
+    throw Error(name + ": unsupported .hgz format version " + std::to_string(version) +
+                " (this build reads version " + std::to_string(kHgzVersion) + ")");
   HgzFile f;
   const uint64_t dt = r.le(1, "the dtype"), cd = r.le(1, "the coding");
   if (dt > 2) throw Error(name + ": unknown latent dtype code " + std::to_string(dt));
@@ -328,15 +341,18 @@ HgzFile read_header(Reader& r, const std::string& name) {
   std::memcpy(f.fingerprint.bytes.data(), r.take(16, "the model fingerprint"), 16);
   const uint64_t k = r.le(4, "the latent size"), n = r.le(8, "the sample count");
   if (k < 1 || k > static_cast<uint64_t>(kMaxLatent))
-    throw Error(name + ": latent size " + std::to_string(k) + " is out of range (1.." + std::to_string(kMaxLatent) + ")");
+    throw Error(name + ": latent size " + std::to_string(k) + " is out of range (1.." +
+                std::to_string(kMaxLatent) + ")");
   if (n < 1 || n > static_cast<uint64_t>(kMaxValues) / k)
-    throw Error(name + ": impossible sample count " + std::to_string(n) + " for latent size " + std::to_string(k) +
-                " (n*k must be 1..2^31)");
+    throw Error(name + ": impossible sample count " + std::to_string(n) + " for latent size " +
+                std::to_string(k) + " (n*k must be 1..2^31)");
   f.k = static_cast<int64_t>(k);
   f.n = static_cast<int64_t>(n);
   const uint64_t rank = r.le(1, "the sample rank");
-  if (rank < 1 || rank > kMaxRank) throw Error(name + ": sample shape rank " + std::to_string(rank) + " is out of range (1..4)");
-  if (r.le(3, "the reserved bytes") != 0) throw Error(name + ": reserved header bytes are not zero");
+  if (rank < 1 || rank > kMaxRank)
+    throw Error(name + ": sample shape rank " + std::to_string(rank) + " is out of range (1..4)");
+  if (r.le(3, "the reserved bytes") != 0)
+    throw Error(name + ": reserved header bytes are not zero");
   for (uint64_t i = 0; i < rank; ++i) {
     const uint64_t d = r.le(8, "the sample shape");
     if (d < 1 || d > static_cast<uint64_t>(kMaxSampleValues))
@@ -364,44 +380,50 @@ struct Payload {
 
 // The payload's place, after checking that exactly it and the CRC follow the header, the CRC,
 // the fingerprint against `expect`, and then the int8 parameters.
-Payload check_payload(Reader& r, const std::string& bytes, const HgzFile& f, const std::string& name,
-                      const Fingerprint* expect, const std::string& expect_what) {
+Payload check_payload(Reader& r, const std::string& bytes, const HgzFile& f,
+                      const std::string& name, const Fingerprint* expect,
+                      const std::string& expect_what) {
   const uint64_t plen = r.le(8, "the payload length");
   const uint64_t left = r.left();
   if (left < 4 || plen > left - 4)
-    throw Error(name + ": truncated file (the payload of " + std::to_string(plen) + " bytes and its CRC need " +
-                (plen > UINT64_MAX - 4 ? std::string("more") : std::to_string(plen + 4)) + " bytes, " +
-                std::to_string(left) + " are left)");
+    throw Error(name + ": truncated file (the payload of " + std::to_string(plen) +
+                " bytes and its CRC need " +
+                (plen > UINT64_MAX - 4 ? std::string("more") : std::to_string(plen + 4)) +
+                " bytes, " + std::to_string(left) + " are left)");
   if (plen < left - 4)
-    throw Error(name + ": " + std::to_string(left - 4 - plen) + " unexpected bytes after the payload");
+    throw Error(name + ": " + std::to_string(left - 4 - plen) +
+                " unexpected bytes after the payload");
   const size_t payload_at = r.pos();
   r.take(plen, "the payload");
   const uint32_t stored_crc = static_cast<uint32_t>(r.le(4, "the CRC"));
-  const uint32_t crc = static_cast<uint32_t>(
-      crc32_z(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size() - 4));
+  const uint32_t crc = static_cast<uint32_t>(crc32_z(
+      crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size() - 4));
   if (crc != stored_crc) throw Error(name + ": CRC mismatch (the file is corrupt)");
   if (expect && !(*expect == f.fingerprint))
     throw Error(name + ": made by another model (fingerprint " + f.fingerprint.hex() + ", but " +
-                (expect_what.empty() ? std::string("the model") : expect_what) + " has " + expect->hex() + ")");
+                (expect_what.empty() ? std::string("the model") : expect_what) + " has " +
+                expect->hex() + ")");
 
   // Quantisation parameters (after the CRC, so a flipped bit reads as corruption first).
   for (size_t j = 0; j < f.scale.size(); ++j)
     if (!std::isfinite(f.scale[j]) || !(f.scale[j] > 0) || !std::isfinite(f.zero_point[j]))
-      throw Error(name + ": bad int8 quantisation parameters for latent dimension " + std::to_string(j));
+      throw Error(name + ": bad int8 quantisation parameters for latent dimension " +
+                  std::to_string(j));
   return {payload_at, plen};
 }
 
 // The code bytes: the payload itself, or inflated into `inflated` (which the result points into).
-const uint8_t* payload_codes(const std::string& bytes, const Payload& p, const HgzFile& f, const std::string& name,
-                             std::string& inflated) {
+const uint8_t* payload_codes(const std::string& bytes, const Payload& p, const HgzFile& f,
+                             const std::string& name, std::string& inflated) {
   const uint64_t k = static_cast<uint64_t>(f.k), n = static_cast<uint64_t>(f.n), plen = p.len;
   const size_t values = static_cast<size_t>(n * k);
   const size_t raw_len = values * static_cast<size_t>(dtype_bytes(f.dtype));
   const uint8_t* raw = reinterpret_cast<const uint8_t*>(bytes.data()) + p.at;
   if (f.coding == Coding::Raw) {
     if (plen != raw_len)
-      throw Error(name + ": payload is " + std::to_string(plen) + " bytes, expected " + std::to_string(raw_len) +
-                  " for " + std::to_string(n) + " x " + std::to_string(k) + " " + dtype_name(f.dtype) + " values");
+      throw Error(name + ": payload is " + std::to_string(plen) + " bytes, expected " +
+                  std::to_string(raw_len) + " for " + std::to_string(n) + " x " +
+                  std::to_string(k) + " " + dtype_name(f.dtype) + " values");
   } else {
     // Deflate cannot shrink data by more than about 1032:1, so a claim beyond that is a lie that
     // must not turn into a huge allocation.
@@ -413,7 +435,8 @@ const uint8_t* payload_codes(const std::string& bytes, const Payload& p, const H
     uLong src = static_cast<uLong>(plen);
     const int rc = uncompress2(reinterpret_cast<Bytef*>(inflated.data()), &dest, raw, &src);
     if (rc != Z_OK || dest != raw_len || src != plen)
-      throw Error(name + ": the zlib payload does not inflate to exactly " + std::to_string(raw_len) + " bytes");
+      throw Error(name + ": the zlib payload does not inflate to exactly " +
+                  std::to_string(raw_len) + " bytes");
     raw = reinterpret_cast<const uint8_t*>(inflated.data());
   }
   return raw;
@@ -427,8 +450,8 @@ void decode_codes(HgzFile& f, const uint8_t* raw, const std::string& name) {
   for (size_t i = 0; i < values; ++i) {
     float v;
     if (f.dtype == LatentDtype::F32) {
-      const uint32_t u = uint32_t(raw[4 * i]) | uint32_t(raw[4 * i + 1]) << 8 | uint32_t(raw[4 * i + 2]) << 16 |
-                         uint32_t(raw[4 * i + 3]) << 24;
+      const uint32_t u = uint32_t(raw[4 * i]) | uint32_t(raw[4 * i + 1]) << 8 |
+                         uint32_t(raw[4 * i + 2]) << 16 | uint32_t(raw[4 * i + 3]) << 24;
       std::memcpy(&v, &u, 4);
     } else if (f.dtype == LatentDtype::F16) {
       v = f16_to_f32(static_cast<uint16_t>(raw[2 * i] | raw[2 * i + 1] << 8));
@@ -437,8 +460,8 @@ void decode_codes(HgzFile& f, const uint8_t* raw, const std::string& name) {
       v = (static_cast<float>(static_cast<int8_t>(raw[i])) - f.zero_point[j]) * f.scale[j];
     }
     if (!std::isfinite(v))
-      throw Error(name + ": latent value " + std::to_string(i % k) + " of sample " + std::to_string(i / k) +
-                  " is not finite");
+      throw Error(name + ": latent value " + std::to_string(i % k) + " of sample " +
+                  std::to_string(i / k) + " is not finite");
     f.codes[i] = v;
   }
 }
@@ -456,7 +479,8 @@ HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fing
   return f;
 }
 
-HgzFile read_hgz(const std::string& path, const Fingerprint* expect, const std::string& expect_what) {
+HgzFile read_hgz(const std::string& path, const Fingerprint* expect,
+                 const std::string& expect_what) {
   return decode_hgz(io::read_file(path), path, expect, expect_what);
 }
 

@@ -7,14 +7,12 @@
 //   off  size   field
 //   0    4      magic "HGZ1"
 //   4    2      u16 format version (1)
-//   6    1      u8  latent dtype: 0 = f32, 1 = f16 (IEEE binary16), 2 = int8 (affine, per dimension)
-//   7    1      u8  coding: 0 = raw code bytes, 1 = zlib-deflated code bytes
-//   8    16     model fingerprint (model_fingerprint below)
-//   24   4      u32 k, latent size (1 .. 2^20)
-//   28   8      u64 n, number of samples (1 .. ; n * k <= 2^31)
-//   36   1      u8  rank of the sample shape (1 .. 4)
-//   37   3      zero (reserved; a reader rejects anything else)
-//   40   8*rank u64 dims of one sample, e.g. 1 28 28 (each >= 1, product <= 2^26)
+//   6    1      u8  latent dtype: 0 = f32, 1 = f16 (IEEE binary16), 2 = int8 (affine, per
+//   dimension) 7    1      u8  coding: 0 = raw code bytes, 1 = zlib-deflated code bytes 8    16
+//   model fingerprint (model_fingerprint below) 24   4      u32 k, latent size (1 .. 2^20) 28   8
+//   u64 n, number of samples (1 .. ; n * k <= 2^31) 36   1      u8  rank of the sample shape (1 ..
+//   4) 37   3      zero (reserved; a reader rejects anything else) 40   8*rank u64 dims of one
+//   sample, e.g. 1 28 28 (each >= 1, product <= 2^26)
 //   ..   8*k    int8 only: per latent dimension j, f32 scale[j] then f32 zero_point[j]
 //   ..   8      u64 payload length P in bytes
 //   ..   P      payload: the n x k codes row-major, one value per dtype (f32: 4 bytes, f16: 2,
@@ -53,7 +51,7 @@ int dtype_bytes(LatentDtype d);
 
 inline constexpr uint16_t kHgzVersion = 1;
 inline constexpr int64_t kMaxLatent = int64_t(1) << 20;
-inline constexpr int64_t kMaxValues = int64_t(1) << 31;      // n * k
+inline constexpr int64_t kMaxValues = int64_t(1) << 31;        // n * k
 inline constexpr int64_t kMaxSampleValues = int64_t(1) << 26;  // product of the sample shape
 
 struct Fingerprint {
@@ -87,8 +85,8 @@ std::string encode_hgz(const std::vector<float>& codes, int64_t n, int64_t k,
 
 // Parses and validates `bytes`; `name` starts every error. With `expect`, a different fingerprint
 // is an error saying the file was made by another model than `expect_what` (e.g. the run folder).
-HgzFile decode_hgz(const std::string& bytes, const std::string& name, const Fingerprint* expect = nullptr,
-                   const std::string& expect_what = "");
+HgzFile decode_hgz(const std::string& bytes, const std::string& name,
+                   const Fingerprint* expect = nullptr, const std::string& expect_what = "");
 // io::read_file + decode_hgz, naming the path.
 HgzFile read_hgz(const std::string& path, const Fingerprint* expect = nullptr,
                  const std::string& expect_what = "");

@@ -29,7 +29,8 @@ std::vector<BaselineSpec> default_baselines(bool images) {
   return b;
 }
 
-std::vector<BaselineSpec> parse_baselines(const std::string& text, bool images, const std::string& flag) {
+std::vector<BaselineSpec> parse_baselines(const std::string& text, bool images,
+                                          const std::string& flag) {
   if (text == "none") return {};
   if (text == "default" || text.empty()) return default_baselines(images);
   std::vector<BaselineSpec> out;
@@ -42,7 +43,8 @@ std::vector<BaselineSpec> parse_baselines(const std::string& text, bool images, 
   return out;
 }
 
-std::vector<BaselineResult> run_baselines(const std::string& run_dir, const std::vector<BaselineSpec>& specs,
+std::vector<BaselineResult> run_baselines(const std::string& run_dir,
+                                          const std::vector<BaselineSpec>& specs,
                                           const data::Dataset& normal, const data::Dataset& test,
                                           const std::vector<int>& labels, Device device) {
   std::vector<BaselineResult> out;

@@ -20,7 +20,8 @@ struct BaselineSpec {
 // lof, ecod, pca).
 std::vector<BaselineSpec> default_baselines(bool images);
 // "none" -> {}, "default" -> default_baselines, else a comma list of score names (default options).
-std::vector<BaselineSpec> parse_baselines(const std::string& text, bool images, const std::string& flag);
+std::vector<BaselineSpec> parse_baselines(const std::string& text, bool images,
+                                          const std::string& flag);
 
 struct BaselineResult {
   std::string label, score;
@@ -30,7 +31,8 @@ struct BaselineResult {
 
 // Fits each baseline on `normal` (raw rows) with the run in `run_dir` and scores `test` (raw rows
 // with 0/1 `labels`, 1 = anomalous).
-std::vector<BaselineResult> run_baselines(const std::string& run_dir, const std::vector<BaselineSpec>& specs,
+std::vector<BaselineResult> run_baselines(const std::string& run_dir,
+                                          const std::vector<BaselineSpec>& specs,
                                           const data::Dataset& normal, const data::Dataset& test,
                                           const std::vector<int>& labels, Device device);
 

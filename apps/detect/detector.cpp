@@ -37,11 +37,13 @@ ThresholdRule parse_threshold(const std::string& text, const std::string& flag) 
   if (kind == "percentile") {
     r.kind = ThresholdRule::Kind::Percentile;
     r.param = number("percentile:Q with Q in [0, 100]");
-    if (r.param < 0 || r.param > 100) throw UsageError(flag + " " + text + ": Q must be in [0, 100]");
+    if (r.param < 0 || r.param > 100)
+      throw UsageError(flag + " " + text + ": Q must be in [0, 100]");
   } else if (kind == "contamination") {
     r.kind = ThresholdRule::Kind::Contamination;
     r.param = number("contamination:F with F in (0, 0.5]");
-    if (!(r.param > 0 && r.param <= 0.5)) throw UsageError(flag + " " + text + ": F must be in (0, 0.5]");
+    if (!(r.param > 0 && r.param <= 0.5))
+      throw UsageError(flag + " " + text + ": F must be in (0, 0.5]");
   } else if (kind == "value") {
     r.kind = ThresholdRule::Kind::Value;
     r.param = number("value:X with a finite X");
@@ -61,9 +63,11 @@ std::vector<ScoreKind> parse_score_list(const std::string& text, const std::stri
   size_t start = 0;
   while (true) {
     const size_t comma = text.find(',', start);
-    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string part =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     const ScoreKind k = parse_score_kind(part, flag);
-    if (std::find(out.begin(), out.end(), k) != out.end()) throw UsageError(flag + ": score '" + part + "' given twice");
+    if (std::find(out.begin(), out.end(), k) != out.end())
+      throw UsageError(flag + ": score '" + part + "' given twice");
     out.push_back(k);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -71,8 +75,8 @@ std::vector<ScoreKind> parse_score_list(const std::string& text, const std::stri
   return out;
 }
 
-std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds,
-                                 const ScoreOptions& opts) {
+std::vector<Member> make_members(const std::vector<std::string>& dirs,
+                                 const std::vector<ScoreKind>& kinds, const ScoreOptions& opts) {
   std::vector<Member> out;
   for (const std::string& d : dirs)
     for (ScoreKind k : kinds) {
@@ -89,10 +93,11 @@ std::vector<Member> make_members(const std::vector<std::string>& dirs, const std
 
 json Detector::to_json() const {
   json ms = json::array();
-  for (const Member& m : members) ms.push_back({{"dir", m.dir}, {"score", m.state.to_json()}, {"mean", m.mean}, {"sd", m.sd}});
-  return {{"version", 1},       {"members", ms},          {"combine", combine},
-          {"threshold", threshold}, {"rule", rule.text},  {"normal_classes", normal_classes},
-          {"fit_data", fit_data}, {"score", score_text}, {"normal_summary", normal_summary}};
+  for (const Member& m : members)
+    ms.push_back({{"dir", m.dir}, {"score", m.state.to_json()}, {"mean", m.mean}, {"sd", m.sd}});
+  return {{"version", 1},           {"members", ms},       {"combine", combine},
+          {"threshold", threshold}, {"rule", rule.text},   {"normal_classes", normal_classes},
+          {"fit_data", fit_data},   {"score", score_text}, {"normal_summary", normal_summary}};
 }
 
 Detector Detector::from_json(const json& j, const std::string& origin) {
@@ -134,7 +139,8 @@ LoadedDetector::LoadedDetector(std::string run_dir, Detector d, Device device)
     }
     if (!runs_.empty() && r->model->input_dim() != runs_.front()->model->input_dim())
       throw Error("detector member " + path + " expects " + std::to_string(r->model->input_dim()) +
-                  " features, the first member " + std::to_string(runs_.front()->model->input_dim()));
+                  " features, the first member " +
+                  std::to_string(runs_.front()->model->input_dim()));
     runs_.push_back(r);
   }
 }
@@ -152,7 +158,8 @@ bool parse_array_name(const std::string& name, size_t* member, std::string* arra
   if (name.rfind("member", 0) != 0) return false;
   const size_t dot = name.find('.');
   const std::string num = name.substr(6, dot == std::string::npos ? std::string::npos : dot - 6);
-  if (num.empty() || num.size() > 5 || num.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (num.empty() || num.size() > 5 || num.find_first_not_of("0123456789") != std::string::npos)
+    return false;
   *member = static_cast<size_t>(std::stoul(num));
   *array = dot == std::string::npos ? "codes" : name.substr(dot + 1);
   return true;
@@ -163,13 +170,15 @@ bool parse_array_name(const std::string& name, size_t* member, std::string* arra
 LoadedDetector LoadedDetector::load(const std::string& run_dir, Device device) {
   const std::string path = run::path_in(run_dir, "detector.json");
   if (!std::filesystem::exists(path))
-    throw Error(path + ": no detector in this run (fit one first: hourglass detect fit --run " + run_dir + " ...)");
+    throw Error(path + ": no detector in this run (fit one first: hourglass detect fit --run " +
+                run_dir + " ...)");
   LoadedDetector ld(run_dir, Detector::from_json(io::read_json(path), path), device);
   bool any_arrays = false;
   for (Member& m : ld.d_.members) any_arrays = any_arrays || !m.state.float_arrays().empty();
   if (any_arrays) {
     const std::string codes = run::path_in(run_dir, kCodesFile);
-    if (!std::filesystem::exists(codes)) throw Error(codes + ": missing (the detector keeps its normal rows there)");
+    if (!std::filesystem::exists(codes))
+      throw Error(codes + ": missing (the detector keeps its normal rows there)");
     for (io::TensorData& t : io::load_safetensors(codes)) {
       size_t i = 0;
       std::string array;
@@ -186,11 +195,12 @@ LoadedDetector LoadedDetector::load(const std::string& run_dir, Device device) {
     if (st.kind != ScoreKind::Classifier) continue;
     for (int j = 0; j < st.ensemble; ++j) {
       const std::string file = run::path_in(run_dir, classifier_file(i, static_cast<size_t>(j)));
-      if (!std::filesystem::exists(file)) throw Error(file + ": missing (the classifier score keeps its networks there)");
+      if (!std::filesystem::exists(file))
+        throw Error(file + ": missing (the classifier score keeps its networks there)");
       st.classifiers.push_back(transfer::load_classifier(file, *ld.runs_[i], device));
       if (st.classifiers.back()->classes() != static_cast<int64_t>(st.classes.size()))
-        throw Error(file + ": has " + std::to_string(st.classifiers.back()->classes()) + " classes, detector.json lists " +
-                    std::to_string(st.classes.size()));
+        throw Error(file + ": has " + std::to_string(st.classifiers.back()->classes()) +
+                    " classes, detector.json lists " + std::to_string(st.classes.size()));
     }
   }
   return ld;
@@ -204,7 +214,8 @@ void LoadedDetector::save() const {
   std::vector<std::string> names;
   names.reserve(d_.members.size() * 2);
   for (size_t i = 0; i < d_.members.size(); ++i) {
-    ScoreState& st = const_cast<ScoreState&>(d_.members[i].state);  // float_arrays() hands out pointers
+    ScoreState& st =
+        const_cast<ScoreState&>(d_.members[i].state);  // float_arrays() hands out pointers
     for (auto& [name, vec] : st.float_arrays()) {
       names.push_back("member" + std::to_string(i) + "." + name);
       views.push_back({names.back(), {static_cast<int64_t>(vec->size())}, vec->data()});
@@ -229,7 +240,8 @@ Scorer scorer_for(const run::LoadedRun& r, Device device) {
 
 // The rows as run r's model sees them: raw.x itself when the run has no scaler (no copy of the
 // data set), else a scaled copy kept in `buf`.
-const std::vector<float>& model_rows(const run::LoadedRun& r, const data::Dataset& raw, std::vector<float>& buf) {
+const std::vector<float>& model_rows(const run::LoadedRun& r, const data::Dataset& raw,
+                                     std::vector<float>& buf) {
   if (r.scaler.kind == data::ScalerKind::None) return raw.x;
   buf = raw.x;
   r.scaler.transform(buf.data(), raw.n, raw.features());
@@ -241,7 +253,8 @@ const std::vector<float>& model_rows(const run::LoadedRun& r, const data::Datase
 std::vector<double> LoadedDetector::member_scores(size_t i, const data::Dataset& raw) const {
   const run::LoadedRun& r = *runs_[i];
   std::vector<float> buf;
-  return score_rows(scorer_for(r, device_), d_.members[i].state, model_rows(r, raw, buf), raw.n, raw.features());
+  return score_rows(scorer_for(r, device_), d_.members[i].state, model_rows(r, raw, buf), raw.n,
+                    raw.features());
 }
 
 // The calibration rows: a seeded tenth of the normal rows (none below 20 rows).
@@ -260,7 +273,8 @@ void LoadedDetector::fit_member(size_t i, const data::Dataset& normal_raw) {
   }
   std::vector<float> buf;
   const std::vector<float>& x = model_rows(r, normal_raw, buf);
-  m.state = fit_score(scorer_for(r, device_), proto, x, normal_raw.n, normal_raw.features(), normal_raw.y);
+  m.state = fit_score(scorer_for(r, device_), proto, x, normal_raw.n, normal_raw.features(),
+                      normal_raw.y);
 }
 
 std::vector<double> LoadedDetector::fit_members(const data::Dataset& normal_raw) {
@@ -309,7 +323,8 @@ std::vector<double> LoadedDetector::score(const data::Dataset& raw) const {
 std::vector<float> LoadedDetector::feature_errors(const data::Dataset& raw) const {
   const run::LoadedRun& r = *runs_.front();
   std::vector<float> buf;
-  return detect::feature_errors(scorer_for(r, device_), model_rows(r, raw, buf), raw.n, raw.features());
+  return detect::feature_errors(scorer_for(r, device_), model_rows(r, raw, buf), raw.n,
+                                raw.features());
 }
 
 std::vector<float> LoadedDetector::reconstructions(const data::Dataset& raw) const {
@@ -322,7 +337,8 @@ std::vector<float> LoadedDetector::reconstructions(const data::Dataset& raw) con
   for (int64_t start = 0; start < raw.n; start += 2048) {
     const int64_t rows = std::min<int64_t>(2048, raw.n - start);
     Tensor xb = chunk_tensor(x, start, rows, D, device_);
-    std::vector<float> rec = r.model->to_data(r.model->forward(xb), r.loss).to(Device::cpu()).to_vector();
+    std::vector<float> rec =
+        r.model->to_data(r.model->forward(xb), r.loss).to(Device::cpu()).to_vector();
     out.insert(out.end(), rec.begin(), rec.end());
   }
   r.scaler.inverse_transform(out.data(), raw.n, D);
@@ -332,13 +348,16 @@ std::vector<float> LoadedDetector::reconstructions(const data::Dataset& raw) con
 LabelledRows label_rows(const data::Dataset& d, const std::vector<int32_t>& normal_classes,
                         const std::vector<int32_t>& anomaly_classes, const std::string& flag) {
   if (!d.has_labels())
-    throw UsageError(flag + ": the data have no labels (use IDX data with labels or csv:FILE,label=COLUMN)");
+    throw UsageError(
+        flag + ": the data have no labels (use IDX data with labels or csv:FILE,label=COLUMN)");
   if (normal_classes.empty())
-    throw UsageError(flag + ": which classes are normal is unknown (fit the detector with --normal-classes)");
+    throw UsageError(
+        flag + ": which classes are normal is unknown (fit the detector with --normal-classes)");
   const std::set<int32_t> normal(normal_classes.begin(), normal_classes.end());
   const std::set<int32_t> anomal(anomaly_classes.begin(), anomaly_classes.end());
   for (int32_t c : anomal)
-    if (normal.count(c)) throw UsageError(flag + ": class " + std::to_string(c) + " is both normal and anomalous");
+    if (normal.count(c))
+      throw UsageError(flag + ": class " + std::to_string(c) + " is both normal and anomalous");
   LabelledRows out;
   for (int64_t i = 0; i < d.n; ++i) {
     const int32_t c = d.y[static_cast<size_t>(i)];

@@ -28,9 +28,9 @@ std::vector<ScoreKind> parse_score_list(const std::string& text, const std::stri
 // One (model, score) pair. An ensemble is several models, several scores of one model (e.g.
 // mse and mahalanobis), or both; each member's score is standardised before they combine.
 struct Member {
-  std::string dir;         // relative to the detector's run folder ("." for the run itself)
-  ScoreState state;        // fitted on the normal data with this member
-  double mean = 0, sd = 1; // of its scores on the normal data (ensembles standardise with these)
+  std::string dir;          // relative to the detector's run folder ("." for the run itself)
+  ScoreState state;         // fitted on the normal data with this member
+  double mean = 0, sd = 1;  // of its scores on the normal data (ensembles standardise with these)
 };
 
 // Settings of the knn scores from the command line (--knn-k, --knn-power, --knn-blur).
@@ -41,7 +41,8 @@ struct ScoreOptions {
 };
 
 // The members for every model folder times every score kind.
-std::vector<Member> make_members(const std::vector<std::string>& dirs, const std::vector<ScoreKind>& kinds,
+std::vector<Member> make_members(const std::vector<std::string>& dirs,
+                                 const std::vector<ScoreKind>& kinds,
                                  const ScoreOptions& opts = {});
 
 struct Detector {
@@ -51,8 +52,8 @@ struct Detector {
   double threshold = 0;
   std::vector<int32_t> normal_classes;  // empty: every row of the fit data was normal
   std::string fit_data;
-  std::string score_text;               // what the user asked for ("auto: knn-input (...)", "mse,knn")
-  nlohmann::json normal_summary;        // of the detector's score on the held-out normal rows
+  std::string score_text;         // what the user asked for ("auto: knn-input (...)", "mse,knn")
+  nlohmann::json normal_summary;  // of the detector's score on the held-out normal rows
   nlohmann::json to_json() const;
   static Detector from_json(const nlohmann::json& j, const std::string& origin);
 };

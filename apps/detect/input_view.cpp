@@ -2,10 +2,10 @@
 
 #include <cmath>
 
+#include "engine/host/parallel.h"
 #include "engine/io/atomic_file.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
-#include "engine/host/parallel.h"
 
 namespace hg::detect {
 
@@ -13,7 +13,8 @@ std::vector<float> gaussian_taps(double sigma) {
   const int r = static_cast<int>(std::ceil(4.0 * sigma));
   std::vector<double> t(static_cast<size_t>(2 * r + 1));
   double sum = 0;
-  for (int i = -r; i <= r; ++i) sum += t[static_cast<size_t>(i + r)] = std::exp(-0.5 * i * i / (sigma * sigma));
+  for (int i = -r; i <= r; ++i)
+    sum += t[static_cast<size_t>(i + r)] = std::exp(-0.5 * i * i / (sigma * sigma));
   std::vector<float> out(t.size());
   for (size_t i = 0; i < t.size(); ++i) out[i] = static_cast<float>(t[i] / sum);
   return out;
@@ -38,7 +39,8 @@ std::vector<float> InputView::apply(const float* x, int64_t n, int64_t D) const 
     for (int64_t i = 0; i < n * D; ++i) {
       const float v = out[static_cast<size_t>(i)];
       if (!(v >= 0.0f))
-        throw Error("--knn-power " + fmt::num(power) + ": needs inputs >= 0 (scaled as the model sees them), row " +
+        throw Error("--knn-power " + fmt::num(power) +
+                    ": needs inputs >= 0 (scaled as the model sees them), row " +
                     std::to_string(i / D) + " has " + fmt::num(v));
       out[static_cast<size_t>(i)] = p == 0.5f ? std::sqrt(v) : std::pow(v, p);
     }
@@ -55,14 +57,16 @@ std::vector<float> InputView::apply(const float* x, int64_t n, int64_t D) const 
           for (int64_t x0 = 0; x0 < w; ++x0) {
             float s = 0;
             for (int64_t t = -r; t <= r; ++t)
-              if (x0 + t >= 0 && x0 + t < w) s += taps[static_cast<size_t>(t + r)] * img[y * w + x0 + t];
+              if (x0 + t >= 0 && x0 + t < w)
+                s += taps[static_cast<size_t>(t + r)] * img[y * w + x0 + t];
             tmp[static_cast<size_t>(y * w + x0)] = s;
           }
         for (int64_t y = 0; y < h; ++y)
           for (int64_t x0 = 0; x0 < w; ++x0) {
             float s = 0;
             for (int64_t t = -r; t <= r; ++t)
-              if (y + t >= 0 && y + t < h) s += taps[static_cast<size_t>(t + r)] * tmp[static_cast<size_t>((y + t) * w + x0)];
+              if (y + t >= 0 && y + t < h)
+                s += taps[static_cast<size_t>(t + r)] * tmp[static_cast<size_t>((y + t) * w + x0)];
             img[y * w + x0] = s;
           }
       }

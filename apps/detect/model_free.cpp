@@ -13,7 +13,8 @@ using nlohmann::json;
 namespace {
 
 // At most `cap` rows of x [n, D], a seeded subsample in their original order.
-std::vector<float> capped_rows(const float* x, int64_t n, int64_t D, int64_t cap, uint64_t seed, int64_t* kept) {
+std::vector<float> capped_rows(const float* x, int64_t n, int64_t D, int64_t cap, uint64_t seed,
+                               int64_t* kept) {
   if (n <= cap) {
     *kept = n;
     return std::vector<float>(x, x + n * D);
@@ -25,14 +26,16 @@ std::vector<float> capped_rows(const float* x, int64_t n, int64_t D, int64_t cap
   idx.resize(static_cast<size_t>(cap));
   std::sort(idx.begin(), idx.end());
   std::vector<float> out(static_cast<size_t>(cap * D));
-  for (int64_t i = 0; i < cap; ++i) std::copy(x + idx[i] * D, x + (idx[i] + 1) * D, out.begin() + i * D);
+  for (int64_t i = 0; i < cap; ++i)
+    std::copy(x + idx[i] * D, x + (idx[i] + 1) * D, out.begin() + i * D);
   *kept = cap;
   return out;
 }
 
 }  // namespace
 
-ModelFreeState fit_model_free(ModelFreeKind kind, const float* x, int64_t n, int64_t D, uint64_t seed) {
+ModelFreeState fit_model_free(ModelFreeKind kind, const float* x, int64_t n, int64_t D,
+                              uint64_t seed) {
   ModelFreeState st;
   switch (kind) {
     case ModelFreeKind::IForest: {
@@ -53,14 +56,13 @@ ModelFreeState fit_model_free(ModelFreeKind kind, const float* x, int64_t n, int
       st.ecod = analysis::Ecod::fit(x, n, D, o);
       break;
     }
-    case ModelFreeKind::Pca:
-      st.pca = analysis::PcaOutlier::fit(x, n, D);
-      break;
+    case ModelFreeKind::Pca: st.pca = analysis::PcaOutlier::fit(x, n, D); break;
   }
   return st;
 }
 
-std::vector<double> score_model_free(ModelFreeKind kind, const ModelFreeState& st, const float* x, int64_t n) {
+std::vector<double> score_model_free(ModelFreeKind kind, const ModelFreeState& st, const float* x,
+                                     int64_t n) {
   switch (kind) {
     case ModelFreeKind::IForest: return st.iforest.score(x, n);
     case ModelFreeKind::Lof: return st.lof.score(x, n);
@@ -74,12 +76,21 @@ json model_free_to_json(ModelFreeKind kind, const ModelFreeState& st) {
   switch (kind) {
     case ModelFreeKind::IForest: {
       const auto& f = st.iforest;
-      return {{"d", f.d},         {"samples_per_tree", f.samples_per_tree}, {"tree_start", f.tree_start},
-              {"feature", f.feature}, {"threshold", f.threshold}, {"left", f.left},
-              {"right", f.right}, {"leaf_size", f.leaf_size}};
+      return {{"d", f.d},
+              {"samples_per_tree", f.samples_per_tree},
+              {"tree_start", f.tree_start},
+              {"feature", f.feature},
+              {"threshold", f.threshold},
+              {"left", f.left},
+              {"right", f.right},
+              {"leaf_size", f.leaf_size}};
     }
     case ModelFreeKind::Lof:
-      return {{"n", st.lof.n}, {"d", st.lof.d}, {"k", st.lof.k}, {"k_distance", st.lof.k_distance}, {"lrd", st.lof.lrd}};
+      return {{"n", st.lof.n},
+              {"d", st.lof.d},
+              {"k", st.lof.k},
+              {"k_distance", st.lof.k_distance},
+              {"lrd", st.lof.lrd}};
     case ModelFreeKind::Ecod: {
       std::vector<int> sign(st.ecod.skew_sign.begin(), st.ecod.skew_sign.end());
       return {{"n", st.ecod.n}, {"d", st.ecod.d}, {"skew_sign", sign}};
@@ -94,7 +105,8 @@ json model_free_to_json(ModelFreeKind kind, const ModelFreeState& st) {
   return json::object();
 }
 
-void model_free_from_json(ModelFreeKind kind, const json& j, ModelFreeState& st, const std::string& origin) {
+void model_free_from_json(ModelFreeKind kind, const json& j, ModelFreeState& st,
+                          const std::string& origin) {
   try {
     switch (kind) {
       case ModelFreeKind::IForest: {
@@ -128,7 +140,8 @@ void model_free_from_json(ModelFreeKind kind, const json& j, ModelFreeState& st,
         st.pca.k = j.at("k").get<int>();
         st.pca.mean = j.at("mean").get<std::vector<double>>();
         st.pca.components = j.at("components").get<std::vector<double>>();
-        st.pca.explained_variance_ratio = j.value("explained_variance_ratio", std::vector<double>{});
+        st.pca.explained_variance_ratio =
+            j.value("explained_variance_ratio", std::vector<double>{});
         break;
     }
   } catch (const json::exception&) {

@@ -32,11 +32,14 @@ struct ModelFreeState {
 // Reference rows kept at most (a seeded subsample beyond): LOF scores cost O(rows kept).
 inline constexpr int64_t kLofMaxRows = 10000;
 
-ModelFreeState fit_model_free(ModelFreeKind kind, const float* x, int64_t n, int64_t D, uint64_t seed);
-std::vector<double> score_model_free(ModelFreeKind kind, const ModelFreeState& st, const float* x, int64_t n);
+ModelFreeState fit_model_free(ModelFreeKind kind, const float* x, int64_t n, int64_t D,
+                              uint64_t seed);
+std::vector<double> score_model_free(ModelFreeKind kind, const ModelFreeState& st, const float* x,
+                                     int64_t n);
 
 nlohmann::json model_free_to_json(ModelFreeKind kind, const ModelFreeState& st);
 // Errors name `origin` (the detector file) for a missing or malformed field.
-void model_free_from_json(ModelFreeKind kind, const nlohmann::json& j, ModelFreeState& st, const std::string& origin);
+void model_free_from_json(ModelFreeKind kind, const nlohmann::json& j, ModelFreeState& st,
+                          const std::string& origin);
 
 }  // namespace hg::detect

@@ -8,7 +8,8 @@ namespace {
 
 bool is_image_run(const run::LoadedRun& run) {
   const auto& data = run.config.at("data");
-  return data.contains("sample_shape") && data["sample_shape"].is_array() && data["sample_shape"].size() == 3;
+  return data.contains("sample_shape") && data["sample_shape"].is_array() &&
+         data["sample_shape"].size() == 3;
 }
 
 }  // namespace
@@ -33,7 +34,8 @@ Recipe auto_recipe(const run::LoadedRun& run, const data::Dataset& normal) {
     r.kinds = {ScoreKind::KnnInput, ScoreKind::Classifier};
     r.name = "knn-input,classifier (" + view + ")";
     r.why = "images of " + std::to_string(classes.size()) +
-            " labelled normal classes: nearest normal images in the blurred view, plus the doubt of classifiers "
+            " labelled normal classes: nearest normal images in the blurred view, plus the doubt "
+            "of classifiers "
             "of those classes fine-tuned from the encoder";
     return r;
   }

@@ -12,12 +12,12 @@
 //                                           on Fashion-MNIST; reconstruction scores lose there
 //   images, several labelled normal classes knn-input (the same view) + classifier (1 - the top
 //                                           probability of an ensemble of classifiers of the normal
-//                                           classes fine-tuned from the run's encoder), standardised
-//                                           and averaged. Held out one MNIST digit at a time on the
-//                                           training split only, the pair averaged 0.912 AUROC,
-//                                           the classifier alone 0.895, the neighbours 0.834:
-//                                           the classifier finds digits that look like a mix of
-//                                           classes (a 9 between 4 and 7), the neighbours find
+//                                           classes fine-tuned from the run's encoder),
+//                                           standardised and averaged. Held out one MNIST digit at
+//                                           a time on the training split only, the pair averaged
+//                                           0.912 AUROC, the classifier alone 0.895, the neighbours
+//                                           0.834: the classifier finds digits that look like a mix
+//                                           of classes (a 9 between 4 and 7), the neighbours find
 //                                           shapes no class has (a 0)
 // The view needs inputs >= 0 for its square root: with a standard scaler only the blur is used.
 #pragma once

@@ -9,9 +9,9 @@
 #include "apps/run/run_data.h"
 #include "apps/transfer/transfer.h"
 #include "engine/autograd/autograd.h"
+#include "engine/host/gemm.h"
 #include "engine/util/error.h"
 #include "engine/util/rng.h"
-#include "engine/host/gemm.h"
 #include "models/losses.h"
 #include "models/vae.h"
 
@@ -35,7 +35,8 @@ ScoreKind parse_score_kind(const std::string& name, const std::string& flag) {
   if (name == "pca") return ScoreKind::Pca;
   if (name == "classifier") return ScoreKind::Classifier;
   throw UsageError(flag + ": unknown score '" + name +
-                   "' (expected auto, mse, bce, max, feature-count, mahalanobis, elbo, knn, knn-input, mse-view, "
+                   "' (expected auto, mse, bce, max, feature-count, mahalanobis, elbo, knn, "
+                   "knn-input, mse-view, "
                    "iforest, lof, ecod, pca or classifier)");
 }
 
@@ -60,8 +61,8 @@ std::string score_name(ScoreKind k) {
 }
 
 bool is_model_free(ScoreKind k) {
-  return k == ScoreKind::KnnInput || k == ScoreKind::IForest || k == ScoreKind::Lof || k == ScoreKind::Ecod ||
-         k == ScoreKind::Pca;
+  return k == ScoreKind::KnnInput || k == ScoreKind::IForest || k == ScoreKind::Lof ||
+         k == ScoreKind::Ecod || k == ScoreKind::Pca;
 }
 
 bool uses_view(ScoreKind k) { return is_model_free(k) || k == ScoreKind::MseView; }
@@ -83,7 +84,8 @@ bool is_classical(ScoreKind k) { return is_model_free(k) && k != ScoreKind::KnnI
 
 std::vector<std::pair<std::string, std::vector<float>*>> ScoreState::float_arrays() {
   std::vector<std::pair<std::string, std::vector<float>*>> out;
-  if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) out.emplace_back("codes", &normal_codes);
+  if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput)
+    out.emplace_back("codes", &normal_codes);
   if (kind == ScoreKind::Lof) out.emplace_back("lof_rows", &model_free.lof.X);
   if (kind == ScoreKind::Ecod) out.emplace_back("ecod_sorted", &model_free.ecod.sorted);
   return out;
@@ -100,13 +102,15 @@ json ScoreState::to_json() const {
     j["feature_percentile"] = feature_percentile;
   }
   if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) j["knn_k"] = knn_k;
-  if (kind == ScoreKind::Knn && !code_mean.empty()) j["code_mean"] = code_mean, j["code_scale"] = code_scale;
+  if (kind == ScoreKind::Knn && !code_mean.empty())
+    j["code_mean"] = code_mean, j["code_scale"] = code_scale;
   if (uses_view(kind)) j.update(view.to_json());
   if (is_classical(kind)) {
     j["seed"] = seed;
     j["state"] = model_free_to_json(model_free_kind(kind), model_free);
   }
-  if (kind == ScoreKind::Classifier) j["classes"] = classes, j["ensemble"] = static_cast<int>(classifiers.size());
+  if (kind == ScoreKind::Classifier)
+    j["classes"] = classes, j["ensemble"] = static_cast<int>(classifiers.size());
   return j;
 }
 
@@ -124,12 +128,14 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
       s.feature_thresholds = j.at("feature_thresholds").get<std::vector<double>>();
       s.feature_percentile = j.at("feature_percentile").get<double>();
     }
-    if (s.kind == ScoreKind::Knn || s.kind == ScoreKind::KnnInput) s.knn_k = j.at("knn_k").get<int>();
+    if (s.kind == ScoreKind::Knn || s.kind == ScoreKind::KnnInput)
+      s.knn_k = j.at("knn_k").get<int>();
     if (s.knn_k < 1) throw Error(origin + ": knn_k must be at least 1");
     if (s.kind == ScoreKind::Knn && j.contains("code_mean")) {
       s.code_mean = j.at("code_mean").get<std::vector<double>>();
       s.code_scale = j.at("code_scale").get<std::vector<double>>();
-      if (s.code_mean.size() != s.code_scale.size()) throw Error(origin + ": code_mean and code_scale differ in length");
+      if (s.code_mean.size() != s.code_scale.size())
+        throw Error(origin + ": code_mean and code_scale differ in length");
     }
     if (uses_view(s.kind)) s.view = InputView::from_json(j, origin);
     if (is_classical(s.kind)) {
@@ -139,7 +145,8 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
     if (s.kind == ScoreKind::Classifier) {
       s.classes = j.at("classes").get<std::vector<int32_t>>();
       s.ensemble = j.at("ensemble").get<int>();
-      if (s.ensemble < 1 || s.ensemble > 64) throw Error(origin + ": a classifier score needs 1 to 64 networks");
+      if (s.ensemble < 1 || s.ensemble > 64)
+        throw Error(origin + ": a classifier score needs 1 to 64 networks");
     }
   } catch (const json::exception&) {
     throw Error(origin + ": malformed score state (a field is missing or has the wrong type)");
@@ -149,7 +156,8 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
 
 // Rows [start, start + rows) of x as a tensor on dev: one copy into a (cached) host block, then
 // the upload when dev is a GPU.
-Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev) {
+Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
+                    Device dev) {
   Tensor t = Tensor::empty({rows, D}, Device::cpu());
   host::copy(x.data() + start * D, t.data(), rows * D);  // threaded: a chunk is megabytes
   return dev.is_cpu() ? t : t.to(dev);
@@ -157,18 +165,19 @@ Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, in
 
 namespace {
 
-
 void check_model_for(const Scorer& s, ScoreKind kind, const std::vector<float>& x) {
   if (kind == ScoreKind::Elbo && !dynamic_cast<models::Vae*>(s.model))
     throw UsageError("--score elbo needs a VAE run (this model has no ELBO)");
   if (kind == ScoreKind::BCE) {
     const ops::Act out = s.model->output_act();
     if (!(out == ops::Act::Sigmoid || (out == ops::Act::None && s.loss == "bce")))
-      throw UsageError("--score bce needs a model with a sigmoid output (or one trained with --loss bce "
-                       "on logits)");
+      throw UsageError(
+          "--score bce needs a model with a sigmoid output (or one trained with --loss bce "
+          "on logits)");
     for (float v : x)
       if (!(v >= 0.0f && v <= 1.0f))
-        throw UsageError("--score bce needs data in [0, 1], but the (scaled) data contain " + std::to_string(v));
+        throw UsageError("--score bce needs data in [0, 1], but the (scaled) data contain " +
+                         std::to_string(v));
   }
 }
 
@@ -189,11 +198,11 @@ void apply_code_standardization(std::vector<float>& z, int64_t k, const ScoreSta
 
 // Mean distance of each row of z [r, k] to its `kk` nearest rows of ref [m, k]: squared
 // distances from one GEMM, ||z||^2 - 2 z.ref + ||ref||^2, then a partial sort per row.
-std::vector<double> knn_distances(const std::vector<float>& z, int64_t r, const std::vector<float>& ref, int64_t m,
-                                  int64_t k, int kk) {
+std::vector<double> knn_distances(const std::vector<float>& z, int64_t r,
+                                  const std::vector<float>& ref, int64_t m, int64_t k, int kk) {
   std::vector<float> dots(static_cast<size_t>(r * m));
   host::gemm(host::Trans::N, host::Trans::T, r, m, k, 1.0f, z.data(), k, ref.data(), k, 0.0f,
-                     dots.data(), m);
+             dots.data(), m);
   std::vector<double> rn(static_cast<size_t>(m), 0.0);
   for (int64_t j = 0; j < m; ++j)
     for (int64_t a = 0; a < k; ++a) rn[j] += double(ref[j * k + a]) * ref[j * k + a];
@@ -214,9 +223,10 @@ std::vector<double> knn_distances(const std::vector<float>& z, int64_t r, const 
 // Mean squared difference per row between the InputView of the inputs xs [rows, D] (host, as
 // scaled) and of their reconstructions. Reconstructions below 0 are clipped to 0 before a
 // power (a linear output can undershoot a little; the inputs themselves must be >= 0).
-std::vector<float> view_errors(const Scorer& s, const ScoreState& st, const Tensor& xb, const float* xs, int64_t rows,
-                               int64_t D) {
-  std::vector<float> r = s.model->to_data(s.model->forward(xb), s.loss).to(Device::cpu()).to_vector();
+std::vector<float> view_errors(const Scorer& s, const ScoreState& st, const Tensor& xb,
+                               const float* xs, int64_t rows, int64_t D) {
+  std::vector<float> r =
+      s.model->to_data(s.model->forward(xb), s.loss).to(Device::cpu()).to_vector();
   if (st.view.power != 1.0)
     for (float& v : r) v = std::max(v, 0.0f);
   const std::vector<float> a = st.view.apply(xs, rows, D), b = st.view.apply(r.data(), rows, D);
@@ -236,14 +246,15 @@ void standardize_codes(std::vector<float>& z, int64_t n, int64_t k, ScoreState& 
   for (int64_t i = 0; i < n; ++i)
     for (int64_t a = 0; a < k; ++a) st.code_mean[a] += z[i * k + a] / static_cast<double>(n);
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t a = 0; a < k; ++a) st.code_scale[a] += std::pow(z[i * k + a] - st.code_mean[a], 2) / static_cast<double>(n);
+    for (int64_t a = 0; a < k; ++a)
+      st.code_scale[a] += std::pow(z[i * k + a] - st.code_mean[a], 2) / static_cast<double>(n);
   for (double& v : st.code_scale) v = v > 1e-24 ? std::sqrt(v) : 1.0;
   apply_code_standardization(z, k, st);
 }
 
 // The labels of the normal rows as output indices: the sorted distinct classes become 0..C-1.
-data::Dataset class_indexed(const std::vector<float>& x, int64_t n, int64_t D, const std::vector<int32_t>& labels,
-                            std::vector<int32_t>& classes) {
+data::Dataset class_indexed(const std::vector<float>& x, int64_t n, int64_t D,
+                            const std::vector<int32_t>& labels, std::vector<int32_t>& classes) {
   classes.assign(labels.begin(), labels.end());
   std::sort(classes.begin(), classes.end());
   classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
@@ -254,32 +265,38 @@ data::Dataset class_indexed(const std::vector<float>& x, int64_t n, int64_t D, c
   d.x = x;
   d.y.resize(labels.size());
   for (size_t i = 0; i < labels.size(); ++i)
-    d.y[i] = static_cast<int32_t>(std::lower_bound(classes.begin(), classes.end(), labels[i]) - classes.begin());
+    d.y[i] = static_cast<int32_t>(std::lower_bound(classes.begin(), classes.end(), labels[i]) -
+                                  classes.begin());
   return d;
 }
 
 // The classifier score: a classifier of the normal classes, fine-tuned from the run's encoder.
-void fit_classifier_score(const Scorer& s, ScoreState& st, const std::vector<float>& x, int64_t n, int64_t D,
-                          const std::vector<int32_t>& labels) {
+void fit_classifier_score(const Scorer& s, ScoreState& st, const std::vector<float>& x, int64_t n,
+                          int64_t D, const std::vector<int32_t>& labels) {
   if (s.run == nullptr) throw Error("detect: the classifier score needs the run it fine-tunes");
   if (static_cast<int64_t>(labels.size()) != n)
-    throw UsageError("--score classifier needs labelled normal data of at least two classes (--normal-classes)");
+    throw UsageError(
+        "--score classifier needs labelled normal data of at least two classes (--normal-classes)");
   const data::Dataset d = class_indexed(x, n, D, labels, st.classes);
   if (st.classes.size() < 2)
-    throw UsageError("--score classifier needs normal data of at least two classes, got only class " +
-                     std::to_string(st.classes.front()));
+    throw UsageError(
+        "--score classifier needs normal data of at least two classes, got only class " +
+        std::to_string(st.classes.front()));
   transfer::Options o;
   o.mode = "finetune";
   o.device = s.device;
   st.classifiers.clear();
   for (int i = 0; i < kClassifiers; ++i) {
     o.seed = st.seed + 104729ULL * static_cast<uint64_t>(i);
-    st.classifiers.push_back(transfer::fit_classifier(*s.run, d, static_cast<int64_t>(st.classes.size()), o, std::cerr).clf);
+    st.classifiers.push_back(
+        transfer::fit_classifier(*s.run, d, static_cast<int64_t>(st.classes.size()), o, std::cerr)
+            .clf);
   }
 }
 
 // feature-count: each feature's threshold is its error percentile over the normal rows.
-void fit_feature_thresholds(const Scorer& s, ScoreState& st, const std::vector<float>& x, int64_t n, int64_t D) {
+void fit_feature_thresholds(const Scorer& s, ScoreState& st, const std::vector<float>& x, int64_t n,
+                            int64_t D) {
   const std::vector<float> e = feature_errors(s, x, n, D);
   st.feature_thresholds.resize(static_cast<size_t>(D));
   std::vector<double> col(static_cast<size_t>(n));
@@ -291,12 +308,12 @@ void fit_feature_thresholds(const Scorer& s, ScoreState& st, const std::vector<f
 
 // knn, knn-input: the normal rows' standardised codes or viewed inputs, the rows the scores
 // search.
-void fit_knn_rows(const Scorer& s, ScoreState& st, ScoreKind kind, const std::vector<float>& x, int64_t n,
-                  int64_t D) {
+void fit_knn_rows(const Scorer& s, ScoreState& st, ScoreKind kind, const std::vector<float>& x,
+                  int64_t n, int64_t D) {
   const int64_t k = kind == ScoreKind::Knn ? s.model->latent_dim() : D;
-  std::vector<float> z = kind == ScoreKind::Knn      ? run::encode_rows(*s.model, x, n, s.device)
-                         : st.view.identity() ? x
-                                              : st.view.apply(x.data(), n, D);
+  std::vector<float> z = kind == ScoreKind::Knn ? run::encode_rows(*s.model, x, n, s.device)
+                         : st.view.identity()   ? x
+                                                : st.view.apply(x.data(), n, D);
   if (kind == ScoreKind::Knn) standardize_codes(z, n, k, st);
   constexpr int64_t kMax = 20000;  // a seeded subsample keeps scoring and the saved file bounded
   if (n > kMax) {
@@ -323,7 +340,8 @@ void fit_latent_gaussian(const Scorer& s, ScoreState& st, const std::vector<floa
   for (int64_t i = 0; i < n; ++i)
     for (int64_t a = 0; a < k; ++a)
       for (int64_t b = 0; b <= a; ++b)
-        cov[a * k + b] += (z[i * k + a] - mean[a]) * (z[i * k + b] - mean[b]) / static_cast<double>(n - 1);
+        cov[a * k + b] +=
+            (z[i * k + a] - mean[a]) * (z[i * k + b] - mean[b]) / static_cast<double>(n - 1);
   double trace = 0;
   for (int64_t a = 0; a < k; ++a) trace += cov[a * k + a];
   // A ridge keeps dead or collinear latent units (common with ReLU codes) from making the
@@ -344,8 +362,8 @@ void fit_latent_gaussian(const Scorer& s, ScoreState& st, const std::vector<floa
 }
 
 // max, feature-count: a row's largest feature error, or how many features exceed their thresholds.
-std::vector<float> feature_error_rows(const Scorer& s, const ScoreState& st, const Tensor& xb, int64_t rows,
-                                      int64_t D) {
+std::vector<float> feature_error_rows(const Scorer& s, const ScoreState& st, const Tensor& xb,
+                                      int64_t rows, int64_t D) {
   const std::vector<float> e = chunk_feature_errors(s, xb);
   std::vector<float> row;
   row.assign(static_cast<size_t>(rows), 0.0f);
@@ -355,7 +373,8 @@ std::vector<float> feature_error_rows(const Scorer& s, const ScoreState& st, con
     if (st.kind == ScoreKind::Max) {
       for (int64_t j = 0; j < D; ++j) v = std::max(v, ei[j]);
     } else {
-      for (int64_t j = 0; j < D; ++j) v += ei[j] > st.feature_thresholds[static_cast<size_t>(j)] ? 1.0f : 0.0f;
+      for (int64_t j = 0; j < D; ++j)
+        v += ei[j] > st.feature_thresholds[static_cast<size_t>(j)] ? 1.0f : 0.0f;
     }
     row[static_cast<size_t>(i)] = v;
   }
@@ -363,13 +382,15 @@ std::vector<float> feature_error_rows(const Scorer& s, const ScoreState& st, con
 }
 
 // knn, knn-input: the mean distance of each row to its knn_k nearest normal rows.
-void knn_scores(const Scorer& s, const ScoreState& st, const std::vector<float>& x, const Tensor& xb, int64_t start,
-                int64_t rows, int64_t D, int64_t k, std::vector<double>& out) {
+void knn_scores(const Scorer& s, const ScoreState& st, const std::vector<float>& x,
+                const Tensor& xb, int64_t start, int64_t rows, int64_t D, int64_t k,
+                std::vector<double>& out) {
   const bool in = st.kind == ScoreKind::KnnInput;
   const int64_t w = in ? D : k;
   const int64_t m = static_cast<int64_t>(st.normal_codes.size()) / std::max<int64_t>(w, 1);
   if (m < 1 || m * w != static_cast<int64_t>(st.normal_codes.size()))
-    throw Error("detect: the " + score_name(st.kind) + " score has no normal rows of width " + std::to_string(w));
+    throw Error("detect: the " + score_name(st.kind) + " score has no normal rows of width " +
+                std::to_string(w));
   std::vector<float> z = in ? st.view.apply(x.data() + start * D, rows, D)
                             : s.model->encode(xb).to(Device::cpu()).to_vector();
   if (!in) apply_code_standardization(z, k, st);
@@ -379,11 +400,12 @@ void knn_scores(const Scorer& s, const ScoreState& st, const std::vector<float>&
 }
 
 // mahalanobis: each row's squared distance to the normal codes' Gaussian.
-void mahalanobis_scores(const Scorer& s, const ScoreState& st, const Tensor& xb, int64_t rows, int64_t k,
-                        std::vector<double>& out) {
+void mahalanobis_scores(const Scorer& s, const ScoreState& st, const Tensor& xb, int64_t rows,
+                        int64_t k, std::vector<double>& out) {
   if (static_cast<int64_t>(st.latent_mean.size()) != k)
-    throw Error("detect: the latent Gaussian was fitted for " + std::to_string(st.latent_mean.size()) +
-                " latent values, the model has " + std::to_string(k));
+    throw Error("detect: the latent Gaussian was fitted for " +
+                std::to_string(st.latent_mean.size()) + " latent values, the model has " +
+                std::to_string(k));
   const std::vector<float> z = s.model->encode(xb).to(Device::cpu()).to_vector();
   for (int64_t i = 0; i < rows; ++i) {
     std::vector<double> d(static_cast<size_t>(k));
@@ -399,17 +421,19 @@ void mahalanobis_scores(const Scorer& s, const ScoreState& st, const Tensor& xb,
 }
 
 // iforest, lof, ecod, pca: the fitted model-free detector on the (viewed) inputs.
-void model_free_scores(const ScoreState& st, const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
-                       std::vector<double>& out) {
+void model_free_scores(const ScoreState& st, const std::vector<float>& x, int64_t start,
+                       int64_t rows, int64_t D, std::vector<double>& out) {
   const float* xs = x.data() + start * D;
-  const std::vector<float> v = st.view.identity() ? std::vector<float>() : st.view.apply(xs, rows, D);
-  for (double val : score_model_free(model_free_kind(st.kind), st.model_free, v.empty() ? xs : v.data(), rows))
+  const std::vector<float> v =
+      st.view.identity() ? std::vector<float>() : st.view.apply(xs, rows, D);
+  for (double val :
+       score_model_free(model_free_kind(st.kind), st.model_free, v.empty() ? xs : v.data(), rows))
     out.push_back(val);
 }
 
 // classifier: 1 - the largest class probability of the classifiers' mean.
-void classifier_scores(const ScoreState& st, const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
-                       std::vector<double>& out) {
+void classifier_scores(const ScoreState& st, const std::vector<float>& x, int64_t start,
+                       int64_t rows, int64_t D, std::vector<double>& out) {
   if (st.classifiers.empty()) throw Error("detect: the classifier score has no trained classifier");
   const int64_t C = static_cast<int64_t>(st.classes.size());
   const std::vector<float> xs(x.begin() + start * D, x.begin() + (start + rows) * D);
@@ -432,14 +456,16 @@ std::vector<float> elbo_rows(const Scorer& s, const Tensor& xb, int64_t rows) {
   Tensor acc = models::Vae::kl_rows(q.mu, q.logvar);
   for (int l = 0; l < L; ++l) {
     Tensor z = ops::add(q.mu, ops::mul(sd, vae.draw_noise(rows, s.device)));
-    acc = ops::add(acc, ops::mul_scalar(vae.neg_log_likelihood_rows(vae.decode(z), xb, s.loss), 1.0f / L));
+    acc = ops::add(
+        acc, ops::mul_scalar(vae.neg_log_likelihood_rows(vae.decode(z), xb, s.loss), 1.0f / L));
   }
   return acc.to(Device::cpu()).to_vector();
 }
 
 }  // namespace
 
-std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
+std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n,
+                                  int64_t D) {
   autograd::NoGradGuard no_grad;
   std::vector<float> out;
   out.reserve(static_cast<size_t>(n * D));
@@ -451,17 +477,19 @@ std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, 
   return out;
 }
 
-ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n, int64_t D) {
+ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n,
+                     int64_t D) {
   ScoreState proto;
   proto.kind = kind;
   return fit_score(s, proto, x, n, D);
 }
 
-ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D,
-                     const std::vector<int32_t>& labels) {
+ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x,
+                     int64_t n, int64_t D, const std::vector<int32_t>& labels) {
   const ScoreKind kind = proto.kind;
   check_model_for(s, kind, x);
-  if (proto.knn_k < 1) throw UsageError("--knn-k must be at least 1, got " + std::to_string(proto.knn_k));
+  if (proto.knn_k < 1)
+    throw UsageError("--knn-k must be at least 1, got " + std::to_string(proto.knn_k));
   ScoreState st;
   st.kind = kind;
   st.knn_k = proto.knn_k;
@@ -470,15 +498,19 @@ ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector
     proto.view.check(D);
     st.view = proto.view;
   }
-  if (n < 2) throw Error("detect: fitting a score needs at least 2 normal samples, got " + std::to_string(n));
+  if (n < 2)
+    throw Error("detect: fitting a score needs at least 2 normal samples, got " +
+                std::to_string(n));
   if (kind == ScoreKind::Classifier) {
     fit_classifier_score(s, st, x, n, D, labels);
     return st;
   }
   autograd::NoGradGuard no_grad;
   if (is_classical(kind)) {
-    const std::vector<float> v = st.view.identity() ? std::vector<float>() : st.view.apply(x.data(), n, D);
-    st.model_free = fit_model_free(model_free_kind(kind), v.empty() ? x.data() : v.data(), n, D, st.seed);
+    const std::vector<float> v =
+        st.view.identity() ? std::vector<float>() : st.view.apply(x.data(), n, D);
+    st.model_free =
+        fit_model_free(model_free_kind(kind), v.empty() ? x.data() : v.data(), n, D, st.seed);
     return st;
   }
   if (kind == ScoreKind::FeatureCount) fit_feature_thresholds(s, st, x, n, D);
@@ -491,8 +523,9 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
                                int64_t n, int64_t D) {
   check_model_for(s, st.kind, x);
   if (st.kind == ScoreKind::FeatureCount && static_cast<int64_t>(st.feature_thresholds.size()) != D)
-    throw Error("detect: the per-feature thresholds were fitted on " + std::to_string(st.feature_thresholds.size()) +
-                " features, the data have " + std::to_string(D));
+    throw Error("detect: the per-feature thresholds were fitted on " +
+                std::to_string(st.feature_thresholds.size()) + " features, the data have " +
+                std::to_string(D));
   autograd::NoGradGuard no_grad;
   std::vector<double> out;
   out.reserve(static_cast<size_t>(n));
@@ -513,16 +546,10 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
         break;
       }
       case ScoreKind::Max:
-      case ScoreKind::FeatureCount:
-        row = feature_error_rows(s, st, xb, rows, D);
-        break;
+      case ScoreKind::FeatureCount: row = feature_error_rows(s, st, xb, rows, D); break;
       case ScoreKind::Knn:
-      case ScoreKind::KnnInput:
-        knn_scores(s, st, x, xb, start, rows, D, k, out);
-        continue;
-      case ScoreKind::Mahalanobis:
-        mahalanobis_scores(s, st, xb, rows, k, out);
-        continue;
+      case ScoreKind::KnnInput: knn_scores(s, st, x, xb, start, rows, D, k, out); continue;
+      case ScoreKind::Mahalanobis: mahalanobis_scores(s, st, xb, rows, k, out); continue;
       case ScoreKind::MseView: {
         row = view_errors(s, st, xb, x.data() + start * D, rows, D);
         break;
@@ -530,20 +557,16 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
       case ScoreKind::IForest:
       case ScoreKind::Lof:
       case ScoreKind::Ecod:
-      case ScoreKind::Pca:
-        model_free_scores(st, x, start, rows, D, out);
-        continue;
-      case ScoreKind::Classifier:
-        classifier_scores(st, x, start, rows, D, out);
-        continue;
-      case ScoreKind::Elbo:
-        row = elbo_rows(s, xb, rows);
-        break;
+      case ScoreKind::Pca: model_free_scores(st, x, start, rows, D, out); continue;
+      case ScoreKind::Classifier: classifier_scores(st, x, start, rows, D, out); continue;
+      case ScoreKind::Elbo: row = elbo_rows(s, xb, rows); break;
     }
     for (float v : row) out.push_back(v);
   }
   for (double v : out)
-    if (!std::isfinite(v)) throw Error("detect: a " + score_name(st.kind) + " score is not finite (NaN or inf in the model's output)");
+    if (!std::isfinite(v))
+      throw Error("detect: a " + score_name(st.kind) +
+                  " score is not finite (NaN or inf in the model's output)");
   return out;
 }
 

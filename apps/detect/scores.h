@@ -52,7 +52,22 @@ namespace hg::detect {
 
 inline constexpr int kClassifiers = 5;
 
-enum class ScoreKind { MSE, BCE, Max, FeatureCount, Mahalanobis, Elbo, Knn, KnnInput, MseView, IForest, Lof, Ecod, Pca, Classifier };
+enum class ScoreKind {
+  MSE,
+  BCE,
+  Max,
+  FeatureCount,
+  Mahalanobis,
+  Elbo,
+  Knn,
+  KnnInput,
+  MseView,
+  IForest,
+  Lof,
+  Ecod,
+  Pca,
+  Classifier
+};
 
 // UsageError naming `flag` for an unknown name (listing the known ones).
 ScoreKind parse_score_kind(const std::string& name, const std::string& flag);
@@ -63,21 +78,22 @@ bool uses_view(ScoreKind k);      // the scores measured in an InputView
 // What a score needs from the normal data (fitted once, stored in detector.json).
 struct ScoreState {
   ScoreKind kind = ScoreKind::MSE;
-  std::vector<double> latent_mean;       // mahalanobis: [k]
-  std::vector<double> latent_precision;  // mahalanobis: [k, k], the inverse covariance (ridge-regularised)
+  std::vector<double> latent_mean;  // mahalanobis: [k]
+  std::vector<double>
+      latent_precision;  // mahalanobis: [k, k], the inverse covariance (ridge-regularised)
   std::vector<double> feature_thresholds;  // feature-count: [D]
   double feature_percentile = 99.0;        // feature-count: the per-feature percentile
   std::vector<float> normal_codes;         // knn: [m, k]; knn-input: [m, D] (saved beside the JSON)
   std::vector<double> code_mean, code_scale;  // knn: the standardisation of the codes ([k] each)
-  int knn_k = 5;                           // knn, knn-input: neighbours averaged
-  InputView view;                          // the scores of uses_view(): the space they measure in
-  uint64_t seed = 0;                       // iforest, ecod, lof: their random draws
-  ModelFreeState model_free;               // iforest, lof, ecod, pca
+  int knn_k = 5;                              // knn, knn-input: neighbours averaged
+  InputView view;             // the scores of uses_view(): the space they measure in
+  uint64_t seed = 0;          // iforest, ecod, lof: their random draws
+  ModelFreeState model_free;  // iforest, lof, ecod, pca
   // classifier: kClassifiers networks (a deep ensemble: each its own seed, head and fine-tune),
   // trained by fit_score, saved by the detector; their probabilities are averaged.
   std::vector<std::shared_ptr<transfer::Classifier>> classifiers;
-  std::vector<int32_t> classes;            // classifier: the label of each output
-  int ensemble = 0;                        // classifier: how many networks were saved
+  std::vector<int32_t> classes;  // classifier: the label of each output
+  int ensemble = 0;              // classifier: how many networks were saved
   nlohmann::json to_json() const;
   static ScoreState from_json(const nlohmann::json& j, const std::string& origin);
   // The float arrays kept beside the JSON (detector_codes.safetensors), by name.
@@ -97,9 +113,10 @@ struct Scorer {
 // kind) when the model cannot give this score (elbo without a VAE, bce on data outside [0, 1]).
 // `proto` gives the kind and its settings (knn_k, view); the fitted parts are filled in.
 // `labels` (the rows' classes, or empty) are needed by the classifier score only.
-ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x, int64_t n, int64_t D,
-                     const std::vector<int32_t>& labels = {});
-ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n, int64_t D);
+ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x,
+                     int64_t n, int64_t D, const std::vector<int32_t>& labels = {});
+ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& x, int64_t n,
+                     int64_t D);
 
 // One score per row of x [n, D] (host, scaled as the model expects).
 std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std::vector<float>& x,
@@ -107,9 +124,11 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
 
 // Rows [start, start + rows) of host rows x [n, D] as a tensor on dev (one copy, then the upload
 // when dev is a GPU): how every score streams its data.
-Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D, Device dev);
+Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
+                    Device dev);
 
 // Squared reconstruction error per feature (in the data's units) for rows x [n, D]: [n, D].
-std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D);
+std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n,
+                                  int64_t D);
 
 }  // namespace hg::detect

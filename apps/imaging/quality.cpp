@@ -36,7 +36,8 @@ std::array<double, kWin> gaussian_taps() {
 
 void check_range(double data_range, const char* what) {
   if (!(data_range > 0) || !std::isfinite(data_range))
-    throw Error(std::string(what) + ": data_range must be positive and finite, got " + std::to_string(data_range));
+    throw Error(std::string(what) + ": data_range must be positive and finite, got " +
+                std::to_string(data_range));
 }
 
 }  // namespace
@@ -57,8 +58,9 @@ double psnr(const float* a, const float* b, int64_t n, double data_range) {
 
 double ssim(const float* a, const float* b, int h, int w, double data_range) {
   if (h < kWin || w < kWin)
-    throw Error("ssim: images must be at least " + std::to_string(kWin) + " x " + std::to_string(kWin) +
-                " (the Gaussian window), got " + std::to_string(h) + " x " + std::to_string(w));
+    throw Error("ssim: images must be at least " + std::to_string(kWin) + " x " +
+                std::to_string(kWin) + " (the Gaussian window), got " + std::to_string(h) + " x " +
+                std::to_string(w));
   if (!a || !b) throw Error("ssim: null image");
   check_range(data_range, "ssim");
   static const std::array<double, kWin> g = gaussian_taps();
@@ -109,7 +111,8 @@ double ssim(const float* a, const float* b, int h, int w, double data_range) {
   return total / (static_cast<double>(oh) * ow);
 }
 
-double mean_ssim(const float* a, const float* b, int64_t n, int64_t c, int64_t h, int64_t w, double data_range) {
+double mean_ssim(const float* a, const float* b, int64_t n, int64_t c, int64_t h, int64_t w,
+                 double data_range) {
   double sum = 0;
   const int64_t plane = h * w;
   for (int64_t i = 0; i < n * c; ++i)

@@ -39,11 +39,13 @@ void add_operating_point(report::Chart& c, const std::optional<std::pair<double,
 
 }  // namespace
 
-report::Chart roc_chart(const RocCurve& roc, double auc, std::optional<std::pair<double, double>> operating_point,
+report::Chart roc_chart(const RocCurve& roc, double auc,
+                        std::optional<std::pair<double, double>> operating_point,
                         std::string title) {
   if (roc.fpr.size() != roc.tpr.size() || roc.fpr.empty())
     throw Error("roc_chart: the curve has " + std::to_string(roc.fpr.size()) + " fpr and " +
-                std::to_string(roc.tpr.size()) + " tpr values (need the same number, at least one)");
+                std::to_string(roc.tpr.size()) +
+                " tpr values (need the same number, at least one)");
   report::Chart c;
   c.title = std::move(title);
   c.xlabel = "false positive rate";
@@ -67,10 +69,12 @@ report::Chart roc_chart(const RocCurve& roc, double auc, std::optional<std::pair
 }
 
 report::Chart pr_chart(const PrCurve& pr, double ap, double prevalence,
-                       std::optional<std::pair<double, double>> operating_point, std::string title) {
+                       std::optional<std::pair<double, double>> operating_point,
+                       std::string title) {
   if (pr.precision.size() != pr.recall.size() || pr.precision.empty())
-    throw Error("pr_chart: the curve has " + std::to_string(pr.precision.size()) + " precision and " +
-                std::to_string(pr.recall.size()) + " recall values (need the same number, at least one)");
+    throw Error("pr_chart: the curve has " + std::to_string(pr.precision.size()) +
+                " precision and " + std::to_string(pr.recall.size()) +
+                " recall values (need the same number, at least one)");
   report::Chart c;
   c.title = std::move(title);
   c.xlabel = "recall";
@@ -100,9 +104,11 @@ report::Chart pr_chart(const PrCurve& pr, double ap, double prevalence,
   return c;
 }
 
-report::Chart score_histogram(const std::vector<double>& normal, const std::vector<double>& anomalous,
-                              double threshold, std::string title, std::string xlabel) {
-  if (normal.empty() && anomalous.empty()) throw Error("score_histogram '" + title + "': no scores to plot");
+report::Chart score_histogram(const std::vector<double>& normal,
+                              const std::vector<double>& anomalous, double threshold,
+                              std::string title, std::string xlabel) {
+  if (normal.empty() && anomalous.empty())
+    throw Error("score_histogram '" + title + "': no scores to plot");
   // Scores that span more than two decades (anomalies with errors 100x the normal ones) are
   // binned on a log10 axis, or every normal sample would fall into the first bin.
   double lo = INFINITY, hi = 0;
@@ -113,7 +119,8 @@ report::Chart score_histogram(const std::vector<double>& normal, const std::vect
       positive = positive && v > 0;
       lo = std::min(lo, v), hi = std::max(hi, v);
     }
-  const bool log_axis = positive && lo > 0 && hi / lo > 100.0 && (!std::isfinite(threshold) || threshold > 0);
+  const bool log_axis =
+      positive && lo > 0 && hi / lo > 100.0 && (!std::isfinite(threshold) || threshold > 0);
   auto axis = [&](std::vector<double> v) {
     if (log_axis)
       for (double& x : v) x = std::log10(x);
@@ -124,7 +131,8 @@ report::Chart score_histogram(const std::vector<double>& normal, const std::vect
   if (!anomalous.empty()) groups.emplace_back("anomalous", axis(anomalous));
   std::optional<double> t;
   if (std::isfinite(threshold)) t = log_axis ? std::log10(threshold) : threshold;
-  report::Chart c = report::histogram_chart(groups, 50, t, std::move(title), log_axis ? "log10(" + xlabel + ")" : xlabel);
+  report::Chart c = report::histogram_chart(groups, 50, t, std::move(title),
+                                            log_axis ? "log10(" + xlabel + ")" : xlabel);
   if (log_axis && t)
     for (auto& vl : c.vlines) vl.label = "threshold = " + fmt::num(threshold, 4);
   return c;

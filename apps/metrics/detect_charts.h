@@ -16,7 +16,8 @@ namespace hg::detect {
 // (grey, legend "chance"), and, with an operating point (fpr, tpr) at the chosen threshold, one
 // scatter marker (legend "operating point"). Both axes are fixed to [0, 1]. Throws hg::Error when
 // the curve's fpr and tpr differ in size or are empty.
-report::Chart roc_chart(const RocCurve& roc, double auc, std::optional<std::pair<double, double>> operating_point,
+report::Chart roc_chart(const RocCurve& roc, double auc,
+                        std::optional<std::pair<double, double>> operating_point,
                         std::string title);
 
 // Series, in order: the precision-recall curve drawn as steps, so that the area under the drawn
@@ -30,7 +31,8 @@ report::Chart pr_chart(const PrCurve& pr, double ap, double prevalence,
 // report::histogram_chart with 50 shared bins, groups "normal" and "anomalous" (the anomalous
 // group is left out when empty) and a threshold line (none when the threshold is not finite).
 // Throws hg::Error when both groups are empty.
-report::Chart score_histogram(const std::vector<double>& normal, const std::vector<double>& anomalous,
-                              double threshold, std::string title, std::string xlabel);
+report::Chart score_histogram(const std::vector<double>& normal,
+                              const std::vector<double>& anomalous, double threshold,
+                              std::string title, std::string xlabel);
 
 }  // namespace hg::detect

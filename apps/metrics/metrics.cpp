@@ -24,7 +24,8 @@ void check_finite(const char* fn, const std::vector<double>& v, const char* what
   if (v.empty()) throw Error(std::string(fn) + ": no " + what + " (empty input)");
   for (size_t i = 0; i < v.size(); ++i)
     if (!std::isfinite(v[i]))
-      throw Error(std::string(fn) + ": " + what + "[" + std::to_string(i) + "] is not finite (" + num(v[i]) + ")");
+      throw Error(std::string(fn) + ": " + what + "[" + std::to_string(i) + "] is not finite (" +
+                  num(v[i]) + ")");
 }
 
 struct ClassCounts {
@@ -32,23 +33,25 @@ struct ClassCounts {
 };
 
 // Validates scores/labels; with need_both, one class only is an error too.
-ClassCounts check_inputs(const char* fn, const std::vector<double>& scores, const std::vector<int>& labels,
-                         bool need_both) {
+ClassCounts check_inputs(const char* fn, const std::vector<double>& scores,
+                         const std::vector<int>& labels, bool need_both) {
   if (scores.size() != labels.size())
-    throw Error(std::string(fn) + ": scores and labels differ in size (" + std::to_string(scores.size()) + " vs " +
-                std::to_string(labels.size()) + ")");
+    throw Error(std::string(fn) + ": scores and labels differ in size (" +
+                std::to_string(scores.size()) + " vs " + std::to_string(labels.size()) + ")");
   check_finite(fn, scores, "scores");
   ClassCounts c;
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] == 1) ++c.pos;
-    else if (labels[i] == 0) ++c.neg;
+    if (labels[i] == 1)
+      ++c.pos;
+    else if (labels[i] == 0)
+      ++c.neg;
     else
-      throw Error(std::string(fn) + ": labels[" + std::to_string(i) + "] is " + std::to_string(labels[i]) +
-                  " (labels must be 0 = normal or 1 = anomaly)");
+      throw Error(std::string(fn) + ": labels[" + std::to_string(i) + "] is " +
+                  std::to_string(labels[i]) + " (labels must be 0 = normal or 1 = anomaly)");
   }
   if (need_both && (c.pos == 0 || c.neg == 0))
-    throw Error(std::string(fn) + ": needs both normal and anomalous samples (got " + std::to_string(c.neg) +
-                " normal, " + std::to_string(c.pos) + " anomalous)");
+    throw Error(std::string(fn) + ": needs both normal and anomalous samples (got " +
+                std::to_string(c.neg) + " normal, " + std::to_string(c.pos) + " anomalous)");
   return c;
 }
 
@@ -148,16 +151,21 @@ double average_precision(const std::vector<double>& scores, const std::vector<in
   return ap;
 }
 
-Confusion confusion_at(const std::vector<double>& scores, const std::vector<int>& labels, double threshold) {
+Confusion confusion_at(const std::vector<double>& scores, const std::vector<int>& labels,
+                       double threshold) {
   check_inputs("confusion_at", scores, labels, false);
   if (std::isnan(threshold)) throw Error("confusion_at: the threshold is NaN");
   Confusion c;
   for (size_t i = 0; i < scores.size(); ++i) {
     const bool flagged = scores[i] > threshold;
-    if (labels[i] == 1) (flagged ? c.tp : c.fn) += 1;
-    else (flagged ? c.fp : c.tn) += 1;
+    if (labels[i] == 1)
+      (flagged ? c.tp : c.fn) += 1;
+    else
+      (flagged ? c.fp : c.tn) += 1;
   }
-  auto ratio = [](int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); };
+  auto ratio = [](int64_t a, int64_t b) {
+    return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+  };
   c.precision = ratio(c.tp, c.tp + c.fp);
   c.recall = c.tpr = ratio(c.tp, c.tp + c.fn);
   c.fpr = ratio(c.fp, c.fp + c.tn);
@@ -186,17 +194,19 @@ double threshold_percentile(const std::vector<double>& normal_scores, double q) 
 
 double threshold_contamination(const std::vector<double>& scores, double fraction) {
   if (!(fraction > 0 && fraction <= 0.5))
-    throw Error("threshold_contamination: the fraction of anomalies must be in (0, 0.5] (got " + num(fraction) + ")");
+    throw Error("threshold_contamination: the fraction of anomalies must be in (0, 0.5] (got " +
+                num(fraction) + ")");
   if (scores.empty()) throw Error("threshold_contamination: no scores (empty input)");
   return percentile(scores, 100 * (1 - fraction));
 }
 
-double best_f1_threshold(const std::vector<double>& scores, const std::vector<int>& labels, double* f1) {
+double best_f1_threshold(const std::vector<double>& scores, const std::vector<int>& labels,
+                         double* f1) {
   const Steps s = steps("the best-F1 threshold", scores, labels);
   // F1 = 2tp / (2tp + fp + fn) = 2tp / (tp + fp + P); compared exactly as fractions.
   const int64_t P = s.total.pos;
   size_t best = 0;
-  int64_t bn = -1, bd = 1;  // best numerator / denominator
+  int64_t bn = -1, bd = 1;                       // best numerator / denominator
   for (size_t k = 0; k < s.value.size(); ++k) {  // thresholds descending: strict > keeps the larger
     const int64_t n = 2 * s.tp[k], d = s.tp[k] + s.fp[k] + P;
     if (static_cast<__int128>(n) * bd > static_cast<__int128>(bn) * d) best = k, bn = n, bd = d;
@@ -205,7 +215,8 @@ double best_f1_threshold(const std::vector<double>& scores, const std::vector<in
   return threshold_for_step(s, best);
 }
 
-double youden_threshold(const std::vector<double>& scores, const std::vector<int>& labels, double* j) {
+double youden_threshold(const std::vector<double>& scores, const std::vector<int>& labels,
+                        double* j) {
   const Steps s = steps("the Youden threshold", scores, labels);
   // J = tp/P - fp/N = (tp N - fp P) / (P N): compare the integer numerators.
   const int64_t P = s.total.pos, N = s.total.neg;

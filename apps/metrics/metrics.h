@@ -50,11 +50,12 @@ struct Confusion {
   int64_t tp = 0, fp = 0, tn = 0, fn = 0;
   double precision = 0, recall = 0, f1 = 0, tpr = 0, fpr = 0, accuracy = 0;
 };
-Confusion confusion_at(const std::vector<double>& scores, const std::vector<int>& labels, double threshold);
+Confusion confusion_at(const std::vector<double>& scores, const std::vector<int>& labels,
+                       double threshold);
 
 // The q-th percentile (q in [0, 100]) with numpy's default linear interpolation: sorted v,
-// position h = (n - 1) * q / 100, result v[floor h] + (h - floor h) * (v[floor h + 1] - v[floor h]).
-// Throws for empty or non-finite values and q outside [0, 100].
+// position h = (n - 1) * q / 100, result v[floor h] + (h - floor h) * (v[floor h + 1] - v[floor
+// h]). Throws for empty or non-finite values and q outside [0, 100].
 double percentile(std::vector<double> values, double q);
 
 // Threshold = the q-th percentile of scores of normal samples (e.g. q = 95 or 99 on a validation
@@ -71,8 +72,10 @@ double threshold_contamination(const std::vector<double>& scores, double fractio
 // under the strict rule is returned; on ties, the larger threshold (fewer alarms) wins.
 // best_f1_threshold maximises F1 and stores it in *f1; youden_threshold maximises Youden's
 // J = TPR - FPR and stores it in *j.
-double best_f1_threshold(const std::vector<double>& scores, const std::vector<int>& labels, double* f1 = nullptr);
-double youden_threshold(const std::vector<double>& scores, const std::vector<int>& labels, double* j = nullptr);
+double best_f1_threshold(const std::vector<double>& scores, const std::vector<int>& labels,
+                         double* f1 = nullptr);
+double youden_threshold(const std::vector<double>& scores, const std::vector<int>& labels,
+                        double* j = nullptr);
 
 // Distribution summary: mean, population standard deviation (divides by n, like numpy's std),
 // min, percentiles 50/90/95/99 (as percentile() above), max, count. Throws for empty or

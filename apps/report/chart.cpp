@@ -10,9 +10,11 @@
 
 namespace hg::report {
 
-std::vector<double> histogram_counts(const std::vector<double>& values, int bins, double lo, double hi) {
+std::vector<double> histogram_counts(const std::vector<double>& values, int bins, double lo,
+                                     double hi) {
   if (bins < 1) throw Error("histogram: bins must be >= 1 (got " + std::to_string(bins) + ")");
-  if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi)) throw Error("histogram: need finite lo < hi");
+  if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi))
+    throw Error("histogram: need finite lo < hi");
   std::vector<double> counts(static_cast<size_t>(bins), 0.0);
   const double scale = bins / (hi - lo);
   for (double v : values) {
@@ -23,14 +25,17 @@ std::vector<double> histogram_counts(const std::vector<double>& values, int bins
   return counts;
 }
 
-Chart histogram_chart(const std::vector<std::pair<std::string, std::vector<double>>>& groups, int bins,
-                      std::optional<double> threshold, std::string title, std::string xlabel) {
-  if (bins < 1) throw Error("histogram '" + title + "': bins must be >= 1 (got " + std::to_string(bins) + ")");
+Chart histogram_chart(const std::vector<std::pair<std::string, std::vector<double>>>& groups,
+                      int bins, std::optional<double> threshold, std::string title,
+                      std::string xlabel) {
+  if (bins < 1)
+    throw Error("histogram '" + title + "': bins must be >= 1 (got " + std::to_string(bins) + ")");
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& g : groups)
     for (double v : g.second)
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-  if (threshold && std::isfinite(*threshold)) lo = std::min(lo, *threshold), hi = std::max(hi, *threshold);
+  if (threshold && std::isfinite(*threshold))
+    lo = std::min(lo, *threshold), hi = std::max(hi, *threshold);
   if (!(lo <= hi)) lo = 0, hi = 1;  // no finite values at all
   if (lo == hi) {
     const double d = std::max(std::abs(lo) * 0.05, 0.5);
@@ -44,19 +49,22 @@ Chart histogram_chart(const std::vector<std::pair<std::string, std::vector<doubl
   for (const auto& [label, values] : groups) {
     Series s;
     s.kind = Series::Kind::Bars;
-    const auto n = std::count_if(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+    const auto n =
+        std::count_if(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
     s.label = label + " (n=" + std::to_string(n) + ")";
     s.y = histogram_counts(values, bins, lo, hi);
     for (int b = 0; b < bins; ++b) s.x.push_back(lo + (b + 0.5) * w);
     c.series.push_back(std::move(s));
   }
-  if (threshold) c.vlines.push_back({*threshold, "threshold = " + detail::format_number(*threshold)});
+  if (threshold)
+    c.vlines.push_back({*threshold, "threshold = " + detail::format_number(*threshold)});
   c.xmin = lo;
   c.xmax = hi;
   return c;
 }
 
-Chart loss_curve_chart(const std::vector<double>& train, const std::vector<double>& val, std::string title) {
+Chart loss_curve_chart(const std::vector<double>& train, const std::vector<double>& val,
+                       std::string title) {
   Chart c;
   c.title = std::move(title);
   c.xlabel = "epoch";
@@ -83,10 +91,14 @@ Chart loss_curve_chart(const std::vector<double>& train, const std::vector<doubl
 void write_chart(const Chart& c, const std::string& path) {
   const auto dot = path.find_last_of('.');
   std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  if (ext == "png") write_png(c, path);
-  else if (ext == "svg") write_svg(c, path);
-  else throw Error(path + ": unknown chart format (expected a .png or .svg file name)");
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
+  if (ext == "png")
+    write_png(c, path);
+  else if (ext == "svg")
+    write_svg(c, path);
+  else
+    throw Error(path + ": unknown chart format (expected a .png or .svg file name)");
 }
 
 }  // namespace hg::report

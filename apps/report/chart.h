@@ -26,7 +26,7 @@ struct Series {
   std::string label;
   std::vector<double> x, y;
   enum class Kind { Line, Scatter, Bars } kind = Kind::Line;
-  uint32_t rgb = 0;  // 0xRRGGBB; 0 = palette
+  uint32_t rgb = 0;    // 0xRRGGBB; 0 = palette
   float width = 1.5f;  // line width / marker size, in pixels
 };
 
@@ -61,16 +61,19 @@ void write_chart(const Chart& c, const std::string& path);
 
 // Counts of `values` in `bins` equal-width bins over [lo, hi]; the last bin includes hi.
 // Values outside [lo, hi] and non-finite values are not counted. bins >= 1 and lo < hi.
-std::vector<double> histogram_counts(const std::vector<double>& values, int bins, double lo, double hi);
+std::vector<double> histogram_counts(const std::vector<double>& values, int bins, double lo,
+                                     double hi);
 
 // Several groups (label, values) histogrammed on shared bins spanning all finite values (and the
 // threshold); one Bars series per group labelled "<label> (n=<count>)", y = count per bin.
 // With a threshold, a VLine "threshold = <value>" is added.
-Chart histogram_chart(const std::vector<std::pair<std::string, std::vector<double>>>& groups, int bins,
-                      std::optional<double> threshold, std::string title, std::string xlabel);
+Chart histogram_chart(const std::vector<std::pair<std::string, std::vector<double>>>& groups,
+                      int bins, std::optional<double> threshold, std::string title,
+                      std::string xlabel);
 
 // Per-epoch losses: x = 1, 2, ...; legend "train" / "validation" (val may be empty); log_y when
 // the positive finite values span more than 20x.
-Chart loss_curve_chart(const std::vector<double>& train, const std::vector<double>& val, std::string title);
+Chart loss_curve_chart(const std::vector<double>& train, const std::vector<double>& val,
+                       std::string title);
 
 }  // namespace hg::report

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/io/atomic_file.h"
 #include "apps/report/png_canvas.h"
+#include "engine/io/atomic_file.h"
 #include "engine/util/error.h"
 
 namespace hg::report {
@@ -16,7 +16,8 @@ void write_image_grid_png(const std::vector<const float*>& images, int h, int w,
   if (images.empty()) throw Error(path + ": image grid has no images");
   if (h <= 0 || w <= 0 || cols <= 0 || zoom <= 0)
     throw Error(path + ": image grid needs positive h, w, cols, zoom (got h=" + std::to_string(h) +
-                " w=" + std::to_string(w) + " cols=" + std::to_string(cols) + " zoom=" + std::to_string(zoom) + ")");
+                " w=" + std::to_string(w) + " cols=" + std::to_string(cols) +
+                " zoom=" + std::to_string(zoom) + ")");
   for (size_t k = 0; k < images.size(); ++k)
     if (!images[k]) throw Error(path + ": image grid image " + std::to_string(k) + " is null");
   const int n = static_cast<int>(images.size());
@@ -29,7 +30,8 @@ void write_image_grid_png(const std::vector<const float*>& images, int h, int w,
                 " pixels (limit 16384 per side)");
   detail::Canvas cv(static_cast<int>(W), static_cast<int>(H), kSepColor);
   for (int k = 0; k < n; ++k) {
-    const int ox = kSep + (k % cols) * (w * zoom + kSep), oy = kSep + (k / cols) * (h * zoom + kSep);
+    const int ox = kSep + (k % cols) * (w * zoom + kSep),
+              oy = kSep + (k / cols) * (h * zoom + kSep);
     for (int y = 0; y < h * zoom; ++y)
       for (int x = 0; x < w * zoom; ++x) {
         const float v = images[k][static_cast<size_t>(y / zoom) * w + x / zoom];

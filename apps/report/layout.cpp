@@ -12,7 +12,9 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string chart_name(const Chart& c) { return c.title.empty() ? "chart" : "chart '" + c.title + "'"; }
+std::string chart_name(const Chart& c) {
+  return c.title.empty() ? "chart" : "chart '" + c.title + "'";
+}
 
 bool usable_y(double y, bool log) { return std::isfinite(y) && (!log || y > 0); }
 
@@ -59,8 +61,10 @@ bool clip_segment(Pt& a, Pt& b, const Rect& r) {
       continue;
     }
     const double t = q[i] / p[i];
-    if (p[i] < 0) t0 = std::max(t0, t);
-    else t1 = std::min(t1, t);
+    if (p[i] < 0)
+      t0 = std::max(t0, t);
+    else
+      t1 = std::min(t1, t);
     if (t0 > t1) return false;
   }
   const Pt a0 = a;
@@ -69,7 +73,9 @@ bool clip_segment(Pt& a, Pt& b, const Rect& r) {
   return true;
 }
 
-bool inside(const Pt& p, const Rect& r) { return p.x >= r.x0 && p.x <= r.x1 && p.y >= r.y0 && p.y <= r.y1; }
+bool inside(const Pt& p, const Rect& r) {
+  return p.x >= r.x0 && p.x <= r.x1 && p.y >= r.y0 && p.y <= r.y1;
+}
 
 // Splits a run into the pieces inside r (so renderers never see far off-canvas coordinates).
 std::vector<std::vector<Pt>> clip_run(const std::vector<Pt>& run, const Rect& r, bool connected) {
@@ -93,7 +99,8 @@ std::vector<std::vector<Pt>> clip_run(const std::vector<Pt>& run, const Rect& r,
 
 // Decades (every k-th when many), adding 2x and 5x when the range spans under two decades.
 void log_ticks(Axis& a, double target) {
-  const int d0 = static_cast<int>(std::floor(a.lo + 1e-9)), d1 = static_cast<int>(std::ceil(a.hi - 1e-9));
+  const int d0 = static_cast<int>(std::floor(a.lo + 1e-9)),
+            d1 = static_cast<int>(std::ceil(a.hi - 1e-9));
   const int decades = d1 - d0;
   if (decades <= 1 && a.hi - a.lo < 0.9) {  // under a decade: linear ticks in data space
     const double lo = std::pow(10.0, a.lo), hi = std::pow(10.0, a.hi);
@@ -146,7 +153,8 @@ struct Occupancy {
     grid.assign(static_cast<size_t>(nx) * ny, 0);
   }
   void mark(double x, double y) {
-    const int i = static_cast<int>((x - area.x0) / cell), j = static_cast<int>((y - area.y0) / cell);
+    const int i = static_cast<int>((x - area.x0) / cell),
+              j = static_cast<int>((y - area.y0) / cell);
     if (i >= 0 && j >= 0 && i < nx && j < ny) grid[static_cast<size_t>(j) * nx + i] = 1;
   }
   void segment(Pt a, Pt b) {
@@ -156,14 +164,17 @@ struct Occupancy {
   }
   void rect(const Rect& r) {
     for (double y = std::max(r.y0, area.y0); y <= std::min(r.y1, area.y1); y += cell / 2)
-      for (double x = std::max(r.x0, area.x0); x <= std::min(r.x1, area.x1); x += cell / 2) mark(x, y);
+      for (double x = std::max(r.x0, area.x0); x <= std::min(r.x1, area.x1); x += cell / 2)
+        mark(x, y);
   }
   int count(const Rect& r) const {
     int n = 0;
     for (int j = 0; j < ny; ++j)
       for (int i = 0; i < nx; ++i) {
         const double x = area.x0 + (i + 0.5) * cell, y = area.y0 + (j + 0.5) * cell;
-        if (grid[static_cast<size_t>(j) * nx + i] && x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1) ++n;
+        if (grid[static_cast<size_t>(j) * nx + i] && x >= r.x0 && x <= r.x1 && y >= r.y0 &&
+            y <= r.y1)
+          ++n;
       }
     return n;
   }
@@ -186,7 +197,8 @@ std::string format_number(double v) {
   if (v == 0) return "0";
   char buf[32];
   const double a = std::abs(v);
-  if (a >= 1e-3 && a < 1e5) std::snprintf(buf, sizeof buf, "%.4g", v);
+  if (a >= 1e-3 && a < 1e5)
+    std::snprintf(buf, sizeof buf, "%.4g", v);
   else {
     std::snprintf(buf, sizeof buf, "%.3g", v);  // e.g. 1e-05, 2.5e+06: trim exponent zeros
     std::string s = buf;
@@ -221,10 +233,11 @@ void validate(const Chart& c, const std::string& where) {
                 " out of range (200x150 .. 8000x8000)");
   for (const auto& s : c.series)
     if (s.x.size() != s.y.size())
-      throw Error(who + ": series '" + s.label + "' has " + std::to_string(s.x.size()) + " x values but " +
-                  std::to_string(s.y.size()) + " y values");
+      throw Error(who + ": series '" + s.label + "' has " + std::to_string(s.x.size()) +
+                  " x values but " + std::to_string(s.y.size()) + " y values");
   auto bad = [](const std::optional<double>& v) { return v && !std::isfinite(*v); };
-  if (bad(c.xmin) || bad(c.xmax) || bad(c.ymin) || bad(c.ymax)) throw Error(who + ": non-finite axis bound");
+  if (bad(c.xmin) || bad(c.xmax) || bad(c.ymin) || bad(c.ymax))
+    throw Error(who + ": non-finite axis bound");
   if (c.xmin && c.xmax && !(*c.xmin < *c.xmax)) throw Error(who + ": xmin must be < xmax");
   if (c.ymin && c.ymax && !(*c.ymin < *c.ymax)) throw Error(who + ": ymin must be < ymax");
   if (c.log_y && ((c.ymin && *c.ymin <= 0) || (c.ymax && *c.ymax <= 0)))
@@ -292,26 +305,32 @@ void set_ranges(Layout& L, const Chart& c, Extents& e) {
 
 // The plot rectangle inside the margins (y ticks need the plot height first; iterate once).
 // Returns the spacing unit of the text around it.
-double place_plot(Layout& L, const Chart& c, const Extents& e, const TextMeasure& small, const TextMeasure& big) {
+double place_plot(Layout& L, const Chart& c, const Extents& e, const TextMeasure& small,
+                  const TextMeasure& big) {
   const bool log = c.log_y;
   const double gap = std::round(small.height * 0.6);
   const double top = c.title.empty() ? gap * 2 : big.height + 2.5 * gap;
-  const double bottom = L.tick_len + gap + small.height + (c.xlabel.empty() ? gap : 2 * gap + small.height);
+  const double bottom =
+      L.tick_len + gap + small.height + (c.xlabel.empty() ? gap : 2 * gap + small.height);
   const double right = std::max(20.0, small.width("0") * 2);
   const double plot_h = c.height - top - bottom;
-  if (log) log_ticks(L.y, std::max(2.0, plot_h / (small.height * 3)));
-  else linear_ticks(L.y, e.y0, e.y1, std::max(2.0, plot_h / (small.height * 3.5)));
+  if (log)
+    log_ticks(L.y, std::max(2.0, plot_h / (small.height * 3)));
+  else
+    linear_ticks(L.y, e.y0, e.y1, std::max(2.0, plot_h / (small.height * 3.5)));
   double ytw = 0;
   for (const auto& s : L.y.labels) ytw = std::max(ytw, small.width(s));
   const double left = L.tick_len + gap + ytw + (c.ylabel.empty() ? gap : 2 * gap + small.height);
-  L.plot = {std::round(left), std::round(top), std::round(c.width - right), std::round(c.height - bottom)};
+  L.plot = {std::round(left), std::round(top), std::round(c.width - right),
+            std::round(c.height - bottom)};
   L.x.px0 = L.plot.x0, L.x.px1 = L.plot.x1;
   L.y.px0 = L.plot.y1, L.y.px1 = L.plot.y0;
   return gap;
 }
 
 // x ticks: the fixed ones, or as many as fit with at least 3 gaps of space between labels
-void set_x_ticks(Layout& L, const Chart& c, const Extents& e, const TextMeasure& small, double gap) {
+void set_x_ticks(Layout& L, const Chart& c, const Extents& e, const TextMeasure& small,
+                 double gap) {
   const double x0 = e.x0, x1 = e.x1;
   if (!c.xticks.empty()) {
     for (const auto& [x, label] : c.xticks)
@@ -325,7 +344,8 @@ void set_x_ticks(Layout& L, const Chart& c, const Extents& e, const TextMeasure&
       linear_ticks(L.x, x0, x1, target);
       double widest = 0;
       for (const auto& s : L.x.labels) widest = std::max(widest, small.width(s));
-      if (target <= 2 || (widest + 3 * gap) * static_cast<double>(L.x.ticks.size()) <= L.plot.w()) break;
+      if (target <= 2 || (widest + 3 * gap) * static_cast<double>(L.x.ticks.size()) <= L.plot.w())
+        break;
       target = std::max(2.0, target * 0.8);
     }
   }
@@ -333,7 +353,8 @@ void set_x_ticks(Layout& L, const Chart& c, const Extents& e, const TextMeasure&
 
 // Series i in pixels: its colour, its runs clipped to the plot (+8 px) and its bars clamped to
 // it; what it covers is marked in `occ`.
-void add_series_geometry(Layout& L, const Series& s, size_t i, double bar_w, bool log, Occupancy& occ) {
+void add_series_geometry(Layout& L, const Series& s, size_t i, double bar_w, bool log,
+                         Occupancy& occ) {
   L.colors.push_back(s.rgb ? s.rgb : palette(i));
   std::vector<std::vector<Pt>> runs(1);
   std::vector<Rect> bars;
@@ -359,10 +380,11 @@ void add_series_geometry(Layout& L, const Series& s, size_t i, double bar_w, boo
   const Rect vis{L.plot.x0 - 8, L.plot.y0 - 8, L.plot.x1 + 8, L.plot.y1 + 8};
   std::vector<std::vector<Pt>> clipped;
   for (const auto& run : runs)
-    for (auto& piece : clip_run(run, vis, s.kind == Series::Kind::Line)) clipped.push_back(std::move(piece));
+    for (auto& piece : clip_run(run, vis, s.kind == Series::Kind::Line))
+      clipped.push_back(std::move(piece));
   for (Rect& r : bars) {
-    r = {std::clamp(r.x0, vis.x0, vis.x1), std::clamp(r.y0, vis.y0, vis.y1), std::clamp(r.x1, vis.x0, vis.x1),
-         std::clamp(r.y1, vis.y0, vis.y1)};
+    r = {std::clamp(r.x0, vis.x0, vis.x1), std::clamp(r.y0, vis.y0, vis.y1),
+         std::clamp(r.x1, vis.x0, vis.x1), std::clamp(r.y1, vis.y0, vis.y1)};
   }
   L.runs.push_back(std::move(clipped));
   L.bars.push_back(std::move(bars));
@@ -396,14 +418,15 @@ void place_legend(Layout& L, const Chart& c, const TextMeasure& small, const Occ
   const double bh = L.legend_pad * 2 + L.legend_row * static_cast<double>(L.legend.size()) - 6;
   const double m = 8, lr = small.height + 8;
   const Rect plot = L.plot;
-  const Rect cands[] = {{plot.x1 - m - bw, plot.y0 + m, plot.x1 - m, plot.y0 + m + bh},
-                        {plot.x0 + m, plot.y0 + m, plot.x0 + m + bw, plot.y0 + m + bh},
-                        {plot.x1 - m - bw, plot.y1 - m - bh, plot.x1 - m, plot.y1 - m},
-                        {plot.x0 + m, plot.y1 - m - bh, plot.x0 + m + bw, plot.y1 - m},
-                        {(plot.x0 + plot.x1 - bw) / 2, plot.y0 + m, (plot.x0 + plot.x1 + bw) / 2, plot.y0 + m + bh},
-                        // Just below the row where vertical lines put their labels.
-                        {plot.x1 - m - bw, plot.y0 + m + lr, plot.x1 - m, plot.y0 + m + lr + bh},
-                        {plot.x0 + m, plot.y0 + m + lr, plot.x0 + m + bw, plot.y0 + m + lr + bh}};
+  const Rect cands[] = {
+      {plot.x1 - m - bw, plot.y0 + m, plot.x1 - m, plot.y0 + m + bh},
+      {plot.x0 + m, plot.y0 + m, plot.x0 + m + bw, plot.y0 + m + bh},
+      {plot.x1 - m - bw, plot.y1 - m - bh, plot.x1 - m, plot.y1 - m},
+      {plot.x0 + m, plot.y1 - m - bh, plot.x0 + m + bw, plot.y1 - m},
+      {(plot.x0 + plot.x1 - bw) / 2, plot.y0 + m, (plot.x0 + plot.x1 + bw) / 2, plot.y0 + m + bh},
+      // Just below the row where vertical lines put their labels.
+      {plot.x1 - m - bw, plot.y0 + m + lr, plot.x1 - m, plot.y0 + m + lr + bh},
+      {plot.x0 + m, plot.y0 + m + lr, plot.x0 + m + bw, plot.y0 + m + lr + bh}};
   int best = -1;
   for (const Rect& r : cands) {
     const int n = occ.count(r);
@@ -428,7 +451,8 @@ Layout layout_chart(const Chart& c, const TextMeasure& small, const TextMeasure&
   L.ylabel_pos = {std::round(gap + small.height / 2), (L.plot.y0 + L.plot.y1) / 2};
 
   Occupancy occ(L.plot);
-  for (size_t i = 0; i < c.series.size(); ++i) add_series_geometry(L, c.series[i], i, e.bar_w[i], log, occ);
+  for (size_t i = 0; i < c.series.size(); ++i)
+    add_series_geometry(L, c.series[i], i, e.bar_w[i], log, occ);
   mark_vlines(L, c, small, occ);
   place_legend(L, c, small, occ);
   return L;

@@ -28,7 +28,7 @@ struct TextMeasure {
 struct Axis {
   double lo = 0, hi = 1;  // data range; when log, lo/hi are log10 of the data bounds
   bool log = false;
-  double px0 = 0, px1 = 1;  // pixel positions of lo and hi
+  double px0 = 0, px1 = 1;    // pixel positions of lo and hi
   std::vector<double> ticks;  // in data units (not log10)
   std::vector<std::string> labels;
   double map(double v) const;  // data -> pixel (v must be > 0 when log)
@@ -48,7 +48,7 @@ struct Layout {
   Pt xlabel_pos;  // centre-top
   Pt ylabel_pos;  // centre of the rotated label
   double tick_len = 5;
-  std::vector<uint32_t> colors;                   // per series
+  std::vector<uint32_t> colors;  // per series
   // Line series: continuous runs in pixels, clipped to the plot (+8 px); a 1-point run is a lone
   // point. Scatter series: one run holding the visible points. Bars: pixel rectangles, clamped.
   std::vector<std::vector<std::vector<Pt>>> runs;

@@ -19,7 +19,9 @@ std::string printable(const std::string& s) {
 }
 
 // Coverage of [a, b] over the pixel span [i, i+1].
-double overlap(double a, double b, int i) { return std::max(0.0, std::min(b, i + 1.0) - std::max(a, double(i))); }
+double overlap(double a, double b, int i) {
+  return std::max(0.0, std::min(b, i + 1.0) - std::max(a, double(i)));
+}
 
 }  // namespace
 
@@ -61,7 +63,8 @@ void Canvas::fill_rect(double x0, double y0, double x1, double y1, uint32_t rgb,
   }
 }
 
-void Canvas::line(double x0, double y0, double x1, double y1, double width, uint32_t rgb, double alpha) {
+void Canvas::line(double x0, double y0, double x1, double y1, double width, uint32_t rgb,
+                  double alpha) {
   polyline({{x0, y0}, {x1, y1}}, width, rgb, alpha);
 }
 
@@ -69,11 +72,13 @@ void Canvas::polyline(const std::vector<std::pair<double, double>>& pts, double 
                       double alpha) {
   if (pts.empty()) return;
   for (const auto& [x, y] : pts)
-    if (!std::isfinite(x) || !std::isfinite(y) || std::abs(x) > 1e7 || std::abs(y) > 1e7) return;  // callers clip
+    if (!std::isfinite(x) || !std::isfinite(y) || std::abs(x) > 1e7 || std::abs(y) > 1e7)
+      return;  // callers clip
   const double r = std::max(0.5, width / 2.0);
   const double fade = width < 1 ? width : 1;  // thin lines fade instead of shrinking below a pixel
   double bx0 = pts[0].first, bx1 = bx0, by0 = pts[0].second, by1 = by0;
-  for (const auto& [x, y] : pts) bx0 = std::min(bx0, x), bx1 = std::max(bx1, x), by0 = std::min(by0, y), by1 = std::max(by1, y);
+  for (const auto& [x, y] : pts)
+    bx0 = std::min(bx0, x), bx1 = std::max(bx1, x), by0 = std::min(by0, y), by1 = std::max(by1, y);
   const int i0 = std::max({0, int(std::floor(bx0 - r - 1)), int(cx0_) - 1});
   const int i1 = std::min({w_ - 1, int(std::ceil(bx1 + r + 1)), int(cx1_) + 1});
   const int j0 = std::max({0, int(std::floor(by0 - r - 1)), int(cy0_) - 1});
@@ -86,12 +91,15 @@ void Canvas::polyline(const std::vector<std::pair<double, double>>& pts, double 
     const auto [x0, y0] = pts[k];
     const auto [x1, y1] = pts[std::min(k + 1, pts.size() - 1)];
     const double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
-    const int si0 = std::max(i0, int(std::min(x0, x1) - r - 1)), si1 = std::min(i1, int(std::max(x0, x1) + r + 1));
-    const int sj0 = std::max(j0, int(std::min(y0, y1) - r - 1)), sj1 = std::min(j1, int(std::max(y0, y1) + r + 1));
+    const int si0 = std::max(i0, int(std::min(x0, x1) - r - 1)),
+              si1 = std::min(i1, int(std::max(x0, x1) + r + 1));
+    const int sj0 = std::max(j0, int(std::min(y0, y1) - r - 1)),
+              sj1 = std::min(j1, int(std::max(y0, y1) + r + 1));
     for (int j = sj0; j <= sj1; ++j)
       for (int i = si0; i <= si1; ++i) {
         const double px = i + 0.5, py = j + 0.5;
-        const double t = len2 > 0 ? std::clamp(((px - x0) * dx + (py - y0) * dy) / len2, 0.0, 1.0) : 0.0;
+        const double t =
+            len2 > 0 ? std::clamp(((px - x0) * dx + (py - y0) * dy) / len2, 0.0, 1.0) : 0.0;
         const double d = std::hypot(px - (x0 + t * dx), py - (y0 + t * dy));
         float& m = mask[static_cast<size_t>(j - j0) * mw + (i - i0)];
         m = std::max(m, static_cast<float>(std::clamp(r + 0.5 - d, 0.0, 1.0)));
@@ -104,8 +112,8 @@ void Canvas::polyline(const std::vector<std::pair<double, double>>& pts, double 
     }
 }
 
-void Canvas::dashed_line(double x0, double y0, double x1, double y1, double width, uint32_t rgb, double dash,
-                         double gap) {
+void Canvas::dashed_line(double x0, double y0, double x1, double y1, double width, uint32_t rgb,
+                         double dash, double gap) {
   const double len = std::hypot(x1 - x0, y1 - y0);
   if (len <= 0) return;
   const double ux = (x1 - x0) / len, uy = (y1 - y0) / len;
@@ -130,11 +138,13 @@ double Canvas::text_width(const std::string& s, double scale) {
   return (stb_easy_font_width(t.data()) - 1) * scale;
 }
 
-void Canvas::text(double x, double y, const std::string& s, double scale, uint32_t rgb, bool rotate) {
+void Canvas::text(double x, double y, const std::string& s, double scale, uint32_t rgb,
+                  bool rotate) {
   if (s.empty()) return;
   std::string t = printable(s);
   std::vector<char> buf(t.size() * 64 * 24 + 256);  // 64 bytes per quad, <= ~20 quads per glyph
-  const int quads = stb_easy_font_print(0, 0, t.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
+  const int quads =
+      stb_easy_font_print(0, 0, t.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
   x = std::round(x), y = std::round(y);
   for (int q = 0; q < quads; ++q) {
     float v[4][4];
@@ -144,7 +154,8 @@ void Canvas::text(double x, double y, const std::string& s, double scale, uint32
       qx0 = std::min<double>(qx0, v[k][0]), qx1 = std::max<double>(qx1, v[k][0]);
       qy0 = std::min<double>(qy0, v[k][1]), qy1 = std::max<double>(qy1, v[k][1]);
     }
-    if (!rotate) fill_rect(x + qx0 * scale, y + qy0 * scale, x + qx1 * scale, y + qy1 * scale, rgb);
+    if (!rotate)
+      fill_rect(x + qx0 * scale, y + qy0 * scale, x + qx1 * scale, y + qy1 * scale, rgb);
     else  // (u, v) -> (x + v, y - u): rotate CCW about (x, y)
       fill_rect(x + qy0 * scale, y - qx1 * scale, x + qy1 * scale, y - qx0 * scale, rgb);
   }
@@ -158,7 +169,8 @@ uint32_t Canvas::pixel(int i, int j) const {
 std::string Canvas::encode_png() const {
   std::string out;
   auto sink = [](void* ctx, void* data, int size) {
-    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data),
+                                           static_cast<size_t>(size));
   };
   if (!stbi_write_png_to_func(sink, &out, w_, h_, 3, px_.data(), w_ * 3))
     throw Error("PNG encoding failed (" + std::to_string(w_) + "x" + std::to_string(h_) + ")");

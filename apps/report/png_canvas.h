@@ -23,17 +23,20 @@ class Canvas {
   // Axis-aligned rectangle with fractional-edge coverage.
   void fill_rect(double x0, double y0, double x1, double y1, uint32_t rgb, double alpha = 1);
   // Anti-aliased segment of the given width (round caps).
-  void line(double x0, double y0, double x1, double y1, double width, uint32_t rgb, double alpha = 1);
+  void line(double x0, double y0, double x1, double y1, double width, uint32_t rgb,
+            double alpha = 1);
   // Connected segments blended once (coverage = max over segments), so joints do not darken.
-  void polyline(const std::vector<std::pair<double, double>>& pts, double width, uint32_t rgb, double alpha = 1);
+  void polyline(const std::vector<std::pair<double, double>>& pts, double width, uint32_t rgb,
+                double alpha = 1);
   // Dashed segment: `dash` pixels on, `gap` off.
-  void dashed_line(double x0, double y0, double x1, double y1, double width, uint32_t rgb, double dash,
-                   double gap);
+  void dashed_line(double x0, double y0, double x1, double y1, double width, uint32_t rgb,
+                   double dash, double gap);
   void fill_circle(double cx, double cy, double r, uint32_t rgb, double alpha = 1);
 
   // stb_easy_font text, top-left at (x, y), scaled `scale`x. rotate = 90 degrees counter-clockwise
   // (reads bottom-to-top), then (x, y) is the bottom-left of the text's box. Non-ASCII -> '?'.
-  void text(double x, double y, const std::string& s, double scale, uint32_t rgb, bool rotate = false);
+  void text(double x, double y, const std::string& s, double scale, uint32_t rgb,
+            bool rotate = false);
   static double text_width(const std::string& s, double scale);  // advance width in pixels
   static double text_height(double scale) { return 9 * scale; }  // cap height 7 + descender 2
 

@@ -2,10 +2,10 @@
 #include <cmath>
 
 #include "apps/report/chart.h"
-#include "engine/io/atomic_file.h"
 #include "apps/report/layout.h"
-#include "apps/report/png_chart.h"
 #include "apps/report/png_canvas.h"
+#include "apps/report/png_chart.h"
+#include "engine/io/atomic_file.h"
 
 namespace hg::report {
 namespace {
@@ -83,14 +83,16 @@ void draw_axes(Canvas& cv, const Chart& c, const detail::Layout& L, double title
   cv.polyline({{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}, 1, kAxis);
 
   if (!c.xlabel.empty())
-    cv.text(L.xlabel_pos.x - Canvas::text_width(c.xlabel, kText) / 2, L.xlabel_pos.y, c.xlabel, kText, kInk);
+    cv.text(L.xlabel_pos.x - Canvas::text_width(c.xlabel, kText) / 2, L.xlabel_pos.y, c.xlabel,
+            kText, kInk);
   if (!c.ylabel.empty())  // rotated: (x, y) is the bottom-left of the rotated box
-    cv.text(L.ylabel_pos.x - cap / 2, L.ylabel_pos.y + Canvas::text_width(c.ylabel, kText) / 2, c.ylabel, kText,
-            kInk, true);
+    cv.text(L.ylabel_pos.x - cap / 2, L.ylabel_pos.y + Canvas::text_width(c.ylabel, kText) / 2,
+            c.ylabel, kText, kInk, true);
   if (!c.title.empty()) {
     const double tw = Canvas::text_width(c.title, title_scale);
     cv.text(L.title_pos.x - tw / 2, L.title_pos.y, c.title, title_scale, 0x111111);
-    cv.text(L.title_pos.x - tw / 2 + 1, L.title_pos.y, c.title, title_scale, 0x111111);  // faux bold
+    cv.text(L.title_pos.x - tw / 2 + 1, L.title_pos.y, c.title, title_scale,
+            0x111111);  // faux bold
   }
 }
 
@@ -98,8 +100,11 @@ void draw_legend(Canvas& cv, const detail::Layout& L) {
   if (L.legend.empty()) return;
   const auto& B = L.legend_box;
   cv.fill_rect(B.x0, B.y0, B.x1, B.y1, 0xFFFFFF, 0.88);
-  cv.polyline({{crisp(B.x0), crisp(B.y0)}, {crisp(B.x1), crisp(B.y0)}, {crisp(B.x1), crisp(B.y1)},
-               {crisp(B.x0), crisp(B.y1)}, {crisp(B.x0), crisp(B.y0)}},
+  cv.polyline({{crisp(B.x0), crisp(B.y0)},
+               {crisp(B.x1), crisp(B.y0)},
+               {crisp(B.x1), crisp(B.y1)},
+               {crisp(B.x0), crisp(B.y1)},
+               {crisp(B.x0), crisp(B.y0)}},
               1, 0xBBBBBB);
   const double cap = 7 * kText;
   for (size_t k = 0; k < L.legend.size(); ++k) {
@@ -111,7 +116,8 @@ void draw_legend(Canvas& cv, const detail::Layout& L) {
       case Series::Kind::Scatter: cv.fill_circle((sx0 + sx1) / 2, mid, 4, it.rgb); break;
       case Series::Kind::Bars:
         cv.fill_rect(sx0, top, sx1, top + cap, it.rgb, 0.45);
-        cv.polyline({{sx0, top}, {sx1, top}, {sx1, top + cap}, {sx0, top + cap}, {sx0, top}}, 1, it.rgb);
+        cv.polyline({{sx0, top}, {sx1, top}, {sx1, top + cap}, {sx0, top + cap}, {sx0, top}}, 1,
+                    it.rgb);
         break;
     }
     cv.text(sx1 + L.legend_pad, top, it.label, kText, kInk);
@@ -126,8 +132,10 @@ double title_scale(const Chart& c) { return Canvas::text_width(c.title, 3) > c.w
 
 detail::Layout detail::png_layout(const Chart& c) {
   const double ts = title_scale(c);
-  const TextMeasure small{[](const std::string& s) { return Canvas::text_width(s, kText); }, Canvas::text_height(kText)};
-  const TextMeasure big{[=](const std::string& s) { return Canvas::text_width(s, ts); }, Canvas::text_height(ts)};
+  const TextMeasure small{[](const std::string& s) { return Canvas::text_width(s, kText); },
+                          Canvas::text_height(kText)};
+  const TextMeasure big{[=](const std::string& s) { return Canvas::text_width(s, ts); },
+                        Canvas::text_height(ts)};
   return layout_chart(c, small, big);
 }
 

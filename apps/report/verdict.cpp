@@ -15,8 +15,8 @@ std::string number(double v, int decimals) {
 
 }  // namespace
 
-Verdict compare(const Figure& ours, const std::vector<Figure>& baselines, int decimals, const std::string& unit,
-                bool higher_is_better) {
+Verdict compare(const Figure& ours, const std::vector<Figure>& baselines, int decimals,
+                const std::string& unit, bool higher_is_better) {
   Verdict v;
   if (!std::isfinite(ours.value)) {
     v.text = ours.name + ": no result";

@@ -20,7 +20,7 @@ struct Verdict {
 
 // Baselines whose value is not finite are left out; a non-finite `ours` gives "<name>: no result"
 // and ours_wins false. `unit` follows each number (" dB", "").
-Verdict compare(const Figure& ours, const std::vector<Figure>& baselines, int decimals, const std::string& unit = "",
-                bool higher_is_better = true);
+Verdict compare(const Figure& ours, const std::vector<Figure>& baselines, int decimals,
+                const std::string& unit = "", bool higher_is_better = true);
 
 }  // namespace hg::report

@@ -20,7 +20,8 @@ std::string staged_name(const std::string& name, int64_t epoch) {
 // "<name>.epoch<E>.next" -> (name, E); false for any other file name.
 bool parse_staged(const std::string& file, std::string& name, int64_t& epoch) {
   const std::string suffix = ".next";
-  if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix))
+  if (file.size() <= suffix.size() ||
+      file.compare(file.size() - suffix.size(), suffix.size(), suffix))
     return false;
   const std::string stem = file.substr(0, file.size() - suffix.size());
   const size_t at = stem.rfind(".epoch");
@@ -42,7 +43,9 @@ bool is_write_temporary(const std::string& file) {
 void rename_into_place(const std::string& dir, const std::string& from, const std::string& to) {
   std::error_code ec;
   fs::rename(fs::path(dir) / from, fs::path(dir) / to, ec);
-  if (ec) throw Error(path_in(dir, to) + ": cannot move the new epoch's file into place: " + ec.message());
+  if (ec)
+    throw Error(path_in(dir, to) +
+                ": cannot move the new epoch's file into place: " + ec.message());
 }
 
 }  // namespace
@@ -76,8 +79,10 @@ int64_t recover_run_folder(const std::string& dir) {
     std::string name;
     int64_t staged_epoch = 0;
     if (parse_staged(file, name, staged_epoch)) {
-      if (staged_epoch == epoch && epoch > 0) rename_into_place(dir, file, name);  // roll forward
-      else fs::remove(p, ec);                                                     // roll back
+      if (staged_epoch == epoch && epoch > 0)
+        rename_into_place(dir, file, name);  // roll forward
+      else
+        fs::remove(p, ec);  // roll back
     } else if (is_write_temporary(file)) {
       fs::remove(p, ec);
     }

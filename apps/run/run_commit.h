@@ -19,7 +19,7 @@ namespace hg::run {
 inline constexpr const char* kManifest = "manifest.json";
 
 struct EpochFile {
-  std::string name;                                   // e.g. "last.safetensors"
+  std::string name;                                    // e.g. "last.safetensors"
   std::function<void(const std::string& path)> write;  // writes the file at `path`
 };
 

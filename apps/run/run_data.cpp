@@ -33,12 +33,13 @@ data::Dataset load_selection(const DataRequest& q, int64_t features, const std::
   if (q.limit > 0) d = data::take_first(d, q.limit);
   if (d.n == 0) throw Error("--data " + q.spec + ": no samples selected");
   if (features >= 0 && d.features() != features)
-    throw Error("--data " + q.spec + ": " + std::to_string(d.features()) + " features, but the model in " +
-                run_dir + " expects " + std::to_string(features));
+    throw Error("--data " + q.spec + ": " + std::to_string(d.features()) +
+                " features, but the model in " + run_dir + " expects " + std::to_string(features));
   return d;
 }
 
-std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<float>& scaled, int64_t n, Device device) {
+std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<float>& scaled,
+                               int64_t n, Device device) {
   autograd::NoGradGuard no_grad;
   const int64_t D = model.input_dim();
   std::vector<float> z;
@@ -46,7 +47,8 @@ std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<flo
   for (int64_t start = 0; start < n; start += 2048) {
     const int64_t rows = std::min<int64_t>(2048, n - start);
     std::vector<float> part(scaled.begin() + start * D, scaled.begin() + (start + rows) * D);
-    std::vector<float> c = model.encode(Tensor::from_vector({rows, D}, part).to(device)).to(Device::cpu()).to_vector();
+    std::vector<float> c =
+        model.encode(Tensor::from_vector({rows, D}, part).to(device)).to(Device::cpu()).to_vector();
     z.insert(z.end(), c.begin(), c.end());
   }
   return z;
@@ -69,9 +71,11 @@ void check_output_file(const std::string& path, bool force, const std::string& f
   if (path.empty()) throw UsageError(flag + " is required");
   const fs::path p(path);
   const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(parent)) throw Error(flag + " " + path + ": folder " + parent.string() + " does not exist");
+  if (!fs::is_directory(parent))
+    throw Error(flag + " " + path + ": folder " + parent.string() + " does not exist");
   if (fs::is_directory(p)) throw Error(flag + " " + path + ": is a folder, expected a file name");
-  if (fs::exists(p) && !force) throw Error(flag + " " + path + ": already exists (use --force to overwrite)");
+  if (fs::exists(p) && !force)
+    throw Error(flag + " " + path + ": already exists (use --force to overwrite)");
 }
 
 }  // namespace hg::run

@@ -10,10 +10,10 @@
 namespace hg::run {
 
 struct DataRequest {
-  std::string spec;           // --data
-  std::string split = "test"; // --split: train | test
-  std::string classes;        // --classes ("" = all)
-  int64_t limit = 0;          // --limit (0 = all)
+  std::string spec;            // --data
+  std::string split = "test";  // --split: train | test
+  std::string classes;         // --classes ("" = all)
+  int64_t limit = 0;           // --limit (0 = all)
 };
 
 // Loads the split, keeps the requested classes and the first `limit` rows, checks the width
@@ -25,7 +25,8 @@ data::Dataset load_selection(const DataRequest& q, int64_t features, const std::
 
 // The codes of n rows already scaled for the model, [n, latent], encoded on `device` in chunks
 // of 2,048 rows (only one chunk lives on the device), without gradients.
-std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<float>& scaled, int64_t n, Device device);
+std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<float>& scaled,
+                               int64_t n, Device device);
 
 // The image shape [C, H, W] the run was trained on; Error naming `what` for tabular runs.
 struct ImageShape {

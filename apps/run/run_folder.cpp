@@ -15,9 +15,10 @@ std::string path_in(const std::string& dir, const std::string& file) {
   return (fs::path(dir) / file).string();
 }
 
-void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch, const std::string& file) {
+void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch,
+                     const std::string& file) {
   std::vector<io::TensorView> views;
-  std::vector<Tensor> host;  // keeps host copies alive while writing
+  std::vector<Tensor> host;                      // keeps host copies alive while writing
   for (auto& [name, p] : model.named_state()) {  // parameters and buffers
     host.push_back(p.to(Device::cpu()));
     views.push_back({name, p.shape(), host.back().data()});
@@ -96,8 +97,10 @@ LoadedRun load_run(const std::string& dir) {
     throw Error(cfg_path + ": malformed run config: " + io::json_error_text(e));
   }
   if (is_unfinished_run(dir))
-    throw Error(dir + ": incomplete run folder (its first epoch never finished, so there is no "
-                "checkpoint); train again with --out " + dir + " (no --force needed)");
+    throw Error(dir +
+                ": incomplete run folder (its first epoch never finished, so there is no "
+                "checkpoint); train again with --out " +
+                dir + " (no --force needed)");
   Rng rng(0);
   r.model = models::build_model(r.spec, rng);
   r.epoch = load_checkpoint(dir, *r.model);

@@ -2,7 +2,8 @@
 //   config.json              model config (input resolved), data spec and filters, scaler,
 //                            optimizer and training options, seed, version
 //   checkpoint.safetensors   model parameters and buffers (names as Module::named_state), metadata
-//                            epoch: the weights the run offers (its best epoch under early stopping)
+//                            epoch: the weights the run offers (its best epoch under early
+//                            stopping)
 //   last.safetensors         the same after the last epoch, what --resume continues from (absent
 //                            when the run keeps its last epoch's weights in checkpoint.safetensors)
 //   optimizer.safetensors    optimizer state for --resume, metadata epoch and step
@@ -25,12 +26,12 @@ namespace hg::run {
 
 struct LoadedRun {
   std::string dir;
-  nlohmann::json config;                      // config.json
+  nlohmann::json config;  // config.json
   models::ModelSpec spec;
-  std::shared_ptr<models::Autoencoder> model; // weights from checkpoint.safetensors, eval mode
+  std::shared_ptr<models::Autoencoder> model;  // weights from checkpoint.safetensors, eval mode
   data::Scaler scaler;
-  int64_t epoch = 0;                          // epochs the checkpoint has seen
-  std::string loss;                           // mse | bce
+  int64_t epoch = 0;  // epochs the checkpoint has seen
+  std::string loss;   // mse | bce
 };
 
 std::string path_in(const std::string& dir, const std::string& file);
@@ -44,7 +45,8 @@ inline constexpr const char* kLastCheckpoint = "last.safetensors";
 void save_checkpoint(const std::string& dir, const nn::Module& model, int64_t epoch,
                      const std::string& file = kCheckpoint);
 // Returns the epoch recorded in the checkpoint.
-int64_t load_checkpoint(const std::string& dir, nn::Module& model, const std::string& file = kCheckpoint);
+int64_t load_checkpoint(const std::string& dir, nn::Module& model,
+                        const std::string& file = kCheckpoint);
 
 inline constexpr const char* kOptimizer = "optimizer.safetensors";
 void save_optimizer(const std::string& dir, const optim::Optimizer& opt, int64_t epoch,

@@ -14,10 +14,13 @@ using nlohmann::json;
 void ConvergenceOptions::check() const {
   if (schedule != "constant" && schedule != "plateau" && schedule != "cosine")
     throw UsageError("--lr-schedule must be constant, plateau or cosine, got '" + schedule + "'");
-  if (patience < 0) throw UsageError("--patience must be 0 (off) or more, got " + std::to_string(patience));
+  if (patience < 0)
+    throw UsageError("--patience must be 0 (off) or more, got " + std::to_string(patience));
   if (!(min_delta >= 0 && min_delta < 1))
-    throw UsageError("--min-delta must be in [0, 1) (a relative improvement), got " + fmt::num(min_delta));
-  if (warmup < 0) throw UsageError("--warmup must be 0 or more epochs, got " + std::to_string(warmup));
+    throw UsageError("--min-delta must be in [0, 1) (a relative improvement), got " +
+                     fmt::num(min_delta));
+  if (warmup < 0)
+    throw UsageError("--warmup must be 0 or more epochs, got " + std::to_string(warmup));
   if (!(plateau_factor > 0 && plateau_factor < 1))
     throw UsageError("plateau_factor must be in (0, 1), got " + fmt::num(plateau_factor));
   if (plateau_patience < 0) throw UsageError("plateau_patience must be 0 or more");
@@ -26,10 +29,14 @@ void ConvergenceOptions::check() const {
 }
 
 json ConvergenceOptions::to_json() const {
-  return {{"patience", patience},           {"min_delta", min_delta},
-          {"restore_best", restore_best},   {"lr_schedule", schedule},
-          {"warmup", warmup},               {"plateau_factor", plateau_factor},
-          {"plateau_patience", plateau_patience}, {"min_lr_ratio", min_lr_ratio}};
+  return {{"patience", patience},
+          {"min_delta", min_delta},
+          {"restore_best", restore_best},
+          {"lr_schedule", schedule},
+          {"warmup", warmup},
+          {"plateau_factor", plateau_factor},
+          {"plateau_patience", plateau_patience},
+          {"min_lr_ratio", min_lr_ratio}};
 }
 
 ConvergenceOptions ConvergenceOptions::from_json(const json& j, const std::string& origin) {
@@ -45,7 +52,9 @@ ConvergenceOptions ConvergenceOptions::from_json(const json& j, const std::strin
     o.plateau_patience = j.value("plateau_patience", o.plateau_patience);
     o.min_lr_ratio = j.value("min_lr_ratio", o.min_lr_ratio);
   } catch (const json::exception&) {
-    throw Error(origin + ": a convergence setting (patience, min_delta, lr_schedule, ...) has the wrong type");
+    throw Error(
+        origin +
+        ": a convergence setting (patience, min_delta, lr_schedule, ...) has the wrong type");
   }
   return o;
 }
@@ -72,7 +81,8 @@ ConvergenceState replay(const ConvergenceOptions& o, double lr, int64_t max_epoc
   for (size_t i = 0; i < monitored.size(); ++i) {
     const int64_t epoch = static_cast<int64_t>(i) + 1;
     const double loss = monitored[i];
-    const bool improved = s.best_epoch == 0 || loss < s.best_loss - std::abs(s.best_loss) * o.min_delta;
+    const bool improved =
+        s.best_epoch == 0 || loss < s.best_loss - std::abs(s.best_loss) * o.min_delta;
     if (improved) {
       s.best_epoch = epoch;
       s.best_loss = loss;

@@ -28,14 +28,14 @@
 namespace hg::train {
 
 struct ConvergenceOptions {
-  int64_t patience = 10;          // early stopping; 0 = off (train to the maximum)
-  double min_delta = 1e-3;        // relative improvement that counts
-  bool restore_best = true;       // the run's checkpoint holds the best epoch's weights
+  int64_t patience = 10;             // early stopping; 0 = off (train to the maximum)
+  double min_delta = 1e-3;           // relative improvement that counts
+  bool restore_best = true;          // the run's checkpoint holds the best epoch's weights
   std::string schedule = "plateau";  // constant | plateau | cosine
-  int64_t warmup = 0;             // epochs of linear warm-up
-  double plateau_factor = 0.5;    // plateau: lr multiplier on a plateau, in (0, 1)
-  int64_t plateau_patience = 3;   // plateau: epochs without improvement before a cut
-  double min_lr_ratio = 0.01;     // floor of plateau cuts / end of cosine, as a fraction of lr
+  int64_t warmup = 0;                // epochs of linear warm-up
+  double plateau_factor = 0.5;       // plateau: lr multiplier on a plateau, in (0, 1)
+  int64_t plateau_patience = 3;      // plateau: epochs without improvement before a cut
+  double min_lr_ratio = 0.01;        // floor of plateau cuts / end of cosine, as a fraction of lr
 
   // UsageError naming the flag for a bad value (unknown schedule, negative patience, ...).
   void check() const;
@@ -45,11 +45,11 @@ struct ConvergenceOptions {
 };
 
 struct ConvergenceState {
-  double next_lr = 0;          // the learning rate of the next epoch
-  int64_t best_epoch = 0;      // 1-based; 0 when no epoch has run
-  double best_loss = 0;        // the monitored loss of best_epoch
-  int64_t since_best = 0;      // epochs after best_epoch
-  bool stop = false;           // early stopping fired after the last epoch
+  double next_lr = 0;      // the learning rate of the next epoch
+  int64_t best_epoch = 0;  // 1-based; 0 when no epoch has run
+  double best_loss = 0;    // the monitored loss of best_epoch
+  int64_t since_best = 0;  // epochs after best_epoch
+  bool stop = false;       // early stopping fired after the last epoch
 };
 
 // The state after the epochs whose monitored losses are `monitored` (epoch 1 first), for a run of

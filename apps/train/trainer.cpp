@@ -11,14 +11,14 @@
 #include "engine/autograd/autograd.h"
 #include "engine/data/dataset.h"
 #include "engine/data/spec.h"
+#include "engine/host/parallel.h"
 #include "engine/io/atomic_file.h"
+#include "engine/ops/ops.h"
 #include "engine/tensor/cuda_graph.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
 #include "engine/util/interrupt.h"
-#include "engine/host/parallel.h"
-#include "engine/ops/ops.h"
 #include "engine/util/rng.h"
 #include "models/corruption.h"
 #include "models/losses.h"
@@ -42,8 +42,9 @@ json TrainResult::summary() const {
     j["final_terms"] = t;
   }
   j["final_train_loss"] = history.empty() ? json(nullptr) : json(history.back().train_loss);
-  j["final_val_loss"] =
-      history.empty() || history.back().val_loss < 0 ? json(nullptr) : json(history.back().val_loss);
+  j["final_val_loss"] = history.empty() || history.back().val_loss < 0
+                            ? json(nullptr)
+                            : json(history.back().val_loss);
   j["seconds"] = seconds;
   j["samples_per_s"] = samples_per_s;
   json secs = json::array();  // training seconds of every epoch in history (validation excluded)
@@ -139,8 +140,11 @@ void check_unit_range(const data::Dataset& d, const std::string& flag) {
 json history_json(const std::vector<EpochStats>& h) {
   json arr = json::array();
   for (const auto& e : h) {
-    json row{{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"seconds", e.seconds},
-             {"samples_per_s", e.samples_per_s}, {"lr", e.lr}};
+    json row{{"epoch", e.epoch},
+             {"train_loss", e.train_loss},
+             {"seconds", e.seconds},
+             {"samples_per_s", e.samples_per_s},
+             {"lr", e.lr}};
     row["val_loss"] = e.val_loss < 0 ? json(nullptr) : json(e.val_loss);
     if (!e.terms.empty()) {
       json t = json::object();
@@ -172,12 +176,15 @@ std::vector<EpochStats> history_from_json(const json& j) {
 }
 
 json metrics_json(const std::vector<EpochStats>& h, int64_t best_epoch, bool stopped_early) {
-  return json{{"history", history_json(h)}, {"best_epoch", best_epoch}, {"stopped_early", stopped_early}};
+  return json{
+      {"history", history_json(h)}, {"best_epoch", best_epoch}, {"stopped_early", stopped_early}};
 }
 
-void write_metrics_and_curve(const std::string& dir, const std::string& title, const TrainResult& r) {
+void write_metrics_and_curve(const std::string& dir, const std::string& title,
+                             const TrainResult& r) {
   const std::vector<EpochStats>& h = r.history;
-  io::write_json_atomic(run::path_in(dir, "metrics.json"), metrics_json(h, r.best_epoch, r.stopped_early));
+  io::write_json_atomic(run::path_in(dir, "metrics.json"),
+                        metrics_json(h, r.best_epoch, r.stopped_early));
   std::vector<double> tr, va;
   for (const auto& e : h) {
     tr.push_back(e.train_loss);
@@ -187,7 +194,6 @@ void write_metrics_and_curve(const std::string& dir, const std::string& title, c
   report::write_png(c, run::path_in(dir, "loss_curve.png"));
   report::write_svg(c, run::path_in(dir, "loss_curve.svg"));
 }
-
 
 // ---- the steps of train() ----------------------------------------------------------------------
 
@@ -219,7 +225,8 @@ void load_resumed_options(const json& prev, const std::string& cfg, TrainOptions
 }
 
 // Convergence settings: flag, else the resumed run's or the config's, else the built-ins.
-ConvergenceOptions resolve_convergence(const TrainOptions& opt, const json& base, const std::string& origin) {
+ConvergenceOptions resolve_convergence(const TrainOptions& opt, const json& base,
+                                       const std::string& origin) {
   ConvergenceOptions c = ConvergenceOptions::from_json(base, origin);
   if (opt.patience) c.patience = *opt.patience;
   if (opt.min_delta) c.min_delta = *opt.min_delta;
@@ -245,7 +252,8 @@ Resolved resolve_options(const TrainOptions& opt, const json& defaults, const js
   if (r.epochs < 1) throw UsageError("--epochs must be at least 1");
   if (r.batch < 1) throw UsageError("--batch must be at least 1");
   if (r.min_steps < 0) throw UsageError("--min-steps must be 0 or more");
-  if (!(opt.val_split >= 0.0 && opt.val_split < 1.0)) throw UsageError("--val-split must be in [0, 1)");
+  if (!(opt.val_split >= 0.0 && opt.val_split < 1.0))
+    throw UsageError("--val-split must be in [0, 1)");
   if (opt.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
   models::check_loss_name(r.loss, "--loss");
   return r;
@@ -280,26 +288,32 @@ SplitData load_split(const TrainOptions& opt, const Resolved& r, const json* pre
 }
 
 // Errors for option combinations a CUDA graph cannot replay.
-void check_graph_compatible(const TrainOptions& opt, const models::ModelSpec& spec, const models::NoiseConfig& noise,
-                            const models::Autoencoder& model) {
+void check_graph_compatible(const TrainOptions& opt, const models::ModelSpec& spec,
+                            const models::NoiseConfig& noise, const models::Autoencoder& model) {
   if (opt.clip_grad_norm > 0)
-    throw UsageError("--cuda-graph cannot be combined with --clip-grad-norm (the norm is read on "
-                     "the host every step)");
+    throw UsageError(
+        "--cuda-graph cannot be combined with --clip-grad-norm (the norm is read on "
+        "the host every step)");
   if (spec.json.value("dropout", 0.0) > 0.0)
-    throw UsageError("--cuda-graph cannot train a model with dropout (a captured step would replay "
-                     "the same dropout mask every time); drop --cuda-graph or set dropout to 0");
+    throw UsageError(
+        "--cuda-graph cannot train a model with dropout (a captured step would replay "
+        "the same dropout mask every time); drop --cuda-graph or set dropout to 0");
   if (noise.enabled || model.uses_randomness())
-    throw UsageError(std::string("--cuda-graph cannot train a model that draws random numbers every "
-                                 "step (") + (noise.enabled ? "input noise" : "a VAE's sampling") +
-                     "): a captured step would replay the same numbers; drop --cuda-graph");
+    throw UsageError(
+        std::string("--cuda-graph cannot train a model that draws random numbers every "
+                    "step (") +
+        (noise.enabled ? "input noise" : "a VAE's sampling") +
+        "): a captured step would replay the same numbers; drop --cuda-graph");
 }
 
 // The run folder of a new run: refused when taken (without force), emptied of a stale detector.
-std::string prepare_out_dir(const TrainOptions& opt, const std::string& model_name, const std::string& data_kind) {
+std::string prepare_out_dir(const TrainOptions& opt, const std::string& model_name,
+                            const std::string& data_kind) {
   std::string dir = opt.out.empty() ? default_out_dir(model_name, data_kind) : opt.out;
   // A folder whose first epoch never finished holds nothing to keep: reused without --force.
   if (fs::exists(dir) && !opt.force && !run::is_unfinished_run(dir))
-    throw Error("--out " + dir + ": already exists (use --force to overwrite, or --resume " + dir + ")");
+    throw Error("--out " + dir + ": already exists (use --force to overwrite, or --resume " + dir +
+                ")");
   std::error_code ec;
   // The replaced run's files: a detector fitted on its weights would no longer match them, its
   // last.safetensors would be resumed from, and its manifest would name files of another run.
@@ -314,17 +328,28 @@ std::string prepare_out_dir(const TrainOptions& opt, const std::string& model_na
 
 json run_config(const models::ModelSpec& spec, const TrainOptions& opt, const Resolved& r,
                 const SplitData& d, int64_t max_epochs) {
-  return json{{"hourglass_version", HG_VERSION},
-              {"model", spec.json},
-              {"data", {{"spec", opt.data}, {"classes", opt.classes}, {"limit", opt.limit},
-                        {"val_split", opt.val_split}, {"features", d.train.features()},
-                        {"sample_shape", d.train.sample_shape}}},
-              {"scaler", d.scaler.to_json()},
-              {"optimizer", {{"name", r.optimizer}, {"lr", r.lr}, {"weight_decay", opt.weight_decay}}},
-              {"train", {{"epochs", max_epochs}, {"batch", r.batch}, {"lr", r.lr}, {"loss", r.loss},
-                         {"seed", opt.seed}, {"clip_grad_norm", opt.clip_grad_norm},
-                         {"min_steps", r.min_steps}, {"convergence", r.conv.to_json()},
-                         {"threads", host::num_threads()}}}};
+  return json{
+      {"hourglass_version", HG_VERSION},
+      {"model", spec.json},
+      {"data",
+       {{"spec", opt.data},
+        {"classes", opt.classes},
+        {"limit", opt.limit},
+        {"val_split", opt.val_split},
+        {"features", d.train.features()},
+        {"sample_shape", d.train.sample_shape}}},
+      {"scaler", d.scaler.to_json()},
+      {"optimizer", {{"name", r.optimizer}, {"lr", r.lr}, {"weight_decay", opt.weight_decay}}},
+      {"train",
+       {{"epochs", max_epochs},
+        {"batch", r.batch},
+        {"lr", r.lr},
+        {"loss", r.loss},
+        {"seed", opt.seed},
+        {"clip_grad_norm", opt.clip_grad_norm},
+        {"min_steps", r.min_steps},
+        {"convergence", r.conv.to_json()},
+        {"threads", host::num_threads()}}}};
 }
 
 // The loss early stopping and the plateau schedule watch: validation, else training.
@@ -343,8 +368,9 @@ void log_epoch(std::ostream& log, const EpochStats& st, int64_t max_epochs, doub
     log << ")";
   }
   if (st.val_loss >= 0) log << "  val " << fmt::num(st.val_loss, 5);
-  log << (best ? " *" : "  ") << " lr " << fmt::num(st.lr, 3) << "  " << fmt::fixed(st.samples_per_s, 0)
-      << " samples/s  " << fmt::fixed(st.seconds, 2) << " s  ETA " << fmt::duration(eta) << "\n";
+  log << (best ? " *" : "  ") << " lr " << fmt::num(st.lr, 3) << "  "
+      << fmt::fixed(st.samples_per_s, 0) << " samples/s  " << fmt::fixed(st.seconds, 2)
+      << " s  ETA " << fmt::duration(eta) << "\n";
   log.flush();
 }
 
@@ -362,10 +388,18 @@ void check_finite(double loss, const char* which, int64_t epoch, float lr) {
 // captured again after every change (see engine/tensor/cuda_graph.h).
 class StepRunner {
  public:
-  StepRunner(models::Autoencoder& model, optim::Optimizer& optimizer, const models::NoiseConfig& noise,
-             const TrainOptions& opt, const Resolved& r, Device device, int64_t D, int64_t global_step)
-      : model_(model), opt_(optimizer), noise_(noise), loss_(r.loss), clip_(opt.clip_grad_norm),
-        device_(device), batch_(r.batch), D_(D), global_step_(global_step),
+  StepRunner(models::Autoencoder& model, optim::Optimizer& optimizer,
+             const models::NoiseConfig& noise, const TrainOptions& opt, const Resolved& r,
+             Device device, int64_t D, int64_t global_step)
+      : model_(model),
+        opt_(optimizer),
+        noise_(noise),
+        loss_(r.loss),
+        clip_(opt.clip_grad_norm),
+        device_(device),
+        batch_(r.batch),
+        D_(D),
+        global_step_(global_step),
         noise_seed_(mix_seed(opt.seed ^ 0x6e6f697365ULL)),
         loss_sum_(Tensor::zeros({}, device)) {
     if (opt.cuda_graph && device.is_cuda()) {
@@ -405,7 +439,8 @@ class StepRunner {
   double epoch_loss(int64_t n) const { return loss_sum_.item() / static_cast<double>(n); }
   std::vector<std::pair<std::string, double>> epoch_terms(int64_t n) const {
     std::vector<std::pair<std::string, double>> out;
-    for (const auto& [name, t] : term_sums_) out.emplace_back(name, t.item() / static_cast<double>(n));
+    for (const auto& [name, t] : term_sums_)
+      out.emplace_back(name, t.item() / static_cast<double>(n));
     return out;
   }
   double first_step_loss() const { return first_step_.defined() ? first_step_.item() : -1.0; }
@@ -419,7 +454,8 @@ class StepRunner {
   }
 
   void step(const Tensor& x, int64_t rows) {
-    const Tensor input = models::apply_noise(noise_, x, noise_seed_ + static_cast<uint64_t>(global_step_++));
+    const Tensor input =
+        models::apply_noise(noise_, x, noise_seed_ + static_cast<uint64_t>(global_step_++));
     models::LossParts lp = model_.objective(input, x, loss_);
     opt_.zero_grad();
     lp.total.backward();
@@ -429,7 +465,8 @@ class StepRunner {
     if (!first_step_.defined()) first_step_ = lp.total.clone();
     if (lp.terms.size() <= 1) return;
     if (term_sums_.empty())
-      for (const auto& [name, t] : lp.terms) term_sums_.emplace_back(name, Tensor::zeros({}, device_));
+      for (const auto& [name, t] : lp.terms)
+        term_sums_.emplace_back(name, Tensor::zeros({}, device_));
     for (size_t i = 0; i < term_sums_.size() && i < lp.terms.size(); ++i)
       ops::axpy_(term_sums_[i].second, static_cast<float>(rows), lp.terms[i].second);
   }
@@ -458,8 +495,10 @@ models::ModelSpec read_model_spec(TrainOptions& opt, json& prev, json& conv_base
   models::ModelSpec spec;
   if (!opt.resume.empty()) {
     const std::string cfg = run::path_in(opt.resume, "config.json");
-    if (!fs::is_directory(opt.resume)) throw Error("--resume " + opt.resume + ": no such run folder");
-    if (!fs::exists(cfg)) throw Error("--resume " + opt.resume + ": no config.json (not a run folder)");
+    if (!fs::is_directory(opt.resume))
+      throw Error("--resume " + opt.resume + ": no such run folder");
+    if (!fs::exists(cfg))
+      throw Error("--resume " + opt.resume + ": no config.json (not a run folder)");
     prev = io::read_json(cfg);
     try {
       spec = models::model_spec_from_json(prev.at("model"), cfg);
@@ -479,8 +518,8 @@ models::ModelSpec read_model_spec(TrainOptions& opt, json& prev, json& conv_base
 
 // Refused before the run folder is touched: what this model cannot train with these options.
 void check_trainable(const TrainOptions& opt, const Resolved& r, const models::ModelSpec& spec,
-                     const models::NoiseConfig& noise, const models::Autoencoder& model, const data::Dataset& train,
-                     Device device) {
+                     const models::NoiseConfig& noise, const models::Autoencoder& model,
+                     const data::Dataset& train, Device device) {
   if (opt.cuda_graph && device.is_cuda()) check_graph_compatible(opt, spec, noise, model);
   if (r.loss == "bce") {
     models::recon_kind(r.loss, model.output_act());  // errors early for an unsuitable output
@@ -517,10 +556,12 @@ TrainResult start_result(const std::string& dir, Device device, const models::Au
 }
 
 // --resume: the weights, optimizer state and history of the last epoch saved; returns that epoch.
-int64_t load_resume_state(const std::string& dir, models::Autoencoder& model, optim::Optimizer& optimizer,
-                          int64_t max_epochs, TrainResult& result, std::ostream& log) {
+int64_t load_resume_state(const std::string& dir, models::Autoencoder& model,
+                          optim::Optimizer& optimizer, int64_t max_epochs, TrainResult& result,
+                          std::ostream& log) {
   const bool has_last = fs::exists(run::path_in(dir, run::kLastCheckpoint));
-  const int64_t start_epoch = run::load_checkpoint(dir, model, has_last ? run::kLastCheckpoint : run::kCheckpoint);
+  const int64_t start_epoch =
+      run::load_checkpoint(dir, model, has_last ? run::kLastCheckpoint : run::kCheckpoint);
   if (!run::load_optimizer(dir, optimizer, start_epoch))
     log << "resume: no optimizer state for epoch " << start_epoch << "; moments restart\n";
   result.history = history_from_json(io::read_json(run::path_in(dir, "metrics.json")));
@@ -533,33 +574,39 @@ int64_t load_resume_state(const std::string& dir, models::Autoencoder& model, op
 
 // The learning rate and best epoch a resumed run's history leads to (those of a new run when it
 // has none); refuses a run that early stopping already ended.
-ConvergenceState replay_history(const Resolved& r, int64_t max_epochs, int64_t start_epoch, const std::string& dir,
-                                TrainResult& result) {
+ConvergenceState replay_history(const Resolved& r, int64_t max_epochs, int64_t start_epoch,
+                                const std::string& dir, TrainResult& result) {
   ConvergenceState cs = replay(r.conv, r.lr, max_epochs, monitored_losses(result.history));
   result.best_epoch = cs.best_epoch;
   if (cs.stop)
     throw UsageError("--resume " + dir + ": early stopping already ended this run at epoch " +
-                     std::to_string(start_epoch) + " (no improvement for " + std::to_string(r.conv.patience) +
+                     std::to_string(start_epoch) + " (no improvement for " +
+                     std::to_string(r.conv.patience) +
                      " epochs); pass a larger --patience, or --patience 0, to train on");
   return cs;
 }
 
-void log_run_header(std::ostream& log, const models::ModelSpec& spec, const Resolved& r, const TrainResult& result,
-                    const SplitData& d, int64_t max_epochs, const std::string& dir) {
+void log_run_header(std::ostream& log, const models::ModelSpec& spec, const Resolved& r,
+                    const TrainResult& result, const SplitData& d, int64_t max_epochs,
+                    const std::string& dir) {
   log << spec.name << ": " << result.parameters << " parameters, " << d.train.n << " training and "
-      << d.val.n << " validation samples, at most " << max_epochs << " epochs (patience " << r.conv.patience
-      << ", lr " << r.conv.schedule << "), batch " << r.batch << ", " << r.optimizer << " lr " << r.lr << ", loss "
-      << r.loss << ", " << host::num_threads() << " threads -> " << dir << "\n";
+      << d.val.n << " validation samples, at most " << max_epochs << " epochs (patience "
+      << r.conv.patience << ", lr " << r.conv.schedule << "), batch " << r.batch << ", "
+      << r.optimizer << " lr " << r.lr << ", loss " << r.loss << ", " << host::num_threads()
+      << " threads -> " << dir << "\n";
 }
 
 // Data live on the training device for the whole run; each epoch gathers a shuffled copy once
 // and its batches are views into it (no per-step copies, no host round trip).
 struct DeviceData {
   DeviceData(const SplitData& d, Device device, uint64_t seed, int64_t start_epoch)
-      : train_x(dataset_tensor(d.train, device)), val_x(dataset_tensor(d.val, device)),
+      : train_x(dataset_tensor(d.train, device)),
+        val_x(dataset_tensor(d.val, device)),
         shuffled(Tensor::empty({d.train.n, d.train.features()}, device)),
-        order_dev(static_cast<size_t>(d.train.n) * sizeof(int64_t), device), order_rng(seed + 1) {
-    for (int64_t e = 0; e < start_epoch; ++e) next_order(order_rng, d.train.n);  // as in an unbroken run
+        order_dev(static_cast<size_t>(d.train.n) * sizeof(int64_t), device),
+        order_rng(seed + 1) {
+    for (int64_t e = 0; e < start_epoch; ++e)
+      next_order(order_rng, d.train.n);  // as in an unbroken run
   }
   const Tensor train_x, val_x;
   Tensor shuffled;
@@ -591,7 +638,8 @@ int64_t run_steps(EpochLoop& l, float lr) {
   DeviceData& dd = l.data;
   l.steps.set_lr(lr);
   const std::vector<int64_t> order = next_order(dd.order_rng, l.N);
-  copy_memory(dd.order_dev.data(), l.device, order.data(), Device::cpu(), order.size() * sizeof(int64_t));
+  copy_memory(dd.order_dev.data(), l.device, order.data(), Device::cpu(),
+              order.size() * sizeof(int64_t));
   ops::gather_rows_into(dd.train_x, static_cast<const int64_t*>(dd.order_dev.data()), dd.shuffled);
   l.steps.begin_epoch();
   int64_t n_seen = 0;
@@ -669,13 +717,13 @@ bool run_epoch(EpochLoop& l, int64_t epoch) {
 
   const bool is_best = save_epoch(l, epoch);
   const double elapsed = std::chrono::duration<double>(Clock::now() - l.t_start).count();
-  const double eta =
-      elapsed / static_cast<double>(l.result.epochs_this_call) * static_cast<double>(l.max_epochs - epoch);
+  const double eta = elapsed / static_cast<double>(l.result.epochs_this_call) *
+                     static_cast<double>(l.max_epochs - epoch);
   log_epoch(l.log, st, l.max_epochs, eta, is_best && l.r.conv.restore_best);
   if (l.cs.stop) {
     l.log << "early stopping: no improvement of the " << (l.val_n > 0 ? "validation" : "training")
-          << " loss for " << l.r.conv.patience << " epochs; keeping epoch " << l.cs.best_epoch << " (loss "
-          << fmt::num(l.cs.best_loss, 5) << ")\n";
+          << " loss for " << l.r.conv.patience << " epochs; keeping epoch " << l.cs.best_epoch
+          << " (loss " << fmt::num(l.cs.best_loss, 5) << ")\n";
     return false;
   }
   return true;
@@ -686,7 +734,8 @@ void finish_run(EpochLoop& l, const std::string& model_name, const std::string& 
   TrainResult& result = l.result;
   result.first_step_loss = l.steps.first_step_loss();
   result.seconds = std::chrono::duration<double>(Clock::now() - l.t_start).count();
-  result.samples_per_s = l.train_seconds > 0 ? static_cast<double>(l.samples_seen) / l.train_seconds : 0;
+  result.samples_per_s =
+      l.train_seconds > 0 ? static_cast<double>(l.samples_seen) / l.train_seconds : 0;
   if (!result.history.empty()) write_metrics_and_curve(l.dir, model_name + " on " + data, result);
 }
 
@@ -700,7 +749,8 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   json conv_base;  // the convergence settings of the resumed run, or of the config's defaults
   models::ModelSpec spec = read_model_spec(opt, prev, conv_base);
   const std::string origin = resuming ? opt.resume + "/config.json" : opt.config;
-  const Resolved r = resolve_options(opt, spec.json.value("defaults", json::object()), conv_base, origin);
+  const Resolved r =
+      resolve_options(opt, spec.json.value("defaults", json::object()), conv_base, origin);
 
   host::set_num_threads(opt.threads);
   const Device device = resolve_device(opt.device, log);
@@ -716,14 +766,16 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   const int64_t D = d.train.features(), N = d.train.n;
   const int64_t steps_per_epoch = (N + r.batch - 1) / r.batch;
   const int64_t max_epochs = epoch_limit(r, steps_per_epoch);
-  const std::string dir = resuming ? opt.out : prepare_out_dir(opt, spec.name, data::parse_spec(opt.data).kind);
+  const std::string dir =
+      resuming ? opt.out : prepare_out_dir(opt, spec.name, data::parse_spec(opt.data).kind);
   auto optimizer = make_run_optimizer(r, opt, *model);
   TrainResult result = start_result(dir, device, *model, d, max_epochs);
 
   // Parameters move before any state is loaded, so the optimizer's slots are made on the device.
   model->to(device);
   if (resuming) run::recover_run_folder(dir);  // a kill between an epoch's files: back to agreement
-  const int64_t start_epoch = resuming ? load_resume_state(dir, *model, *optimizer, max_epochs, result, log) : 0;
+  const int64_t start_epoch =
+      resuming ? load_resume_state(dir, *model, *optimizer, max_epochs, result, log) : 0;
   const ConvergenceState cs = replay_history(r, max_epochs, start_epoch, dir, result);
 
   io::write_json_atomic(run::path_in(dir, "config.json"), run_config(spec, opt, r, d, max_epochs));
@@ -733,8 +785,8 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   if (auto* vae = dynamic_cast<models::Vae*>(model.get()))  // a resumed run draws new samples
     vae->reseed(mix_seed(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
   StepRunner steps(*model, *optimizer, noise, opt, r, device, D, start_epoch * steps_per_epoch);
-  EpochLoop loop{r, *model, *optimizer, steps, data, result, log, dir, device, N, d.val.n, max_epochs, cs,
-                 Clock::now()};
+  EpochLoop loop{r,   *model, *optimizer, steps,   data,       result, log,
+                 dir, device, N,          d.val.n, max_epochs, cs,     Clock::now()};
   model->train();
   for (int64_t epoch = start_epoch + 1; epoch <= max_epochs; ++epoch)
     if (!run_epoch(loop, epoch)) break;

@@ -15,23 +15,23 @@
 namespace hg::train {
 
 struct TrainOptions {
-  std::string data;                 // data spec (see engine/data/spec.h)
-  std::string config;               // model config path
+  std::string data;                      // data spec (see engine/data/spec.h)
+  std::string config;                    // model config path
   std::optional<int64_t> epochs, batch;  // epochs: the maximum (early stopping may end sooner)
   std::optional<float> lr;
   std::optional<std::string> loss, optimizer, scaler;
-  float weight_decay = -1.0f;       // < 0: the optimizer's default
-  double clip_grad_norm = 0.0;      // 0: off
+  float weight_decay = -1.0f;   // < 0: the optimizer's default
+  double clip_grad_norm = 0.0;  // 0: off
   uint64_t seed = 0;
   std::string device = "auto";
-  int threads = 0;                  // 0: all cores
+  int threads = 0;  // 0: all cores
   double val_split = 0.1;
-  std::string classes;              // "" = all
-  int64_t limit = 0;                // 0 = all
-  std::string out;                  // "" = runs/<config>-<data>[-N]
+  std::string classes;  // "" = all
+  int64_t limit = 0;    // 0 = all
+  std::string out;      // "" = runs/<config>-<data>[-N]
   bool force = false;
-  std::string resume;               // run folder to continue
-  bool cuda_graph = false;          // capture the training step as a CUDA graph (GPU only)
+  std::string resume;       // run folder to continue
+  bool cuda_graph = false;  // capture the training step as a CUDA graph (GPU only)
   // Convergence (apps/train/convergence.h); unset: the config's "defaults", else the built-ins.
   std::optional<int64_t> patience, warmup, min_steps;
   std::optional<double> min_delta;
@@ -43,7 +43,7 @@ struct EpochStats {
   int64_t epoch = 0;
   double train_loss = 0, val_loss = -1;  // val_loss < 0 when there is no validation split
   double seconds = 0, samples_per_s = 0;
-  double lr = 0;                          // the learning rate of this epoch
+  double lr = 0;  // the learning rate of this epoch
   // The training objective's parts averaged over the epoch ("recon", "kl", "l1", ...): the
   // train_loss is their sum (weights applied). Only when the objective has more than one part.
   std::vector<std::pair<std::string, double>> terms;
@@ -51,16 +51,16 @@ struct EpochStats {
 
 struct TrainResult {
   std::string out_dir, device;
-  std::vector<EpochStats> history;   // all epochs of the run, resumed ones included
+  std::vector<EpochStats> history;  // all epochs of the run, resumed ones included
   int64_t epochs_this_call = 0;
   double seconds = 0, samples_per_s = 0;
-  double first_step_loss = -1;       // the objective on the first batch of this call (< 0: none)
+  double first_step_loss = -1;  // the objective on the first batch of this call (< 0: none)
   int64_t parameters = 0, train_samples = 0, val_samples = 0;
   bool interrupted = false;
-  int64_t max_epochs = 0;            // the epoch budget (--epochs, or the config's)
-  int64_t best_epoch = 0;            // the epoch whose weights checkpoint.safetensors holds
-  bool stopped_early = false;        // early stopping ended the run before max_epochs
-  nlohmann::json summary() const;    // the --json object
+  int64_t max_epochs = 0;          // the epoch budget (--epochs, or the config's)
+  int64_t best_epoch = 0;          // the epoch whose weights checkpoint.safetensors holds
+  bool stopped_early = false;      // early stopping ended the run before max_epochs
+  nlohmann::json summary() const;  // the --json object
 };
 
 // Progress lines go to `log`. Throws hg::Error / hg::UsageError on bad input; on NaN loss throws

@@ -21,7 +21,8 @@
 namespace hg::transfer {
 
 void Options::check() const {
-  if (head != "linear" && head != "mlp") throw UsageError("--head must be linear or mlp, got '" + head + "'");
+  if (head != "linear" && head != "mlp")
+    throw UsageError("--head must be linear or mlp, got '" + head + "'");
   if (mode != "frozen" && mode != "finetune" && mode != "scratch")
     throw UsageError("transfer mode must be frozen, finetune or scratch, got '" + mode + "'");
   if (!(lr > 0) || !std::isfinite(lr)) throw UsageError("--lr must be a positive number");
@@ -29,8 +30,10 @@ void Options::check() const {
     throw UsageError("--encoder-lr-ratio must be a positive number");
   if (batch < 1) throw UsageError("--batch must be at least 1");
   if (max_steps < 1) throw UsageError("--max-steps must be at least 1");
-  if (eval_every < 1 || patience < 1) throw UsageError("transfer: eval_every and --patience must be at least 1");
-  if (!(val_fraction >= 0 && val_fraction < 1)) throw UsageError("--val-fraction must be in [0, 1)");
+  if (eval_every < 1 || patience < 1)
+    throw UsageError("transfer: eval_every and --patience must be at least 1");
+  if (!(val_fraction >= 0 && val_fraction < 1))
+    throw UsageError("--val-fraction must be in [0, 1)");
 }
 
 data::Dataset labelled_subset(const data::Dataset& d, int64_t n, uint64_t seed) {
@@ -46,7 +49,8 @@ data::Dataset labelled_subset(const data::Dataset& d, int64_t n, uint64_t seed) 
 
 // ---- the classifier ----------------------------------------------------------------------------
 
-Classifier::Classifier(std::shared_ptr<models::Autoencoder> ae, int64_t classes, const std::string& head, Rng& rng)
+Classifier::Classifier(std::shared_ptr<models::Autoencoder> ae, int64_t classes,
+                       const std::string& head, Rng& rng)
     : ae_(std::move(ae)), classes_(classes), head_kind_(head) {
   register_module("ae", ae_);
   const int64_t k = ae_->latent_dim();
@@ -71,7 +75,8 @@ Tensor Classifier::forward(const Tensor& x) {
   return head_->forward(ops::linear(ae_->encode(x), std_weight_, std_bias_));
 }
 
-void Classifier::set_standardization(const std::vector<double>& mean, const std::vector<double>& sd) {
+void Classifier::set_standardization(const std::vector<double>& mean,
+                                     const std::vector<double>& sd) {
   const int64_t k = ae_->latent_dim();
   std::vector<float> w(static_cast<size_t>(k * k), 0.0f), b(static_cast<size_t>(k));
   for (int64_t a = 0; a < k; ++a) {
@@ -92,7 +97,8 @@ std::vector<float> Classifier::standardized_codes(const std::vector<float>& x, i
   std::vector<float> z = run::encode_rows(*ae_, x, n, device());
   train(was_training);
   const int64_t k = ae_->latent_dim();
-  const std::vector<float> w = std_weight_.to(Device::cpu()).to_vector(), b = std_bias_.to(Device::cpu()).to_vector();
+  const std::vector<float> w = std_weight_.to(Device::cpu()).to_vector(),
+                           b = std_bias_.to(Device::cpu()).to_vector();
   for (size_t i = 0; i < z.size(); ++i) {
     const size_t a = i % static_cast<size_t>(k);
     z[i] = z[i] * w[a * static_cast<size_t>(k) + a] + b[a];
@@ -106,7 +112,8 @@ nn::NamedTensors Classifier::encoder_parameters() const { return ae_->named_para
 namespace {
 
 // A copy of the run's model (same weights), or a freshly initialised one of the same architecture.
-std::shared_ptr<models::Autoencoder> model_copy(const run::LoadedRun& run, bool fresh, uint64_t seed) {
+std::shared_ptr<models::Autoencoder> model_copy(const run::LoadedRun& run, bool fresh,
+                                                uint64_t seed) {
   Rng init(seed + 17);
   std::shared_ptr<models::Autoencoder> m = models::build_model(run.spec, init);
   if (!fresh) {
@@ -118,21 +125,25 @@ std::shared_ptr<models::Autoencoder> model_copy(const run::LoadedRun& run, bool 
 }
 
 // Column means and standard deviations of codes [n, k].
-void code_stats(const std::vector<float>& z, int64_t n, int64_t k, std::vector<double>& mean, std::vector<double>& sd) {
+void code_stats(const std::vector<float>& z, int64_t n, int64_t k, std::vector<double>& mean,
+                std::vector<double>& sd) {
   mean.assign(static_cast<size_t>(k), 0.0);
   sd.assign(static_cast<size_t>(k), 0.0);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t a = 0; a < k; ++a) mean[a] += z[i * k + a] / static_cast<double>(n);
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t a = 0; a < k; ++a) sd[a] += std::pow(z[i * k + a] - mean[a], 2) / static_cast<double>(n);
+    for (int64_t a = 0; a < k; ++a)
+      sd[a] += std::pow(z[i * k + a] - mean[a], 2) / static_cast<double>(n);
   for (double& v : sd) v = std::sqrt(v);
 }
 
 // Rows of x [*, width] picked by idx, as one tensor on dev.
-Tensor gather(const std::vector<float>& x, int64_t width, const std::vector<int64_t>& idx, Device dev) {
+Tensor gather(const std::vector<float>& x, int64_t width, const std::vector<int64_t>& idx,
+              Device dev) {
   std::vector<float> out(idx.size() * static_cast<size_t>(width));
   for (size_t i = 0; i < idx.size(); ++i)
-    std::copy(x.begin() + idx[i] * width, x.begin() + (idx[i] + 1) * width, out.begin() + static_cast<int64_t>(i) * width);
+    std::copy(x.begin() + idx[i] * width, x.begin() + (idx[i] + 1) * width,
+              out.begin() + static_cast<int64_t>(i) * width);
   return Tensor::from_vector({static_cast<int64_t>(idx.size()), width}, out).to(dev);
 }
 
@@ -144,7 +155,8 @@ struct Rows {
 };
 
 // Mean cross-entropy and accuracy of `logits_of` on rows r, in chunks, eval mode, no grad.
-std::pair<double, double> evaluate(const std::function<Tensor(const Tensor&)>& logits_of, const Rows& r, Device dev) {
+std::pair<double, double> evaluate(const std::function<Tensor(const Tensor&)>& logits_of,
+                                   const Rows& r, Device dev) {
   autograd::NoGradGuard no_grad;
   double loss = 0;
   int64_t right = 0;
@@ -156,7 +168,8 @@ std::pair<double, double> evaluate(const std::function<Tensor(const Tensor&)>& l
     const std::vector<int32_t> y(r.y->begin() + start, r.y->begin() + start + rows);
     loss += ops::softmax_cross_entropy(logits, y).item() * static_cast<double>(rows);
     const std::vector<int32_t> pred = ops::argmax_rows(logits);
-    for (int64_t i = 0; i < rows; ++i) right += pred[static_cast<size_t>(i)] == y[static_cast<size_t>(i)];
+    for (int64_t i = 0; i < rows; ++i)
+      right += pred[static_cast<size_t>(i)] == y[static_cast<size_t>(i)];
   }
   return {loss / static_cast<double>(r.n), static_cast<double>(right) / static_cast<double>(r.n)};
 }
@@ -172,9 +185,9 @@ struct StageResult {
 // best state is put back. Without validation rows it runs max_steps steps. `start` is the
 // validation result of the weights as they are (from an earlier stage): the stage keeps them
 // unless it beats that loss.
-StageResult run_stage(Classifier& clf, const std::function<Tensor(const Tensor&)>& logits_of, const Rows& fit,
-                      const Rows& val, std::vector<optim::Optimizer*> optimizers, const Options& opt, Rng& rng,
-                      const StageResult& start = {}) {
+StageResult run_stage(Classifier& clf, const std::function<Tensor(const Tensor&)>& logits_of,
+                      const Rows& fit, const Rows& val, std::vector<optim::Optimizer*> optimizers,
+                      const Options& opt, Rng& rng, const StageResult& start = {}) {
   const Device dev = clf.device();
   nn::NamedTensors state = clf.named_state();
   std::vector<Tensor> best;
@@ -196,7 +209,8 @@ StageResult run_stage(Classifier& clf, const std::function<Tensor(const Tensor&)
       pos = 0;
     }
     const size_t rows = static_cast<size_t>(std::min(opt.batch, fit.n));
-    std::vector<int64_t> idx(order.begin() + static_cast<int64_t>(pos), order.begin() + static_cast<int64_t>(pos + rows));
+    std::vector<int64_t> idx(order.begin() + static_cast<int64_t>(pos),
+                             order.begin() + static_cast<int64_t>(pos + rows));
     pos += rows;
     std::vector<int32_t> yb(rows);
     for (size_t i = 0; i < rows; ++i) yb[i] = (*fit.y)[static_cast<size_t>(idx[i])];
@@ -209,7 +223,8 @@ StageResult run_stage(Classifier& clf, const std::function<Tensor(const Tensor&)
     clf.eval();
     const auto [vl, va] = evaluate(logits_of, val, dev);
     clf.train();
-    if (!std::isfinite(vl)) throw Error("transfer: the validation loss became " + fmt::num(vl) + "; try a lower --lr");
+    if (!std::isfinite(vl))
+      throw Error("transfer: the validation loss became " + fmt::num(vl) + "; try a lower --lr");
     if (vl < best_loss) {
       best_loss = vl;
       out.val_loss = vl, out.val_accuracy = va;
@@ -238,13 +253,22 @@ std::unique_ptr<optim::Optimizer> adam(const nn::NamedTensors& params, float lr)
 Fitted fit_classifier(const run::LoadedRun& run, const data::Dataset& labelled, int64_t classes,
                       const Options& opt, std::ostream& log) {
   opt.check();
-  if (!labelled.has_labels()) throw UsageError("transfer: the data have no labels (" + labelled.name + ")");
-  if (labelled.n < 2) throw UsageError("transfer: at least 2 labelled samples are needed, got " + std::to_string(labelled.n));
+  if (!labelled.has_labels())
+    throw UsageError("transfer: the data have no labels (" + labelled.name + ")");
+  if (labelled.n < 2)
+    throw UsageError("transfer: at least 2 labelled samples are needed, got " +
+                     std::to_string(labelled.n));
   for (int32_t y : labelled.y)
-    if (y < 0 || y >= classes) throw Error("transfer: label " + std::to_string(y) + " outside [0, " + std::to_string(classes) + ")");
+    if (y < 0 || y >= classes)
+      throw Error("transfer: label " + std::to_string(y) + " outside [0, " +
+                  std::to_string(classes) + ")");
   // The validation split: at least one sample, and at least one left to train on.
-  const int64_t n_val = opt.val_fraction > 0 ? std::clamp<int64_t>(std::llround(opt.val_fraction * labelled.n), 1, labelled.n - 1) : 0;
-  auto [fit_set, val_set] = data::split_validation(labelled, static_cast<double>(n_val) / labelled.n, opt.seed + 5);
+  const int64_t n_val =
+      opt.val_fraction > 0
+          ? std::clamp<int64_t>(std::llround(opt.val_fraction * labelled.n), 1, labelled.n - 1)
+          : 0;
+  auto [fit_set, val_set] =
+      data::split_validation(labelled, static_cast<double>(n_val) / labelled.n, opt.seed + 5);
   const int64_t D = labelled.features();
   Rng rng(opt.seed);
   auto ae = model_copy(run, opt.mode == "scratch", opt.seed);
@@ -263,10 +287,12 @@ Fitted fit_classifier(const run::LoadedRun& run, const data::Dataset& labelled, 
   f.val_samples = val_set.n;
   StageResult st;
   if (opt.mode != "scratch") {  // the head on fixed codes: encode once
-    const std::vector<float> zf = clf->standardized_codes(fit_set.x, fit_set.n), zv = clf->standardized_codes(val_set.x, val_set.n);
+    const std::vector<float> zf = clf->standardized_codes(fit_set.x, fit_set.n),
+                             zv = clf->standardized_codes(val_set.x, val_set.n);
     auto head_opt = adam(clf->head_parameters(), opt.lr);
-    st = run_stage(*clf, [&](const Tensor& z) { return clf->head(z); }, {&zf, &fit_set.y, fit_set.n, k},
-                   {&zv, &val_set.y, val_set.n, k}, {head_opt.get()}, opt, rng);
+    st = run_stage(
+        *clf, [&](const Tensor& z) { return clf->head(z); }, {&zf, &fit_set.y, fit_set.n, k},
+        {&zv, &val_set.y, val_set.n, k}, {head_opt.get()}, opt, rng);
     f.steps += st.steps;
   }
   if (opt.mode != "frozen") {
@@ -274,10 +300,13 @@ Fitted fit_classifier(const run::LoadedRun& run, const data::Dataset& labelled, 
     auto head_opt = adam(clf->head_parameters(), opt.lr);
     auto enc_opt = adam(clf->encoder_parameters(), enc_lr);
     ae->train();
-    const StageResult s2 = run_stage(*clf, [&](const Tensor& x) { return clf->forward(x); }, {&fit_set.x, &fit_set.y, fit_set.n, D},
-                                     {&val_set.x, &val_set.y, val_set.n, D}, {head_opt.get(), enc_opt.get()}, opt, rng, st);
+    const StageResult s2 = run_stage(
+        *clf, [&](const Tensor& x) { return clf->forward(x); },
+        {&fit_set.x, &fit_set.y, fit_set.n, D}, {&val_set.x, &val_set.y, val_set.n, D},
+        {head_opt.get(), enc_opt.get()}, opt, rng, st);
     // LP-FT keeps the fine-tuned weights only when validation says they are better: run_stage
-    // starts from the probe's validation loss, so a worse fine-tune brings the probe's weights back.
+    // starts from the probe's validation loss, so a worse fine-tune brings the probe's weights
+    // back.
     f.steps += s2.steps;
     st = s2;
   }
@@ -285,8 +314,9 @@ Fitted fit_classifier(const run::LoadedRun& run, const data::Dataset& labelled, 
   f.val_loss = st.val_loss;
   f.val_accuracy = st.val_accuracy;
   f.train_accuracy = accuracy(*clf, fit_set);
-  log << opt.mode << " (" << opt.head << " head): " << fit_set.n << " + " << val_set.n << " validation labels, "
-      << f.steps << " steps, validation accuracy " << (val_set.n ? fmt::num(f.val_accuracy, 4) : std::string("-")) << "\n";
+  log << opt.mode << " (" << opt.head << " head): " << fit_set.n << " + " << val_set.n
+      << " validation labels, " << f.steps << " steps, validation accuracy "
+      << (val_set.n ? fmt::num(f.val_accuracy, 4) : std::string("-")) << "\n";
   return f;
 }
 
@@ -298,7 +328,10 @@ std::vector<float> probabilities(Classifier& c, const std::vector<float>& x, int
   for (int64_t start = 0; start < n; start += 2048) {
     const int64_t rows = std::min<int64_t>(2048, n - start);
     std::vector<float> xb(x.begin() + start * D, x.begin() + (start + rows) * D);
-    const std::vector<float> p = ops::softmax(c.forward(Tensor::from_vector({rows, D}, xb).to(c.device()))).to(Device::cpu()).to_vector();
+    const std::vector<float> p =
+        ops::softmax(c.forward(Tensor::from_vector({rows, D}, xb).to(c.device())))
+            .to(Device::cpu())
+            .to_vector();
     out.insert(out.end(), p.begin(), p.end());
   }
   return out;
@@ -323,11 +356,14 @@ void save_classifier(const std::string& path, const Classifier& c) {
     host.push_back(t.to(Device::cpu()));
     views.push_back({name, t.shape(), host.back().data()});
   }
-  io::save_safetensors(path, views, {{"format", "hourglass-classifier"}, {"classes", std::to_string(c.classes())},
-                                     {"head", c.head_kind()}});
+  io::save_safetensors(path, views,
+                       {{"format", "hourglass-classifier"},
+                        {"classes", std::to_string(c.classes())},
+                        {"head", c.head_kind()}});
 }
 
-std::shared_ptr<Classifier> load_classifier(const std::string& path, const run::LoadedRun& run, Device device) {
+std::shared_ptr<Classifier> load_classifier(const std::string& path, const run::LoadedRun& run,
+                                            Device device) {
   std::map<std::string, std::string> meta;
   std::vector<io::TensorData> tensors = io::load_safetensors(path, &meta);
   int64_t classes = 0;
@@ -337,7 +373,8 @@ std::shared_ptr<Classifier> load_classifier(const std::string& path, const run::
     throw Error(path + ": not a classifier file (no 'classes' in its metadata)");
   }
   const std::string head = meta.count("head") ? meta["head"] : "mlp";
-  if (classes < 1 || (head != "mlp" && head != "linear")) throw Error(path + ": bad classifier metadata");
+  if (classes < 1 || (head != "mlp" && head != "linear"))
+    throw Error(path + ": bad classifier metadata");
   Rng rng(0);
   auto clf = std::make_shared<Classifier>(model_copy(run, true, 0), classes, head, rng);
   std::map<std::string, const io::TensorData*> by_name;
@@ -345,7 +382,8 @@ std::shared_ptr<Classifier> load_classifier(const std::string& path, const run::
   for (auto& [name, p] : clf->named_state()) {
     auto it = by_name.find(name);
     if (it == by_name.end() || it->second->shape != p.shape())
-      throw Error(path + ": tensor '" + name + "' is missing or has the wrong shape for " + run.dir + "'s model");
+      throw Error(path + ": tensor '" + name + "' is missing or has the wrong shape for " +
+                  run.dir + "'s model");
     p.copy_from(Tensor::from_vector(p.shape(), it->second->data));
   }
   clf->to(device);
@@ -353,8 +391,8 @@ std::shared_ptr<Classifier> load_classifier(const std::string& path, const run::
   return clf;
 }
 
-Result train_classifier(const run::LoadedRun& run, const data::Dataset& train, const data::Dataset& test,
-                        const Options& opt, std::ostream& log) {
+Result train_classifier(const run::LoadedRun& run, const data::Dataset& train,
+                        const data::Dataset& test, const Options& opt, std::ostream& log) {
   const auto t0 = std::chrono::steady_clock::now();
   int32_t top = -1;
   for (const auto* d : {&train, &test}) {
@@ -370,8 +408,8 @@ Result train_classifier(const run::LoadedRun& run, const data::Dataset& train, c
   r.val_accuracy = f.val_accuracy;
   r.steps = f.steps;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log << "  " << opt.mode << ", " << train.n << " labels: test accuracy " << fmt::num(r.accuracy, 4) << " ("
-      << fmt::fixed(r.seconds, 1) << " s)\n";
+  log << "  " << opt.mode << ", " << train.n << " labels: test accuracy " << fmt::num(r.accuracy, 4)
+      << " (" << fmt::fixed(r.seconds, 1) << " s)\n";
   return r;
 }
 

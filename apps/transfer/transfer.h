@@ -25,26 +25,28 @@
 namespace hg::transfer {
 
 struct Options {
-  std::string head = "mlp";       // linear | mlp (Linear(k, 128) + ReLU + Dropout(0.3) + Linear(128, C): the seeds' head)
+  std::string head = "mlp";  // linear | mlp (Linear(k, 128) + ReLU + Dropout(0.3) + Linear(128, C):
+                             // the seeds' head)
   std::string mode = "finetune";  // frozen | finetune | scratch
   float lr = 1e-3f;               // Adam, the head's rate
   float encoder_lr_ratio = 0.1f;  // finetune: the encoder's rate is lr * this
   int64_t batch = 64;
-  int64_t max_steps = 3000;       // per training stage
-  int64_t eval_every = 25;        // steps between two validation checks
-  int64_t patience = 8;           // validation checks without a better loss before a stage ends
-  double val_fraction = 0.2;      // held out for early stopping; 0 (or too few labels): max_steps
-                                  // steps without validation
+  int64_t max_steps = 3000;   // per training stage
+  int64_t eval_every = 25;    // steps between two validation checks
+  int64_t patience = 8;       // validation checks without a better loss before a stage ends
+  double val_fraction = 0.2;  // held out for early stopping; 0 (or too few labels): max_steps
+                              // steps without validation
   uint64_t seed = 0;
   Device device = Device::cpu();
-  void check() const;             // UsageError naming the flag
+  void check() const;  // UsageError naming the flag
 };
 
 // Encoder -> fixed standardisation -> head. The autoencoder is a child ("ae"), so the state
 // (and the saved file) holds the encoder as it was trained.
 class Classifier : public nn::Module {
  public:
-  Classifier(std::shared_ptr<models::Autoencoder> ae, int64_t classes, const std::string& head, Rng& rng);
+  Classifier(std::shared_ptr<models::Autoencoder> ae, int64_t classes, const std::string& head,
+             Rng& rng);
   Tensor forward(const Tensor& x) override;  // x: rows scaled as the run expects -> logits [B, C]
   Tensor head(const Tensor& codes);          // standardised codes -> logits
   std::string describe() const override { return "Classifier"; }
@@ -86,20 +88,21 @@ double accuracy(Classifier& c, const data::Dataset& d);
 // The classifier as a safetensors file (its whole state, classes and head in the metadata), and
 // back onto a model built from `run`'s config. Errors name the file.
 void save_classifier(const std::string& path, const Classifier& c);
-std::shared_ptr<Classifier> load_classifier(const std::string& path, const run::LoadedRun& run, Device device);
+std::shared_ptr<Classifier> load_classifier(const std::string& path, const run::LoadedRun& run,
+                                            Device device);
 
 struct Result {
   std::string mode;
-  int64_t labels = 0;       // labelled training samples used (validation split included)
-  double accuracy = 0;      // on the test set
+  int64_t labels = 0;   // labelled training samples used (validation split included)
+  double accuracy = 0;  // on the test set
   double train_accuracy = 0, val_accuracy = -1;
   int64_t steps = 0;
   double seconds = 0;
 };
 
 // fit_classifier, then the accuracy on `test`. Classes: the largest label of either set + 1.
-Result train_classifier(const run::LoadedRun& run, const data::Dataset& train, const data::Dataset& test,
-                        const Options& opt, std::ostream& log);
+Result train_classifier(const run::LoadedRun& run, const data::Dataset& train,
+                        const data::Dataset& test, const Options& opt, std::ostream& log);
 
 // A seeded random subset of n rows (all rows when n >= d.n, or n == 0).
 data::Dataset labelled_subset(const data::Dataset& d, int64_t n, uint64_t seed);

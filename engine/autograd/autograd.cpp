@@ -109,8 +109,9 @@ void backward(const Tensor& root, const Tensor& grad) {
       const Tensor& in = node.inputs[i];
       if (!in.defined() || !in.requires_grad() || !in_grads[i].defined()) continue;
       if (in.numel() != in_grads[i].numel())
-        throw Error(std::string("autograd: backward of ") + node.name + " gave a gradient of shape " +
-                    shape_str(in_grads[i].shape()) + " for an input of shape " + shape_str(in.shape()));
+        throw Error(std::string("autograd: backward of ") + node.name +
+                    " gave a gradient of shape " + shape_str(in_grads[i].shape()) +
+                    " for an input of shape " + shape_str(in.shape()));
       if (in.grad_fn())
         accumulate(grads[in.impl()], in_grads[i]);
       else

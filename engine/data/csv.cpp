@@ -21,8 +21,8 @@ class CsvReader {
   // returned as a record with one empty cell (so it fails the cell-count check with its line).
   bool next(std::vector<std::string>& cells, int64_t& line) {
     size_t probe = pos_;  // everything left is blank -> end
-    while (probe < s_.size() && (s_[probe] == '\n' || s_[probe] == '\r' || s_[probe] == ' ' ||
-                                 s_[probe] == '\t'))
+    while (probe < s_.size() &&
+           (s_[probe] == '\n' || s_[probe] == '\r' || s_[probe] == ' ' || s_[probe] == '\t'))
       ++probe;
     if (probe >= s_.size()) return false;
     cells.clear();
@@ -139,8 +139,8 @@ std::string read_all(const std::string& path) {
 
 std::string quote_if_needed(const std::string& s) {
   // Quote cells the reader would otherwise split or trim.
-  const bool padded = !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' ||
-                                     s.back() == '\t');
+  const bool padded =
+      !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t');
   if (s.find_first_of(",\"\r\n") == std::string::npos && !padded) return s;
   std::string q = "\"";
   for (char c : s) {
@@ -181,8 +181,8 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
 
   while (reader.next(cells, line)) {
     if (cells.size() != header.size())
-      throw Error(path + ":" + std::to_string(line) + ": expected " + std::to_string(header.size()) +
-                  " cells, found " + std::to_string(cells.size()));
+      throw Error(path + ":" + std::to_string(line) + ": expected " +
+                  std::to_string(header.size()) + " cells, found " + std::to_string(cells.size()));
     for (size_t c = 0; c < cells.size(); ++c) {
       const auto where = path + ":" + std::to_string(line) + ":" + std::to_string(c + 1) + ": ";
       if (static_cast<int64_t>(c) == label_col) {
@@ -210,7 +210,8 @@ void write_csv(const std::string& path, const std::vector<std::string>& header,
   const size_t d = header.size();
   HG_CHECK(rows >= 0 && rows_major.size() == static_cast<size_t>(rows) * d,
            "write_csv: data size does not match rows x header");
-  HG_CHECK(!labels || labels->size() == static_cast<size_t>(rows), "write_csv: label count != rows");
+  HG_CHECK(!labels || labels->size() == static_cast<size_t>(rows),
+           "write_csv: label count != rows");
   std::string out;
   for (size_t j = 0; j < d; ++j) out += (j ? "," : "") + quote_if_needed(header[j]);
   if (labels) out += std::string(d ? "," : "") + "label";

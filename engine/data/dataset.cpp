@@ -38,8 +38,7 @@ Dataset select_rows(const Dataset& d, const std::vector<int64_t>& rows) {
 
 Dataset filter_classes(const Dataset& d, const std::vector<int32_t>& classes,
                        const std::string& flag) {
-  if (!d.has_labels())
-    throw Error(flag + ": dataset '" + d.name + "' has no labels to filter by");
+  if (!d.has_labels()) throw Error(flag + ": dataset '" + d.name + "' has no labels to filter by");
   std::vector<int32_t> wanted = classes;
   std::sort(wanted.begin(), wanted.end());
   std::vector<int64_t> rows;
@@ -81,7 +80,8 @@ std::pair<Dataset, Dataset> split_validation(const Dataset& d, double frac, uint
 
 namespace {
 
-[[noreturn]] void bad_list(const std::string& flag, const std::string& text, const std::string& why) {
+[[noreturn]] void bad_list(const std::string& flag, const std::string& text,
+                           const std::string& why) {
   throw UsageError(flag + ": bad class list '" + text + "': " + why +
                    " (expected e.g. 0-8, 0,3 or 1-3,7)");
 }
@@ -112,8 +112,8 @@ std::vector<int32_t> parse_class_list(const std::string& text, const std::string
   size_t start = 0;
   while (true) {
     const size_t comma = text.find(',', start);
-    const std::string item = trim(text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                                : comma - start));
+    const std::string item =
+        trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     // A '-' after the first character separates a range; a leading one is a negative number.
     const size_t dash = item.find('-', 1);
     if (dash == std::string::npos || item.empty()) {
@@ -122,7 +122,8 @@ std::vector<int32_t> parse_class_list(const std::string& text, const std::string
       const int32_t lo = parse_class(trim(item.substr(0, dash)), flag, text);
       const int32_t hi = parse_class(trim(item.substr(dash + 1)), flag, text);
       if (lo > hi) bad_list(flag, text, "reversed range '" + item + "'");
-      if (hi - static_cast<int64_t>(lo) > 1000000) bad_list(flag, text, "range '" + item + "' is too large");
+      if (hi - static_cast<int64_t>(lo) > 1000000)
+        bad_list(flag, text, "range '" + item + "' is too large");
       for (int64_t c = lo; c <= hi; ++c) out.push_back(static_cast<int32_t>(c));
     }
     if (comma == std::string::npos) break;

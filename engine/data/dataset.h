@@ -13,11 +13,11 @@ namespace hg::data {
 // x[i*features(), (i+1)*features())). Images are {1,h,w} with pixels scaled to [0,1];
 // tables are {d}. y holds one label per sample, or is empty when the source has none.
 struct Dataset {
-  std::string name;                        // e.g. "fashion-mnist/train", "synthetic", "csv:file.csv"
-  int64_t n = 0;                           // number of samples
-  std::vector<int64_t> sample_shape;       // {1,28,28} for images, {d} for tables
-  std::vector<float> x;                    // n * features(), row-major
-  std::vector<int32_t> y;                  // n labels, or empty
+  std::string name;                   // e.g. "fashion-mnist/train", "synthetic", "csv:file.csv"
+  int64_t n = 0;                      // number of samples
+  std::vector<int64_t> sample_shape;  // {1,28,28} for images, {d} for tables
+  std::vector<float> x;               // n * features(), row-major
+  std::vector<int32_t> y;             // n labels, or empty
   std::vector<std::string> feature_names;  // tables only (CSV header minus label column)
 
   int64_t features() const;  // product of sample_shape (1 if empty)

@@ -48,7 +48,8 @@ class ByteSource {
       size_t got;
       if (raw_) {
         got = std::fread(dst + total, 1, want, raw_);
-        if (got < want && std::ferror(raw_)) throw Error(path_ + ": read error: " + errno_text(errno));
+        if (got < want && std::ferror(raw_))
+          throw Error(path_ + ": read error: " + errno_text(errno));
       } else {
         const int r = gzread(gz_, dst + total, static_cast<unsigned>(want));
         if (r < 0) {
@@ -94,7 +95,8 @@ IdxArray read_idx(const std::string& path) {
 
   std::vector<uint8_t> head(4 * static_cast<size_t>(ndims));
   if (src.read(head.data(), head.size()) != head.size())
-    throw Error(path + ": truncated IDX header (expected " + std::to_string(ndims) + " dimensions)");
+    throw Error(path + ": truncated IDX header (expected " + std::to_string(ndims) +
+                " dimensions)");
   IdxArray out;
   int64_t total = 1;
   for (int i = 0; i < ndims; ++i) {
@@ -132,9 +134,11 @@ void write_idx_u8(const std::string& path, const std::vector<int64_t>& dims,
   int64_t total = 1;
   std::string head = {'\0', '\0', static_cast<char>(kTypeU8), static_cast<char>(dims.size())};
   for (int64_t d : dims) {
-    if (d <= 0 || d > UINT32_MAX) throw Error(path + ": IDX dimension " + std::to_string(d) + " out of range");
+    if (d <= 0 || d > UINT32_MAX)
+      throw Error(path + ": IDX dimension " + std::to_string(d) + " out of range");
     total *= d;
-    for (int shift = 24; shift >= 0; shift -= 8) head.push_back(static_cast<char>((d >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      head.push_back(static_cast<char>((d >> shift) & 0xff));
   }
   if (static_cast<size_t>(total) != data.size())
     throw Error(path + ": IDX data has " + std::to_string(data.size()) + " bytes but dims need " +

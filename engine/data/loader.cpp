@@ -11,7 +11,8 @@ namespace hg::data {
 Loader::Loader(const Dataset& d, int64_t batch_size, bool shuffle, uint64_t seed, bool drop_last)
     : d_(&d), batch_size_(batch_size), shuffle_(shuffle), drop_last_(drop_last), rng_(seed) {
   if (batch_size < 1)
-    throw UsageError("--batch: batch size must be at least 1 (got " + std::to_string(batch_size) + ")");
+    throw UsageError("--batch: batch size must be at least 1 (got " + std::to_string(batch_size) +
+                     ")");
   order_.resize(static_cast<size_t>(d.n));
 }
 

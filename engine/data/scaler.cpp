@@ -12,7 +12,8 @@ ScalerKind parse_scaler_kind(const std::string& s, const std::string& flag) {
   if (s == "standard") return ScalerKind::Standard;
   if (s == "minmax") return ScalerKind::MinMax;
   if (s == "binarize") return ScalerKind::Binarize;
-  throw UsageError(flag + ": unknown scaler '" + s + "' (expected none, standard, minmax or binarize)");
+  throw UsageError(flag + ": unknown scaler '" + s +
+                   "' (expected none, standard, minmax or binarize)");
 }
 
 std::string to_string(ScalerKind k) {
@@ -117,11 +118,16 @@ Scaler Scaler::from_json(const nlohmann::json& j) {
     throw Error("scaler: expected an object with a string 'kind'");
   Scaler s;
   const std::string kind = j["kind"].get<std::string>();
-  if (kind == "none") s.kind = ScalerKind::None;
-  else if (kind == "standard") s.kind = ScalerKind::Standard;
-  else if (kind == "minmax") s.kind = ScalerKind::MinMax;
-  else if (kind == "binarize") s.kind = ScalerKind::Binarize;
-  else throw Error("scaler: unknown kind '" + kind + "'");
+  if (kind == "none")
+    s.kind = ScalerKind::None;
+  else if (kind == "standard")
+    s.kind = ScalerKind::Standard;
+  else if (kind == "minmax")
+    s.kind = ScalerKind::MinMax;
+  else if (kind == "binarize")
+    s.kind = ScalerKind::Binarize;
+  else
+    throw Error("scaler: unknown kind '" + kind + "'");
   if (s.kind == ScalerKind::None || s.kind == ScalerKind::Binarize) return s;
   s.shift = float_array(j, "shift");
   s.scale = float_array(j, "scale");

@@ -86,8 +86,7 @@ Dataset load(const DataSpec& s, Split split) {
   if (s.kind == "synthetic") return make_synthetic(42);
   HG_CHECK(s.kind == "fashion-mnist" || s.kind == "mnist" || s.kind == "idx", "unknown spec kind");
 
-  const std::string hint =
-      s.kind == "idx" ? "" : " (run scripts/fetch-data to get " + s.kind + ")";
+  const std::string hint = s.kind == "idx" ? "" : " (run scripts/fetch-data to get " + s.kind + ")";
   std::error_code ec;
   if (!fs::is_directory(s.path, ec))
     throw Error(s.path + ": no such data directory for --data " + s.text + hint);
@@ -96,8 +95,7 @@ Dataset load(const DataSpec& s, Split split) {
   const std::string labels = find_idx(s.path, prefix + "-labels-idx1-ubyte");
   for (const auto& [found, base] : {std::pair{images, prefix + "-images-idx3-ubyte"},
                                     std::pair{labels, prefix + "-labels-idx1-ubyte"}})
-    if (found.empty())
-      throw Error((fs::path(s.path) / base).string() + "[.gz]: not found" + hint);
+    if (found.empty()) throw Error((fs::path(s.path) / base).string() + "[.gz]: not found" + hint);
   const std::string part = split == Split::Train ? "/train" : "/test";
   const std::string name = (s.kind == "idx" ? "idx:" + s.path : s.kind) + part;
   return load_idx_pair(images, labels, name);

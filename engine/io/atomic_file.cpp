@@ -13,7 +13,6 @@
 namespace hg::io {
 namespace {
 
-
 // The directory holding `path` ("." when it has no slash), for the post-rename fsync.
 std::string parent_dir(const std::string& path) {
   const auto slash = path.find_last_of('/');

@@ -1,8 +1,8 @@
 #include "engine/io/safetensors.h"
 
 #include <zlib.h>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 
 #include <algorithm>
 #include <bit>
@@ -15,7 +15,8 @@
 #include "engine/io/atomic_file.h"
 #include "engine/util/error.h"
 
-static_assert(std::endian::native == std::endian::little, "safetensors IO assumes a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "safetensors IO assumes a little-endian host");
 static_assert(sizeof(float) == 4);
 
 namespace hg::io {
@@ -75,12 +76,14 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
   const auto dt = v.find("dtype");
   if (dt == v.end() || !dt->is_string()) throw Error(where + ": missing dtype");
   if (*dt != "F32")
-    throw Error(where + ": unsupported dtype " + dt->get<std::string>() + " (only F32 is supported)");
+    throw Error(where + ": unsupported dtype " + dt->get<std::string>() +
+                " (only F32 is supported)");
   Entry e{name, {}, 0, 0};
   const auto sh = v.find("shape");
   if (sh == v.end() || !sh->is_array()) throw Error(where + ": missing or invalid shape");
   for (const auto& d : *sh) {
-    if (!d.is_number_unsigned()) throw Error(where + ": shape entries must be non-negative integers");
+    if (!d.is_number_unsigned())
+      throw Error(where + ": shape entries must be non-negative integers");
     const uint64_t u = d.get<uint64_t>();
     if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       throw Error(where + ": shape dimension too large");
@@ -95,8 +98,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
   if (e.end < e.begin) throw Error(where + ": data_offsets end < begin");
   const uint64_t want = element_count(where, e.shape) * 4;
   if (e.end - e.begin != want)
-    throw Error(where + ": data_offsets span " + std::to_string(e.end - e.begin) + " bytes but shape " +
-                shape_text(e.shape) + " needs " + std::to_string(want));
+    throw Error(where + ": data_offsets span " + std::to_string(e.end - e.begin) +
+                " bytes but shape " + shape_text(e.shape) + " needs " + std::to_string(want));
   return e;
 }
 
@@ -116,7 +119,8 @@ void save_safetensors(const std::string& path, const std::vector<TensorView>& te
 
   for (const TensorView* t : order) {  // a NaN or inf weight is never written, so never loaded
     const uint64_t count = element_count(path + ": tensor '" + t->name + "'", t->shape);
-    if (count > 0 && t->data == nullptr) throw Error(path + ": tensor '" + t->name + "' has no data");
+    if (count > 0 && t->data == nullptr)
+      throw Error(path + ": tensor '" + t->name + "' has no data");
     const int64_t bad = count > 0 ? first_non_finite(t->data, count) : -1;
     if (bad >= 0)
       throw Error(path + ": tensor '" + t->name + "' has a non-finite value at element " +
@@ -135,8 +139,10 @@ void save_safetensors(const std::string& path, const std::vector<TensorView>& te
   uint64_t offset = 0;
   for (const TensorView* t : order) {
     const uint64_t bytes = element_count(path + ": tensor '" + t->name + "'", t->shape) * 4;
-    if (bytes > 0 && t->data == nullptr) throw Error(path + ": tensor '" + t->name + "' has no data");
-    header[t->name] = {{"dtype", "F32"}, {"shape", t->shape}, {"data_offsets", {offset, offset + bytes}}};
+    if (bytes > 0 && t->data == nullptr)
+      throw Error(path + ": tensor '" + t->name + "' has no data");
+    header[t->name] = {
+        {"dtype", "F32"}, {"shape", t->shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string json;
@@ -160,15 +166,18 @@ std::vector<TensorData> load_safetensors(const std::string& path,
                                          std::map<std::string, std::string>* metadata) {
   const std::string file = read_file(path);
   if (file.size() < 8)
-    throw Error(path + ": not a safetensors file (" + std::to_string(file.size()) + " bytes, truncated)");
+    throw Error(path + ": not a safetensors file (" + std::to_string(file.size()) +
+                " bytes, truncated)");
   uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(file[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    n |= static_cast<uint64_t>(static_cast<unsigned char>(file[i])) << (8 * i);
   if (n > kMaxHeader || n > file.size() - 8)
     throw Error(path + ": header length " + std::to_string(n) + " exceeds the file size " +
                 std::to_string(file.size()) + " (truncated or not safetensors)");
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(file.begin() + 8, file.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    header =
+        nlohmann::json::parse(file.begin() + 8, file.begin() + 8 + static_cast<std::ptrdiff_t>(n));
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": invalid JSON header: " + e.what());
   }
@@ -181,7 +190,8 @@ std::vector<TensorData> load_safetensors(const std::string& path,
     if (key == kMetaKey) {
       if (!v.is_object()) throw Error(path + ": __metadata__ is not an object");
       for (const auto& [mk, mv] : v.items()) {
-        if (!mv.is_string()) throw Error(path + ": __metadata__ value for '" + mk + "' is not a string");
+        if (!mv.is_string())
+          throw Error(path + ": __metadata__ value for '" + mk + "' is not a string");
         if (mk == kChecksumKey) {
           expected_crc = mv.get<std::string>();
           continue;
@@ -193,8 +203,8 @@ std::vector<TensorData> load_safetensors(const std::string& path,
     Entry e = parse_entry(path, key, v);
     if (e.end > data_size)
       throw Error(path + ": tensor '" + key + "': data_offsets [" + std::to_string(e.begin) + "," +
-                  std::to_string(e.end) + "] out of range (data buffer is " + std::to_string(data_size) +
-                  " bytes; truncated file?)");
+                  std::to_string(e.end) + "] out of range (data buffer is " +
+                  std::to_string(data_size) + " bytes; truncated file?)");
     entries.push_back(std::move(e));
   }
 
@@ -215,7 +225,8 @@ std::vector<TensorData> load_safetensors(const std::string& path,
   out.reserve(entries.size());
   for (auto& e : entries) {  // header.items() iterates keys in sorted order
     TensorData t{e.name, e.shape, std::vector<float>((e.end - e.begin) / 4)};
-    if (!t.data.empty()) std::memcpy(t.data.data(), file.data() + data_start + e.begin, e.end - e.begin);
+    if (!t.data.empty())
+      std::memcpy(t.data.data(), file.data() + data_start + e.begin, e.end - e.begin);
     const int64_t bad = first_non_finite(t.data.data(), t.data.size());
     if (bad >= 0)
       throw Error(path + ": tensor '" + e.name + "' has a non-finite value at element " +

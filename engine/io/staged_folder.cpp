@@ -39,11 +39,13 @@ StagedFolder::StagedFolder(std::string target) : target_(std::move(target)) {
   target_ = t.string();
   remove_abandoned_stages(t);
   const fs::path parent = t.parent_path().empty() ? fs::path(".") : t.parent_path();
-  stage_ = (parent / ("." + t.filename().string() + ".partial." + std::to_string(::getpid()))).string();
+  stage_ =
+      (parent / ("." + t.filename().string() + ".partial." + std::to_string(::getpid()))).string();
   std::error_code ec;
   fs::remove_all(stage_, ec);
   fs::create_directories(stage_, ec);
-  if (ec) throw Error(target_ + ": cannot create a folder beside it to write into: " + ec.message());
+  if (ec)
+    throw Error(target_ + ": cannot create a folder beside it to write into: " + ec.message());
 }
 
 StagedFolder::~StagedFolder() {

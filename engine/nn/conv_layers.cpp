@@ -11,7 +11,9 @@ namespace {
 
 // PyTorch prints a pair as a single number when both entries agree in some places and as a
 // tuple in others; we print "(h, w)" for convolution sizes, as nn.Conv2d does.
-std::string pair_str(Size2 v) { return "(" + std::to_string(v.h) + ", " + std::to_string(v.w) + ")"; }
+std::string pair_str(Size2 v) {
+  return "(" + std::to_string(v.h) + ", " + std::to_string(v.w) + ")";
+}
 std::string short_str(Size2 v) { return v.h == v.w ? std::to_string(v.h) : pair_str(v); }
 
 std::string float_str(double v) {
@@ -47,7 +49,8 @@ std::string conv_describe(const char* layer, int64_t in, int64_t out, Size2 kern
   std::string s = std::string(layer) + "(" + std::to_string(in) + ", " + std::to_string(out) +
                   ", kernel_size=" + pair_str(kernel) + ", stride=" + pair_str(o.stride);
   if (o.padding != Size2(0)) s += ", padding=" + pair_str(o.padding);
-  if (transposed && o.output_padding != Size2(0)) s += ", output_padding=" + pair_str(o.output_padding);
+  if (transposed && o.output_padding != Size2(0))
+    s += ", output_padding=" + pair_str(o.output_padding);
   if (o.dilation != Size2(1)) s += ", dilation=" + pair_str(o.dilation);
   if (o.groups != 1) s += ", groups=" + std::to_string(o.groups);
   if (!bias) s += ", bias=False";
@@ -64,7 +67,8 @@ uint64_t splitmix64(uint64_t x) {
 
 }  // namespace
 
-// ---- Conv2d ---------------------------------------------------------------------------------------
+// ---- Conv2d
+// ---------------------------------------------------------------------------------------
 
 Conv2d::Conv2d(int64_t in, int64_t out, Size2 kernel, Rng& rng, const ConvOptions& opt)
     : in_(in), out_(out), kernel_(kernel), opt_(opt) {
@@ -73,7 +77,8 @@ Conv2d::Conv2d(int64_t in, int64_t out, Size2 kernel, Rng& rng, const ConvOption
   std::vector<float> w(static_cast<size_t>(out * (in / opt.groups) * kernel.h * kernel.w));
   std::vector<float> b(static_cast<size_t>(out), 0.0f);
   init_conv(opt.init, rng, out, in / opt.groups, kernel, w, b);
-  weight_ = register_parameter("weight", Tensor::from_vector({out, in / opt.groups, kernel.h, kernel.w}, w));
+  weight_ = register_parameter("weight",
+                               Tensor::from_vector({out, in / opt.groups, kernel.h, kernel.w}, w));
   if (opt.bias) bias_ = register_parameter("bias", Tensor::from_vector({out}, b));
 }
 
@@ -86,7 +91,8 @@ std::string Conv2d::describe() const {
   return conv_describe("Conv2d", in_, out_, kernel_, opt_, false, bias_.defined());
 }
 
-// ---- ConvTranspose2d --------------------------------------------------------------------------------
+// ---- ConvTranspose2d
+// --------------------------------------------------------------------------------
 
 ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Size2 kernel, Rng& rng,
                                  const ConvOptions& opt)
@@ -99,7 +105,8 @@ ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Size2 kernel, Rng& rng
   std::vector<float> w(static_cast<size_t>(in * (out / opt.groups) * kernel.h * kernel.w));
   std::vector<float> b(static_cast<size_t>(out), 0.0f);
   init_conv(opt.init, rng, in, out / opt.groups, kernel, w, b);
-  weight_ = register_parameter("weight", Tensor::from_vector({in, out / opt.groups, kernel.h, kernel.w}, w));
+  weight_ = register_parameter("weight",
+                               Tensor::from_vector({in, out / opt.groups, kernel.h, kernel.w}, w));
   if (opt.bias) bias_ = register_parameter("bias", Tensor::from_vector({out}, b));
 }
 
@@ -113,7 +120,8 @@ std::string ConvTranspose2d::describe() const {
   return conv_describe("ConvTranspose2d", in_, out_, kernel_, opt_, true, bias_.defined());
 }
 
-// ---- pooling and upsampling -------------------------------------------------------------------------
+// ---- pooling and upsampling
+// -------------------------------------------------------------------------
 
 MaxPool2d::MaxPool2d(Size2 kernel, Size2 stride, Size2 padding)
     : kernel_(kernel), stride_(stride == Size2(0) ? kernel : stride), padding_(padding) {
@@ -143,20 +151,22 @@ Upsample::Upsample(Size2 scale) : scale_(scale) {
 }
 
 std::string Upsample::describe() const {
-  const std::string f = scale_.h == scale_.w
-                            ? float_str(double(scale_.h))
-                            : "(" + float_str(double(scale_.h)) + ", " + float_str(double(scale_.w)) + ")";
+  const std::string f = scale_.h == scale_.w ? float_str(double(scale_.h))
+                                             : "(" + float_str(double(scale_.h)) + ", " +
+                                                   float_str(double(scale_.w)) + ")";
   return "Upsample(scale_factor=" + f + ", mode='nearest')";
 }
 
-// ---- BatchNorm2d ------------------------------------------------------------------------------------
+// ---- BatchNorm2d
+// ------------------------------------------------------------------------------------
 
 BatchNorm2d::BatchNorm2d(int64_t channels, float eps, float momentum, bool affine)
     : channels_(channels), eps_(eps), momentum_(momentum) {
   if (channels <= 0)
     throw Error("BatchNorm2d: the channel count must be positive, got " + std::to_string(channels));
   if (!(eps > 0.0f)) throw Error("BatchNorm2d: eps must be positive");
-  if (!(momentum >= 0.0f && momentum <= 1.0f)) throw Error("BatchNorm2d: momentum must be in [0, 1]");
+  if (!(momentum >= 0.0f && momentum <= 1.0f))
+    throw Error("BatchNorm2d: momentum must be in [0, 1]");
   if (affine) {
     weight_ = register_parameter("weight", Tensor::full({channels}, 1.0f));
     bias_ = register_parameter("bias", Tensor::zeros({channels}));
@@ -181,11 +191,12 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
 
 std::string BatchNorm2d::describe() const {
   return "BatchNorm2d(" + std::to_string(channels_) + ", eps=" + float_str(eps_) +
-         ", momentum=" + float_str(momentum_) + ", affine=" + (weight_.defined() ? "True" : "False") +
-         ", track_running_stats=True)";
+         ", momentum=" + float_str(momentum_) +
+         ", affine=" + (weight_.defined() ? "True" : "False") + ", track_running_stats=True)";
 }
 
-// ---- Dropout -----------------------------------------------------------------------------------------
+// ---- Dropout
+// -----------------------------------------------------------------------------------------
 
 Dropout::Dropout(float p, uint64_t seed) : p_(p), seed_(seed) {
   if (!(p >= 0.0f && p < 1.0f))
@@ -200,7 +211,8 @@ Tensor Dropout::forward(const Tensor& x) {
 
 std::string Dropout::describe() const { return "Dropout(p=" + float_str(p_) + ")"; }
 
-// ---- views ---------------------------------------------------------------------------------------------
+// ---- views
+// ---------------------------------------------------------------------------------------------
 
 std::string Flatten::describe() const {
   return "Flatten(start_dim=" + std::to_string(start_dim_) + ", end_dim=-1)";

@@ -27,8 +27,9 @@ struct ConvOptions {
   Size2 output_padding = 0;  // ConvTranspose2d only
   int64_t groups = 1;
   bool bias = true;
-  ops::Act act = ops::Act::None;  // Conv2d fuses it into the kernel; ConvTranspose2d applies it after
-  float alpha = 0.01f;            // leaky_relu slope
+  ops::Act act =
+      ops::Act::None;   // Conv2d fuses it into the kernel; ConvTranspose2d applies it after
+  float alpha = 0.01f;  // leaky_relu slope
   Init init = Init::Default;
 };
 
@@ -66,7 +67,9 @@ class ConvTranspose2d : public Module {
 class MaxPool2d : public Module {
  public:
   explicit MaxPool2d(Size2 kernel, Size2 stride = 0, Size2 padding = 0);  // stride 0 = kernel
-  Tensor forward(const Tensor& x) override { return ops::max_pool2d(x, kernel_, stride_, padding_); }
+  Tensor forward(const Tensor& x) override {
+    return ops::max_pool2d(x, kernel_, stride_, padding_);
+  }
   std::string describe() const override;
 
  private:
@@ -76,7 +79,9 @@ class MaxPool2d : public Module {
 class AvgPool2d : public Module {
  public:
   explicit AvgPool2d(Size2 kernel, Size2 stride = 0, Size2 padding = 0);  // stride 0 = kernel
-  Tensor forward(const Tensor& x) override { return ops::avg_pool2d(x, kernel_, stride_, padding_); }
+  Tensor forward(const Tensor& x) override {
+    return ops::avg_pool2d(x, kernel_, stride_, padding_);
+  }
   std::string describe() const override;
 
  private:
@@ -87,7 +92,9 @@ class AvgPool2d : public Module {
 class Upsample : public Module {
  public:
   explicit Upsample(Size2 scale);
-  Tensor forward(const Tensor& x) override { return ops::upsample_nearest2d(x, scale_.h, scale_.w); }
+  Tensor forward(const Tensor& x) override {
+    return ops::upsample_nearest2d(x, scale_.h, scale_.w);
+  }
   std::string describe() const override;
 
  private:
@@ -143,7 +150,8 @@ class Flatten : public Module {
   int64_t start_dim_;
 };
 
-// Splits dimension `dim` into `sizes` (a view), e.g. Unflatten(1, {64, 7, 7}): [N, 3136] -> [N, 64, 7, 7].
+// Splits dimension `dim` into `sizes` (a view), e.g. Unflatten(1, {64, 7, 7}): [N, 3136] -> [N, 64,
+// 7, 7].
 class Unflatten : public Module {
  public:
   Unflatten(int64_t dim, Shape sizes) : dim_(dim), sizes_(std::move(sizes)) {}

@@ -16,7 +16,8 @@ Tensor& Module::register_buffer(const std::string& name, Tensor t) {
   return buffers_.back().second;
 }
 
-std::shared_ptr<Module> Module::register_module(const std::string& name, std::shared_ptr<Module> m) {
+std::shared_ptr<Module> Module::register_module(const std::string& name,
+                                                std::shared_ptr<Module> m) {
   HG_CHECK(m != nullptr, "register_module: null module " + name);
   children_.emplace_back(name, m);
   return m;

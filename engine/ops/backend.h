@@ -26,9 +26,9 @@ class Backend {
   virtual const char* name() const = 0;
 
   // C[M,N] = act(alpha op(A) op(B) + beta C + bias): the contract of kernels/cpu/gemm.h.
-  virtual void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                    int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
-                    const Epilogue& ep = {}) = 0;
+  virtual void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                    int64_t ldc, const Epilogue& ep = {}) = 0;
 
   virtual void act_forward(Act a, const float* x, float* y, int64_t n, float alpha) = 0;
   virtual void act_backward(Act a, const float* x, const float* y, const float* dy, float* dx,
@@ -46,7 +46,8 @@ class Backend {
   // y[i] = scale * (*s) for i < n, with s a device scalar.
   virtual void broadcast_scalar(const float* s, float scale, float* y, int64_t n) = 0;
   // y[i, j] = scale * v[i] for an [rows, cols] y.
-  virtual void broadcast_rows(const float* v, float scale, float* y, int64_t rows, int64_t cols) = 0;
+  virtual void broadcast_rows(const float* v, float scale, float* y, int64_t rows,
+                              int64_t cols) = 0;
 
   // dst[i, :] = src[idx[i], :] for i < n, rows of `cols` floats; idx (int64) on the device too.
   virtual void gather_rows(const float* src, const int64_t* idx, int64_t n, int64_t cols,
@@ -81,8 +82,8 @@ class Backend {
                               const float* bias, float* y, Act act, float alpha) = 0;
   virtual void conv2d_backward_data(const kernels::ConvShape& s, const float* dy, const float* w,
                                     float* dx) = 0;
-  virtual void conv2d_backward_weight(const kernels::ConvShape& s, const float* x,
-                                      const float* dy, float* dw, float* dbias) = 0;
+  virtual void conv2d_backward_weight(const kernels::ConvShape& s, const float* x, const float* dy,
+                                      float* dw, float* dbias) = 0;
   virtual void maxpool2d_forward(const kernels::PoolShape& s, const float* x, float* y,
                                  int32_t* argmax) = 0;
   virtual void maxpool2d_backward(const kernels::PoolShape& s, const float* dy,

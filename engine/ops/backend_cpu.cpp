@@ -10,12 +10,12 @@
 #include "engine/util/error.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_bf16.h"
 #include "kernels/cpu/loss.h"
-#include "kernels/cpu/parallel.h"
-#include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/optim.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/cpu/pool.h"
 #include "kernels/cpu/random.h"
 #include "kernels/cpu/reduce.h"
@@ -35,9 +35,15 @@ class CpuBackend final : public Backend {
             int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
             const Epilogue& ep) override {
     switch (gemm_for_cpu()) {
-      case CpuGemm::Fp32: kcpu::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep); return;
-      case CpuGemm::Bf16: kcpu::gemm_bf16(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep); return;
-      case CpuGemm::OpenBlas: openblas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep); return;
+      case CpuGemm::Fp32:
+        kcpu::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+        return;
+      case CpuGemm::Bf16:
+        kcpu::gemm_bf16(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+        return;
+      case CpuGemm::OpenBlas:
+        openblas_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+        return;
     }
   }
   void act_forward(Act a, const float* x, float* y, int64_t n, float alpha) override {
@@ -49,7 +55,9 @@ class CpuBackend final : public Backend {
   }
   void fill(float* y, float v, int64_t n) override { kcpu::fill(y, v, n); }
   void scale(const float* x, float s, float* y, int64_t n) override { kcpu::scale(x, s, y, n); }
-  void add_scalar(const float* x, float s, float* y, int64_t n) override { kcpu::add_scalar(x, s, y, n); }
+  void add_scalar(const float* x, float s, float* y, int64_t n) override {
+    kcpu::add_scalar(x, s, y, n);
+  }
   void axpy(float a, const float* x, float* y, int64_t n) override { kcpu::axpy(a, x, y, n); }
   void sum(const float* x, int64_t n, float scale, float* out) override {
     *out = static_cast<float>(kcpu::sum(x, n) * scale);
@@ -72,10 +80,10 @@ class CpuBackend final : public Backend {
   void gather_rows(const float* src, const int64_t* idx, int64_t n, int64_t cols,
                    float* dst) override {
     kcpu::parallel_for(0, n, std::max<int64_t>(1, 65536 / std::max<int64_t>(cols, 1)),
-                     [&](int64_t lo, int64_t hi) {
-                       for (int64_t i = lo; i < hi; ++i)
-                         std::memcpy(dst + i * cols, src + idx[i] * cols, sizeof(float) * cols);
-                     });
+                       [&](int64_t lo, int64_t hi) {
+                         for (int64_t i = lo; i < hi; ++i)
+                           std::memcpy(dst + i * cols, src + idx[i] * cols, sizeof(float) * cols);
+                       });
   }
   void loss_forward(ReconKind k, const float* p, const float* t, int64_t n, float* out) override {
     double v = 0;
@@ -107,19 +115,21 @@ class CpuBackend final : public Backend {
     kcpu::sgd_step(p, g, v, n, lr, momentum, weight_decay, nesterov, first_step);
   }
   void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
-                 float beta2, float eps, float weight_decay, bool decoupled, int64_t step) override {
+                 float beta2, float eps, float weight_decay, bool decoupled,
+                 int64_t step) override {
     kcpu::adam_step(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, step);
   }
   void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2) override {
     *step += 1.0;
     scalars[0] = static_cast<float>(lr / (1.0 - std::pow(static_cast<double>(beta1), *step)));
-    scalars[1] = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(static_cast<double>(beta2), *step)));
+    scalars[1] =
+        static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(static_cast<double>(beta2), *step)));
   }
-  void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
-                     float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+  void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
+                     float beta2, float eps, float weight_decay, bool decoupled,
                      const float* scalars) override {
     kcpu::adam_step_corrected(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled,
-                            scalars[0], scalars[1]);
+                              scalars[0], scalars[1]);
   }
 
   // ---- convolution family (kernels/cpu/conv.h, kernels/cpu/pool.h) ---------------------------
@@ -162,7 +172,7 @@ class CpuBackend final : public Backend {
                                float* running_mean, float* running_var, float* save_mean,
                                float* save_invstd) override {
     kcpu::batchnorm_forward_train(x, y, N, C, HW, gamma, beta, eps, momentum, running_mean,
-                                running_var, save_mean, save_invstd);
+                                  running_var, save_mean, save_invstd);
   }
   void batchnorm_forward_eval(const float* x, float* y, int64_t N, int64_t C, int64_t HW,
                               const float* gamma, const float* beta, float eps,

@@ -108,17 +108,17 @@ class CudaBackend final : public Backend {
     kg::sgd_step(p, g, v, n, lr, momentum, weight_decay, nesterov, first_step, st());
   }
   void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
-                 float beta2, float eps, float weight_decay, bool decoupled, int64_t step) override {
+                 float beta2, float eps, float weight_decay, bool decoupled,
+                 int64_t step) override {
     kg::adam_step(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, step, st());
   }
   void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2) override {
     kg::adam_advance(step, scalars, lr, beta1, beta2, st());
   }
-  void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
-                     float beta1, float beta2, float eps, float weight_decay, bool decoupled,
+  void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
+                     float beta2, float eps, float weight_decay, bool decoupled,
                      const float* scalars) override {
-    kg::adam_step_dev(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, scalars,
-                      st());
+    kg::adam_step_dev(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, scalars, st());
   }
 
   // ---- convolution family ----------------------------------------------------------------------
@@ -171,8 +171,7 @@ class CudaBackend final : public Backend {
   void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t N, int64_t C,
                           int64_t HW, const float* gamma, const float* save_mean,
                           const float* save_invstd, float* dgamma, float* dbeta) override {
-    kg::batchnorm_backward(x, dy, dx, N, C, HW, gamma, save_mean, save_invstd, dgamma, dbeta,
-                           st());
+    kg::batchnorm_backward(x, dy, dx, N, C, HW, gamma, save_mean, save_invstd, dgamma, dbeta, st());
   }
   void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p,
                        uint64_t seed) override {

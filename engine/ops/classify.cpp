@@ -34,8 +34,10 @@ Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<int32_t>& l
   check_defined(op, logits, "logits");
   check_2d(op, logits, "logits");
   const int64_t B = logits.size(0), C = logits.size(1);
-  if (B == 0) throw Error(std::string(op) + ": empty batch (logits " + shape_str(logits.shape()) + ")");
-  if (C == 0) throw Error(std::string(op) + ": logits " + shape_str(logits.shape()) + " have no classes");
+  if (B == 0)
+    throw Error(std::string(op) + ": empty batch (logits " + shape_str(logits.shape()) + ")");
+  if (C == 0)
+    throw Error(std::string(op) + ": logits " + shape_str(logits.shape()) + " have no classes");
   check_columns_fit_int32(op, logits);
   if (static_cast<int64_t>(labels.size()) != B)
     throw Error(std::string(op) + ": " + std::to_string(labels.size()) + " labels for logits " +
@@ -43,14 +45,15 @@ Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<int32_t>& l
   for (int64_t b = 0; b < B; ++b) {
     const int32_t l = labels[static_cast<size_t>(b)];
     if (l < 0 || l >= C)
-      throw Error(std::string(op) + ": label " + std::to_string(l) + " of row " + std::to_string(b) +
-                  " is outside [0, " + std::to_string(C) + ")");
+      throw Error(std::string(op) + ": label " + std::to_string(l) + " of row " +
+                  std::to_string(b) + " is outside [0, " + std::to_string(C) + ")");
   }
   const Device dev = logits.device();
   Backend& be = backend_for(dev, op);
 
   Tensor lab = Tensor::empty({B}, dev);  // int32 class indices (see the file head)
-  copy_memory(lab.data(), dev, labels.data(), Device::cpu(), static_cast<size_t>(B) * sizeof(int32_t));
+  copy_memory(lab.data(), dev, labels.data(), Device::cpu(),
+              static_cast<size_t>(B) * sizeof(int32_t));
   Tensor loss_row = Tensor::empty({B}, dev);
   Tensor stats = Tensor::empty({B, 2}, dev);  // {row max, sum exp(z - max)} per row
   be.softmax_ce_forward(logits.data(), as_i32(lab), loss_row.data(), stats.data(), B, C);
@@ -58,11 +61,12 @@ Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<int32_t>& l
   be.sum(loss_row.data(), B, 1.0f / static_cast<float>(B), loss.data());
 
   Tensor z = logits.detach();
-  autograd::record(loss, op, {logits}, [z, lab, stats, B, C, &be](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dz = Tensor::empty({B, C}, z.device());
-    be.softmax_ce_backward(z.data(), as_i32(lab), stats.data(), g.data(), dz.data(), B, C);
-    return {dz};
-  });
+  autograd::record(
+      loss, op, {logits}, [z, lab, stats, B, C, &be](const Tensor& g) -> std::vector<Tensor> {
+        Tensor dz = Tensor::empty({B, C}, z.device());
+        be.softmax_ce_backward(z.data(), as_i32(lab), stats.data(), g.data(), dz.data(), B, C);
+        return {dz};
+      });
   return loss;
 }
 
@@ -95,7 +99,8 @@ std::vector<int32_t> argmax_rows(const Tensor& x) {
   Tensor idx = Tensor::empty({B}, x.device());  // int32 indices
   be.argmax_rows(x.data(), reinterpret_cast<int32_t*>(idx.data()), B, C);
   std::vector<int32_t> out(static_cast<size_t>(B));
-  copy_memory(out.data(), Device::cpu(), idx.data(), x.device(), static_cast<size_t>(B) * sizeof(int32_t));
+  copy_memory(out.data(), Device::cpu(), idx.data(), x.device(),
+              static_cast<size_t>(B) * sizeof(int32_t));
   return out;
 }
 

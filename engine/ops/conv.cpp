@@ -1,7 +1,8 @@
 // conv2d and conv_transpose2d: the convolution ops. Both are expressed with the three passes of
 // one convolution (kernels/cpu/conv.h contract):
-//   conv2d            forward = conv forward           dx = backward-data   dw, db = backward-weight
-//   conv_transpose2d  forward = backward-data (+ bias) dx = conv forward    dw = backward-weight
+//   conv2d            forward = conv forward           dx = backward-data   dw, db =
+//   backward-weight conv_transpose2d  forward = backward-data (+ bias) dx = conv forward    dw =
+//   backward-weight
 //                                                       with x and dy swapped, db = channel sums.
 // For the transposed convolution the ConvShape describes the convolution whose input is the
 // transposed convolution's output: s.C = C_out, s.H = H_out, s.K = C_in, s.H's out_h() = H_in.
@@ -23,7 +24,7 @@ Tensor channel_sum(const Tensor& t, int64_t N, int64_t C, int64_t HW) {
   Tensor per_pos = Tensor::empty({C * HW}, t.device());
   be.sum_cols(t.data(), per_pos.data(), N, C * HW);  // Σ over the batch: [C*HW]
   Tensor out = Tensor::empty({C}, t.device());
-  be.sum_rows(per_pos.data(), out.data(), C, HW);     // Σ over the positions: [C]
+  be.sum_rows(per_pos.data(), out.data(), C, HW);  // Σ over the positions: [C]
   return out;
 }
 
@@ -84,8 +85,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, S
                 std::to_string(K) + " output channels");
   if (act == Act::Softplus) throw Error("conv2d: softplus cannot be fused; apply it separately");
   if (H + 2 * padding.h < dilation.h * (R - 1) + 1 || W + 2 * padding.w < dilation.w * (S - 1) + 1)
-    throw Error("conv2d: input " + std::to_string(H) + "x" + std::to_string(W) +
-                " (padding " + s2(padding) + ") is smaller than the " + std::to_string(R) + "x" +
+    throw Error("conv2d: input " + std::to_string(H) + "x" + std::to_string(W) + " (padding " +
+                s2(padding) + ") is smaller than the " + std::to_string(R) + "x" +
                 std::to_string(S) + " kernel with dilation " + s2(dilation));
   detail::check_same_device(op, {x, w, b});
   Backend& be = backend_for(x.device(), op);
@@ -148,8 +149,10 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, Size2
     throw Error("conv_transpose2d: groups " + std::to_string(groups) +
                 " must divide the input channels (" + std::to_string(Cin) + ")");
   const int64_t Cout = w.size(1) * groups;
-  const int64_t Ho = (H - 1) * stride.h - 2 * padding.h + dilation.h * (R - 1) + output_padding.h + 1;
-  const int64_t Wo = (W - 1) * stride.w - 2 * padding.w + dilation.w * (S - 1) + output_padding.w + 1;
+  const int64_t Ho =
+      (H - 1) * stride.h - 2 * padding.h + dilation.h * (R - 1) + output_padding.h + 1;
+  const int64_t Wo =
+      (W - 1) * stride.w - 2 * padding.w + dilation.w * (S - 1) + output_padding.w + 1;
   if (Ho <= 0 || Wo <= 0)
     throw Error("conv_transpose2d: the output would be " + std::to_string(Ho) + "x" +
                 std::to_string(Wo) + " for input " + std::to_string(H) + "x" + std::to_string(W) +

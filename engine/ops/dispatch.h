@@ -36,15 +36,16 @@ inline void check_2d(const char* op, const Tensor& t, const char* what) {
 
 // The device switch of a kernel family whose CPU and CUDA kernels share one signature (the CUDA
 // one adds the stream): dispatch(device, op, cpu_kernel, HG_CUDA_KERNEL(cuda_kernel), args...)
-// runs cpu_kernel(args...) for a CPU device and cuda_kernel(args..., stream) on the engine's current
-// stream for a CUDA one. HG_CUDA_KERNEL names nothing in a build without CUDA, so an op is written
-// once for both builds (the pattern of PyTorch's dispatch stubs; the GEMM and conv families pick by
-// name in kernel_select.h on top of it).
+// runs cpu_kernel(args...) for a CPU device and cuda_kernel(args..., stream) on the engine's
+// current stream for a CUDA one. HG_CUDA_KERNEL names nothing in a build without CUDA, so an op is
+// written once for both builds (the pattern of PyTorch's dispatch stubs; the GEMM and conv families
+// pick by name in kernel_select.h on top of it).
 struct NoCudaKernel {};
 #ifdef HG_WITH_CUDA
 #define HG_CUDA_KERNEL(f) (f)
 #else
-#define HG_CUDA_KERNEL(f) ::hg::ops::detail::NoCudaKernel{}
+#define HG_CUDA_KERNEL(f) \
+  ::hg::ops::detail::NoCudaKernel {}
 #endif
 
 template <class CpuKernel, class CudaKernel, class... Args>

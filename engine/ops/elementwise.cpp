@@ -2,12 +2,11 @@
 // engine/ops/pointwise.cpp). Each output element depends on one element of each
 // input, so every backward is itself elementwise.
 #include "engine/autograd/autograd.h"
+#include "engine/ops/backend.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "engine/ops/backend.h"
 
 namespace hg::ops {
-
 
 Act parse_act(const std::string& name) {
   if (name == "none" || name == "linear" || name == "identity") return Act::None;
@@ -48,7 +47,8 @@ Backend& be(const Tensor& t) { return backend_for(t.device(), "elementwise op");
 Tensor add_scalar(const Tensor& x, float s) {
   Tensor y = unary_prologue("add_scalar", x);
   be(x).add_scalar(x.data(), s, y.data(), y.numel());
-  autograd::record(y, "add_scalar", {x}, [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
+  autograd::record(y, "add_scalar", {x},
+                   [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
   return y;
 }
 
@@ -67,11 +67,12 @@ Tensor activation(const Tensor& x, Act act, float alpha) {
   Tensor y = unary_prologue("activation", x);
   be(x).act_forward(act, x.data(), y.data(), y.numel(), alpha);
   Tensor ys = y.detach();
-  autograd::record(y, "activation", {x}, [x, ys, act, alpha](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dx = Tensor::empty(g.shape(), g.device());
-    be(g).act_backward(act, x.data(), ys.data(), g.data(), dx.data(), g.numel(), alpha);
-    return {dx};
-  });
+  autograd::record(
+      y, "activation", {x}, [x, ys, act, alpha](const Tensor& g) -> std::vector<Tensor> {
+        Tensor dx = Tensor::empty(g.shape(), g.device());
+        be(g).act_backward(act, x.data(), ys.data(), g.data(), dx.data(), g.numel(), alpha);
+        return {dx};
+      });
   return y;
 }
 
@@ -81,8 +82,6 @@ void axpy_(Tensor& y, float a, const Tensor& x) {
   be(x).axpy(a, x.data(), y.data(), y.numel());
 }
 
-void scale_(Tensor& a, float s) {
-  be(a).scale(a.data(), s, a.data(), a.numel());
-}
+void scale_(Tensor& a, float s) { be(a).scale(a.data(), s, a.data(), a.numel()); }
 
 }  // namespace hg::ops

@@ -43,7 +43,8 @@ void openblas_gemm(kcpu::Trans ta, kcpu::Trans tb, int64_t M, int64_t N, int64_t
 #else
   (void)ta, (void)tb, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)B,
       (void)ldb, (void)beta, (void)C, (void)ldc, (void)ep;
-  throw Error("--gemm openblas: this build of hourglass has no BLAS (install libopenblas-dev and rebuild)");
+  throw Error(
+      "--gemm openblas: this build of hourglass has no BLAS (install libopenblas-dev and rebuild)");
 #endif
 }
 

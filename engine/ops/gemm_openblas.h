@@ -14,7 +14,7 @@ namespace hg::ops {
 bool openblas_available();
 // Throws hg::Error when !openblas_available().
 void openblas_gemm(kernels::cpu::Trans ta, kernels::cpu::Trans tb, int64_t M, int64_t N, int64_t K,
-                   float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                   float* C, int64_t ldc, const kernels::cpu::Epilogue& ep);
+                   float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                   float beta, float* C, int64_t ldc, const kernels::cpu::Epilogue& ep);
 
 }  // namespace hg::ops

@@ -30,7 +30,8 @@ Selection& sel() {
 
 const std::vector<std::string>& cpu_gemm_names() {
   static const std::vector<std::string> n =
-      openblas_available() ? std::vector<std::string>{"hg", "hg-bf16", "openblas"} : std::vector<std::string>{"hg", "hg-bf16"};
+      openblas_available() ? std::vector<std::string>{"hg", "hg-bf16", "openblas"}
+                           : std::vector<std::string>{"hg", "hg-bf16"};
   return n;
 }
 const std::vector<std::string>& cpu_conv_names() {
@@ -83,15 +84,18 @@ void set_gemm_kernel(const std::string& name) {
     if (name == "hg-bf16" && !kernels::cpu::gemm_bf16_supported())
       throw UsageError("--gemm hg-bf16: this CPU has no AVX-512 BF16 instructions (use --gemm hg)");
     sel().gemm_cuda.clear();
-    sel().cpu_gemm.store(name == "openblas" ? CpuGemm::OpenBlas : name == "hg-bf16" ? CpuGemm::Bf16 : CpuGemm::Fp32);
+    sel().cpu_gemm.store(name == "openblas"  ? CpuGemm::OpenBlas
+                         : name == "hg-bf16" ? CpuGemm::Bf16
+                                             : CpuGemm::Fp32);
     return;
   }
   if (name == "openblas")
-    throw UsageError("--gemm openblas: this build of hourglass has no BLAS (install "
-                     "libopenblas-dev and rebuild)");
+    throw UsageError(
+        "--gemm openblas: this build of hourglass has no BLAS (install "
+        "libopenblas-dev and rebuild)");
   if (!contains(cuda_gemm_names(), name))
-    throw UsageError("--gemm: unknown kernel '" + name + "' (choose from: " +
-                     join(gemm_kernel_names()) + ")");
+    throw UsageError("--gemm: unknown kernel '" + name +
+                     "' (choose from: " + join(gemm_kernel_names()) + ")");
   sel().gemm_cuda = name;
   sel().cpu_gemm.store(CpuGemm::Fp32);
 }
@@ -106,8 +110,8 @@ void set_conv_algo(const std::string& name) {
     return;
   }
   if (!contains(cuda_conv_names(), name))
-    throw UsageError("--conv: unknown algorithm '" + name + "' (choose from: " +
-                     join(conv_algo_names()) + ")");
+    throw UsageError("--conv: unknown algorithm '" + name +
+                     "' (choose from: " + join(conv_algo_names()) + ")");
   sel().conv_cuda = name;
 }
 

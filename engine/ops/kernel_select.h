@@ -4,7 +4,8 @@
 //   GEMM: CPU "hg" (our packed GEMM, the default), "hg-bf16" (the same with bf16 inputs and fp32
 //         accumulation, kernels/cpu/gemm_bf16.h; CPUs with AVX-512 BF16) or "openblas" (when
 //         built with it);
-//         CUDA: kernels/cuda/gemm/gemm.h names (hg-naive ... hg-warptile, hg-tf32, cublas, cublas-tf32).
+//         CUDA: kernels/cuda/gemm/gemm.h names (hg-naive ... hg-warptile, hg-tf32, cublas,
+//         cublas-tf32).
 //   Conv: CPU "auto" (default), "im2col", "direct";
 //         CUDA: hg-direct, hg-im2col, hg-implicit, cudnn (kernels/cuda/conv/conv.h).
 // A name meant for one device leaves the other device on its default.
@@ -21,7 +22,7 @@ std::string gemm_kernel_for_cuda();
 enum class CpuGemm { Fp32, Bf16, OpenBlas };
 CpuGemm gemm_for_cpu();  // hg, hg-bf16 or openblas (engine/ops/gemm_openblas.h)
 std::string conv_algo_for_cuda();
-std::string conv_algo_for_cpu();  // "", "im2col" or "direct"
+std::string conv_algo_for_cpu();               // "", "im2col" or "direct"
 std::vector<std::string> gemm_kernel_names();  // every accepted name, CPU and CUDA
 std::vector<std::string> conv_algo_names();
 

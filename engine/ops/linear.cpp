@@ -1,9 +1,9 @@
 // linear and matmul: the GEMM-backed ops. Forward is one GEMM with bias and activation fused into
 // its epilogue; backward is the three products dX = dY·W, dW = dYᵀ·X and db = Σ_rows dY.
 #include "engine/autograd/autograd.h"
+#include "engine/ops/backend.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "engine/ops/backend.h"
 
 namespace hg::ops {
 
@@ -32,8 +32,8 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act, float 
   ep.bias = b.defined() ? b.data() : nullptr;
   ep.act = act;
   ep.act_alpha = alpha;
-  be.gemm(Trans::N, Trans::T, B, out, in, 1.0f, x.data(), in, W.data(), in, 0.0f, y.data(),
-           out, ep);
+  be.gemm(Trans::N, Trans::T, B, out, in, 1.0f, x.data(), in, W.data(), in, 0.0f, y.data(), out,
+          ep);
 
   if (autograd::any_requires_grad({x, W, b})) {
     Tensor y_saved = y.detach();  // the activation's derivative is a function of y alone
@@ -41,18 +41,19 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act, float 
       Tensor dpre = g;
       if (act != Act::None) {
         dpre = Tensor::empty(g.shape(), g.device());
-        be.act_backward(act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(), alpha);
+        be.act_backward(act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(),
+                        alpha);
       }
       Tensor dx, dW, db;
       if (x.requires_grad()) {
         dx = Tensor::empty({B, in}, x.device());
         be.gemm(Trans::N, Trans::N, B, in, out, 1.0f, dpre.data(), out, W.data(), in, 0.0f,
-                 dx.data(), in);
+                dx.data(), in);
       }
       if (W.requires_grad()) {
         dW = Tensor::empty({out, in}, W.device());
         be.gemm(Trans::T, Trans::N, out, in, B, 1.0f, dpre.data(), out, x.data(), in, 0.0f,
-                 dW.data(), in);
+                dW.data(), in);
       }
       if (b.defined() && b.requires_grad()) {
         db = Tensor::empty({out}, b.device());
@@ -72,7 +73,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   check_2d(op, b, "right operand");
   const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
   if (b.size(0) != K)
-    throw Error("matmul: inner sizes differ: " + shape_str(a.shape()) + " · " + shape_str(b.shape()));
+    throw Error("matmul: inner sizes differ: " + shape_str(a.shape()) + " · " +
+                shape_str(b.shape()));
   detail::check_same_device(op, {a, b});
   Backend& be = backend_for(a.device(), op);
 

@@ -1,12 +1,11 @@
 // Losses (mean reduction) and the fused per-sample reconstruction error. The forward of each loss
 // is one pass over prediction and target; the backward is another, producing d/dprediction.
 #include "engine/autograd/autograd.h"
+#include "engine/ops/backend.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "engine/ops/backend.h"
 
 namespace hg::ops {
-
 
 namespace {
 
@@ -52,13 +51,14 @@ ReconError recon_error(const Tensor& x, const Tensor& r, ReconKind kind, bool pe
   out.row = Tensor::empty({B}, x.device());
   if (per_feature) out.feat = Tensor::empty({B, D}, x.device());
   be.recon_error(kind, x.data(), r.data(), out.row.data(), per_feature ? out.feat.data() : nullptr,
-                  B, D);
+                 B, D);
   Tensor xs = x.detach();
-  autograd::record(out.row, op, {r}, [xs, r, kind, B, D, &be](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dr = Tensor::empty({B, D}, r.device());
-    be.recon_error_backward(kind, xs.data(), r.data(), g.data(), dr.data(), B, D);
-    return {dr};
-  });
+  autograd::record(out.row, op, {r},
+                   [xs, r, kind, B, D, &be](const Tensor& g) -> std::vector<Tensor> {
+                     Tensor dr = Tensor::empty({B, D}, r.device());
+                     be.recon_error_backward(kind, xs.data(), r.data(), g.data(), dr.data(), B, D);
+                     return {dr};
+                   });
   return out;
 }
 

@@ -87,8 +87,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
       }
       if (gamma.defined() && gamma.requires_grad()) {
         Tensor prod = Tensor::empty(x.shape(), x.device());
-        be.batchnorm_forward_eval(x.data(), prod.data(), N, C, HW, nullptr, nullptr, eps,
-                                  rm.data(), rv.data());
+        be.batchnorm_forward_eval(x.data(), prod.data(), N, C, HW, nullptr, nullptr, eps, rm.data(),
+                                  rv.data());
         dgamma = detail::channel_sum(mul(prod, g), N, C, HW);
       }
       if (beta.defined() && beta.requires_grad()) dbeta = detail::channel_sum(g, N, C, HW);
@@ -108,9 +108,8 @@ Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed) {
   Tensor y = Tensor::empty(x.shape(), x.device());
   Tensor mask = Tensor::empty(x.shape(), x.device());  // 1/(1-p) where kept, 0 where dropped
   be.dropout_forward(x.data(), y.data(), mask.data(), x.numel(), p, seed);
-  autograd::record(y, op, {x}, [mask](const Tensor& g) -> std::vector<Tensor> {
-    return {mul(g, mask)};
-  });
+  autograd::record(y, op, {x},
+                   [mask](const Tensor& g) -> std::vector<Tensor> { return {mul(g, mask)}; });
   return y;
 }
 

@@ -13,7 +13,8 @@ namespace hg::ops {
 using kernels::Act;
 using kernels::ReconKind;
 
-Act parse_act(const std::string& name);  // "none"|"linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"
+Act parse_act(const std::string&
+                  name);  // "none"|"linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"
 std::string act_name(Act a);
 
 // ---- dense --------------------------------------------------------------------------------------
@@ -24,9 +25,9 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act = Act::
 // c[M, N] = a[M, K] · b[K, N]
 Tensor matmul(const Tensor& a, const Tensor& b);
 
-// ---- the pointwise op table (kernels/common/pointwise.h, one row per op) -------------------------
-// Unary, y = f(x): abs, exp, log, neg, sqrt. Binary, same shapes and device, y = f(a, b): add,
-// sub, mul, div. Each is differentiable (abs' = sign(x), 0 at 0).
+// ---- the pointwise op table (kernels/common/pointwise.h, one row per op)
+// ------------------------- Unary, y = f(x): abs, exp, log, neg, sqrt. Binary, same shapes and
+// device, y = f(a, b): add, sub, mul, div. Each is differentiable (abs' = sign(x), 0 at 0).
 #define HG_DECLARE_UNARY(Row, fn) Tensor fn(const Tensor& x);
 #define HG_DECLARE_BINARY(Row, fn) Tensor fn(const Tensor& a, const Tensor& b);
 HG_UNARY_OPS(HG_DECLARE_UNARY)
@@ -34,28 +35,31 @@ HG_BINARY_OPS(HG_DECLARE_BINARY)
 #undef HG_DECLARE_UNARY
 #undef HG_DECLARE_BINARY
 
-// ---- elementwise with a scalar, activations ------------------------------------------------------
+// ---- elementwise with a scalar, activations
+// ------------------------------------------------------
 Tensor add_scalar(const Tensor& x, float s);
 Tensor mul_scalar(const Tensor& x, float s);
 Tensor activation(const Tensor& x, Act act, float alpha = 0.01f);
 inline Tensor relu(const Tensor& x) { return activation(x, Act::ReLU); }
-inline Tensor leaky_relu(const Tensor& x, float alpha = 0.01f) { return activation(x, Act::LeakyReLU, alpha); }
+inline Tensor leaky_relu(const Tensor& x, float alpha = 0.01f) {
+  return activation(x, Act::LeakyReLU, alpha);
+}
 inline Tensor sigmoid(const Tensor& x) { return activation(x, Act::Sigmoid); }
 inline Tensor tanh(const Tensor& x) { return activation(x, Act::Tanh); }
 inline Tensor softplus(const Tensor& x) { return activation(x, Act::Softplus); }
 
 // ---- reductions ---------------------------------------------------------------------------------
-Tensor sum(const Tensor& x);                 // scalar (shape [])
-Tensor mean(const Tensor& x);                // scalar
-Tensor sum_rows(const Tensor& x);            // [B, D] -> [B]
-Tensor mean_rows(const Tensor& x);           // [B, D] -> [B]
+Tensor sum(const Tensor& x);        // scalar (shape [])
+Tensor mean(const Tensor& x);       // scalar
+Tensor sum_rows(const Tensor& x);   // [B, D] -> [B]
+Tensor mean_rows(const Tensor& x);  // [B, D] -> [B]
 
 // ---- shape --------------------------------------------------------------------------------------
 Tensor reshape(const Tensor& x, const Shape& shape);  // shares storage; one dim may be -1
 
 // ---- losses (mean over every element; gradient flows to the prediction only) -----------------
 Tensor mse_loss(const Tensor& pred, const Tensor& target);
-Tensor bce_loss(const Tensor& prob, const Tensor& target);         // prob clamped to [1e-7, 1-1e-7]
+Tensor bce_loss(const Tensor& prob, const Tensor& target);  // prob clamped to [1e-7, 1-1e-7]
 Tensor bce_with_logits(const Tensor& logits, const Tensor& target);
 
 // Fused per-sample reconstruction error of r (reconstruction) against x (input), both [B, D]:
@@ -69,8 +73,8 @@ ReconError recon_error(const Tensor& x, const Tensor& r, ReconKind kind = ReconK
                        bool per_feature = false);
 
 // ---- in place, never recorded (gradient accumulation, optimizers) -------------------------------
-void add_(Tensor& a, const Tensor& b);         // a += b
-void scale_(Tensor& a, float s);               // a *= s
+void add_(Tensor& a, const Tensor& b);            // a += b
+void scale_(Tensor& a, float s);                  // a *= s
 void axpy_(Tensor& y, float a, const Tensor& x);  // y += a * x (same numel)
 
 }  // namespace hg::ops

@@ -3,10 +3,10 @@
 // backward. A unary op's backward is the row's derivative in one fused pass; a binary op's is
 // written with other ops, one line per input (backward runs without recording, so these build no
 // graph of their own).
+#include "kernels/cpu/pointwise.h"
 #include "engine/autograd/autograd.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "kernels/cpu/pointwise.h"
 #ifdef HG_WITH_CUDA
 #include "kernels/cuda/ops/pointwise.h"
 #endif
@@ -96,8 +96,7 @@ void add_(Tensor& a, const Tensor& b) {
   detail::check_same_device("add_", {a, b});
   if (a.numel() != b.numel()) detail::check_same_shape("add_", a, b);
   detail::dispatch(a.device(), "add_", kcpu::binary<pw::Add>,
-                   HG_CUDA_KERNEL(kcuda::binary<pw::Add>), a.data(), b.data(), a.data(),
-                   a.numel());
+                   HG_CUDA_KERNEL(kcuda::binary<pw::Add>), a.data(), b.data(), a.data(), a.numel());
 }
 
 }  // namespace hg::ops

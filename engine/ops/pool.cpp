@@ -43,8 +43,7 @@ kernels::PoolShape pool_shape(const char* op, const Tensor& x, Size2 kernel, Siz
   if (s.H + 2 * s.pad_h < s.kh || s.W + 2 * s.pad_w < s.kw)
     throw Error(std::string(op) + ": input " + std::to_string(s.H) + "x" + std::to_string(s.W) +
                 " (padding " + s2(padding) + ") is smaller than the kernel " + s2(kernel));
-  if (!s.valid())
-    throw Error(std::string(op) + ": empty input shape " + shape_str(x.shape()));
+  if (!s.valid()) throw Error(std::string(op) + ": empty input shape " + shape_str(x.shape()));
   return s;
 }
 

@@ -54,10 +54,10 @@ Noise parse_noise(const std::string& spec, float* param) {
   char* end = nullptr;
   const double v = std::strtod(num.c_str(), &end);
   if (end != num.c_str() + num.size()) throw bad("the parameter is not a number");
-  if (!std::isfinite(v) || std::fabs(v) > FLT_MAX)
-    throw bad("the parameter must be finite");
+  if (!std::isfinite(v) || std::fabs(v) > FLT_MAX) throw bad("the parameter must be finite");
   if (kind == Noise::Gaussian && v < 0) throw bad("sigma must be >= 0");
-  if (kind != Noise::Gaussian && !(v >= 0 && v <= 1)) throw bad("the probability must be in [0, 1]");
+  if (kind != Noise::Gaussian && !(v >= 0 && v <= 1))
+    throw bad("the probability must be in [0, 1]");
   if (param) *param = static_cast<float>(v);
   return kind;
 }

@@ -1,12 +1,11 @@
 // Reductions and reshape. Sums accumulate in double inside the kernels, so a mean over a whole
 // epoch's worth of elements does not drift.
 #include "engine/autograd/autograd.h"
+#include "engine/ops/backend.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
-#include "engine/ops/backend.h"
 
 namespace hg::ops {
-
 
 namespace {
 
@@ -34,7 +33,8 @@ Tensor row_reduce(const char* op, const Tensor& x, double scale) {
   if (scale != 1.0) be.scale(y.data(), static_cast<float>(scale), y.data(), B);
   autograd::record(y, op, {x}, [B, D, scale, &be](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty({B, D}, g.device());
-    be.broadcast_rows(g.data(), static_cast<float>(scale), dx.data(), B, D);  // dx[i, j] = scale g[i]
+    be.broadcast_rows(g.data(), static_cast<float>(scale), dx.data(), B,
+                      D);  // dx[i, j] = scale g[i]
     return {dx};
   });
   return y;
@@ -48,7 +48,8 @@ Tensor mean(const Tensor& x) {
 }
 Tensor sum_rows(const Tensor& x) { return row_reduce("sum_rows", x, 1.0); }
 Tensor mean_rows(const Tensor& x) {
-  return row_reduce("mean_rows", x, x.ndim() == 2 && x.size(1) ? 1.0 / static_cast<double>(x.size(1)) : 1.0);
+  return row_reduce("mean_rows", x,
+                    x.ndim() == 2 && x.size(1) ? 1.0 / static_cast<double>(x.size(1)) : 1.0);
 }
 
 Tensor reshape(const Tensor& x, const Shape& shape) {

@@ -17,8 +17,9 @@ Tensor act_derivative(const Tensor& y, Act a, float alpha) {
   const char* op = "act_derivative";
   check_defined(op, y, "input");
   if (a == Act::Softplus)
-    throw Error("act_derivative: softplus is not supported (its derivative is not written "
-                "through its output)");
+    throw Error(
+        "act_derivative: softplus is not supported (its derivative is not written "
+        "through its output)");
   Backend& be = backend_for(y.device(), op);
   Tensor d = Tensor::empty(y.shape(), y.device());
   be.act_derivative(a, y.data(), d.data(), d.numel(), alpha);
@@ -39,7 +40,8 @@ Tensor col_reduce(const char* op, const Tensor& x, bool mean) {
   check_defined(op, x, "input");
   check_2d(op, x, "input");
   const int64_t B = x.size(0), D = x.size(1);
-  if (mean && B == 0) throw Error(std::string(op) + ": input " + shape_str(x.shape()) + " has no rows");
+  if (mean && B == 0)
+    throw Error(std::string(op) + ": input " + shape_str(x.shape()) + " has no rows");
   Backend& be = backend_for(x.device(), op);
   Tensor y = Tensor::empty({D}, x.device());
   if (B == 0) {

@@ -16,7 +16,8 @@ namespace hg::ops {
 using kernels::Act;
 using kernels::Noise;  // enum class Noise { Gaussian, SaltPepper, Mask }
 
-// ---- elementwise ----------------------------------------------------------------------------------
+// ---- elementwise
+// ----------------------------------------------------------------------------------
 // f'(pre-activation) written through the activation's OUTPUT y (same shape as y): None 1,
 // ReLU (y > 0), LeakyReLU (y > 0 ? 1 : alpha), Sigmoid y (1 - y), Tanh 1 - y^2. Differentiable
 // in y for Sigmoid (d/dy = 1 - 2y) and Tanh (-2y); for the piecewise-linear kinds the derivative
@@ -28,8 +29,9 @@ Tensor act_derivative(const Tensor& y, Act a, float alpha = 0.01f);
 Tensor sum_cols(const Tensor& x);   // [B, D] -> [D], out[c] = sum_b x[b, c]
 Tensor mean_cols(const Tensor& x);  // [B, D] -> [D], out[c] = sum_b x[b, c] / B (B >= 1)
 
-// ---- rows -----------------------------------------------------------------------------------------
-// [B, D] -> [B*k, D], row b*k + j = x[b] (each row k >= 1 times, consecutively).
+// ---- rows
+// ----------------------------------------------------------------------------------------- [B, D]
+// -> [B*k, D], row b*k + j = x[b] (each row k >= 1 times, consecutively).
 Tensor repeat_rows(const Tensor& x, int64_t k);
 // [k, D] -> [times*k, D], row t*k + j = x[j] (the whole block times >= 1 times).
 Tensor tile_rows(const Tensor& x, int64_t times);

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "engine/ops/backend.h"
 #include "engine/ops/ops.h"
 #include "engine/util/error.h"
-#include "engine/ops/backend.h"
 
 namespace hg::optim {
 
@@ -38,12 +38,15 @@ class Sgd : public Optimizer {
       Tensor g = p.grad();
       if (!g.defined()) continue;
       float* v = c_.momentum != 0.0f ? buf_.t[i].data() : nullptr;
-      ops::backend_for(p.device(), "sgd").sgd_step(p.data(), g.data(), v, p.numel(), lr_, c_.momentum, wd_, c_.nesterov, step_ == 1);
+      ops::backend_for(p.device(), "sgd")
+          .sgd_step(p.data(), g.data(), v, p.numel(), lr_, c_.momentum, wd_, c_.nesterov,
+                    step_ == 1);
     }
   }
   nn::NamedTensors state() const override {
     nn::NamedTensors s;
-    for (size_t i = 0; i < buf_.t.size(); ++i) s.emplace_back("momentum." + params_[i].first, buf_.t[i]);
+    for (size_t i = 0; i < buf_.t.size(); ++i)
+      s.emplace_back("momentum." + params_[i].first, buf_.t[i]);
     return s;
   }
   void load_state(const std::map<std::string, Tensor>& st, int64_t step) override {
@@ -87,8 +90,8 @@ class Adam : public Optimizer {
         be.adam_step_dev(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_,
                          c_.beta1, c_.beta2, c_.eps, wd_, decoupled_, scalars_.data());
       else
-        be.adam_step(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_,
-                     c_.beta1, c_.beta2, c_.eps, wd_, decoupled_, step_);
+        be.adam_step(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_, c_.beta1,
+                     c_.beta2, c_.eps, wd_, decoupled_, step_);
     }
   }
   void set_device_step(bool on) override {
@@ -140,7 +143,8 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& cfg, nn::NamedT
   if (cfg.name == "adam") return std::make_unique<Adam>(std::move(params), cfg, false);
   if (cfg.name == "adamw") return std::make_unique<Adam>(std::move(params), cfg, true);
   if (cfg.name == "sgd") return std::make_unique<Sgd>(std::move(params), cfg);
-  throw UsageError("--optimizer: unknown optimizer '" + cfg.name + "' (expected adam, adamw or sgd)");
+  throw UsageError("--optimizer: unknown optimizer '" + cfg.name +
+                   "' (expected adam, adamw or sgd)");
 }
 
 double clip_grad_norm(const nn::NamedTensors& params, double max_norm) {

@@ -11,10 +11,10 @@
 namespace hg::optim {
 
 struct OptimizerConfig {
-  std::string name = "adam";   // adam | adamw | sgd
+  std::string name = "adam";  // adam | adamw | sgd
   float lr = 1e-3f;
-  float momentum = 0.9f;       // sgd
-  bool nesterov = false;       // sgd
+  float momentum = 0.9f;                            // sgd
+  bool nesterov = false;                            // sgd
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // adam, adamw
   float weight_decay = -1.0f;  // < 0: the optimizer's default (0 for adam and sgd, 0.01 for adamw)
 };
@@ -23,7 +23,7 @@ class Optimizer {
  public:
   explicit Optimizer(nn::NamedTensors params) : params_(std::move(params)) {}
   virtual ~Optimizer() = default;
-  virtual void step() = 0;           // parameters without a gradient are skipped
+  virtual void step() = 0;  // parameters without a gradient are skipped
   void zero_grad();
   float lr() const { return lr_; }
   void set_lr(float lr) { lr_ = lr; }

@@ -65,7 +65,7 @@ static void* allocate_shared(size_t bytes, Device device);
 
 struct PrivatePool::Impl {
   std::unordered_map<size_t, std::vector<void*>> held;  // freed pool blocks, by size
-  std::vector<void*> owned;                              // every block the pool ever handed out
+  std::vector<void*> owned;                             // every block the pool ever handed out
 };
 
 namespace {
@@ -167,8 +167,7 @@ void deallocate(void* p, size_t bytes, Device device) noexcept {
         c.free_blocks[bytes].push_back(p);
         c.cached_bytes += bytes;
         return;
-      } catch (...) {
-      }
+      } catch (...) {}
     }
   }
   system_free(p, device);

@@ -8,7 +8,7 @@
 
 namespace hg {
 
-void* allocate(size_t bytes, Device device);           // throws hg::Error on failure
+void* allocate(size_t bytes, Device device);  // throws hg::Error on failure
 void deallocate(void* p, size_t bytes, Device device) noexcept;
 // Returns cached blocks to the system (e.g. before reporting memory use).
 void release_cached_memory();

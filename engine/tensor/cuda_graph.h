@@ -10,7 +10,8 @@
 //   pool (engine/tensor/allocator.h) and is never handed to anyone else while the graph lives.
 // - What a replay reads or writes outside the pool (parameters, optimizer state, input buffers)
 //   must stay allocated, at the same address, for the graph's life. Anything that changes from step
-//   to step must live in device memory, never in a kernel argument (see Optimizer::set_device_step).
+//   to step must live in device memory, never in a kernel argument (see
+//   Optimizer::set_device_step).
 // - fn must not synchronise with the host (no item(), no host copies).
 // Without a CUDA build every call throws hg::Error.
 #pragma once

@@ -23,7 +23,8 @@ std::vector<GpuInfo> gpu_devices(std::string* why_none) {
   std::vector<GpuInfo> out;
 #ifdef HG_WITH_CUDA
   for (const auto& d : kernels::cuda::list_devices(why_none))
-    out.push_back({d.index, d.name, d.total_bytes, d.free_bytes, d.cc_major, d.cc_minor, d.sm_count});
+    out.push_back(
+        {d.index, d.name, d.total_bytes, d.free_bytes, d.cc_major, d.cc_minor, d.sm_count});
 #else
   if (why_none) *why_none = "this build has no CUDA backend";
 #endif

@@ -3,9 +3,9 @@
 #include <cstring>
 
 #include "engine/autograd/autograd.h"
+#include "engine/ops/backend.h"
 #include "engine/tensor/allocator.h"
 #include "engine/util/error.h"
-#include "engine/ops/backend.h"
 #ifdef HG_WITH_CUDA
 #include "kernels/cuda/runtime/device.h"
 #endif
@@ -51,7 +51,8 @@ Tensor Tensor::empty(const Shape& shape, Device device) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->numel = numel_of(shape);
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(impl->numel) * sizeof(float), device);
+  impl->storage =
+      std::make_shared<Storage>(static_cast<size_t>(impl->numel) * sizeof(float), device);
   return Tensor(std::move(impl));
 }
 
@@ -76,14 +77,16 @@ int64_t Tensor::size(int64_t dim) const {
   const int64_t nd = ndim();
   if (dim < 0) dim += nd;
   if (dim < 0 || dim >= nd)
-    throw Error("dimension " + std::to_string(dim) + " out of range for shape " + shape_str(shape()));
+    throw Error("dimension " + std::to_string(dim) + " out of range for shape " +
+                shape_str(shape()));
   return shape()[static_cast<size_t>(dim)];
 }
 
 Tensor Tensor::to(Device device) const {
   if (this->device() == device) return *this;
   Tensor t = empty(shape(), device);
-  copy_memory(t.data(), device, data(), this->device(), static_cast<size_t>(numel()) * sizeof(float));
+  copy_memory(t.data(), device, data(), this->device(),
+              static_cast<size_t>(numel()) * sizeof(float));
   return t;
 }
 
@@ -96,8 +99,8 @@ Tensor Tensor::clone() const {
 Tensor Tensor::slice_rows(int64_t start, int64_t count) const {
   if (ndim() < 1) throw Error("slice_rows: needs at least one dimension");
   if (start < 0 || count < 0 || start + count > size(0))
-    throw Error("slice_rows: rows [" + std::to_string(start) + ", " + std::to_string(start + count) +
-                ") out of range for shape " + shape_str(shape()));
+    throw Error("slice_rows: rows [" + std::to_string(start) + ", " +
+                std::to_string(start + count) + ") out of range for shape " + shape_str(shape()));
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape();
   impl->shape[0] = count;
@@ -123,19 +126,19 @@ std::vector<float> Tensor::to_vector() const {
 }
 
 float Tensor::item() const {
-  if (numel() != 1) throw Error("item() needs a one-element tensor, got shape " + shape_str(shape()));
+  if (numel() != 1)
+    throw Error("item() needs a one-element tensor, got shape " + shape_str(shape()));
   return to_vector()[0];
 }
 
 void Tensor::copy_from(const Tensor& src) {
   if (src.numel() != numel())
     throw Error("copy_from: " + shape_str(src.shape()) + " into " + shape_str(shape()));
-  copy_memory(data(), device(), src.data(), src.device(), static_cast<size_t>(numel()) * sizeof(float));
+  copy_memory(data(), device(), src.data(), src.device(),
+              static_cast<size_t>(numel()) * sizeof(float));
 }
 
-void Tensor::fill_(float value) {
-  ops::backend_for(device(), "fill").fill(data(), value, numel());
-}
+void Tensor::fill_(float value) { ops::backend_for(device(), "fill").fill(data(), value, numel()); }
 
 Tensor& Tensor::set_requires_grad(bool r) {
   if (r && impl_->grad_fn) throw Error("set_requires_grad: only leaf tensors can be marked");

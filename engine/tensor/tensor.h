@@ -39,10 +39,10 @@ struct TensorImpl {
   Shape shape;
   int64_t numel = 0;
   std::shared_ptr<Storage> storage;
-  int64_t offset = 0;                 // in elements: views (slice_rows) start inside the storage
+  int64_t offset = 0;  // in elements: views (slice_rows) start inside the storage
   bool requires_grad = false;
-  std::shared_ptr<TensorImpl> grad;   // accumulated gradient of a leaf
-  std::shared_ptr<Node> grad_fn;      // how this tensor was made (null for leaves)
+  std::shared_ptr<TensorImpl> grad;  // accumulated gradient of a leaf
+  std::shared_ptr<Node> grad_fn;     // how this tensor was made (null for leaves)
 };
 
 class Tensor {
@@ -76,12 +76,12 @@ class Tensor {
   // for slicing data into batches).
   Tensor slice_rows(int64_t start, int64_t count) const;
 
-  Tensor to(Device device) const;                 // a copy on `device` (same handle if already there)
-  Tensor clone() const;                           // deep copy, no autograd history
-  Tensor detach() const;                          // shares storage, no autograd history
-  std::vector<float> to_vector() const;           // host copy of the values
-  float item() const;                             // the value of a one-element tensor
-  void copy_from(const Tensor& src);              // same numel; any devices
+  Tensor to(Device device) const;        // a copy on `device` (same handle if already there)
+  Tensor clone() const;                  // deep copy, no autograd history
+  Tensor detach() const;                 // shares storage, no autograd history
+  std::vector<float> to_vector() const;  // host copy of the values
+  float item() const;                    // the value of a one-element tensor
+  void copy_from(const Tensor& src);     // same numel; any devices
   void fill_(float value);
 
   // Autograd.
@@ -90,7 +90,7 @@ class Tensor {
   Tensor grad() const { return impl_->grad ? Tensor(impl_->grad) : Tensor(); }
   void zero_grad() { impl_->grad.reset(); }
   const std::shared_ptr<Node>& grad_fn() const { return impl_->grad_fn; }
-  void backward() const;                          // this must be a one-element tensor
+  void backward() const;  // this must be a one-element tensor
 
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }

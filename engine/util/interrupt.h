@@ -10,12 +10,12 @@
 
 namespace hg::interrupt {
 
-void install();    // idempotent; SIGINT and SIGTERM
-bool requested();  // true after the first signal (or request())
+void install();       // idempotent; SIGINT and SIGTERM
+bool requested();     // true after the first signal (or request())
 int signal_number();  // SIGINT or SIGTERM once requested, else 0
 int exit_code();      // 128 + signal_number(): 130 for SIGINT, 143 for SIGTERM (130 for request())
 std::string signal_name();  // "SIGINT" or "SIGTERM"
-void request();    // for tests: behave as if Ctrl-C was pressed
+void request();             // for tests: behave as if Ctrl-C was pressed
 void clear();
 
 // Thrown by check() at a safe point once a signal arrived; the CLI turns it into exit_code().

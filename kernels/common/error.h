@@ -14,11 +14,11 @@ class Error : public std::runtime_error {
 };
 
 // Internal invariant violated (a bug, not bad input). Still an Error so the CLI never aborts.
-#define HG_CHECK(cond, msg)                                                                \
-  do {                                                                                     \
-    if (!(cond))                                                                           \
-      throw ::hg::Error(std::string("internal check failed: ") + (msg) + " (" + __FILE__ + \
-                        ":" + std::to_string(__LINE__) + ")");                             \
+#define HG_CHECK(cond, msg)                                                                      \
+  do {                                                                                           \
+    if (!(cond))                                                                                 \
+      throw ::hg::Error(std::string("internal check failed: ") + (msg) + " (" + __FILE__ + ":" + \
+                        std::to_string(__LINE__) + ")");                                         \
   } while (0)
 
 }  // namespace hg

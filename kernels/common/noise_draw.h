@@ -44,7 +44,7 @@ HG_HOST_DEVICE float corrupt_one(int kind, float x, float param, uint64_t key, u
   }
   if (uniform(h) >= param) return x;  // kept: P = 1 - param
   if (kind == 2) return 0.0f;
-  return (h & 1u) ? 1.0f : 0.0f;      // salt or pepper: the lowest bit, independent of u's bits
+  return (h & 1u) ? 1.0f : 0.0f;  // salt or pepper: the lowest bit, independent of u's bits
 }
 
 }  // namespace hg::kernels::noise

@@ -24,7 +24,8 @@
 
 namespace hg::kernels::pointwise {
 
-// ---- unary: y = f(x), dx = df(x, y, g) -----------------------------------------------------------
+// ---- unary: y = f(x), dx = df(x, y, g)
+// -----------------------------------------------------------
 struct Abs {
   static constexpr const char* name = "abs";
   static constexpr double lo = -2.0, hi = 2.0;
@@ -68,7 +69,8 @@ struct Sqrt {
   static double ref(double x) { return std::sqrt(x); }
 };
 
-// ---- binary: y = f(a, b) -------------------------------------------------------------------------
+// ---- binary: y = f(a, b)
+// -------------------------------------------------------------------------
 struct Add {
   static constexpr const char* name = "add";
   static constexpr double lo = -2.0, hi = 2.0;

@@ -31,21 +31,13 @@ void act_forward(Act act, const float* x, float* y, int64_t n, float alpha) {
     case Act::None:
       if (x != y) par(n, [=](int64_t i) HG_INLINE { y[i] = x[i]; });
       return;
-    case Act::ReLU:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::relu(x[i]); });
-      return;
+    case Act::ReLU: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::relu(x[i]); }); return;
     case Act::LeakyReLU:
       par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::leaky_relu(x[i], alpha); });
       return;
-    case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::sigmoid(x[i]); });
-      return;
-    case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::tanh(x[i]); });
-      return;
-    case Act::Softplus:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::softplus(x[i]); });
-      return;
+    case Act::Sigmoid: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::sigmoid(x[i]); }); return;
+    case Act::Tanh: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::tanh(x[i]); }); return;
+    case Act::Softplus: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::softplus(x[i]); }); return;
   }
 }
 
@@ -75,21 +67,15 @@ void act_backward(Act act, const float* x, const float* y, const float* dy, floa
 
 void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha) {
   switch (act) {
-    case Act::None:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = 1.0f; });
-      return;
-    case Act::ReLU:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::relu_deriv(y[i]); });
-      return;
+    case Act::None: par(n, [=](int64_t i) HG_INLINE { d[i] = 1.0f; }); return;
+    case Act::ReLU: par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::relu_deriv(y[i]); }); return;
     case Act::LeakyReLU:
       par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::leaky_relu_deriv(y[i], alpha); });
       return;
     case Act::Sigmoid:
       par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::sigmoid_deriv(y[i]); });
       return;
-    case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::tanh_deriv(y[i]); });
-      return;
+    case Act::Tanh: par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::tanh_deriv(y[i]); }); return;
     case Act::Softplus:
       throw Error("act_derivative: softplus' cannot be written through its output");
   }
@@ -99,9 +85,7 @@ void act_derivative_backward(Act act, const float* y, const float* g, float* dy,
   switch (act) {
     case Act::None:
     case Act::ReLU:
-    case Act::LeakyReLU:
-      par(n, [=](int64_t i) HG_INLINE { dy[i] = 0.0f; });
-      return;
+    case Act::LeakyReLU: par(n, [=](int64_t i) HG_INLINE { dy[i] = 0.0f; }); return;
     case Act::Sigmoid:
       par(n, [=](int64_t i) HG_INLINE { dy[i] = actfn::sigmoid_deriv_grad(y[i], g[i]); });
       return;

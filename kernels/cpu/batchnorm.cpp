@@ -66,7 +66,8 @@ void batchnorm_forward_train(const float* x, float* y, int64_t N, int64_t C, int
       if (running_mean)
         running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean);
       if (running_var)
-        running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbiased);
+        running_var[c] =
+            static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbiased);
     }
   });
 }

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <string>
 
-#include "kernels/cpu/activation.h"
 #include "kernels/common/conv_shape.h"
+#include "kernels/cpu/activation.h"
 
 namespace hg::kernels::cpu {
 
@@ -29,8 +29,8 @@ void conv2d_backward_weight(const ConvShape& s, const float* x, const float* dy,
 void conv2d_forward_reference(const ConvShape& s, const float* x, const float* w, const float* bias,
                               float* y);
 void conv2d_backward_data_reference(const ConvShape& s, const float* dy, const float* w, float* dx);
-void conv2d_backward_weight_reference(const ConvShape& s, const float* x, const float* dy, float* dw,
-                                      float* dbias);
+void conv2d_backward_weight_reference(const ConvShape& s, const float* x, const float* dy,
+                                      float* dw, float* dbias);
 
 // im2col for one image and one group: cols[(c*R + r)*S + s_, p*Q + q] = x[c, p*sh - ph + r*dh, ...]
 // (zero outside the image). cols is [C/G*R*S, P*Q]. col2im accumulates the transpose into x

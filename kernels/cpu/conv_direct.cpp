@@ -47,25 +47,35 @@ HG_INL v8 vload(const float* p) { return *reinterpret_cast<const v8u*>(p); }
 HG_INL void vstore(float* p, v8 v) { *reinterpret_cast<v8u*>(p) = v; }
 HG_INL v8 vzero() { return v8{0, 0, 0, 0, 0, 0, 0, 0}; }
 HG_INL v8 vbroadcast(float a) { return v8{a, a, a, a, a, a, a, a}; }
-HG_INL float vsum(v8 v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+HG_INL float vsum(v8 v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
 
 constexpr int64_t V = 8;  // floats per vector
 
 // The padded, phase-split layout of one image's channel group and the 8-wide output positions.
 struct Geo {
   int64_t P, Q, Cg, Kg, CRS, H, W, ph, pw, sh, sw;
-  int64_t Hp;       // padded rows
-  int64_t L;        // floats per (row, phase) run of buf
-  int64_t QV;       // vectors per output row
-  int64_t nvec;     // positions: P * QV
-  int64_t buf;      // floats of buf: Cg * Hp * sw * L
-  int64_t dstride;  // floats per channel of the zero-padded dy copy: (nvec + 1) * V
+  int64_t Hp;                // padded rows
+  int64_t L;                 // floats per (row, phase) run of buf
+  int64_t QV;                // vectors per output row
+  int64_t nvec;              // positions: P * QV
+  int64_t buf;               // floats of buf: Cg * Hp * sw * L
+  int64_t dstride;           // floats per channel of the zero-padded dy copy: (nvec + 1) * V
   std::vector<int64_t> tap;  // CRS offsets of tap j from a position's base
 
   explicit Geo(const ConvShape& s)
-      : P(s.out_h()), Q(s.out_w()), Cg(s.c_per_group()), Kg(s.k_per_group()),
-        CRS(s.c_per_group() * s.R * s.S), H(s.H), W(s.W), ph(s.pad_h), pw(s.pad_w),
-        sh(s.stride_h), sw(s.stride_w) {
+      : P(s.out_h()),
+        Q(s.out_w()),
+        Cg(s.c_per_group()),
+        Kg(s.k_per_group()),
+        CRS(s.c_per_group() * s.R * s.S),
+        H(s.H),
+        W(s.W),
+        ph(s.pad_h),
+        pw(s.pad_w),
+        sh(s.stride_h),
+        sw(s.stride_w) {
     Hp = H + 2 * ph;
     QV = (Q + V - 1) / V;
     nvec = P * QV;
@@ -169,8 +179,8 @@ HG_INL void store_outputs(const Geo& g, const v8 (&acc)[KB][2], int u, int64_t v
 
 // KB output channels x positions v0, v1. wT is [CRS][Kg] (this group), y is [Kg, P, Q].
 template <int KB>
-HG_INL void fwd_block(const Geo& g, const float* buf, const float* wT, const float* bias, int64_t k0,
-                      int64_t v0, int64_t v1, Act fused_act, float alpha, float* y) {
+HG_INL void fwd_block(const Geo& g, const float* buf, const float* wT, const float* bias,
+                      int64_t k0, int64_t v0, int64_t v1, Act fused_act, float alpha, float* y) {
   v8 acc[KB][2];
   for (int i = 0; i < KB; ++i) acc[i][0] = acc[i][1] = vzero();
   const float* b0 = buf + g.base(v0);
@@ -197,7 +207,8 @@ HG_INL void forward_image_impl(const Geo& g, const float* buf, const float* wT, 
   for (int64_t v0 = 0; v0 < g.nvec; v0 += 2) {
     const int64_t v1 = std::min(v0 + 1, g.nvec - 1);
     int64_t k0 = 0;
-    for (; k0 + KB <= g.Kg; k0 += KB) fwd_block<KB>(g, buf, wT, bias, k0, v0, v1, fused_act, alpha, y);
+    for (; k0 + KB <= g.Kg; k0 += KB)
+      fwd_block<KB>(g, buf, wT, bias, k0, v0, v1, fused_act, alpha, y);
     switch (g.Kg - k0) {
       case 5: fwd_block<5>(g, buf, wT, bias, k0, v0, v1, fused_act, alpha, y); break;
       case 4: fwd_block<4>(g, buf, wT, bias, k0, v0, v1, fused_act, alpha, y); break;
@@ -279,7 +290,8 @@ HG_INL void bwd_weight_block(const Geo& g, const float* buf, const float* dyp, i
 }
 
 template <int KB>
-HG_INL void bwd_weight_row(const Geo& g, const float* buf, const float* dyp, int64_t k0, float* dw) {
+HG_INL void bwd_weight_row(const Geo& g, const float* buf, const float* dyp, int64_t k0,
+                           float* dw) {
   constexpr int JB = 3;
   int64_t j0 = 0;
   for (; j0 + JB <= g.CRS; j0 += JB) bwd_weight_block<KB, JB>(g, buf, dyp, k0, j0, dw);
@@ -290,7 +302,8 @@ HG_INL void bwd_weight_row(const Geo& g, const float* buf, const float* dyp, int
   }
 }
 
-HG_INL void backward_weight_image_impl(const Geo& g, const float* buf, const float* dyp, float* dw) {
+HG_INL void backward_weight_image_impl(const Geo& g, const float* buf, const float* dyp,
+                                       float* dw) {
   constexpr int KB = 4;
   int64_t k0 = 0;
   for (; k0 + KB <= g.Kg; k0 += KB) bwd_weight_row<KB>(g, buf, dyp, k0, dw);
@@ -304,7 +317,8 @@ HG_INL void backward_weight_image_impl(const Geo& g, const float* buf, const flo
 
 // ---- the per-image drivers, compiled for the baseline ISA and for AVX2 + FMA --------------------
 
-void forward_image_base(const Geo& g, const float* buf, const float* wT, const float* bias, Act fused_act, float alpha, float* y) {
+void forward_image_base(const Geo& g, const float* buf, const float* wT, const float* bias,
+                        Act fused_act, float alpha, float* y) {
   forward_image_impl(g, buf, wT, bias, fused_act, alpha, y);
 }
 void backward_data_image_base(const Geo& g, const float* dyp, const float* w, float* buf) {
@@ -316,16 +330,16 @@ void backward_weight_image_base(const Geo& g, const float* buf, const float* dyp
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) void forward_image_avx2(const Geo& g, const float* buf,
-                                                           const float* wT, const float* bias,
-                                                           Act fused_act, float alpha, float* y) {
+                                                            const float* wT, const float* bias,
+                                                            Act fused_act, float alpha, float* y) {
   forward_image_impl(g, buf, wT, bias, fused_act, alpha, y);
 }
 __attribute__((target("avx2,fma"))) void backward_data_image_avx2(const Geo& g, const float* dyp,
-                                                                 const float* w, float* buf) {
+                                                                  const float* w, float* buf) {
   backward_data_image_impl(g, dyp, w, buf);
 }
 __attribute__((target("avx2,fma"))) void backward_weight_image_avx2(const Geo& g, const float* buf,
-                                                                   const float* dyp, float* dw) {
+                                                                    const float* dyp, float* dw) {
   backward_weight_image_impl(g, buf, dyp, dw);
 }
 #endif

@@ -13,8 +13,8 @@
 // the input (9/4 for a 3x3 stride-2 layer), written once and read once by the GEMM's packing, and
 // it is per image (CRS*PQ floats of scratch per thread: 1.8K floats for 1x28x28 -> 32, 14K for
 // 32x14x14 -> 64), so it stays in L2. What limits it: for large CRS the GEMM's micro-kernel (near
-// its peak once Kg and PQ fill a few tiles); for tiny CRS (9 for a 1-channel 3x3 layer) each GEMM is
-// a thin K=9 product whose packing and im2col cost as much as the FLOPs, which is where
+// its peak once Kg and PQ fill a few tiles); for tiny CRS (9 for a 1-channel 3x3 layer) each GEMM
+// is a thin K=9 product whose packing and im2col cost as much as the FLOPs, which is where
 // conv_direct.cpp takes over.
 //
 // Bias and activation. The GEMM epilogue adds a bias per column, but the conv bias is per row of
@@ -38,8 +38,8 @@ void forward_im2col(const ConvShape& s, const float* x, const float* w, const fl
   const int64_t PQ = s.out_h() * s.out_w(), Cg = s.c_per_group(), Kg = s.k_per_group();
   const int64_t CRS = Cg * s.R * s.S;
   // A 1x1 stride-1 unpadded convolution needs no unfolding: cols is the input itself.
-  const bool identity = s.R == 1 && s.S == 1 && s.stride_h == 1 && s.stride_w == 1 &&
-                        s.pad_h == 0 && s.pad_w == 0;
+  const bool identity =
+      s.R == 1 && s.S == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 && s.pad_w == 0;
   over_images(s.N, identity ? 0 : CRS * PQ, [&](int64_t n, float* cols) {
     for (int64_t g = 0; g < s.groups; ++g) {
       const float* xg = x + (n * s.C + g * Cg) * s.H * s.W;
@@ -54,8 +54,8 @@ void forward_im2col(const ConvShape& s, const float* x, const float* w, const fl
 void backward_data_im2col(const ConvShape& s, const float* dy, const float* w, float* dx) {
   const int64_t PQ = s.out_h() * s.out_w(), Cg = s.c_per_group(), Kg = s.k_per_group();
   const int64_t CRS = Cg * s.R * s.S, HW = s.H * s.W;
-  const bool identity = s.R == 1 && s.S == 1 && s.stride_h == 1 && s.stride_w == 1 &&
-                        s.pad_h == 0 && s.pad_w == 0;
+  const bool identity =
+      s.R == 1 && s.S == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 && s.pad_w == 0;
   over_images(s.N, identity ? 0 : CRS * PQ, [&](int64_t n, float* dcols) {
     float* dxn = dx + n * s.C * HW;
     for (int64_t g = 0; g < s.groups; ++g) {
@@ -76,8 +76,8 @@ void backward_weight_im2col(const ConvShape& s, const float* x, const float* dy,
                             float* dbias) {
   const int64_t PQ = s.out_h() * s.out_w(), Cg = s.c_per_group(), Kg = s.k_per_group();
   const int64_t CRS = Cg * s.R * s.S, WN = s.w_numel();
-  const bool identity = s.R == 1 && s.S == 1 && s.stride_h == 1 && s.stride_w == 1 &&
-                        s.pad_h == 0 && s.pad_w == 0;
+  const bool identity =
+      s.R == 1 && s.S == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 && s.pad_w == 0;
   // One accumulator holds dw then dbias, so both are summed in the same fixed chunks.
   std::vector<float> out(static_cast<size_t>(WN + s.K));
   batch_sum(s.N, WN + s.K, identity ? 0 : CRS * PQ, out.data(),

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/conv_shape.h"
 #include "kernels/common/error.h"
 #include "kernels/cpu/activation.h"
-#include "kernels/common/conv_shape.h"
 #include "kernels/cpu/parallel.h"
 
 namespace hg::kernels::cpu::conv_detail {

@@ -57,7 +57,8 @@ void conv2d_forward_reference(const ConvShape& s, const float* x, const float* w
       }
 }
 
-void conv2d_backward_data_reference(const ConvShape& s, const float* dy, const float* w, float* dx) {
+void conv2d_backward_data_reference(const ConvShape& s, const float* dy, const float* w,
+                                    float* dx) {
   check(s, "conv2d_backward_data_reference");
   const int64_t P = s.out_h(), Q = s.out_w(), Cg = s.c_per_group();
   std::vector<double> acc(static_cast<size_t>(s.x_numel()), 0.0);
@@ -69,8 +70,8 @@ void conv2d_backward_data_reference(const ConvShape& s, const float* dy, const f
   for (size_t i = 0; i < acc.size(); ++i) dx[i] = static_cast<float>(acc[i]);
 }
 
-void conv2d_backward_weight_reference(const ConvShape& s, const float* x, const float* dy, float* dw,
-                                      float* dbias) {
+void conv2d_backward_weight_reference(const ConvShape& s, const float* x, const float* dy,
+                                      float* dw, float* dbias) {
   check(s, "conv2d_backward_weight_reference");
   const int64_t P = s.out_h(), Q = s.out_w(), Cg = s.c_per_group();
   std::vector<double> acc(static_cast<size_t>(s.w_numel()), 0.0);

@@ -2,10 +2,10 @@
 //
 // Idea: the simplest kernels there are: one pass, independent elements, loops the compiler
 // vectorises (simd_for: AVX-512, AVX2 or SSE chosen at load time). Per element they move 8-12
-// bytes (one or two reads, one write) for 0-2 FLOPs, so every one of them is memory-bandwidth bound (~0.1 FLOP/byte; a core
-// does ~50 FLOPs in the time it takes to fetch one cache line from DRAM). Threads only pay off
-// once the data leaves L2, hence chunks of >= 32K elements; smaller arrays run inline.
-// add, sub, mul, exp, log, abs live in the pointwise op table (kernels/cpu/pointwise.h).
+// bytes (one or two reads, one write) for 0-2 FLOPs, so every one of them is memory-bandwidth bound
+// (~0.1 FLOP/byte; a core does ~50 FLOPs in the time it takes to fetch one cache line from DRAM).
+// Threads only pay off once the data leaves L2, hence chunks of >= 32K elements; smaller arrays run
+// inline. add, sub, mul, exp, log, abs live in the pointwise op table (kernels/cpu/pointwise.h).
 #include "kernels/cpu/elementwise.h"
 
 #include "kernels/cpu/parallel.h"

@@ -44,9 +44,9 @@ namespace {
 constexpr int64_t kKcMax = 512;
 constexpr int64_t kMcMax = 512;
 constexpr int64_t kNcMax = 3072;
-constexpr int64_t kInlineMacs = 512 * 1024;       // below this a block runs on one thread
+constexpr int64_t kInlineMacs = 512 * 1024;           // below this a block runs on one thread
 constexpr int64_t kSplitOnceMacs = 12 * 1024 * 1024;  // below this: one region, no pack barrier
-constexpr int64_t kStrip = 8;                // packing work unit: 8 rows/columns
+constexpr int64_t kStrip = 8;                         // packing work unit: 8 rows/columns
 
 Isa g_forced = Isa::Auto;
 
@@ -148,15 +148,15 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
   }
   // op(A)(i, k): k-major storage when A is transposed. op(B)(k, j) seen as X(j, k): k-major
   // storage when B is not transposed.
-  detail::gemm_packed(detail::select_kernel(), ta == Trans::T, tb == Trans::N, M, N, K, alpha, A, lda, B,
-                      ldb, beta, C, ldc, ep);
+  detail::gemm_packed(detail::select_kernel(), ta == Trans::T, tb == Trans::N, M, N, K, alpha, A,
+                      lda, B, ldb, beta, C, ldc, ep);
 }
 
 namespace detail {
 
-void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M, int64_t N, int64_t K,
-                 float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                 float* C, int64_t ldc, const Epilogue& ep, bool split_once) {
+void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M, int64_t N,
+                 int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                 float beta, float* C, int64_t ldc, const Epilogue& ep, bool split_once) {
   const int64_t MR = kern.mr, NR = kern.nr;
   const int T = num_threads();
 
@@ -182,8 +182,9 @@ void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M
                         b_kmajor ? B + j0 : B + j0 * ldb, ldb, beta, C + j0, ldc, e, false);
           } else {
             const int64_t i0 = p0 * MR, i1 = std::min(M, p1 * MR);
-            gemm_packed(kern, a_kmajor, b_kmajor, i1 - i0, N, K, alpha, a_kmajor ? A + i0 : A + i0 * lda, lda,
-                        B, ldb, beta, C + i0 * ldc, ldc, ep, false);
+            gemm_packed(kern, a_kmajor, b_kmajor, i1 - i0, N, K, alpha,
+                        a_kmajor ? A + i0 : A + i0 * lda, lda, B, ldb, beta, C + i0 * ldc, ldc, ep,
+                        false);
           }
         }
       });
@@ -256,9 +257,9 @@ void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M
             }
           }
         };
-        parallel_for_dynamic(0, units,
-                             small || pack_floats < 16384 ? units : std::max<int64_t>(1, units / (4 * T)),
-                             pack);
+        parallel_for_dynamic(
+            0, units, small || pack_floats < 16384 ? units : std::max<int64_t>(1, units / (4 * T)),
+            pack);
 
         // ---- compute: split the tile grid over M panels or N panels ----
         // Prefer splitting M (each thread walks all of the shared B block with its own A panels);

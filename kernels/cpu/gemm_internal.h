@@ -32,12 +32,13 @@ struct KernelInfo {
   int mr = 0, nr = 0;
   MicroKernel fn = nullptr;
   const char* name = "";
-  int kc_max = 512;  // deepest K slice, in the kernel's K steps (a B panel kc*NR*4 bytes stays in L1/L2)
+  int kc_max =
+      512;  // deepest K slice, in the kernel's K steps (a B panel kc*NR*4 bytes stays in L1/L2)
 };
 
-KernelInfo kernel_avx512();  // 8 x 32, AVX-512F
-KernelInfo kernel_avx2();    // 6 x 16, AVX2 + FMA
-KernelInfo kernel_scalar();  // 4 x 8, portable C++
+KernelInfo kernel_avx512();       // 8 x 32, AVX-512F
+KernelInfo kernel_avx2();         // 6 x 16, AVX2 + FMA
+KernelInfo kernel_scalar();       // 4 x 8, portable C++
 KernelInfo kernel_avx512_bf16();  // 8 x 32 over bf16 pairs (gemm_bf16 only), AVX-512 BF16
 bool cpu_has_avx512_bf16();
 bool cpu_has_avx512();
@@ -51,9 +52,9 @@ const char* gemm_kernel_name();
 // The blocked, threaded driver behind gemm() (and gemm_bf16(), which hands it bf16 pairs packed
 // in 32-bit words, K counted in pairs). X(i, k) = A[k*lda + i] when a_kmajor, else A[i*lda + k];
 // likewise B seen as X(j, k). M, N, K > 0 and alpha != 0.
-void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M, int64_t N, int64_t K,
-                 float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                 float* C, int64_t ldc, const Epilogue& ep, bool split_once = true);
+void gemm_packed(const KernelInfo& kern, bool a_kmajor, bool b_kmajor, int64_t M, int64_t N,
+                 int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                 float beta, float* C, int64_t ldc, const Epilogue& ep, bool split_once = true);
 
 // Scalar epilogue over an m x n tile whose raw products are acc[i*acc_ld + j].
 void store_tile_scalar(const float* acc, int acc_ld, float* C, int64_t ldc, int m, int n,
@@ -64,7 +65,7 @@ void act_tile_inplace(float* C, int64_t ldc, int m, int n, Act act, float slope)
 // Packs rows [i0, i0+w) x steps [k0, k0+kc) of a logical matrix X(i, k) into dst[k*P + (i-i0)],
 // zero-filling columns w..wpad-1 (P is the row stride of dst, wpad <= P). kmajor: X(i, k) is
 // X[k*ld + i]; otherwise X(i, k) = X[i*ld + k].
-void pack_panel(const float* X, bool kmajor, int64_t ld, int64_t i0, int64_t k0, int64_t kc,
-                int w, int wpad, int P, float* dst);
+void pack_panel(const float* X, bool kmajor, int64_t ld, int64_t i0, int64_t k0, int64_t kc, int w,
+                int wpad, int P, float* dst);
 
 }  // namespace hg::kernels::cpu::detail

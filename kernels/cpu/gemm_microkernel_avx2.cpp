@@ -16,8 +16,8 @@ constexpr int MR = 6;
 constexpr int NR = 16;
 
 __attribute__((target("avx2,fma"))) void ukernel_6x16(int64_t kc, const float* A, const float* B,
-                                                     float* C, int64_t ldc, int m, int n,
-                                                     const TileEpi& e) {
+                                                      float* C, int64_t ldc, int m, int n,
+                                                      const TileEpi& e) {
   __m256 c[MR][2];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) {

@@ -24,9 +24,9 @@ namespace {
 constexpr int MR = 8;
 constexpr int NR = 32;
 
-__attribute__((target("avx512f,fma"))) void ukernel_8x32(int64_t kc, const float* A,
-                                                        const float* B, float* C, int64_t ldc,
-                                                        int m, int n, const TileEpi& e) {
+__attribute__((target("avx512f,fma"))) void ukernel_8x32(int64_t kc, const float* A, const float* B,
+                                                         float* C, int64_t ldc, int m, int n,
+                                                         const TileEpi& e) {
   __m512 c[MR][2];
   start_tile_8x32(c, C, ldc, m);
 #pragma GCC unroll 4

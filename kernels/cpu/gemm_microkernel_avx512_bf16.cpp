@@ -26,8 +26,9 @@ namespace {
 constexpr int MR = 8;
 constexpr int NR = 32;
 
-__attribute__((target("avx512f,avx512bf16"))) void ukernel_bf16_8x32(int64_t kp, const float* A, const float* B,
-                                                                     float* C, int64_t ldc, int m, int n,
+__attribute__((target("avx512f,avx512bf16"))) void ukernel_bf16_8x32(int64_t kp, const float* A,
+                                                                     const float* B, float* C,
+                                                                     int64_t ldc, int m, int n,
                                                                      const TileEpi& e) {
   __m512 c[MR][2];
   start_tile_8x32(c, C, ldc, m);
@@ -38,7 +39,8 @@ __attribute__((target("avx512f,avx512bf16"))) void ukernel_bf16_8x32(int64_t kp,
     _mm_prefetch(reinterpret_cast<const char*>(B + 8 * NR), _MM_HINT_T0);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m512bh a = (__m512bh)_mm512_castps_si512(_mm512_set1_ps(A[i]));  // the (k, k+1) pair of row i
+      const __m512bh a =
+          (__m512bh)_mm512_castps_si512(_mm512_set1_ps(A[i]));  // the (k, k+1) pair of row i
       c[i][0] = _mm512_dpbf16_ps(c[i][0], a, b0);
       c[i][1] = _mm512_dpbf16_ps(c[i][1], a, b1);
     }
@@ -52,7 +54,9 @@ __attribute__((target("avx512f,avx512bf16"))) void ukernel_bf16_8x32(int64_t kp,
 
 // kc_max 256 pairs: a B panel of 256 x 32 words is 32 KB, inside L1.
 KernelInfo kernel_avx512_bf16() { return {MR, NR, &ukernel_bf16_8x32, "avx512bf16-8x32", 256}; }
-bool cpu_has_avx512_bf16() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16"); }
+bool cpu_has_avx512_bf16() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+}
 
 }  // namespace hg::kernels::cpu::detail
 

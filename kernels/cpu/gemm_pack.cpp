@@ -23,8 +23,8 @@ namespace {
 
 #if defined(__x86_64__)
 // dst[k*P + r] = src[r*ld + k] for r < 8 (rows), k < kc. Requires AVX.
-__attribute__((target("avx2"))) void transpose_strip8_avx(const float* src, int64_t ld,
-                                                          int64_t kc, int P, float* dst) {
+__attribute__((target("avx2"))) void transpose_strip8_avx(const float* src, int64_t ld, int64_t kc,
+                                                          int P, float* dst) {
   int64_t k = 0;
   for (; k + 8 <= kc; k += 8) {
     __m256 r0 = _mm256_loadu_ps(src + 0 * ld + k);
@@ -66,16 +66,15 @@ __attribute__((target("avx2"))) void transpose_strip8_avx(const float* src, int6
 }
 #endif
 
-void transpose_rows_scalar(const float* src, int64_t ld, int rows, int64_t kc, int P,
-                           float* dst) {
+void transpose_rows_scalar(const float* src, int64_t ld, int rows, int64_t kc, int P, float* dst) {
   for (int64_t k = 0; k < kc; ++k)
     for (int r = 0; r < rows; ++r) dst[k * P + r] = src[r * ld + k];
 }
 
 }  // namespace
 
-void pack_panel(const float* X, bool kmajor, int64_t ld, int64_t i0, int64_t k0, int64_t kc,
-                int w, int wpad, int P, float* dst) {
+void pack_panel(const float* X, bool kmajor, int64_t ld, int64_t i0, int64_t k0, int64_t kc, int w,
+                int wpad, int P, float* dst) {
   if (kmajor) {
     const float* src = X + k0 * ld + i0;
     for (int64_t k = 0; k < kc; ++k) {

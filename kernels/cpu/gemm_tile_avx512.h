@@ -11,8 +11,9 @@
 
 namespace hg::kernels::cpu::detail {
 
-__attribute__((target("avx512f"), always_inline)) inline void start_tile_8x32(__m512 (&c)[8][2], const float* C,
-                                                                            int64_t ldc, int m) {
+__attribute__((target("avx512f"), always_inline)) inline void start_tile_8x32(__m512 (&c)[8][2],
+                                                                              const float* C,
+                                                                              int64_t ldc, int m) {
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) {
     c[i][0] = _mm512_setzero_ps();
@@ -48,11 +49,14 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 sigmoid_512(__m5
   return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
-__attribute__((target("avx512f"), always_inline)) inline void store_tile_8x32(__m512 (&c)[8][2], float* C,
-                                                                            int64_t ldc, int m, int n,
-                                                                            const TileEpi& e) {
+__attribute__((target("avx512f"), always_inline)) inline void store_tile_8x32(__m512 (&c)[8][2],
+                                                                              float* C, int64_t ldc,
+                                                                              int m, int n,
+                                                                              const TileEpi& e) {
   const __mmask16 m0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u);
-  const __mmask16 m1 = n >= 32 ? __mmask16(0xFFFF) : n <= 16 ? __mmask16(0) : __mmask16((1u << (n - 16)) - 1u);
+  const __mmask16 m1 = n >= 32   ? __mmask16(0xFFFF)
+                       : n <= 16 ? __mmask16(0)
+                                 : __mmask16((1u << (n - 16)) - 1u);
   const __mmask16 mk[2] = {m0, m1};
   const __m512 valpha = _mm512_set1_ps(e.alpha);
   const __m512 vbeta = _mm512_set1_ps(e.beta);
@@ -75,7 +79,8 @@ __attribute__((target("avx512f"), always_inline)) inline void store_tile_8x32(__
     for (int v = 0; v < 2; ++v) {
       __m512 r = _mm512_mul_ps(c[i][v], valpha);
       if (e.first) {
-        if (e.beta != 0.0f) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mk[v], crow + 16 * v), r);
+        if (e.beta != 0.0f)
+          r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mk[v], crow + 16 * v), r);
       } else {
         r = _mm512_add_ps(_mm512_maskz_loadu_ps(mk[v], crow + 16 * v), r);
       }

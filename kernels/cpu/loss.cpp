@@ -16,8 +16,8 @@
 
 #include "kernels/common/loss_terms.h"
 #include "kernels/cpu/parallel.h"
-#include "kernels/cpu/simd_loop.h"
 #include "kernels/cpu/reduce_blocks.h"
+#include "kernels/cpu/simd_loop.h"
 
 namespace hg::kernels::cpu {
 namespace {
@@ -65,7 +65,8 @@ void recon_rows(const float* x, const float* r, float* row_err, float* feat_err,
           return static_cast<double>(v);
         });
       } else {
-        s = detail::block_sum(0, cols, [&](int64_t j) { return static_cast<double>(e(xi[j], ri[j])); });
+        s = detail::block_sum(0, cols,
+                              [&](int64_t j) { return static_cast<double>(e(xi[j], ri[j])); });
       }
       row_err[i] = cols > 0 ? static_cast<float>(s / static_cast<double>(cols)) : 0.0f;
     }

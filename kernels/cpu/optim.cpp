@@ -5,7 +5,8 @@
 // with momentum moves 16 bytes (p, g, v read; p, v written: 20 B) for ~5 FLOPs; Adam moves 28
 // bytes (p, g, m, v read; p, m, v written) for ~12 FLOPs + one sqrt. Both are memory-bandwidth
 // bound; fusing is what makes them fast, and the loops vectorise (simd_for; sqrt and division
-// in vector registers, which needs -fno-math-errno). Bias corrections are computed once per call in double.
+// in vector registers, which needs -fno-math-errno). Bias corrections are computed once per call in
+// double.
 #include "kernels/cpu/optim.h"
 
 #include <cmath>
@@ -22,7 +23,8 @@ void sgd_step(float* p, const float* g, float* v, int64_t n, float lr, float mom
               float weight_decay, bool nesterov, bool first_step) {
   parallel_for(0, n, kGrain, [&](int64_t lo, int64_t hi) {
     if (momentum == 0.0f) {
-      detail::simd_for(lo, hi, [=](int64_t i) HG_INLINE { p[i] -= lr * (g[i] + weight_decay * p[i]); });
+      detail::simd_for(lo, hi,
+                       [=](int64_t i) HG_INLINE { p[i] -= lr * (g[i] + weight_decay * p[i]); });
       return;
     }
     detail::simd_for(lo, hi, [=](int64_t i) HG_INLINE {

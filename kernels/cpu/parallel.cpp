@@ -88,8 +88,10 @@ struct alignas(64) Mailbox {
 };
 
 inline void wait_spin(int spins) {
-  if (spins < 4000) HG_PAUSE();
-  else std::this_thread::yield();
+  if (spins < 4000)
+    HG_PAUSE();
+  else
+    std::this_thread::yield();
 }
 
 class Pool {

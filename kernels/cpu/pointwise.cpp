@@ -27,10 +27,10 @@ void binary(const float* a, const float* b, float* y, int64_t n) {
   detail::parallel_simd_for(n, [=](int64_t i) HG_INLINE { y[i] = Op::f(a[i], b[i]); });
 }
 
-#define HG_CPU_POINTWISE_UNARY(Row, fn)                                                    \
-  template void unary<pointwise::Row>(const float*, float*, int64_t);                      \
-  template void unary_backward<pointwise::Row>(const float*, const float*, const float*, \
-                                               float*, int64_t);
+#define HG_CPU_POINTWISE_UNARY(Row, fn)                                                          \
+  template void unary<pointwise::Row>(const float*, float*, int64_t);                            \
+  template void unary_backward<pointwise::Row>(const float*, const float*, const float*, float*, \
+                                               int64_t);
 #define HG_CPU_POINTWISE_BINARY(Row, fn) \
   template void binary<pointwise::Row>(const float*, const float*, float*, int64_t);
 HG_UNARY_OPS(HG_CPU_POINTWISE_UNARY)

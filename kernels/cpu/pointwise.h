@@ -18,10 +18,10 @@ void unary_backward(const float* x, const float* y, const float* g, float* dx, i
 template <class Op>
 void binary(const float* a, const float* b, float* y, int64_t n);
 
-#define HG_CPU_POINTWISE_EXTERN_UNARY(Row, fn)                                        \
-  extern template void unary<pointwise::Row>(const float*, float*, int64_t);          \
-  extern template void unary_backward<pointwise::Row>(const float*, const float*,     \
-                                                      const float*, float*, int64_t);
+#define HG_CPU_POINTWISE_EXTERN_UNARY(Row, fn)                                                  \
+  extern template void unary<pointwise::Row>(const float*, float*, int64_t);                    \
+  extern template void unary_backward<pointwise::Row>(const float*, const float*, const float*, \
+                                                      float*, int64_t);
 #define HG_CPU_POINTWISE_EXTERN_BINARY(Row, fn) \
   extern template void binary<pointwise::Row>(const float*, const float*, float*, int64_t);
 HG_UNARY_OPS(HG_CPU_POINTWISE_EXTERN_UNARY)

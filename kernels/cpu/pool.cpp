@@ -21,12 +21,15 @@ void check(const PoolShape& s, const char* what) {
     throw Error(std::string(what) + ": invalid pooling shape (N " + i(s.N) + ", C " + i(s.C) +
                 ", H " + i(s.H) + ", W " + i(s.W) + ", window " + i(s.kh) + "x" + i(s.kw) +
                 ", stride " + i(s.stride_h) + "x" + i(s.stride_w) + ", pad " + i(s.pad_h) + "x" +
-                i(s.pad_w) + "): sizes must be positive, padding at most half the window, and the "
+                i(s.pad_w) +
+                "): sizes must be positive, padding at most half the window, and the "
                 "output non-empty");
   }
 }
 
-int64_t plane_grain(int64_t plane_elems) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_elems)); }
+int64_t plane_grain(int64_t plane_elems) {
+  return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_elems));
+}
 
 }  // namespace
 

@@ -17,7 +17,8 @@ void maxpool2d_backward(const PoolShape& s, const float* dy, const int32_t* argm
 void avgpool2d_forward(const PoolShape& s, const float* x, float* y);
 void avgpool2d_backward(const PoolShape& s, const float* dy, float* dx);
 
-// Nearest-neighbour upsampling by integer factors: y [N, C, H*fh, W*fw], y[.., i, j] = x[.., i/fh, j/fw].
+// Nearest-neighbour upsampling by integer factors: y [N, C, H*fh, W*fw], y[.., i, j] = x[.., i/fh,
+// j/fw].
 void upsample_nearest2d_forward(const float* x, float* y, int64_t N, int64_t C, int64_t H,
                                 int64_t W, int64_t fh, int64_t fw);
 // dx[.., i, j] = sum of the fh*fw gradients it was copied to.

@@ -10,15 +10,16 @@
 // Measured: not benchmarked yet.
 #include "kernels/cpu/random.h"
 
-#include "kernels/cpu/parallel.h"
 #include "kernels/common/noise_draw.h"
+#include "kernels/cpu/parallel.h"
 
 namespace hg::kernels::cpu {
 
 void randn(float* y, int64_t n, uint64_t seed) {
   const uint64_t key = noise::key(seed);
   parallel_for(0, n, 4096, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) y[i] = noise::normal(noise::bits(key, static_cast<uint64_t>(i)));
+    for (int64_t i = lo; i < hi; ++i)
+      y[i] = noise::normal(noise::bits(key, static_cast<uint64_t>(i)));
   });
 }
 
@@ -27,10 +28,11 @@ void corrupt(Noise kind, const float* x, float* y, int64_t n, float param, uint6
   check_noise_param(kind, param);
   const uint64_t key = noise::key(seed);
   const int k = static_cast<int>(kind);
-  parallel_for(0, n, kind == Noise::Gaussian ? 4096 : kElementwiseGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i)
-      y[i] = noise::corrupt_one(k, x[i], param, key, static_cast<uint64_t>(i), clip01);
-  });
+  parallel_for(0, n, kind == Noise::Gaussian ? 4096 : kElementwiseGrain,
+               [&](int64_t lo, int64_t hi) {
+                 for (int64_t i = lo; i < hi; ++i)
+                   y[i] = noise::corrupt_one(k, x[i], param, key, static_cast<uint64_t>(i), clip01);
+               });
 }
 
 }  // namespace hg::kernels::cpu

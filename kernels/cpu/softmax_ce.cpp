@@ -1,8 +1,8 @@
 // Row softmax, softmax cross-entropy (forward and backward) and row argmax on the CPU.
 //
-// Idea: a classification loss is a per-row log-sum-exp. Each row is walked twice from L1 (C <= ~1000
-// classes is 4 KB): pass 1 finds the row max m (exact), pass 2 sums exp(z - m) in double; every
-// exponent is <= 0, so z = +-1000 cannot overflow. The cross-entropy is then
+// Idea: a classification loss is a per-row log-sum-exp. Each row is walked twice from L1 (C <=
+// ~1000 classes is 4 KB): pass 1 finds the row max m (exact), pass 2 sums exp(z - m) in double;
+// every exponent is <= 0, so z = +-1000 cannot overflow. The cross-entropy is then
 //   loss_i = (m_i - z[i, label_i]) + log s_i      (the difference taken in double: no cancellation
 //                                                   of two large, nearly equal floats),
 // and only (m_i, s_i) are saved for the backward, which recomputes p = exp(z - m) / s in the same
@@ -27,7 +27,9 @@ namespace {
 
 constexpr int64_t kGrain = 32768;  // elements per parallel chunk
 
-int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)); }
+int64_t row_grain(int64_t cols) {
+  return std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1));
+}
 
 // m = max_j z[j] (NaNs skipped, as fmax), s = sum_j exp(z[j] - m) in double.
 inline void row_stats(const float* z, int64_t cols, float* m_out, double* s_out) {

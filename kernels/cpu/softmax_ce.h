@@ -6,9 +6,9 @@
 //   stats[2 i + 1] = s_i = sum_j exp(z[i, j] - m_i)        (in [1, cols] for finite z)
 // make softmax(z)[i, j] = exp(z[i, j] - m_i) * (1 / s_i): every exponent is <= 0, so nothing
 // overflows for any finite logit (z = 1000 or -1000 included). The cross-entropy forward saves the
-// stats (8 bytes per row) and the backward recomputes the softmax from z and them, so no [rows, cols]
-// probability matrix is kept between the passes. Logits must be finite (an infinite or NaN logit
-// gives NaN in its row). cols >= 1; labels lie in [0, cols) (checked by the op, not here).
+// stats (8 bytes per row) and the backward recomputes the softmax from z and them, so no [rows,
+// cols] probability matrix is kept between the passes. Logits must be finite (an infinite or NaN
+// logit gives NaN in its row). cols >= 1; labels lie in [0, cols) (checked by the op, not here).
 #pragma once
 #include <cstdint>
 

@@ -111,7 +111,8 @@ TEST(ClusteringAccuracy, HandCasesAndBruteForce) {
       std::vector<int32_t> u(v);
       std::sort(u.begin(), u.end());
       u.erase(std::unique(u.begin(), u.end()), u.end());
-      for (auto& x : v) x = static_cast<int32_t>(std::lower_bound(u.begin(), u.end(), x) - u.begin());
+      for (auto& x : v)
+        x = static_cast<int32_t>(std::lower_bound(u.begin(), u.end(), x) - u.begin());
       *k = static_cast<int>(u.size());
       return v;
     };

@@ -39,8 +39,8 @@ struct Table {
 
 // `per` rows around each center, every coordinate t of cluster c drawn as
 // center[c][t] + sd[c][t] * N(0, 1) (axis-aligned spreads), clusters interleaved.
-Table gaussians(const std::vector<std::vector<double>>& center, const std::vector<std::vector<double>>& sd,
-                int64_t per, uint64_t seed) {
+Table gaussians(const std::vector<std::vector<double>>& center,
+                const std::vector<std::vector<double>>& sd, int64_t per, uint64_t seed) {
   Rng rng(seed);
   Table t;
   t.d = static_cast<int64_t>(center[0].size());
@@ -49,7 +49,8 @@ Table gaussians(const std::vector<std::vector<double>>& center, const std::vecto
   for (int64_t i = 0; i < t.n; ++i) {
     const int c = static_cast<int>(i % k);
     t.y.push_back(c);
-    for (int64_t j = 0; j < t.d; ++j) t.X.push_back(static_cast<float>(center[c][j] + sd[c][j] * rng.normal()));
+    for (int64_t j = 0; j < t.d; ++j)
+      t.X.push_back(static_cast<float>(center[c][j] + sd[c][j] * rng.normal()));
   }
   return t;
 }
@@ -131,7 +132,8 @@ TEST(Gmm, OneComponentIsTheSampleMeanAndCovariance) {
     for (int64_t a = 0; a < d; ++a) mu[a] += t.X[i * d + a] / static_cast<double>(n);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t a = 0; a < d; ++a)
-      for (int64_t b = 0; b < d; ++b) C[a * d + b] += (t.X[i * d + a] - mu[a]) * (t.X[i * d + b] - mu[b]) / n;
+      for (int64_t b = 0; b < d; ++b)
+        C[a * d + b] += (t.X[i * d + a] - mu[a]) * (t.X[i * d + b] - mu[b]) / n;
   for (int64_t a = 0; a < d; ++a) C[a * d + a] += o.reg_covar;
   for (int64_t a = 0; a < d; ++a) EXPECT_NEAR(r.model.means[a], mu[a], 1e-9);
   for (int64_t a = 0; a < d * d; ++a) EXPECT_NEAR(r.model.covariances[a], C[a], 1e-8);
@@ -170,10 +172,12 @@ TEST(Gmm, PredictAndScoreNewRows) {
   const std::vector<int32_t> p = r.model.predict(fresh.X.data(), fresh.n);
   EXPECT_GE(clustering_accuracy(fresh.y, p), 0.98);
   // A point far from every component has a much lower density than one at a mean.
-  const float at_mean[2] = {static_cast<float>(r.model.means[0]), static_cast<float>(r.model.means[1])};
+  const float at_mean[2] = {static_cast<float>(r.model.means[0]),
+                            static_cast<float>(r.model.means[1])};
   const float far[2] = {100.0f, -100.0f};
   EXPECT_GT(r.model.score_samples(at_mean, 1)[0], r.model.score_samples(far, 1)[0] + 100.0);
-  EXPECT_TRUE(std::isfinite(r.model.score_samples(far, 1)[0]));  // log-sum-exp: no underflow to -inf
+  EXPECT_TRUE(
+      std::isfinite(r.model.score_samples(far, 1)[0]));  // log-sum-exp: no underflow to -inf
 }
 
 TEST(Gmm, SameResultForOneAndTwoThreadsAndRepeatedCalls) {
@@ -248,7 +252,8 @@ TEST(Gmm, Errors) {
   EXPECT_NO_THROW(fit_gmm(t.X.data(), t.n, t.d, o));
   for (auto bad : {+[](GmmOptions& g) { g.k = 0; }, +[](GmmOptions& g) { g.n_init = 0; },
                    +[](GmmOptions& g) { g.max_iter = 0; }, +[](GmmOptions& g) { g.tol = -1; },
-                   +[](GmmOptions& g) { g.reg_covar = std::nan(""); }, +[](GmmOptions& g) { g.reg_covar = -1e-6; }}) {
+                   +[](GmmOptions& g) { g.reg_covar = std::nan(""); },
+                   +[](GmmOptions& g) { g.reg_covar = -1e-6; }}) {
     GmmOptions g = o;
     bad(g);
     EXPECT_THROW(fit_gmm(t.X.data(), t.n, t.d, g), Error);
@@ -296,10 +301,11 @@ SkRun run_sklearn(const Table& t, int k, int n_init, uint64_t seed) {
       for (int64_t j = 0; j < t.d; ++j) f << t.X[i * t.d + j] << (j + 1 < t.d ? "," : "\n");
   }
   const std::string script = std::string(HG_SOURCE_DIR) + "/tests/analysis/ref/gmm_sklearn.py";
-  const std::string cmd = std::string("'") + HG_PYTHON3 + "' '" + script + "' '" + (dir / "data.csv").string() +
-                          "' '" + (dir / "out.csv").string() + "' --k " + std::to_string(k) + " --n-init " +
-                          std::to_string(n_init) + " --seed " + std::to_string(seed) + " > '" +
-                          (dir / "log").string() + "' 2>&1";
+  const std::string cmd = std::string("'") + HG_PYTHON3 + "' '" + script + "' '" +
+                          (dir / "data.csv").string() + "' '" + (dir / "out.csv").string() +
+                          "' --k " + std::to_string(k) + " --n-init " + std::to_string(n_init) +
+                          " --seed " + std::to_string(seed) + " > '" + (dir / "log").string() +
+                          "' 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     out.error = cmd + " failed: " + slurp(dir / "log");
     fs::remove_all(dir);
@@ -320,7 +326,8 @@ SkRun run_sklearn(const Table& t, int k, int n_init, uint64_t seed) {
     out.ll.push_back(std::stod(line.substr(comma + 1)));
   }
   fs::remove_all(dir);
-  if (out.labels.size() != static_cast<size_t>(t.n)) out.error = "the reference wrote " + std::to_string(out.labels.size()) + " rows";
+  if (out.labels.size() != static_cast<size_t>(t.n))
+    out.error = "the reference wrote " + std::to_string(out.labels.size()) + " rows";
   return out;
 }
 
@@ -340,11 +347,13 @@ TEST(GmmVsSklearn, SameMixtureOnASeededTable) {
       o.k = K;
       o.n_init = n_init;
       const GmmResult r = fit_gmm(t.X.data(), t.n, t.d, o);
-      EXPECT_NEAR(r.mean_log_likelihood, sk.mean_ll, 1e-3 * std::fabs(sk.mean_ll)) << "n_init " << n_init;
+      EXPECT_NEAR(r.mean_log_likelihood, sk.mean_ll, 1e-3 * std::fabs(sk.mean_ll))
+          << "n_init " << n_init;
       EXPECT_EQ(clustering_accuracy(sk.labels, r.labels), 1.0) << "n_init " << n_init;
       // Per row too: the two fits are the same optimum up to EM's stopping tolerance.
       double worst = 0;
-      for (int64_t i = 0; i < t.n; ++i) worst = std::max(worst, std::fabs(r.log_likelihood[i] - sk.ll[i]));
+      for (int64_t i = 0; i < t.n; ++i)
+        worst = std::max(worst, std::fabs(r.log_likelihood[i] - sk.ll[i]));
       EXPECT_LT(worst, 1e-2) << "n_init " << n_init;
     }
   }

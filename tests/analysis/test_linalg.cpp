@@ -411,8 +411,8 @@ TEST(PrincipalAngles, IdenticalSubspaces) {
 TEST(PrincipalAngles, OrthogonalSubspaces) {
   const int n = 6;
   Mat a(n * 2, 0.0), b(n * 3, 0.0);
-  a[0 * 2 + 0] = a[1 * 2 + 1] = 1;                   // span(e0, e1)
-  b[2 * 3 + 0] = b[3 * 3 + 1] = 1;                   // span(e2, e3, e4 + e5)
+  a[0 * 2 + 0] = a[1 * 2 + 1] = 1;  // span(e0, e1)
+  b[2 * 3 + 0] = b[3 * 3 + 1] = 1;  // span(e2, e3, e4 + e5)
   b[4 * 3 + 2] = b[5 * 3 + 2] = 1;
   const std::vector<double> angles = principal_angles(a, b, n, 2, 3);
   ASSERT_EQ(angles.size(), 2u);
@@ -428,7 +428,7 @@ TEST(PrincipalAngles, PlanesAtThirtyDegrees) {
   Mat a(n * 2, 0.0), b(n * 2, 0.0);
   a[0] = 1;
   a[1 * 2 + 1] = 1;
-  b[0] = 2;                                    // 2 e0 + (cos t e1 + sin t e2)
+  b[0] = 2;  // 2 e0 + (cos t e1 + sin t e2)
   b[1 * 2 + 0] = std::cos(t);
   b[1 * 2 + 1] = std::cos(t);
   b[2 * 2 + 0] = std::sin(t);
@@ -495,10 +495,12 @@ TEST(SymEigen, CovarianceOfSparseBinaryDataConverges) {
   const int n = 400, rows = 2000;
   hg::Rng rng(77);
   std::vector<double> p(n);
-  for (int j = 0; j < n; ++j) p[j] = j % 3 == 0 ? 0.0 : j % 3 == 1 ? 0.002 * rng.uniform() : 0.5 * rng.uniform();
+  for (int j = 0; j < n; ++j)
+    p[j] = j % 3 == 0 ? 0.0 : j % 3 == 1 ? 0.002 * rng.uniform() : 0.5 * rng.uniform();
   std::vector<float> X(static_cast<size_t>(rows * n));
   for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < n; ++j) X[static_cast<size_t>(i * n + j)] = rng.uniform() < p[j] ? 1.0f : 0.0f;
+    for (int j = 0; j < n; ++j)
+      X[static_cast<size_t>(i * n + j)] = rng.uniform() < p[j] ? 1.0f : 0.0f;
   std::vector<double> mean(n, 0.0), C(static_cast<size_t>(n * n), 0.0);
   for (int i = 0; i < rows; ++i)
     for (int j = 0; j < n; ++j) mean[j] += X[static_cast<size_t>(i * n + j)] / double(rows);
@@ -506,15 +508,19 @@ TEST(SymEigen, CovarianceOfSparseBinaryDataConverges) {
     for (int a = 0; a < n; ++a) {
       const double xa = X[static_cast<size_t>(i * n + a)] - mean[a];
       if (xa == 0) continue;
-      for (int b = 0; b < n; ++b) C[static_cast<size_t>(a * n + b)] += xa * (X[static_cast<size_t>(i * n + b)] - mean[b]) / (rows - 1);
+      for (int b = 0; b < n; ++b)
+        C[static_cast<size_t>(a * n + b)] +=
+            xa * (X[static_cast<size_t>(i * n + b)] - mean[b]) / (rows - 1);
     }
   const hg::analysis::SymEigen e = hg::analysis::sym_eigen(C, n);
   double worst = 0;
   for (int j = 0; j < n; ++j)
     for (int i = 0; i < n; ++i) {
       double av = 0;
-      for (int k = 0; k < n; ++k) av += C[static_cast<size_t>(i * n + k)] * e.vectors[static_cast<size_t>(j * n + k)];
-      worst = std::max(worst, std::fabs(av - e.values[j] * e.vectors[static_cast<size_t>(j * n + i)]));
+      for (int k = 0; k < n; ++k)
+        av += C[static_cast<size_t>(i * n + k)] * e.vectors[static_cast<size_t>(j * n + k)];
+      worst =
+          std::max(worst, std::fabs(av - e.values[j] * e.vectors[static_cast<size_t>(j * n + i)]));
     }
   EXPECT_LT(worst, 1e-10 * std::max(1.0, e.values[0]));
   EXPECT_NEAR(e.values[n - 1], 0.0, 1e-12);

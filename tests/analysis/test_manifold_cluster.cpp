@@ -57,7 +57,8 @@ ManifoldOptions options(int k) {
 
 TEST(ManifoldCluster, EveryMethodRecoversBlobsOnFitAndHeldOutRows) {
   const Split s = blobs(5, 120, 40, 8, 20.0, 1);
-  for (ClusterMethod m : {ClusterMethod::KMeans, ClusterMethod::TsneKMeans, ClusterMethod::TsneGmm}) {
+  for (ClusterMethod m :
+       {ClusterMethod::KMeans, ClusterMethod::TsneKMeans, ClusterMethod::TsneGmm}) {
     const ManifoldClustering c =
         manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, m, options(5));
     EXPECT_EQ(c.method, m);
@@ -78,9 +79,10 @@ TEST(ManifoldCluster, HeldOutRowsGetTheVoteOfTheirNeighbours) {
   const Split s = blobs(4, 100, 50, 5, 3.0, 2);
   ManifoldOptions o = options(4);
   o.assign_k = 7;
-  const ManifoldClustering c =
-      manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, ClusterMethod::TsneKMeans, o);
-  EXPECT_EQ(c.labels, knn_vote(s.fit.data(), s.n_fit, c.fit_labels, s.eval.data(), s.n_eval, s.d, 7));
+  const ManifoldClustering c = manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d,
+                                                ClusterMethod::TsneKMeans, o);
+  EXPECT_EQ(c.labels,
+            knn_vote(s.fit.data(), s.n_fit, c.fit_labels, s.eval.data(), s.n_eval, s.d, 7));
   // The vote by hand for a few rows: counts over the 7 nearest by brute force.
   for (int64_t q = 0; q < s.n_eval; q += 17) {
     std::vector<std::pair<double, int64_t>> dist;
@@ -128,12 +130,12 @@ TEST(ManifoldCluster, StandardisationUsesTheFitRowsStatistics) {
       (*X)[i * 5 + 4] = 7.0f;
     }
   ManifoldOptions o = options(3);
-  const ManifoldClustering raw =
-      manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, ClusterMethod::KMeans, o);
+  const ManifoldClustering raw = manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval,
+                                                  s.d, ClusterMethod::KMeans, o);
   EXPECT_LT(clustering_accuracy(s.fit_y, raw.fit_labels), 0.8);
   o.standardize = true;
-  const ManifoldClustering z =
-      manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, ClusterMethod::KMeans, o);
+  const ManifoldClustering z = manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d,
+                                                ClusterMethod::KMeans, o);
   // Standardised, the three informative columns carry 3/4 of the variance: enough here.
   EXPECT_EQ(clustering_accuracy(s.fit_y, z.fit_labels), 1.0);
   EXPECT_EQ(clustering_accuracy(s.eval_y, z.labels), 1.0);
@@ -146,10 +148,12 @@ TEST(ManifoldCluster, StandardisationUsesTheFitRowsStatistics) {
     double m = 0, v = 0;
     for (int64_t i = 0; i < s.n_fit; ++i) m += z.fit_rows[i * 5 + t];
     m /= s.n_fit;
-    for (int64_t i = 0; i < s.n_fit; ++i) v += (z.fit_rows[i * 5 + t] - m) * (z.fit_rows[i * 5 + t] - m);
+    for (int64_t i = 0; i < s.n_fit; ++i)
+      v += (z.fit_rows[i * 5 + t] - m) * (z.fit_rows[i * 5 + t] - m);
     EXPECT_NEAR(m, 0.0, 1e-5) << t;
     EXPECT_NEAR(std::sqrt(v / s.n_fit), 1.0, 1e-5) << t;
-    EXPECT_NEAR(z.eval_rows[3 * 5 + t], (s.eval[3 * 5 + t] - z.standardizer.mean[t]) / z.standardizer.scale[t], 1e-5);
+    EXPECT_NEAR(z.eval_rows[3 * 5 + t],
+                (s.eval[3 * 5 + t] - z.standardizer.mean[t]) / z.standardizer.scale[t], 1e-5);
   }
   for (int64_t i = 0; i < s.n_fit; ++i) EXPECT_EQ(z.fit_rows[i * 5 + 4], 0.0f);
 }
@@ -163,8 +167,8 @@ TEST(ManifoldCluster, EvaluatedRowsThatAreFitRowsKeepTheirCluster) {
   std::vector<int64_t> same(static_cast<size_t>(s.n_fit + s.n_eval), -1);
   for (int64_t i = 0; i < s.n_fit; ++i) same[i] = i;
   for (ClusterMethod m : {ClusterMethod::KMeans, ClusterMethod::TsneGmm}) {
-    const ManifoldClustering c = manifold_cluster(s.fit.data(), s.n_fit, eval.data(), s.n_fit + s.n_eval, s.d, m,
-                                                  options(3), same);
+    const ManifoldClustering c = manifold_cluster(s.fit.data(), s.n_fit, eval.data(),
+                                                  s.n_fit + s.n_eval, s.d, m, options(3), same);
     EXPECT_EQ(c.assigned_by_neighbours, s.n_eval);
     for (int64_t i = 0; i < s.n_fit; ++i) ASSERT_EQ(c.labels[i], c.fit_labels[i]) << i;
     std::vector<int32_t> truth = s.fit_y;
@@ -181,9 +185,11 @@ TEST(ManifoldCluster, SameResultForOneAndTwoThreads) {
   o.tsne.seed = 9;
   for (ClusterMethod m : {ClusterMethod::TsneKMeans, ClusterMethod::TsneGmm}) {
     kcpu::set_num_threads(1);
-    const ManifoldClustering a = manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, m, o);
+    const ManifoldClustering a =
+        manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, m, o);
     kcpu::set_num_threads(2);
-    const ManifoldClustering b = manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, m, o);
+    const ManifoldClustering b =
+        manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, m, o);
     kcpu::set_num_threads(0);
     EXPECT_EQ(a.map, b.map) << cluster_method_name(m);
     EXPECT_EQ(a.fit_labels, b.fit_labels);
@@ -213,11 +219,14 @@ TEST(ManifoldCluster, SeededSubsample) {
 TEST(ManifoldCluster, VerdictNamesTheWinnerFromTheFigures) {
   const ScoredEntry head{"latent", "tsne-kmeans", 0.912};
   EXPECT_EQ(cluster_verdict(head, {{"pixels", "kmeans", 0.531}, {"pixels", "tsne-kmeans", 0.62}}),
-            "latent tsne-kmeans ACC 0.91 vs pixels kmeans 0.53, pixels tsne-kmeans 0.62: latent wins by 0.292");
+            "latent tsne-kmeans ACC 0.91 vs pixels kmeans 0.53, pixels tsne-kmeans 0.62: latent "
+            "wins by 0.292");
   EXPECT_EQ(cluster_verdict(head, {{"pixels", "kmeans", 0.5}, {"pixels", "tsne-kmeans", 0.95}}),
-            "latent tsne-kmeans ACC 0.91 vs pixels kmeans 0.50, pixels tsne-kmeans 0.95: pixels win by 0.038");
+            "latent tsne-kmeans ACC 0.91 vs pixels kmeans 0.50, pixels tsne-kmeans 0.95: pixels "
+            "win by 0.038");
   EXPECT_EQ(cluster_verdict(head, {{"pixels", "kmeans", 0.5}, {"pca-10", "tsne-kmeans", 0.93}}),
-            "latent tsne-kmeans ACC 0.91 vs pixels kmeans 0.50, pca-10 tsne-kmeans 0.93: pca-10 wins by 0.018");
+            "latent tsne-kmeans ACC 0.91 vs pixels kmeans 0.50, pca-10 tsne-kmeans 0.93: pca-10 "
+            "wins by 0.018");
   // Figures that round alike: the margin still tells them apart.
   EXPECT_EQ(cluster_verdict(head, {{"pixels", "kmeans", 0.909}}),
             "latent tsne-kmeans ACC 0.91 vs pixels kmeans 0.91: latent wins by 0.003");
@@ -239,7 +248,8 @@ TEST(ManifoldCluster, Errors) {
   }
   o.k = 3;
   o.assign_k = 0;
-  EXPECT_THROW(manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, ClusterMethod::KMeans, o),
+  EXPECT_THROW(manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d,
+                                ClusterMethod::KMeans, o),
                Error);
   o.assign_k = 10;
   std::vector<float> bad = s.eval;
@@ -250,8 +260,8 @@ TEST(ManifoldCluster, Errors) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("evaluated row 4"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d, ClusterMethod::KMeans, o,
-                                std::vector<int64_t>(3, 0)),
+  EXPECT_THROW(manifold_cluster(s.fit.data(), s.n_fit, s.eval.data(), s.n_eval, s.d,
+                                ClusterMethod::KMeans, o, std::vector<int64_t>(3, 0)),
                Error);  // eval_fit_row of the wrong size
   EXPECT_EQ(parse_cluster_method("tsne-gmm"), ClusterMethod::TsneGmm);
   try {

@@ -256,8 +256,8 @@ Reference run_reference(const Table& t) {
   write_csv(dir / "test.csv", t.test, t.n_test, t.d);
   const std::string script = std::string(HG_SOURCE_DIR) + "/tests/analysis/ref/outliers_sklearn.py";
   const std::string cmd = std::string("'") + HG_PYTHON3 + "' '" + script + "' '" +
-                          (dir / "fit.csv").string() + "' '" + (dir / "test.csv").string() +
-                          "' '" + (dir / "out.csv").string() + "' --seed 0 --n-estimators " +
+                          (dir / "fit.csv").string() + "' '" + (dir / "test.csv").string() + "' '" +
+                          (dir / "out.csv").string() + "' --seed 0 --n-estimators " +
                           std::to_string(kRefTrees) + " > '" + (dir / "log").string() + "' 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     ref.error = cmd + " failed: " + slurp(dir / "log");
@@ -278,7 +278,8 @@ Reference run_reference(const Table& t) {
       while (std::getline(ss, cell, ',')) names.push_back(cell);
       continue;
     }
-    for (size_t c = 0; std::getline(ss, cell, ','); ++c) ref.col[names.at(c)].push_back(std::stod(cell));
+    for (size_t c = 0; std::getline(ss, cell, ','); ++c)
+      ref.col[names.at(c)].push_back(std::stod(cell));
   }
   fs::remove_all(dir);
   for (const char* c : {"iforest", "iforest_alt", "lof", "pca", "ecod"})
@@ -295,12 +296,12 @@ const Reference& reference(const Table& t) {
   return it->second;
 }
 
-#define SKIP_WITHOUT_SKLEARN()                                                                    \
-  do {                                                                                            \
-    if (std::string(HG_PYTHON3).empty())                                                          \
-      GTEST_SKIP() << "no Python 3 with scikit-learn and numpy was found when configuring "      \
-                      "(install python3-sklearn python3-numpy, or scripts/install-deps, and "    \
-                      "re-run cmake)";                                                            \
+#define SKIP_WITHOUT_SKLEARN()                                                                \
+  do {                                                                                        \
+    if (std::string(HG_PYTHON3).empty())                                                      \
+      GTEST_SKIP() << "no Python 3 with scikit-learn and numpy was found when configuring "   \
+                      "(install python3-sklearn python3-numpy, or scripts/install-deps, and " \
+                      "re-run cmake)";                                                        \
   } while (0)
 
 std::vector<const Table*> tables() { return {&table_2d(), &table_10d()}; }
@@ -323,10 +324,10 @@ TEST(OutliersVsSklearn, IsolationForestAgreesInDistribution) {
     // Two scikit-learn forests (seeds 0 and 1) differ by this much per row: ours should be no
     // further from seed 0 than seed 1 is, up to the same sampling noise.
     const double gap = mean_abs_diff(ours, sk), natural = mean_abs_diff(alt, sk);
-    std::printf("[ %s ] isolation forest (%d trees): AUROC %.4f vs scikit-learn %.4f (seed 1: "
-                "%.4f); Spearman %.4f; mean |diff| %.4f (scikit-learn seed 0 vs 1: %.4f)\n",
-                t->name.c_str(), kRefTrees, a_ours, a_sk, auroc(alt, t->label), rho, gap,
-                natural);
+    std::printf(
+        "[ %s ] isolation forest (%d trees): AUROC %.4f vs scikit-learn %.4f (seed 1: "
+        "%.4f); Spearman %.4f; mean |diff| %.4f (scikit-learn seed 0 vs 1: %.4f)\n",
+        t->name.c_str(), kRefTrees, a_ours, a_sk, auroc(alt, t->label), rho, gap, natural);
     EXPECT_NEAR(a_ours, a_sk, 0.01) << t->name;
     EXPECT_GT(rho, 0.9) << t->name;
     EXPECT_LT(gap, 1.3 * natural) << t->name;
@@ -360,9 +361,10 @@ TEST(OutliersVsSklearn, PcaReconstructionMatchesPointwise) {
     const std::vector<double> ours = p.score(t->test.data(), t->n_test);
     const std::vector<double>& sk = ref.col.at("pca");
     const double rel = max_rel_diff(ours, sk);
-    std::printf("[ %s ] PCA (k = %d, scikit-learn %d): max relative difference %.2e; AUROC "
-                "%.4f vs scikit-learn %.4f\n",
-                t->name.c_str(), p.k, ref.pca_k, rel, auroc(ours, t->label), auroc(sk, t->label));
+    std::printf(
+        "[ %s ] PCA (k = %d, scikit-learn %d): max relative difference %.2e; AUROC "
+        "%.4f vs scikit-learn %.4f\n",
+        t->name.c_str(), p.k, ref.pca_k, rel, auroc(ours, t->label), auroc(sk, t->label));
     // The error is that of the components: pca.cpp accumulates the covariance in float blocks,
     // which leaves a relative error of ~5e-5 on the tiny residuals of rows near the 2-D table's
     // principal line (computing our residuals in double from our components changes them by
@@ -387,7 +389,6 @@ TEST(OutliersVsSklearn, EcodMatchesPointwise) {
     EXPECT_NEAR(auroc(ours, t->label), auroc(sk, t->label), 0.01) << t->name;
   }
 }
-
 
 // ---- tests without Python: shared data --------------------------------------------------------
 
@@ -446,8 +447,14 @@ TEST(Outliers, SameResultsForOneAndTwoThreadsAndForTheSameSeed) {
     std::vector<double> sf, sl, se, sp;
   };
   auto run = [&] {
-    Run r{IsolationForest::fit(X.data(), n, d, fo), LocalOutlierFactor::fit(X.data(), n, d),
-          Ecod::fit(X.data(), n, d, eo), PcaOutlier::fit(X.data(), n, d), {}, {}, {}, {}};
+    Run r{IsolationForest::fit(X.data(), n, d, fo),
+          LocalOutlierFactor::fit(X.data(), n, d),
+          Ecod::fit(X.data(), n, d, eo),
+          PcaOutlier::fit(X.data(), n, d),
+          {},
+          {},
+          {},
+          {}};
     r.sf = r.f.score(Y.data(), m);
     r.sl = r.l.score(Y.data(), m);
     r.se = r.e.score(Y.data(), m);
@@ -711,10 +718,10 @@ TEST(Ecod, HandWorkedColumns) {
   const double l5 = std::log(5.0);
   auto U = [](int count) { return -std::log(std::max(count, 1) / 5.0); };
   // Rows: (a, b, c) values. For s = +-1 the feature adds max(U_l, U_r); for s = 0, U_l + U_r.
-  const std::vector<float> Y = {10, -10, 3,    // a: #<= 5, #>= 1; b: #<= 1, #>= 5; c: 3 and 3
-                                0, 0, 0,       // below / above / below every value
-                                2.5, -3, 5,    // a: 2 and 3; b: #<= 3, #>= 3; c: 5 and 1
-                                4, -1, 1};     // ties with the fit values
+  const std::vector<float> Y = {10,  -10, 3,   // a: #<= 5, #>= 1; b: #<= 1, #>= 5; c: 3 and 3
+                                0,   0,   0,   // below / above / below every value
+                                2.5, -3,  5,   // a: 2 and 3; b: #<= 3, #>= 3; c: 5 and 1
+                                4,   -1,  1};  // ties with the fit values
   const std::vector<double> s = e.score(Y.data(), 4);
   EXPECT_NEAR(s[0], l5 + l5 + 2 * U(3), 1e-15);
   EXPECT_NEAR(s[1], l5 + l5 + (l5 + U(5)), 1e-15);
@@ -748,7 +755,8 @@ TEST(Ecod, SubsamplesAtMostMaxRows) {
     std::vector<float> col;
     for (int64_t i : rows) col.push_back(X[i * d + j]);
     std::sort(col.begin(), col.end());
-    EXPECT_EQ(col, std::vector<float>(e.sorted.begin() + j * 100, e.sorted.begin() + (j + 1) * 100));
+    EXPECT_EQ(col,
+              std::vector<float>(e.sorted.begin() + j * 100, e.sorted.begin() + (j + 1) * 100));
   }
   opt.max_rows = n;  // no subsample: the full columns
   EXPECT_EQ(Ecod::fit(X.data(), n, d, opt).n, n);

@@ -41,8 +41,8 @@ std::vector<float> sample(int64_t n, const Mat& q, const std::vector<double>& si
 }
 
 // Low rank plus noise: X = mean + sum_r s_r u_r v_r^T + noise * N(0, 1), u_r ~ N(0, 1) per row.
-std::vector<float> low_rank_plus_noise(int64_t n, int d, const std::vector<double>& s,
-                                       double noise, Rng& rng) {
+std::vector<float> low_rank_plus_noise(int64_t n, int d, const std::vector<double>& s, double noise,
+                                       Rng& rng) {
   const int rank = static_cast<int>(s.size());
   const Mat v = orthonormalize_columns(gaussian(d, rank, rng), d, rank);  // d x rank
   std::vector<float> x(static_cast<size_t>(n * d));
@@ -274,8 +274,9 @@ TEST(Pca, TransformAndInverseMatchDirectFormulas) {
   double discarded = 0;
   for (int j = k; j < d; ++j) discarded += full.explained_variance[j];
   EXPECT_NEAR(err, discarded, 1e-3 * discarded);
-  EXPECT_NEAR(err, p.total_variance - (p.explained_variance[0] + p.explained_variance[1] +
-                                       p.explained_variance[2] + p.explained_variance[3]),
+  EXPECT_NEAR(err,
+              p.total_variance - (p.explained_variance[0] + p.explained_variance[1] +
+                                  p.explained_variance[2] + p.explained_variance[3]),
               1e-3 * discarded);
 }
 

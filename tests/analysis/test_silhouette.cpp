@@ -79,9 +79,8 @@ TEST(Silhouette, MatchesNaiveOnRandomData) {
   };
   // n = 1500 needs several row blocks per thread; label values arbitrary and non-contiguous;
   // an offset far from the origin checks the centring.
-  const std::vector<Case> cases = {{300, 5, {0, 1, 2, 3}, 0.0},
-                                   {1500, 17, {-7, 3, 100}, 0.0},
-                                   {700, 3, {5, 9}, 200.0}};
+  const std::vector<Case> cases = {
+      {300, 5, {0, 1, 2, 3}, 0.0}, {1500, 17, {-7, 3, 100}, 0.0}, {700, 3, {5, 9}, 200.0}};
   for (const Case& c : cases) {
     const std::vector<float> X = gaussian(c.n, c.d, 10 + c.n, c.offset);
     const std::vector<int32_t> labels = random_labels(c.n, c.values, c.n);

@@ -13,8 +13,8 @@ namespace hg::test {
 // of each split has label `label(i)` and its disc centred where `center(label, u, v)` puts it
 // (u, v uniform in [0, 1), from a seeded stream), of squared width `width`.
 template <class Center>
-std::string disc_image_set(const std::string& name, int size, uint64_t seed, uint32_t n_train, uint32_t n_test,
-                           double width, Center center) {
+std::string disc_image_set(const std::string& name, int size, uint64_t seed, uint32_t n_train,
+                           uint32_t n_test, double width, Center center) {
   const std::string d = scratch_dir() + "/" + name;
   if (std::filesystem::exists(d + "/t10k-labels-idx1-ubyte")) return d;
   std::filesystem::create_directories(d);
@@ -33,7 +33,8 @@ std::string disc_image_set(const std::string& name, int size, uint64_t seed, uin
       for (int y = 0; y < size; ++y)
         for (int x = 0; x < size; ++x) {
           const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-          img.push_back(static_cast<char>(static_cast<unsigned char>(255.0 * std::exp(-d2 / width))));
+          img.push_back(
+              static_cast<char>(static_cast<unsigned char>(255.0 * std::exp(-d2 / width))));
         }
       lab.push_back(static_cast<char>(c));
     }
@@ -47,8 +48,8 @@ std::string disc_image_set(const std::string& name, int size, uint64_t seed, uin
 // 0-3 (independent of the picture).
 inline std::string blob_image_set(int size, uint64_t seed) {
   const double margin = size / 4.0, span = size / 2.0;
-  return disc_image_set("blobs" + std::to_string(size) + "_" + std::to_string(seed), size, seed, 96, 24,
-                        size * size / 24.0, [&](int, double u, double v) {
+  return disc_image_set("blobs" + std::to_string(size) + "_" + std::to_string(seed), size, seed, 96,
+                        24, size * size / 24.0, [&](int, double u, double v) {
                           return std::pair<double, double>{margin + span * u, margin + span * v};
                         });
 }
@@ -58,8 +59,8 @@ inline std::string blob_image_set(int size, uint64_t seed) {
 // out of training is an anomaly a detector can find. 200 training and 80 test images, labels 0-3.
 inline std::string corner_image_set(int size, uint64_t seed) {
   const double lo = size * 0.3, hi = size * 0.7, jitter = size / 6.0;
-  return disc_image_set("corners" + std::to_string(size) + "_" + std::to_string(seed), size, seed, 200, 80,
-                        size * size / 30.0, [&](int c, double u, double v) {
+  return disc_image_set("corners" + std::to_string(size) + "_" + std::to_string(seed), size, seed,
+                        200, 80, size * size / 30.0, [&](int c, double u, double v) {
                           return std::pair<double, double>{(c % 2 ? hi : lo) + jitter * (u - 0.5),
                                                            (c / 2 ? hi : lo) + jitter * (v - 0.5)};
                         });

@@ -94,7 +94,9 @@ inline void expect_one_line_error(const CliResult& r, int code, const std::strin
 }
 
 // The JSON summary a --json run printed as its last stdout line.
-inline nlohmann::json last_json(const CliResult& r) { return nlohmann::json::parse(r.last_out_line()); }
+inline nlohmann::json last_json(const CliResult& r) {
+  return nlohmann::json::parse(r.last_out_line());
+}
 
 // Whether the file starts like a PNG.
 inline bool is_png(const std::string& path) {

@@ -16,15 +16,13 @@ namespace fs = std::filesystem;
 const std::string kTabular = std::string(HG_SOURCE_DIR) + "/models/configs/tabular.json";
 const std::string kMlp784 = std::string(HG_SOURCE_DIR) + "/models/configs/mlp784.json";
 
-
-
 TEST(Cli, TrainJsonSummaryOnTheSyntheticTable) {
   auto r = run_cli("train --data synthetic --config " + kTabular +
                    " --epochs 50 --threads 2 --device cpu --out run_json --json");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.last_out_line());
-  for (const char* k : {"epochs", "first_train_loss", "final_train_loss", "final_val_loss", "seconds",
-                        "samples_per_s", "device"})
+  for (const char* k : {"epochs", "first_train_loss", "final_train_loss", "final_val_loss",
+                        "seconds", "samples_per_s", "device"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["epochs"], 50);
   EXPECT_LT(j["final_train_loss"].get<double>(), 0.5 * j["first_train_loss"].get<double>());
@@ -60,7 +58,8 @@ TEST(Cli, MissingConfigFile) {
 TEST(Cli, TruncatedIdx) {
   const std::string dir = scratch_dir() + "/trunc";
   fs::create_directories(dir);
-  write_bytes(dir + "/train-images-idx3-ubyte", idx_header(3, {10, 28, 28}) + std::string(100, '\0'));
+  write_bytes(dir + "/train-images-idx3-ubyte",
+              idx_header(3, {10, 28, 28}) + std::string(100, '\0'));
   write_bytes(dir + "/train-labels-idx1-ubyte", idx_header(1, {10}) + std::string(10, '\0'));
   auto r = run_cli("train --data idx:" + dir + " --config " + kMlp784 + " --out x3");
   expect_one_line_error(r, 1, "train-images-idx3-ubyte");
@@ -101,23 +100,30 @@ TEST(Cli, ExistingOutWithoutForce) {
   fs::create_directories(scratch_dir() + "/taken");
   auto r = run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out taken");
   expect_one_line_error(r, 1, "--force");
-  auto ok = run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out taken --force");
+  auto ok =
+      run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out taken --force");
   EXPECT_EQ(ok.code, 0) << ok.err;
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
   expect_one_line_error(run_cli("train --no-such-flag"), 2, "--no-such-flag");
-  expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --loss hinge --out x8"),
-                        2, "--loss");
-  expect_one_line_error(run_cli("train --data nosuchdata --config " + kTabular + " --out x9"), 2, "--data");
-  expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --device tpu --out x10"),
-                        2, "--device");
-  expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --classes 3-x --out x11"),
-                        2, "--classes");
-  expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --gemm fastest --out x13"),
-                        2, "--gemm");
-  expect_one_line_error(run_cli("train --data synthetic --config " + kTabular + " --conv fft --out x14"),
-                        2, "--conv");
+  expect_one_line_error(
+      run_cli("train --data synthetic --config " + kTabular + " --loss hinge --out x8"), 2,
+      "--loss");
+  expect_one_line_error(run_cli("train --data nosuchdata --config " + kTabular + " --out x9"), 2,
+                        "--data");
+  expect_one_line_error(
+      run_cli("train --data synthetic --config " + kTabular + " --device tpu --out x10"), 2,
+      "--device");
+  expect_one_line_error(
+      run_cli("train --data synthetic --config " + kTabular + " --classes 3-x --out x11"), 2,
+      "--classes");
+  expect_one_line_error(
+      run_cli("train --data synthetic --config " + kTabular + " --gemm fastest --out x13"), 2,
+      "--gemm");
+  expect_one_line_error(
+      run_cli("train --data synthetic --config " + kTabular + " --conv fft --out x14"), 2,
+      "--conv");
 }
 
 TEST(Cli, KernelChoicesAndCudaGraphOnTheCpu) {
@@ -125,8 +131,9 @@ TEST(Cli, KernelChoicesAndCudaGraphOnTheCpu) {
   auto info = nlohmann::json::parse(run_cli("info --json").last_out_line());
   ASSERT_TRUE(info.contains("gemm_kernels"));
   ASSERT_TRUE(info.contains("conv_algos"));
-  auto r = run_cli("train --data synthetic --config " + kTabular +
-                   " --epochs 2 --device cpu --gemm hg --conv im2col --cuda-graph --out x15 --force --json");
+  auto r = run_cli(
+      "train --data synthetic --config " + kTabular +
+      " --epochs 2 --device cpu --gemm hg --conv im2col --cuda-graph --out x15 --force --json");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("--cuda-graph: ignored on the CPU"), std::string::npos) << r.err;
   if (info.value("cuda_built", false)) {
@@ -145,7 +152,8 @@ TEST(Cli, CudaWithoutUsableGpuFailsCleanly) {
 }
 
 TEST(Cli, EvalOfMissingRun) {
-  expect_one_line_error(run_cli("eval --run /nonexistent/run --data synthetic"), 1, "/nonexistent/run");
+  expect_one_line_error(run_cli("eval --run /nonexistent/run --data synthetic"), 1,
+                        "/nonexistent/run");
 }
 
 }  // namespace

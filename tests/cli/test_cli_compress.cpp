@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 std::string train_run(const std::string& name, int seed) {
   const std::string cfg = scratch_dir() + "/" + name + ".json";
-  std::ofstream(cfg) << R"({"name": "hgz", "type": "mlp", "hidden": [24], "latent": 4, "output_activation": "sigmoid"})";
+  std::ofstream(cfg)
+      << R"({"name": "hgz", "type": "mlp", "hidden": [24], "latent": 4, "output_activation": "sigmoid"})";
   auto r = run_cli("train --data idx:" + image_set() + " --config " + cfg + " --epochs 8 --seed " +
                    std::to_string(seed) + " --device cpu --out " + name);
   EXPECT_EQ(r.code, 0) << r.err;
@@ -35,11 +36,13 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
                    " --out a.hgz --latent-dtype int8 --zlib --pca 4 --device cpu --json");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = last_json(r);
-  for (const char* k : {"n", "bytes", "bytes_per_image", "ratio", "ratio_float32", "space_savings", "psnr", "ssim",
-                        "jpeg_psnr_at_same_bytes", "pca_psnr", "png_bytes_per_image"})
+  for (const char* k :
+       {"n", "bytes", "bytes_per_image", "ratio", "ratio_float32", "space_savings", "psnr", "ssim",
+        "jpeg_psnr_at_same_bytes", "pca_psnr", "png_bytes_per_image"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["n"], 24);
-  EXPECT_EQ(j["bytes"].get<int64_t>(), static_cast<int64_t>(fs::file_size(scratch_dir() + "/a.hgz")));
+  EXPECT_EQ(j["bytes"].get<int64_t>(),
+            static_cast<int64_t>(fs::file_size(scratch_dir() + "/a.hgz")));
   EXPECT_GT(j["ratio"].get<double>(), 1.0);
   EXPECT_NEAR(j["ratio_float32"].get<double>(), 4 * j["ratio"].get<double>(), 1e-9);
   EXPECT_GT(j["psnr"].get<double>(), 5.0);
@@ -52,7 +55,8 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
   }
 
   // A larger budget (f32 codes, first 4 images) still reports the keys.
-  r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() + " --limit 4 --out b.hgz --latent-dtype f32 --device cpu --json");
+  r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() +
+              " --limit 4 --out b.hgz --latent-dtype f32 --device cpu --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(last_json(r)["n"], 4);
 
@@ -67,7 +71,8 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
   EXPECT_TRUE(fs::exists(scratch_dir() + "/png_out/000023.png"));
   EXPECT_EQ(slurp(scratch_dir() + "/png_out/000000.png").substr(1, 3), "PNG");
 
-  r = run_cli("decompress --run " + run_a() + " --in a.hgz --out idx_out --idx --device cpu --json");
+  r = run_cli("decompress --run " + run_a() +
+              " --in a.hgz --out idx_out --idx --device cpu --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string idx = slurp(scratch_dir() + "/idx_out/images-idx3-ubyte");
   EXPECT_EQ(idx.size(), 16u + 24 * 64);
@@ -75,7 +80,8 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
 }
 
 TEST(CliCompress, DamagedOrForeignFilesGiveOneLineErrors) {
-  auto r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() + " --out c.hgz --device cpu");
+  auto r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() +
+                   " --out c.hgz --device cpu");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string good = slurp(scratch_dir() + "/c.hgz");
   write_bytes(scratch_dir() + "/trunc.hgz", good.substr(0, good.size() / 2));
@@ -90,7 +96,8 @@ TEST(CliCompress, DamagedOrForeignFilesGiveOneLineErrors) {
   r = run_cli("decompress --run " + run_a() + " --in junk.hgz --out j_out --device cpu");
   expect_one_line_error(r, 1, "junk.hgz: not an .hgz file");
 
-  r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() + " --out d.hgz --latent-dtype f8");
+  r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() +
+              " --out d.hgz --latent-dtype f8");
   expect_one_line_error(r, 2, "--latent-dtype");
 }
 

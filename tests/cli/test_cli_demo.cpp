@@ -41,9 +41,11 @@ TEST(CliDemo, SyntheticReportIsSelfContained) {
   for (const char* s : {"anomaly", "clustering"}) expect_computed_verdict(s, j["sections"][s]);
   const std::string html = slurp(scratch_dir() + "/demo_syn/report.html");
   EXPECT_NE(html.find("<h1>Hourglass demo: synthetic</h1>"), std::string::npos);
-  EXPECT_NE(html.find("Verdict: " + j["sections"]["anomaly"]["verdict"].get<std::string>()), std::string::npos);
+  EXPECT_NE(html.find("Verdict: " + j["sections"]["anomaly"]["verdict"].get<std::string>()),
+            std::string::npos);
   EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
-  EXPECT_EQ(html.find("src=\"runs/"), std::string::npos);  // nothing refers to files outside the page
+  EXPECT_EQ(html.find("src=\"runs/"),
+            std::string::npos);  // nothing refers to files outside the page
   r = run_cli("demo --data synthetic --device cpu --out demo_syn");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("reusing the trained model"), std::string::npos);
@@ -56,7 +58,8 @@ TEST(CliDemo, ImageDemoRunsEverySectionWithComputedVerdicts) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.last_out_line());
   EXPECT_EQ(j["failed_steps"], 0);
-  for (const char* s : {"anomaly", "compression", "denoising", "clustering"}) expect_computed_verdict(s, j["sections"][s]);
+  for (const char* s : {"anomaly", "compression", "denoising", "clustering"})
+    expect_computed_verdict(s, j["sections"][s]);
   // Transfer: one verdict per label count, each from its own pair of accuracies.
   const auto& t = j["sections"]["transfer"];
   ASSERT_FALSE(t["per_count"].empty());
@@ -68,7 +71,9 @@ TEST(CliDemo, ImageDemoRunsEverySectionWithComputedVerdicts) {
   EXPECT_EQ(t["wins"].get<bool>(), all);
   const std::string html = slurp(scratch_dir() + "/demo_img/report.html");
   for (const char* s : {"anomaly", "compression", "denoising", "clustering", "transfer"})
-    EXPECT_NE(html.find("Verdict: " + j["sections"][s]["verdict"].get<std::string>()), std::string::npos) << s;
+    EXPECT_NE(html.find("Verdict: " + j["sections"][s]["verdict"].get<std::string>()),
+              std::string::npos)
+        << s;
   for (const char* f : {"model", "pretrained", "denoiser", "compressor"})
     EXPECT_TRUE(is_png(scratch_dir() + "/demo_img/" + f + "/loss_curve.png")) << f;
 }

@@ -18,9 +18,13 @@ const std::string kTabular = std::string(HG_SOURCE_DIR) + "/models/configs/tabul
 
 std::string denoise_config() {
   const std::string path = scratch_dir() + "/dn.json";
-  const nlohmann::json j{{"name", "dn"},        {"type", "mlp"},         {"hidden", {24}},
-                         {"latent", 6},         {"output_activation", "sigmoid"},
-                         {"noise", "gaussian:0.2"}, {"noise_clip", true}};
+  const nlohmann::json j{{"name", "dn"},
+                         {"type", "mlp"},
+                         {"hidden", {24}},
+                         {"latent", 6},
+                         {"output_activation", "sigmoid"},
+                         {"noise", "gaussian:0.2"},
+                         {"noise_clip", true}};
   std::ofstream(path) << j.dump();
   return path;
 }
@@ -29,9 +33,10 @@ std::string denoise_config() {
 std::string image_set_12() { return blob_image_set(12, 777); }
 
 std::string train_denoiser(const std::string& data_dir, const std::string& out) {
-  auto r = run_cli("train --data idx:" + data_dir + " --config " + denoise_config() +
-                   " --epochs 60 --batch 16 --lr 0.01 --val-split 0 --device cpu --threads 2 --out " + out +
-                   " --force --json");
+  auto r =
+      run_cli("train --data idx:" + data_dir + " --config " + denoise_config() +
+              " --epochs 60 --batch 16 --lr 0.01 --val-split 0 --device cpu --threads 2 --out " +
+              out + " --force --json");
   EXPECT_EQ(r.code, 0) << r.err;
   return out;
 }
@@ -43,11 +48,13 @@ const std::string& dn_run() {
 
 TEST(CliDenoise, ReportsQualityAndWritesThePicture) {
   std::filesystem::remove(scratch_dir() + "/dn.png");
-  auto r = run_cli("denoise --run " + dn_run() + " --data idx:" + image_set() +
-                   " --noise gaussian:0.2 --seed 3 --n 6 --device cpu --threads 2 --out dn.png --json");
+  auto r =
+      run_cli("denoise --run " + dn_run() + " --data idx:" + image_set() +
+              " --noise gaussian:0.2 --seed 3 --n 6 --device cpu --threads 2 --out dn.png --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = last_json(r);
-  for (const char* k : {"n", "noise", "psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised", "device"})
+  for (const char* k :
+       {"n", "noise", "psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised", "device"})
     EXPECT_TRUE(j.contains(k)) << k << " missing from " << j.dump();
   EXPECT_EQ(j["n"], 24);
   EXPECT_EQ(j["noise"], "gaussian:0.2");
@@ -87,15 +94,16 @@ TEST(CliDenoise, MeasuresSsimOnImagesAsLargeAsItsWindow) {
   EXPECT_GT(j["psnr_denoised"].get<double>(), j["psnr_noisy"].get<double>()) << j.dump();
   // The other noises run too.
   for (const char* noise : {"saltpepper:0.1", "mask:0.25"}) {
-    auto o = run_cli("denoise --run " + run + " --data idx:" + image_set_12() + " --noise " + noise +
-                     " --device cpu --threads 2 --json");
+    auto o = run_cli("denoise --run " + run + " --data idx:" + image_set_12() + " --noise " +
+                     noise + " --device cpu --threads 2 --json");
     ASSERT_EQ(o.code, 0) << noise << ": " << o.err;
     EXPECT_TRUE(last_json(o)["ssim_denoised"].is_number()) << o.out;
   }
 }
 
 TEST(CliDenoise, ErrorsAreOneLine) {
-  const std::string base = "denoise --run " + dn_run() + " --data idx:" + image_set() + " --device cpu ";
+  const std::string base =
+      "denoise --run " + dn_run() + " --data idx:" + image_set() + " --device cpu ";
   expect_one_line_error(run_cli(base + "--noise blur:1"), 2, "noise 'blur:1'");
   expect_one_line_error(run_cli(base + "--noise gaussian:-1"), 2, "sigma");
   expect_one_line_error(run_cli(base + "--noise mask:0.2 --n 0"), 2, "--n");
@@ -114,8 +122,9 @@ TEST(CliDenoise, ErrorsAreOneLine) {
   auto t = run_cli("train --data synthetic --config " + kTabular +
                    " --epochs 1 --device cpu --threads 2 --out dn_tab --force");
   ASSERT_EQ(t.code, 0) << t.err;
-  expect_one_line_error(run_cli("denoise --run dn_tab --data synthetic --noise gaussian:0.1 --device cpu"), 1,
-                        "dn_tab");
+  expect_one_line_error(
+      run_cli("denoise --run dn_tab --data synthetic --noise gaussian:0.1 --device cpu"), 1,
+      "dn_tab");
 }
 
 }  // namespace

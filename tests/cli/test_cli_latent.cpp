@@ -24,8 +24,10 @@ namespace fs = std::filesystem;
 const std::string& latent_run() {
   static const std::string run = [] {
     const std::string cfg = scratch_dir() + "/lat.json";
-    std::ofstream(cfg) << R"({"name": "lat", "type": "mlp", "hidden": [24], "latent": 3, "output_activation": "sigmoid"})";
-    auto r = run_cli("train --data idx:" + image_set() + " --config " + cfg + " --epochs 10 --device cpu --out lat_run");
+    std::ofstream(cfg)
+        << R"({"name": "lat", "type": "mlp", "hidden": [24], "latent": 3, "output_activation": "sigmoid"})";
+    auto r = run_cli("train --data idx:" + image_set() + " --config " + cfg +
+                     " --epochs 10 --device cpu --out lat_run");
     EXPECT_EQ(r.code, 0) << r.err;
     return std::string("lat_run");
   }();
@@ -33,12 +35,16 @@ const std::string& latent_run() {
 }
 
 TEST(CliLatent, EmbedThenAnalyze) {
-  auto r = run_cli("embed --run " + latent_run() + " --data idx:" + image_set() + " --out z.csv --json");
+  auto r =
+      run_cli("embed --run " + latent_run() + " --data idx:" + image_set() + " --out z.csv --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(last_json(r)["n"], 24);
   const std::string csv = slurp(scratch_dir() + "/z.csv");
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "z0,z1,z2,label");
-  ASSERT_EQ(run_cli("embed --run " + latent_run() + " --data idx:" + image_set() + " --split train --out z.npy").code, 0);
+  ASSERT_EQ(run_cli("embed --run " + latent_run() + " --data idx:" + image_set() +
+                    " --split train --out z.npy")
+                .code,
+            0);
   const io::NpyMatrix m = io::read_npy(scratch_dir() + "/z.npy");
   EXPECT_EQ(m.rows, 96);
   EXPECT_EQ(m.cols, 3);
@@ -55,7 +61,8 @@ TEST(CliLatent, EmbedThenAnalyze) {
   r = run_cli("analyze pca --data " + data + " --components 2 --out p.csv --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(last_json(r)["explained_variance_ratio"].size(), 2u);
-  r = run_cli("analyze tsne --data " + data + " --perplexity 5 --iters 300 --out t.csv --plot t.png --json");
+  r = run_cli("analyze tsne --data " + data +
+              " --perplexity 5 --iters 300 --out t.csv --plot t.png --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(last_json(r)["kl"].get<double>(), 0.0);
   EXPECT_TRUE(fs::exists(scratch_dir() + "/t.png"));
@@ -68,16 +75,19 @@ void expect_verdict_matches_figures(const nlohmann::json& j) {
   double top = -1;
   std::string top_space;
   for (const auto& s : j["spaces"])
-    if (s["space"] != "latent" && s["acc"].get<double>() > top) top = s["acc"].get<double>(), top_space = s["space"];
+    if (s["space"] != "latent" && s["acc"].get<double>() > top)
+      top = s["acc"].get<double>(), top_space = s["space"];
   const std::string v = j["verdict"];
   const double acc = best["acc"].get<double>();
   EXPECT_EQ(v.rfind("latent " + best["method"].get<std::string>() + " ACC ", 0), 0u) << v;
   char margin[32];
   std::snprintf(margin, sizeof margin, " by %.3f", std::fabs(acc - top));
-  const std::string ending = acc > top    ? ": latent wins" + std::string(margin)
-                             : acc == top ? ": a tie with " + top_space
-                                          : ": " + top_space + (top_space == "pixels" ? " win" : " wins") + margin;
-  EXPECT_NE(v.find(ending), std::string::npos) << v << " (latent " << acc << ", best baseline " << top << ")";
+  const std::string ending =
+      acc > top    ? ": latent wins" + std::string(margin)
+      : acc == top ? ": a tie with " + top_space
+                   : ": " + top_space + (top_space == "pixels" ? " win" : " wins") + margin;
+  EXPECT_NE(v.find(ending), std::string::npos)
+      << v << " (latent " << acc << ", best baseline " << top << ")";
   char figure[16];
   std::snprintf(figure, sizeof figure, "%.2f", acc);
   EXPECT_NE(v.find(std::string("ACC ") + figure), std::string::npos) << v;
@@ -101,7 +111,8 @@ TEST(CliLatent, ClusterComparesSpacesAndMethods) {
     const auto& s = j["spaces"][i];
     EXPECT_EQ(s["space"], spaces[i / 3]) << i;
     EXPECT_EQ(s["method"], methods[i % 3]) << i;
-    for (const char* key : {"dims", "acc", "nmi", "ari", "silhouette", "seconds"}) EXPECT_TRUE(s.contains(key)) << key;
+    for (const char* key : {"dims", "acc", "nmi", "ari", "silhouette", "seconds"})
+      EXPECT_TRUE(s.contains(key)) << key;
     EXPECT_GE(s["acc"].get<double>(), 0.25);
     EXPECT_LE(s["acc"].get<double>(), 1.0);
     EXPECT_LE(std::fabs(s["silhouette"].get<double>()), 1.0);
@@ -116,11 +127,14 @@ TEST(CliLatent, ClusterComparesSpacesAndMethods) {
     EXPECT_TRUE(is_png(dir + "/" + f)) << f;
   EXPECT_EQ(nlohmann::json::parse(slurp(dir + "/cluster.json"))["verdict"], j["verdict"]);
   for (const auto& e : fs::directory_iterator(scratch_dir() + "/" + latent_run()))
-    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();  // no staging left
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos)
+        << e.path();  // no staging left
   // The table names every row and the verdict.
-  r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu --force");
+  r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
+              " --k 4 --device cpu --force");
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* row : {"pixels  kmeans", "pixels  tsne-kmeans", "pca-3   kmeans", "latent  tsne-kmeans", "verdict: latent"})
+  for (const char* row : {"pixels  kmeans", "pixels  tsne-kmeans", "pca-3   kmeans",
+                          "latent  tsne-kmeans", "verdict: latent"})
     EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
 }
 
@@ -135,7 +149,8 @@ TEST(CliLatent, ClusterFitOnTheEvaluatedSplit) {
   EXPECT_EQ(j["n_fit"], 96);
   for (const auto& s : j["spaces"]) EXPECT_EQ(s["assigned_by_neighbours"], 0);
   r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
-              " --split train --fit-limit 50 --assign-k 3 --method tsne-gmm --k 4 --device cpu --out-dir cl_sub "
+              " --split train --fit-limit 50 --assign-k 3 --method tsne-gmm --k 4 --device cpu "
+              "--out-dir cl_sub "
               "--no-standardize --json");
   ASSERT_EQ(r.code, 0) << r.err;
   j = last_json(r);
@@ -148,8 +163,9 @@ TEST(CliLatent, ClusterFitOnTheEvaluatedSplit) {
 
 TEST(CliLatent, ClusterKMeansOnlyWithTsnePictures) {
   // --method kmeans: three rows; --tsne still draws the latent map (made for the pictures).
-  auto r = run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
-                   " --k 4 --method kmeans --tsne --tsne-limit 40 --device cpu --out-dir cl_km --json");
+  auto r =
+      run_cli("cluster --run " + latent_run() + " --data idx:" + image_set() +
+              " --k 4 --method kmeans --tsne --tsne-limit 40 --device cpu --out-dir cl_km --json");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = last_json(r);
   ASSERT_EQ(j["spaces"].size(), 3u);
@@ -162,19 +178,21 @@ TEST(CliLatent, ClusterKMeansOnlyWithTsnePictures) {
               " --k 4 --method kmeans --device cpu --out-dir cl_km --force --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_FALSE(last_json(r).contains("tsne"));
-  EXPECT_FALSE(fs::exists(scratch_dir() + "/cl_km/tsne_labels.png"));  // the old folder was replaced
+  EXPECT_FALSE(
+      fs::exists(scratch_dir() + "/cl_km/tsne_labels.png"));  // the old folder was replaced
 }
 
 TEST(CliLatent, ClusterErrorsNameTheirFlag) {
-  const std::string base =
-      "cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu --out-dir cl_err --force";
+  const std::string base = "cluster --run " + latent_run() + " --data idx:" + image_set() +
+                           " --k 4 --device cpu --out-dir cl_err --force";
   expect_one_line_error(run_cli(base + " --method dbscan"), 2, "--method");
   expect_one_line_error(run_cli(base + " --method tsne-kmeans,spectral"), 2, "--method");
   expect_one_line_error(run_cli(base + " --fit-split val"), 2, "--fit-split");
   expect_one_line_error(run_cli(base + " --assign-k 0"), 2, "--assign-k");
   expect_one_line_error(run_cli(base + " --perplexity 0"), 2, "--perplexity");
   expect_one_line_error(run_cli(base + " --fit-limit 3"), 2, "--k");  // 4 clusters, 3 fit rows
-  const std::string plain = "cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu";
+  const std::string plain =
+      "cluster --run " + latent_run() + " --data idx:" + image_set() + " --k 4 --device cpu";
   ASSERT_EQ(run_cli(plain + " --method kmeans --out-dir cl_exists").code, 0);
   expect_one_line_error(run_cli(plain + " --method kmeans --out-dir cl_exists"), 1, "--out-dir");
   EXPECT_TRUE(fs::exists(scratch_dir() + "/cl_exists/cluster.json"));  // left as it was
@@ -197,10 +215,13 @@ TEST(CliLatent, TransferSweepReportsBothAccuracies) {
   // The verdict is computed from the table: the best pretrained column minus scratch.
   for (const auto& v : j["verdict"]) {
     const auto& row = j["results"][v["labels"] == 96 ? 1 : 0];
-    EXPECT_DOUBLE_EQ(v["pretrained"].get<double>(), std::max(row["frozen"].get<double>(), row["finetune"].get<double>()));
-    EXPECT_DOUBLE_EQ(v["gain"].get<double>(), v["pretrained"].get<double>() - row["scratch"].get<double>());
+    EXPECT_DOUBLE_EQ(v["pretrained"].get<double>(),
+                     std::max(row["frozen"].get<double>(), row["finetune"].get<double>()));
+    EXPECT_DOUBLE_EQ(v["gain"].get<double>(),
+                     v["pretrained"].get<double>() - row["scratch"].get<double>());
   }
-  r = run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --labels 50 --finetune --json");
+  r = run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() +
+              " --labels 50 --finetune --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(last_json(r).contains("finetune"));
   EXPECT_FALSE(last_json(r).contains("frozen"));
@@ -210,20 +231,25 @@ TEST(CliLatent, TransferSweepReportsBothAccuracies) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(last_json(r)["results"][0]["columns"].size(), 3u);
   EXPECT_TRUE(is_png(scratch_dir() + "/transfer.png"));
-  expect_one_line_error(run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --modes warm"), 2,
-                        "--modes");
+  expect_one_line_error(
+      run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --modes warm"), 2,
+      "--modes");
 }
 
 TEST(CliLatent, ErrorsNameTheFlag) {
   expect_one_line_error(run_cli("analyze kmeans --data synthetic --k 0"), 1, "k");
   expect_one_line_error(run_cli("analyze silhouette --data csv:z_nolabel.csv"), 1, "z_nolabel.csv");
-  expect_one_line_error(run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --sweep 10,x"), 2,
-                        "--sweep");
-  expect_one_line_error(run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --freeze --finetune"),
+  expect_one_line_error(
+      run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --sweep 10,x"), 2,
+      "--sweep");
+  expect_one_line_error(run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() +
+                                " --freeze --finetune"),
                         2, "--finetune");
-  expect_one_line_error(run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --head rnn"), 2,
-                        "--head");
-  expect_one_line_error(run_cli("embed --run " + latent_run() + " --data synthetic --out e.csv"), 1, "features");
+  expect_one_line_error(
+      run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --head rnn"), 2,
+      "--head");
+  expect_one_line_error(run_cli("embed --run " + latent_run() + " --data synthetic --out e.csv"), 1,
+                        "features");
   expect_one_line_error(run_cli("analyze"), 2, "subcommand");
 }
 

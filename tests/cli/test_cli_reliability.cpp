@@ -32,7 +32,8 @@ std::string hourglass_bin() {
 pid_t start_long_training(const std::string& out, const std::string& err_path) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    if (!std::freopen(err_path.c_str(), "w", stderr) || !std::freopen("/dev/null", "w", stdout)) _exit(99);
+    if (!std::freopen(err_path.c_str(), "w", stderr) || !std::freopen("/dev/null", "w", stdout))
+      _exit(99);
     if (::chdir(scratch_dir().c_str()) != 0) _exit(99);
     const std::string bin = hourglass_bin();
     ::execl(bin.c_str(), bin.c_str(), "train", "--data", "synthetic", "--config", kTabular.c_str(),
@@ -92,18 +93,21 @@ TEST(CliReliability, KillLoopAlwaysLeavesAConsistentRunFolder) {
     ::kill(pid, SIGKILL);
     wait_exit_code(pid);
     if (!fs::exists(dir + "/manifest.json")) {  // killed before the first commit
-      auto fresh = run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out " + out);
+      auto fresh =
+          run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out " + out);
       EXPECT_EQ(fresh.code, 0) << "trial " << trial << ": " << fresh.err;
       continue;
     }
-    const int64_t committed = nlohmann::json::parse(slurp(dir + "/manifest.json"))["epoch"].get<int64_t>();
+    const int64_t committed =
+        nlohmann::json::parse(slurp(dir + "/manifest.json"))["epoch"].get<int64_t>();
     auto resumed = run_cli("train --resume " + out + " --epochs " + std::to_string(committed + 1));
     ASSERT_EQ(resumed.code, 0) << "trial " << trial << ": " << resumed.err;
     const int64_t epoch = committed + 1;
     EXPECT_EQ(nlohmann::json::parse(slurp(dir + "/manifest.json"))["epoch"].get<int64_t>(), epoch);
     EXPECT_EQ(safetensors_meta(dir + "/optimizer.safetensors", "epoch"), std::to_string(epoch));
     EXPECT_EQ(safetensors_meta(dir + "/last.safetensors", "epoch"), std::to_string(epoch));
-    EXPECT_EQ(int64_t(nlohmann::json::parse(slurp(dir + "/metrics.json"))["history"].size()), epoch);
+    EXPECT_EQ(int64_t(nlohmann::json::parse(slurp(dir + "/metrics.json"))["history"].size()),
+              epoch);
     for (const auto& e : fs::directory_iterator(dir)) {
       const std::string name = e.path().filename().string();
       EXPECT_EQ(name.find(".tmp."), std::string::npos) << "stale temporary " << name;
@@ -116,7 +120,8 @@ TEST(CliReliability, InterruptedFirstEpochLeavesAFolderThatTrainsAgain) {
   const std::string out = "first", err = scratch_dir() + "/first.err";
   const pid_t pid = ::fork();
   if (pid == 0) {  // a large table: epoch 1 takes long enough to be interrupted
-    if (!std::freopen(err.c_str(), "w", stderr) || !std::freopen("/dev/null", "w", stdout)) _exit(99);
+    if (!std::freopen(err.c_str(), "w", stderr) || !std::freopen("/dev/null", "w", stdout))
+      _exit(99);
     if (::chdir(scratch_dir().c_str()) != 0) _exit(99);
     const std::string bin = hourglass_bin();
     ::execl(bin.c_str(), bin.c_str(), "train", "--data", "fashion-mnist", "--config",
@@ -132,34 +137,43 @@ TEST(CliReliability, InterruptedFirstEpochLeavesAFolderThatTrainsAgain) {
     GTEST_SKIP() << "no Fashion-MNIST here: " << slurp(err);
   EXPECT_EQ(code, 130) << slurp(err);
   EXPECT_NE(slurp(err).find("no epoch finished"), std::string::npos) << slurp(err);
-  expect_one_line_error(run_cli("eval --run " + out + " --data synthetic"), 1, "incomplete run folder");
+  expect_one_line_error(run_cli("eval --run " + out + " --data synthetic"), 1,
+                        "incomplete run folder");
   auto again = run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out " + out);
   EXPECT_EQ(again.code, 0) << again.err;
 }
 
 TEST(CliReliability, FlagValuesOutOfRangeAreErrors) {
   const std::string base = "train --data synthetic --config " + kTabular + " --out bad_flags ";
-  for (const auto& [flag, needle] : std::vector<std::pair<std::string, std::string>>{
-           {"--epochs 0", "--epochs"},         {"--batch 0", "--batch"},
-           {"--lr 0", "--lr"},                 {"--lr nan", "--lr"},
-           {"--lr -1", "--lr"},                {"--weight-decay -0.5", "--weight-decay"},
-           {"--weight-decay nan", "--weight-decay"}, {"--clip-grad-norm -1", "--clip-grad-norm"},
-           {"--seed -1", "--seed"},            {"--val-split 1", "--val-split"},
-           {"--limit 0", "--limit"},           {"--patience -2", "--patience"},
-           {"--threads -3", "--threads"}})
+  for (const auto& [flag, needle] :
+       std::vector<std::pair<std::string, std::string>>{{"--epochs 0", "--epochs"},
+                                                        {"--batch 0", "--batch"},
+                                                        {"--lr 0", "--lr"},
+                                                        {"--lr nan", "--lr"},
+                                                        {"--lr -1", "--lr"},
+                                                        {"--weight-decay -0.5", "--weight-decay"},
+                                                        {"--weight-decay nan", "--weight-decay"},
+                                                        {"--clip-grad-norm -1", "--clip-grad-norm"},
+                                                        {"--seed -1", "--seed"},
+                                                        {"--val-split 1", "--val-split"},
+                                                        {"--limit 0", "--limit"},
+                                                        {"--patience -2", "--patience"},
+                                                        {"--threads -3", "--threads"}})
     expect_one_line_error(run_cli(base + flag), 2, needle);
   EXPECT_FALSE(fs::exists(scratch_dir() + "/bad_flags"));
 }
 
 TEST(CliReliability, ResumeRefusesFlagsItCannotApply) {
-  ASSERT_EQ(run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out res").code, 0);
+  ASSERT_EQ(run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out res").code,
+            0);
   for (const char* flag : {"--batch 8", "--lr 0.1", "--out elsewhere", "--seed 3", "--limit 10"})
     expect_one_line_error(run_cli(std::string("train --resume res --epochs 2 ") + flag), 2,
                           std::string(flag).substr(0, std::string(flag).find(' ')));
 }
 
 TEST(CliReliability, DamagedCheckpointsAreRefusedNamingTheFile) {
-  ASSERT_EQ(run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out dmg").code, 0);
+  ASSERT_EQ(run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --out dmg").code,
+            0);
   const std::string ckpt = scratch_dir() + "/dmg/checkpoint.safetensors";
   std::string bytes = slurp(ckpt);
   bytes[bytes.size() - 3] ^= 0x10;  // one flipped bit in a weight
@@ -187,7 +201,8 @@ TEST(CliReliability, DamagedCheckpointsAreRefusedNamingTheFile) {
 }
 
 TEST(CliReliability, ThreadsBeyondTheMachineAreCappedWithAWarning) {
-  auto r = run_cli("train --data synthetic --config " + kTabular + " --epochs 1 --threads 1000 --out thr --json");
+  auto r = run_cli("train --data synthetic --config " + kTabular +
+                   " --epochs 1 --threads 1000 --out thr --json");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("--threads 1000"), std::string::npos) << r.err;
   EXPECT_LE(last_json(r).value("threads", 0), int(std::thread::hardware_concurrency()));

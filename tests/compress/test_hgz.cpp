@@ -27,7 +27,8 @@ std::vector<float> random_codes(int64_t n, int64_t k, uint64_t seed) {
   std::normal_distribution<float> nd(0.0f, 2.0f);
   std::vector<float> z(static_cast<size_t>(n * k));
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < k; ++j) z[i * k + j] = nd(g) * (1 + j) + 0.5f * j;  // dims of different ranges
+    for (int64_t j = 0; j < k; ++j)
+      z[i * k + j] = nd(g) * (1 + j) + 0.5f * j;  // dims of different ranges
   return z;
 }
 
@@ -37,7 +38,8 @@ float bits_to_f32(uint32_t u) {
   return f;
 }
 
-void expect_error(const std::string& bytes, const std::string& needle, const Fingerprint* expect = nullptr) {
+void expect_error(const std::string& bytes, const std::string& needle,
+                  const Fingerprint* expect = nullptr) {
   try {
     decode_hgz(bytes, "x.hgz", expect, "the run r");
     FAIL() << "no error, expected '" << needle << "'";
@@ -88,7 +90,8 @@ TEST(Hgz, Int8RoundTripWithinHalfAStep) {
     for (int64_t j = 0; j < k; ++j) {
       ASSERT_GT(f.scale[j], 0.0f);
       for (int64_t i = 0; i < n; ++i)
-        EXPECT_LE(std::fabs(f.codes[i * k + j] - z[i * k + j]), f.scale[j] * 0.51f) << i << "," << j;
+        EXPECT_LE(std::fabs(f.codes[i * k + j] - z[i * k + j]), f.scale[j] * 0.51f)
+            << i << "," << j;
     }
   }
 }
@@ -96,18 +99,18 @@ TEST(Hgz, Int8RoundTripWithinHalfAStep) {
 TEST(Hgz, F16KnownBitPatterns) {
   EXPECT_EQ(f32_to_f16(1.0f), 0x3c00);
   EXPECT_EQ(f32_to_f16(-2.0f), 0xc000);
-  EXPECT_EQ(f32_to_f16(65504.0f), 0x7bff);           // largest finite half
-  EXPECT_EQ(f32_to_f16(65520.0f), 0x7c00);           // rounds up to infinity (tie to even)
+  EXPECT_EQ(f32_to_f16(65504.0f), 0x7bff);  // largest finite half
+  EXPECT_EQ(f32_to_f16(65520.0f), 0x7c00);  // rounds up to infinity (tie to even)
   EXPECT_EQ(f32_to_f16(65519.0f), 0x7bff);
-  EXPECT_EQ(f32_to_f16(0x1.0p-14f), 0x0400);          // smallest normal, 6.1035e-5
-  EXPECT_EQ(f32_to_f16(6.1e-5f), 0x03ff);             // just below it: the largest subnormal
-  EXPECT_EQ(f32_to_f16(0x1.0p-24f), 0x0001);          // smallest subnormal
-  EXPECT_EQ(f32_to_f16(0x1.0p-25f), 0x0000);          // exactly half of it: tie to even (0)
-  EXPECT_EQ(f32_to_f16(0x1.8p-25f), 0x0001);          // above half: rounds up
-  EXPECT_EQ(f32_to_f16(0x1.8p-24f), 0x0002);          // 1.5 units: tie to even (2)
-  EXPECT_EQ(f32_to_f16(1.0f + 0x1.0p-11f), 0x3c00);   // tie between 1 and 1+2^-10: even
+  EXPECT_EQ(f32_to_f16(0x1.0p-14f), 0x0400);         // smallest normal, 6.1035e-5
+  EXPECT_EQ(f32_to_f16(6.1e-5f), 0x03ff);            // just below it: the largest subnormal
+  EXPECT_EQ(f32_to_f16(0x1.0p-24f), 0x0001);         // smallest subnormal
+  EXPECT_EQ(f32_to_f16(0x1.0p-25f), 0x0000);         // exactly half of it: tie to even (0)
+  EXPECT_EQ(f32_to_f16(0x1.8p-25f), 0x0001);         // above half: rounds up
+  EXPECT_EQ(f32_to_f16(0x1.8p-24f), 0x0002);         // 1.5 units: tie to even (2)
+  EXPECT_EQ(f32_to_f16(1.0f + 0x1.0p-11f), 0x3c00);  // tie between 1 and 1+2^-10: even
   EXPECT_EQ(f32_to_f16(1.0f + 0x1.8p-11f), 0x3c01);
-  EXPECT_EQ(f32_to_f16(1.0f + 0x1.8p-10f), 0x3c02);   // tie, odd below: up to even
+  EXPECT_EQ(f32_to_f16(1.0f + 0x1.8p-10f), 0x3c02);  // tie, odd below: up to even
   EXPECT_EQ(f32_to_f16(std::numeric_limits<float>::infinity()), 0x7c00);
   EXPECT_EQ(f32_to_f16(-std::numeric_limits<float>::infinity()), 0xfc00);
   EXPECT_EQ(f32_to_f16(1e10f), 0x7c00);
@@ -139,7 +142,8 @@ TEST(Hgz, F16KnownBitPatterns) {
 
 TEST(Hgz, ReaderErrorsNameTheFile) {
   const auto z = random_codes(10, 4, 4);
-  const std::string good = encode_hgz(z, 10, 4, {1, 2, 2}, LatentDtype::F16, Coding::Raw, fp("model a"));
+  const std::string good =
+      encode_hgz(z, 10, 4, {1, 2, 2}, LatentDtype::F16, Coding::Raw, fp("model a"));
   expect_error(good.substr(0, 3), "truncated");
   expect_error(good.substr(0, good.size() - 1), "truncated");
   expect_error(good.substr(0, 30), "truncated");
@@ -204,13 +208,15 @@ TEST(Hgz, FuzzedFilesDecodeOrThrow) {
       if (b.size() >= 4) {
         const std::string body = b.substr(0, b.size() - 4);
         const unsigned long crc = hgz_test_crc(body);
-        for (int i = 0; i < 4; ++i) b[b.size() - 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+        for (int i = 0; i < 4; ++i)
+          b[b.size() - 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
       }
     }
     try {
       const HgzFile f = decode_hgz(b, "x.hgz");
       ASSERT_EQ(f.codes.size(), static_cast<size_t>(f.n * f.k));
-      ASSERT_LE(f.codes.size(), b.size() * 1100);  // no value appears from nowhere (zlib max ratio ~1032)
+      ASSERT_LE(f.codes.size(),
+                b.size() * 1100);  // no value appears from nowhere (zlib max ratio ~1032)
       ++ok;
     } catch (const Error& e) {
       ASSERT_EQ(std::string(e.what()).rfind("x.hgz: ", 0), 0u) << e.what();

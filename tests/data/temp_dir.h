@@ -16,8 +16,8 @@ class TempDir {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     const std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "x";
-    path_ = std::filesystem::temp_directory_path() /
-            ("hg-data-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + test);
+    path_ = std::filesystem::temp_directory_path() / ("hg-data-" + std::to_string(::getpid()) +
+                                                      "-" + std::to_string(counter++) + "-" + test);
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -47,7 +47,8 @@ void expect_error(F&& f, std::initializer_list<std::string> parts) {
     ADD_FAILURE() << "expected an exception";
   } catch (const E& e) {
     const std::string msg = e.what();
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
+    for (const auto& p : parts)
+      EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << "message is not one line: " << msg;
   }
 }

@@ -9,8 +9,8 @@
 
 namespace hg::data {
 namespace {
-using testing::TempDir;
 using testing::expect_error;
+using testing::TempDir;
 
 TEST(Csv, HeaderAndLabel) {
   TempDir dir;
@@ -109,7 +109,8 @@ TEST(Csv, MissingLabelColumnListsColumns) {
 TEST(Csv, NonIntegerLabel) {
   TempDir dir;
   const std::string path = dir.write("l.csv", "a,label\n1,0\n2,1.5\n");
-  expect_error<Error>([&] { load_csv(path, "label"); }, {path + ":3:2:", "'1.5'", "'label'", "integer"});
+  expect_error<Error>([&] { load_csv(path, "label"); },
+                      {path + ":3:2:", "'1.5'", "'label'", "integer"});
 }
 
 TEST(Csv, IntegralFloatLabelAccepted) {

@@ -118,7 +118,8 @@ TEST(ClassList, Parses) {
 }
 
 TEST(ClassList, Errors) {
-  for (const char* bad : {"", "a", "1,,2", "1-", "-1", "3-1", "1-2-3", "2,-4", "1.5", "99999999999", "0-"}) {
+  for (const char* bad :
+       {"", "a", "1,,2", "1-", "-1", "3-1", "1-2-3", "2,-4", "1.5", "99999999999", "0-"}) {
     SCOPED_TRACE(bad);
     expect_error<UsageError>([&] { parse_class_list(bad, "--normal"); },
                              {"--normal: bad class list '" + std::string(bad) + "'"});

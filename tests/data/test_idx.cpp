@@ -11,8 +11,8 @@
 
 namespace hg::data {
 namespace {
-using testing::TempDir;
 using testing::expect_error;
+using testing::TempDir;
 
 std::string idx_header(uint8_t type, const std::vector<uint32_t>& dims) {
   std::string h = {'\0', '\0', static_cast<char>(type), static_cast<char>(dims.size())};
@@ -24,7 +24,8 @@ std::string idx_header(uint8_t type, const std::vector<uint32_t>& dims) {
 void write_gz(const std::string& path, const std::string& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
-  ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
+  ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())),
+            static_cast<int>(bytes.size()));
   ASSERT_EQ(gzclose(f), Z_OK);
 }
 
@@ -160,7 +161,9 @@ TEST(Idx, FashionMnistIfInstalled) {
   const std::string images = dir + "/train-images-idx3-ubyte.gz";
   const std::string labels = dir + "/train-labels-idx1-ubyte.gz";
   if (!std::filesystem::exists(images) || !std::filesystem::exists(labels))
-    GTEST_SKIP() << dir << " has no gzipped train files (install dataset-fashion-mnist or run scripts/fetch-data)";
+    GTEST_SKIP()
+        << dir
+        << " has no gzipped train files (install dataset-fashion-mnist or run scripts/fetch-data)";
   const Dataset d = load_idx_pair(images, labels, "fashion-mnist/train");
   EXPECT_EQ(d.n, 60000);
   EXPECT_EQ(d.sample_shape, (std::vector<int64_t>{1, 28, 28}));

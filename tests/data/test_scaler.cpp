@@ -147,17 +147,30 @@ TEST(Scaler, JsonRoundTrip) {
 TEST(Scaler, FromJsonRejectsMalformed) {
   using nlohmann::json;
   expect_error<Error>([] { Scaler::from_json(json::array()); }, {"scaler", "kind"});
-  expect_error<Error>([] { Scaler::from_json(json{{"kind", "robust"}}); }, {"unknown kind 'robust'"});
-  expect_error<Error>([] { Scaler::from_json(json{{"kind", "minmax"}, {"scale", {1.0}}}); },
-                      {"'shift'"});
   expect_error<Error>(
-      [] { Scaler::from_json(json{{"kind", "minmax"}, {"shift", {1.0, 2.0}}, {"scale", {1.0}}}); },
+      [] {
+        Scaler::from_json(json{{"kind", "robust"}});
+      },
+      {"unknown kind 'robust'"});
+  expect_error<Error>(
+      [] {
+        Scaler::from_json(json{{"kind", "minmax"}, {"scale", {1.0}}});
+      },
+      {"'shift'"});
+  expect_error<Error>(
+      [] {
+        Scaler::from_json(json{{"kind", "minmax"}, {"shift", {1.0, 2.0}}, {"scale", {1.0}}});
+      },
       {"equal length"});
   expect_error<Error>(
-      [] { Scaler::from_json(json{{"kind", "standard"}, {"shift", {"a"}}, {"scale", {1.0}}}); },
+      [] {
+        Scaler::from_json(json{{"kind", "standard"}, {"shift", {"a"}}, {"scale", {1.0}}});
+      },
       {"'shift'", "numbers"});
   expect_error<Error>(
-      [] { Scaler::from_json(json{{"kind", "standard"}, {"shift", {0.0}}, {"scale", {0.0}}}); },
+      [] {
+        Scaler::from_json(json{{"kind", "standard"}, {"shift", {0.0}}, {"scale", {0.0}}});
+      },
       {"zero"});
 }
 

@@ -11,8 +11,8 @@
 
 namespace hg::data {
 namespace {
-using testing::TempDir;
 using testing::expect_error;
+using testing::TempDir;
 
 TEST(Spec, ParsesEveryKind) {
   DataSpec s = parse_spec("fashion-mnist");
@@ -80,8 +80,9 @@ TEST(Spec, MissingDirectoryOrFilesSayFetchData) {
   const std::string missing = dir.file("absent");
   expect_error<Error>([&] { load(parse_spec("mnist:" + missing), Split::Train); },
                       {missing, "run scripts/fetch-data"});
-  expect_error<Error>([&] { load(parse_spec("fashion-mnist:" + dir.path().string()), Split::Test); },
-                      {dir.file("t10k-images-idx3-ubyte"), "not found", "run scripts/fetch-data"});
+  expect_error<Error>(
+      [&] { load(parse_spec("fashion-mnist:" + dir.path().string()), Split::Test); },
+      {dir.file("t10k-images-idx3-ubyte"), "not found", "run scripts/fetch-data"});
   write_idx_u8(dir.file("train-images-idx3-ubyte"), {1, 1, 1}, {0});
   expect_error<Error>([&] { load(parse_spec("idx:" + dir.path().string()), Split::Train); },
                       {dir.file("train-labels-idx1-ubyte"), "not found"});

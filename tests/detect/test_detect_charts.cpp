@@ -79,7 +79,8 @@ TEST(DetectCharts, PrStepsEncloseTheAveragePrecision) {
   double area = 0;
   for (size_t i = 1; i < x.size(); ++i) {
     EXPECT_GE(x[i], x[i - 1]);
-    EXPECT_TRUE(x[i] == x[i - 1] || y[i] == y[i - 1]) << "segment " << i << " is neither vertical nor flat";
+    EXPECT_TRUE(x[i] == x[i - 1] || y[i] == y[i - 1])
+        << "segment " << i << " is neither vertical nor flat";
     area += (x[i] - x[i - 1]) * (y[i] + y[i - 1]) / 2;
   }
   EXPECT_NEAR(area, 5.0 / 6, 1e-12);

@@ -28,8 +28,10 @@ const std::vector<int> kTL = {1, 0, 1, 0, 0, 1};
 void expect_vec(const std::vector<double>& got, const std::vector<double>& want) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
-    if (std::isinf(want[i])) EXPECT_EQ(got[i], want[i]) << "index " << i;
-    else EXPECT_NEAR(got[i], want[i], 1e-12) << "index " << i;
+    if (std::isinf(want[i]))
+      EXPECT_EQ(got[i], want[i]) << "index " << i;
+    else
+      EXPECT_NEAR(got[i], want[i], 1e-12) << "index " << i;
   }
 }
 
@@ -40,7 +42,8 @@ void expect_error(const std::function<void()>& f, const std::vector<std::string>
   } catch (const Error& e) {
     const std::string m = e.what();
     EXPECT_EQ(m.find('\n'), std::string::npos) << m;
-    for (const auto& n : needles) EXPECT_NE(m.find(n), std::string::npos) << "'" << n << "' not in: " << m;
+    for (const auto& n : needles)
+      EXPECT_NE(m.find(n), std::string::npos) << "'" << n << "' not in: " << m;
     return;
   }
   ADD_FAILURE() << "no hg::Error thrown (expected one mentioning '" << needles.front() << "')";
@@ -73,7 +76,8 @@ double ap_brute(const std::vector<double>& s, const std::vector<int>& l) {
   return sum / pos;
 }
 
-void random_case(uint32_t seed, size_t n, double grid, std::vector<double>& s, std::vector<int>& l) {
+void random_case(uint32_t seed, size_t n, double grid, std::vector<double>& s,
+                 std::vector<int>& l) {
   std::mt19937 rng(seed);
   std::normal_distribution<double> g(0, 1);
   std::bernoulli_distribution anomaly(0.3);
@@ -186,7 +190,8 @@ TEST(Pr, Ties) {
 
 TEST(Pr, PerfectSeparatorAndBruteForce) {
   EXPECT_DOUBLE_EQ(average_precision({0.1, 0.2, 0.3, 0.7, 0.8}, {0, 0, 0, 1, 1}), 1.0);
-  EXPECT_DOUBLE_EQ(average_precision({0.1, 0.2, 0.3, 0.7, 0.8}, {1, 1, 0, 0, 0}), 0.5 * (1.0 / 4 + 2.0 / 5));
+  EXPECT_DOUBLE_EQ(average_precision({0.1, 0.2, 0.3, 0.7, 0.8}, {1, 1, 0, 0, 0}),
+                   0.5 * (1.0 / 4 + 2.0 / 5));
   for (uint32_t seed = 1; seed <= 20; ++seed) {
     std::vector<double> s;
     std::vector<int> l;
@@ -196,7 +201,8 @@ TEST(Pr, PerfectSeparatorAndBruteForce) {
     // step sum over the curve itself
     const PrCurve p = pr_curve(s, l);
     double sum = 0;
-    for (size_t k = 1; k < p.recall.size(); ++k) sum += (p.recall[k] - p.recall[k - 1]) * p.precision[k];
+    for (size_t k = 1; k < p.recall.size(); ++k)
+      sum += (p.recall[k] - p.recall[k - 1]) * p.precision[k];
     EXPECT_NEAR(ap, sum, 1e-12);
     EXPECT_EQ(p.recall.back(), 1.0);
   }
@@ -365,9 +371,9 @@ TEST(Summary, Values) {
   EXPECT_DOUBLE_EQ(s.std, 2.0);  // population std
   EXPECT_EQ(s.min, 2.0);
   EXPECT_EQ(s.max, 9.0);
-  EXPECT_DOUBLE_EQ(s.p50, 4.5);   // h = 3.5
-  EXPECT_NEAR(s.p90, 7.6, 1e-12);  // h = 6.3
-  EXPECT_NEAR(s.p95, 8.3, 1e-12);  // h = 6.65
+  EXPECT_DOUBLE_EQ(s.p50, 4.5);     // h = 3.5
+  EXPECT_NEAR(s.p90, 7.6, 1e-12);   // h = 6.3
+  EXPECT_NEAR(s.p95, 8.3, 1e-12);   // h = 6.65
   EXPECT_NEAR(s.p99, 8.86, 1e-12);  // h = 6.93
   const Summary one = summarize({3});
   EXPECT_EQ(one.std, 0.0);
@@ -393,12 +399,23 @@ TEST(Errors, EveryLabelledFunction) {
     expect_error([&] { f({}, {}); }, {name, "empty"});
     expect_error([&] { f({0.1, kNaN, 0.3}, {0, 1, 0}); }, {name, "scores[1]", "not finite"});
     expect_error([&] { f({0.1, 0.2, kInf}, {0, 1, 0}); }, {name, "scores[2]", "not finite"});
-    expect_error([&] { f({0.1, 0.2, 0.3}, {0, 2, 1}); }, {name, "labels[1] is 2", "0 = normal or 1 = anomaly"});
+    expect_error(
+        [&] {
+          f({0.1, 0.2, 0.3}, {0, 2, 1});
+        },
+        {name, "labels[1] is 2", "0 = normal or 1 = anomaly"});
     expect_error([&] { f({0.1, 0.2, 0.3}, {0, 1, -1}); }, {name, "labels[2] is -1"});
     if (name != "confusion_at") {
-      expect_error([&] { f({0.1, 0.2, 0.3, 0.4}, {0, 0, 0, 0}); },
-                   {name, "both normal and anomalous", "4 normal, 0 anomalous"});
-      expect_error([&] { f({0.1, 0.2}, {1, 1}); }, {name, "both normal and anomalous", "0 normal, 2 anomalous"});
+      expect_error(
+          [&] {
+            f({0.1, 0.2, 0.3, 0.4}, {0, 0, 0, 0});
+          },
+          {name, "both normal and anomalous", "4 normal, 0 anomalous"});
+      expect_error(
+          [&] {
+            f({0.1, 0.2}, {1, 1});
+          },
+          {name, "both normal and anomalous", "0 normal, 2 anomalous"});
     }
   }
   expect_error([] { confusion_at({1, 2}, {0, 1}, kNaN); }, {"confusion_at", "NaN"});
@@ -413,8 +430,16 @@ TEST(Errors, PercentilesAndSummary) {
   expect_error([] { threshold_percentile({}, 99); }, {"threshold_percentile", "empty"});
   expect_error([] { threshold_percentile({1, -kInf}, 99); }, {"not finite"});
   expect_error([] { threshold_contamination({1, 2}, 0); }, {"threshold_contamination", "(0, 0.5]"});
-  expect_error([] { threshold_contamination({1, 2}, 0.6); }, {"threshold_contamination", "(0, 0.5]"});
-  expect_error([] { threshold_contamination({1, 2}, kNaN); }, {"threshold_contamination", "(0, 0.5]"});
+  expect_error(
+      [] {
+        threshold_contamination({1, 2}, 0.6);
+      },
+      {"threshold_contamination", "(0, 0.5]"});
+  expect_error(
+      [] {
+        threshold_contamination({1, 2}, kNaN);
+      },
+      {"threshold_contamination", "(0, 0.5]"});
   expect_error([] { threshold_contamination({}, 0.1); }, {"threshold_contamination", "empty"});
   expect_error([] { summarize({}); }, {"summarize", "empty"});
   expect_error([] { summarize({1, kInf}); }, {"summarize", "not finite"});

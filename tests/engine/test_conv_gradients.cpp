@@ -59,7 +59,8 @@ Vec conv_ref(const ConvCase& c, const Vec& x, const Vec& w, const Vec* b, ops::A
                 const int64_t ww = q * c.stride.w - c.pad.w + t * c.dil.w;
                 if (h < 0 || h >= c.H || ww < 0 || ww >= c.W) continue;
                 const int64_t ci = g * Cg + cc;
-                s += x[((n * c.C + ci) * c.H + h) * c.W + ww] * w[((k * Cg + cc) * c.R + r) * c.S + t];
+                s += x[((n * c.C + ci) * c.H + h) * c.W + ww] *
+                     w[((k * Cg + cc) * c.R + r) * c.S + t];
               }
           y[((n * c.K + k) * P + p) * Q + q] = act_ref(act, s);
         }
@@ -174,13 +175,13 @@ class ConvAlgo : public ::testing::TestWithParam<std::string> {
 // ---- conv2d ------------------------------------------------------------------------------------
 
 const ConvCase kConvCases[] = {
-    {1, 1, 5, 5, 1, 3, 3, 1, 0, 1, 1},                   // batch 1, single channel
-    {2, 3, 7, 9, 4, 3, 3, 2, 1, 1, 1},                   // stride 2, padding 1, odd sizes
-    {2, 4, 6, 5, 6, 3, 3, 1, 1, 1, 2},                   // groups 2
-    {1, 2, 9, 8, 3, 3, 3, 1, 2, 2, 1},                   // dilation 2
-    {2, 3, 8, 7, 2, 2, 3, {2, 1}, {1, 0}, {1, 2}, 1},    // non-square everything
-    {2, 5, 4, 4, 3, 1, 1, 1, 0, 1, 1},                   // 1x1
-    {1, 12, 5, 6, 6, 3, 3, 2, 1, 1, 3},                  // wider, groups 3, stride 2
+    {1, 1, 5, 5, 1, 3, 3, 1, 0, 1, 1},                 // batch 1, single channel
+    {2, 3, 7, 9, 4, 3, 3, 2, 1, 1, 1},                 // stride 2, padding 1, odd sizes
+    {2, 4, 6, 5, 6, 3, 3, 1, 1, 1, 2},                 // groups 2
+    {1, 2, 9, 8, 3, 3, 3, 1, 2, 2, 1},                 // dilation 2
+    {2, 3, 8, 7, 2, 2, 3, {2, 1}, {1, 0}, {1, 2}, 1},  // non-square everything
+    {2, 5, 4, 4, 3, 1, 1, 1, 0, 1, 1},                 // 1x1
+    {1, 12, 5, 6, 6, 3, 3, 2, 1, 1, 3},                // wider, groups 3, stride 2
 };
 
 TEST_P(ConvAlgo, Conv2dMatchesFiniteDifferences) {
@@ -205,7 +206,9 @@ TEST_P(ConvAlgo, Conv2dMatchesFiniteDifferences) {
         [&](const std::vector<Tensor>& t) {
           return ops::conv2d(t[0], t[1], Tensor(), c.stride, c.pad, c.dil, c.groups);
         },
-        [&](const std::vector<Vec>& t) { return conv_ref(c, t[0], t[1], nullptr, ops::Act::None); });
+        [&](const std::vector<Vec>& t) {
+          return conv_ref(c, t[0], t[1], nullptr, ops::Act::None);
+        });
   }
 }
 
@@ -216,7 +219,8 @@ TEST_P(ConvAlgo, Conv2dReluFusedAwayFromTheKink) {
     Tensor x = random_tensor({c.N, c.C, c.H, c.W}, rng), w = random_tensor({4, 3, 3, 3}, rng),
            b = random_tensor({4}, rng);
     bool safe = true;
-    for (float v : ops::conv2d(x, w, b, c.stride, c.pad).to_vector()) safe = safe && std::fabs(v) > 1e-3f;
+    for (float v : ops::conv2d(x, w, b, c.stride, c.pad).to_vector())
+      safe = safe && std::fabs(v) > 1e-3f;
     if (!safe) continue;
     for (ops::Act act : {ops::Act::ReLU, ops::Act::LeakyReLU})
       check_gradients(
@@ -245,12 +249,12 @@ TEST_P(ConvAlgo, Conv2dGradientOfBiasAlone) {
 // ---- conv_transpose2d ---------------------------------------------------------------------------
 
 const ConvTCase kConvTCases[] = {
-    {1, 2, 3, 3, 3, 3, 3, 2, 1, 1, 1, 1},                        // output_padding 1 (the decoder's)
-    {2, 4, 4, 5, 2, 3, 3, 2, 1, 0, 1, 2},                        // groups 2
-    {1, 3, 3, 4, 2, 2, 3, {2, 3}, {0, 1}, {1, 2}, 1, 1},         // non-square, output_padding (1, 2)
-    {2, 2, 4, 4, 3, 3, 3, 1, 1, 0, 2, 1},                        // dilation 2
-    {1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 1, 1},                        // stride 1 ("same" size)
-    {2, 6, 2, 3, 4, 3, 3, 2, 1, 1, 1, 2},                        // odd, stride 2, groups 2, op 1
+    {1, 2, 3, 3, 3, 3, 3, 2, 1, 1, 1, 1},                 // output_padding 1 (the decoder's)
+    {2, 4, 4, 5, 2, 3, 3, 2, 1, 0, 1, 2},                 // groups 2
+    {1, 3, 3, 4, 2, 2, 3, {2, 3}, {0, 1}, {1, 2}, 1, 1},  // non-square, output_padding (1, 2)
+    {2, 2, 4, 4, 3, 3, 3, 1, 1, 0, 2, 1},                 // dilation 2
+    {1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 1, 1},                 // stride 1 ("same" size)
+    {2, 6, 2, 3, 4, 3, 3, 2, 1, 1, 1, 2},                 // odd, stride 2, groups 2, op 1
 };
 
 TEST_P(ConvAlgo, ConvTranspose2dMatchesFiniteDifferences) {
@@ -266,20 +270,24 @@ TEST_P(ConvAlgo, ConvTranspose2dMatchesFiniteDifferences) {
     check_gradients(
         {x, w, b}, {true, true, true},
         [&](const std::vector<Tensor>& t) {
-          return ops::conv_transpose2d(t[0], t[1], t[2], c.stride, c.pad, c.out_pad, c.dil, c.groups);
+          return ops::conv_transpose2d(t[0], t[1], t[2], c.stride, c.pad, c.out_pad, c.dil,
+                                       c.groups);
         },
         [&](const std::vector<Vec>& t) { return convt_ref(c, t[0], t[1], &t[2]); });
     check_gradients(
         {x, w}, {true, true},
         [&](const std::vector<Tensor>& t) {
-          return ops::conv_transpose2d(t[0], t[1], Tensor(), c.stride, c.pad, c.out_pad, c.dil, c.groups);
+          return ops::conv_transpose2d(t[0], t[1], Tensor(), c.stride, c.pad, c.out_pad, c.dil,
+                                       c.groups);
         },
         [&](const std::vector<Vec>& t) { return convt_ref(c, t[0], t[1], nullptr); });
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Algos, ConvAlgo, ::testing::Values("", "im2col", "direct"),
-                         [](const auto& info) { return info.param.empty() ? std::string("default") : info.param; });
+                         [](const auto& info) {
+                           return info.param.empty() ? std::string("default") : info.param;
+                         });
 
 // The decoder's 7 -> 14 -> 28 path: sizes as PyTorch computes them.
 TEST(ConvOps, TransposedConvolutionSizesMatchPyTorch) {
@@ -295,9 +303,9 @@ TEST(ConvOps, TransposedConvolutionSizesMatchPyTorch) {
 
 const PoolCase kPoolCases[] = {
     {1, 1, 4, 4, 2, 2, 0},
-    {2, 3, 7, 9, 3, 2, 1},                     // odd sizes, overlapping windows, padding
-    {1, 2, 5, 6, {2, 3}, {1, 2}, {1, 1}},      // non-square
-    {2, 2, 5, 5, 2, 2, 0},                     // odd size, the last row/column dropped
+    {2, 3, 7, 9, 3, 2, 1},                 // odd sizes, overlapping windows, padding
+    {1, 2, 5, 6, {2, 3}, {1, 2}, {1, 1}},  // non-square
+    {2, 2, 5, 5, 2, 2, 0},                 // odd size, the last row/column dropped
 };
 
 TEST(ConvOps, MaxPoolMatchesFiniteDifferences) {
@@ -307,7 +315,8 @@ TEST(ConvOps, MaxPoolMatchesFiniteDifferences) {
     Rng rng(300 + seed++);
     Tensor x = random_tensor({c.N, c.C, c.H, c.W}, rng);  // distinct values: no ties in a window
     check_gradients(
-        {x}, {true}, [&](const std::vector<Tensor>& t) { return ops::max_pool2d(t[0], c.k, c.stride, c.pad); },
+        {x}, {true},
+        [&](const std::vector<Tensor>& t) { return ops::max_pool2d(t[0], c.k, c.stride, c.pad); },
         [&](const std::vector<Vec>& t) { return pool_ref(c, t[0], true); });
   }
 }
@@ -319,7 +328,8 @@ TEST(ConvOps, AvgPoolMatchesFiniteDifferences) {
     Rng rng(400 + seed++);
     Tensor x = random_tensor({c.N, c.C, c.H, c.W}, rng);
     check_gradients(
-        {x}, {true}, [&](const std::vector<Tensor>& t) { return ops::avg_pool2d(t[0], c.k, c.stride, c.pad); },
+        {x}, {true},
+        [&](const std::vector<Tensor>& t) { return ops::avg_pool2d(t[0], c.k, c.stride, c.pad); },
         [&](const std::vector<Vec>& t) { return pool_ref(c, t[0], false); });
   }
 }
@@ -332,12 +342,15 @@ TEST(ConvOps, PoolStrideDefaultsToTheKernel) {
 }
 
 TEST(ConvOps, UpsampleNearestMatchesFiniteDifferences) {
-  for (auto [N, C, H, W, fh, fw] : {std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>{2, 3, 3, 4, 2, 3},
-                                    {1, 1, 1, 1, 1, 1}, {1, 2, 5, 3, 3, 1}}) {
+  for (auto [N, C, H, W, fh, fw] :
+       {std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>{2, 3, 3, 4, 2, 3},
+        {1, 1, 1, 1, 1, 1},
+        {1, 2, 5, 3, 3, 1}}) {
     Rng rng(N * 10 + H);
     Tensor x = random_tensor({N, C, H, W}, rng);
     check_gradients(
-        {x}, {true}, [=](const std::vector<Tensor>& t) { return ops::upsample_nearest2d(t[0], fh, fw); },
+        {x}, {true},
+        [=](const std::vector<Tensor>& t) { return ops::upsample_nearest2d(t[0], fh, fw); },
         [=](const std::vector<Vec>& t) {
           Vec y(static_cast<size_t>(N * C * H * fh * W * fw));
           for (int64_t nc = 0; nc < N * C; ++nc)
@@ -362,8 +375,12 @@ TEST(ConvOps, BatchNormTrainingMatchesFiniteDifferences) {
     const Vec rm0 = to_double(rm), rv0 = to_double(rv);
     check_gradients(
         {x, gamma, beta}, {true, true, true},
-        [&](const std::vector<Tensor>& t) { return ops::batch_norm(t[0], t[1], t[2], rm, rv, true, 0.1f, 1e-5f); },
-        [&](const std::vector<Vec>& t) { return bn_ref(t[0], N, C, HW, t[1], t[2], nullptr, nullptr, 1e-5); },
+        [&](const std::vector<Tensor>& t) {
+          return ops::batch_norm(t[0], t[1], t[2], rm, rv, true, 0.1f, 1e-5f);
+        },
+        [&](const std::vector<Vec>& t) {
+          return bn_ref(t[0], N, C, HW, t[1], t[2], nullptr, nullptr, 1e-5);
+        },
         2e-5);
     // The op ran once: the running statistics moved 10% towards the batch's (unbiased variance).
     Vec mean(C), var(C);
@@ -380,8 +397,13 @@ TEST(ConvOps, BatchNormWithoutAffineOrRunningStats) {
   Rng rng(21);
   Tensor x = random_tensor({4, 3, 2, 2}, rng);
   check_gradients(
-      {x}, {true}, [](const std::vector<Tensor>& t) { return ops::batch_norm(t[0], Tensor(), Tensor(), Tensor(), Tensor(), true); },
-      [](const std::vector<Vec>& t) { return bn_ref(t[0], 4, 3, 4, Vec(3, 1.0), Vec(3, 0.0), nullptr, nullptr, 1e-5); },
+      {x}, {true},
+      [](const std::vector<Tensor>& t) {
+        return ops::batch_norm(t[0], Tensor(), Tensor(), Tensor(), Tensor(), true);
+      },
+      [](const std::vector<Vec>& t) {
+        return bn_ref(t[0], 4, 3, 4, Vec(3, 1.0), Vec(3, 0.0), nullptr, nullptr, 1e-5);
+      },
       2e-5);
 }
 
@@ -394,8 +416,12 @@ TEST(ConvOps, BatchNormEvalMatchesFiniteDifferences) {
   const Vec rmd = to_double(rm), rvd = to_double(rv);
   check_gradients(
       {x, gamma, beta}, {true, true, true},
-      [&](const std::vector<Tensor>& t) { return ops::batch_norm(t[0], t[1], t[2], rm, rv, false); },
-      [&](const std::vector<Vec>& t) { return bn_ref(t[0], N, C, HW, t[1], t[2], &rmd, &rvd, 1e-5); });
+      [&](const std::vector<Tensor>& t) {
+        return ops::batch_norm(t[0], t[1], t[2], rm, rv, false);
+      },
+      [&](const std::vector<Vec>& t) {
+        return bn_ref(t[0], N, C, HW, t[1], t[2], &rmd, &rvd, 1e-5);
+      });
   EXPECT_EQ(rm.to_vector(), std::vector<float>(rmd.begin(), rmd.end())) << "eval must not update";
 }
 
@@ -406,7 +432,8 @@ TEST(ConvOps, DropoutMaskIsConsistent) {
   const float p = 0.3f;
   Tensor x = random_tensor({8, 50}, rng);
   // The mask of a seed: dropout of ones is 1/(1-p) where kept, 0 where dropped.
-  const std::vector<float> mask = ops::dropout(Tensor::full({8, 50}, 1.0f), p, true, 42).to_vector();
+  const std::vector<float> mask =
+      ops::dropout(Tensor::full({8, 50}, 1.0f), p, true, 42).to_vector();
   int kept = 0;
   for (float m : mask) {
     ASSERT_TRUE(m == 0.0f || std::fabs(m - 1.0f / (1.0f - p)) < 1e-6f) << m;
@@ -442,7 +469,10 @@ TEST(ConvOps, FlattenAndUnflattenAreViews) {
   EXPECT_EQ(ops::unflatten(f, 1, {3, -1, 5}).shape(), (Shape{2, 3, 4, 5}));
   EXPECT_THROW(ops::unflatten(f, 1, {7, 8}), Error);
   check_gradients(
-      {x}, {true}, [](const std::vector<Tensor>& t) { return ops::exp(ops::unflatten(ops::flatten(t[0]), -1, {12, 5})); },
+      {x}, {true},
+      [](const std::vector<Tensor>& t) {
+        return ops::exp(ops::unflatten(ops::flatten(t[0]), -1, {12, 5}));
+      },
       [](const std::vector<Vec>& t) {
         Vec y(t[0].size());
         for (size_t i = 0; i < y.size(); ++i) y[i] = std::exp(t[0][i]);
@@ -468,7 +498,9 @@ TEST(ConvOps, ShapeErrorsAreOneClearLine) {
   EXPECT_NE(e1.find("conv2d: input has 3 channels"), std::string::npos) << e1;
   const std::string e2 = error_of([&] { ops::conv2d(random_tensor({2, 3, 8}, rng), w, Tensor()); });
   EXPECT_NE(e2.find("conv2d: input must be 4-D"), std::string::npos) << e2;
-  const std::string e3 = error_of([&] { ops::conv2d(random_tensor({1, 2, 2, 2}, rng), w, Tensor()); });
+  const std::string e3 = error_of([&] {
+    ops::conv2d(random_tensor({1, 2, 2, 2}, rng), w, Tensor());
+  });
   EXPECT_NE(e3.find("smaller than the 3x3 kernel"), std::string::npos) << e3;
   const std::string e4 = error_of([&] {
     ops::conv_transpose2d(x, random_tensor({3, 2, 3, 3}, rng), Tensor(), 2, 1, 2);
@@ -476,11 +508,15 @@ TEST(ConvOps, ShapeErrorsAreOneClearLine) {
   EXPECT_NE(e4.find("output_padding"), std::string::npos) << e4;
   const std::string e5 = error_of([&] { ops::max_pool2d(x, 2, 2, 2); });
   EXPECT_NE(e5.find("at most half the kernel"), std::string::npos) << e5;
-  const std::string e6 = error_of([&] { ops::batch_norm(x, random_tensor({4}, rng), Tensor(), Tensor(), Tensor(), true); });
+  const std::string e6 = error_of(
+      [&] { ops::batch_norm(x, random_tensor({4}, rng), Tensor(), Tensor(), Tensor(), true); });
   EXPECT_NE(e6.find("does not match 3 channels"), std::string::npos) << e6;
-  const std::string e7 = error_of([&] { ops::batch_norm(random_tensor({1, 3}, rng), Tensor(), Tensor(), Tensor(), Tensor(), true); });
+  const std::string e7 = error_of([&] {
+    ops::batch_norm(random_tensor({1, 3}, rng), Tensor(), Tensor(), Tensor(), Tensor(), true);
+  });
   EXPECT_NE(e7.find("more than one value per channel"), std::string::npos) << e7;
-  for (const auto& e : {e1, e2, e3, e4, e5, e6, e7}) EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  for (const auto& e : {e1, e2, e3, e4, e5, e6, e7})
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
 }
 
 // ---- modules -----------------------------------------------------------------------------------
@@ -524,9 +560,9 @@ TEST(ConvModules, BatchNorm2dStateRoundTrip) {
     names.push_back(src[i].first);
     dst[i].second.copy_from(src[i].second);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias",
-                                             "1.running_mean", "1.running_var",
-                                             "1.num_batches_tracked"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
+                                      "1.running_var", "1.num_batches_tracked"}));
   a.eval();
   b.eval();
   Tensor x = random_tensor({2, 2, 5, 5}, rng);
@@ -552,10 +588,12 @@ TEST(ConvModules, DropoutEvalIsIdentityAndTrainingIsSeeded) {
 TEST(ConvModules, ShapesAndDescriptions) {
   Rng rng(28);
   nn::Conv2d conv(1, 32, 3, rng, {.stride = 2, .padding = 1, .act = ops::Act::ReLU});
-  EXPECT_EQ(conv.describe(), "Conv2d(1, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), relu)");
+  EXPECT_EQ(conv.describe(),
+            "Conv2d(1, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), relu)");
   nn::ConvTranspose2d convt(64, 32, 3, rng, {.stride = 2, .padding = 1, .output_padding = 1});
   EXPECT_EQ(convt.describe(),
-            "ConvTranspose2d(64, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))");
+            "ConvTranspose2d(64, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
+            "output_padding=(1, 1))");
   EXPECT_EQ(convt.named_parameters()[0].second.shape(), (Shape{64, 32, 3, 3}));
   EXPECT_EQ(nn::BatchNorm2d(32).describe(),
             "BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
@@ -563,7 +601,8 @@ TEST(ConvModules, ShapesAndDescriptions) {
   EXPECT_EQ(nn::Upsample(2).describe(), "Upsample(scale_factor=2.0, mode='nearest')");
   EXPECT_EQ(nn::Dropout(0.25f).describe(), "Dropout(p=0.25)");
   EXPECT_EQ(nn::Flatten().describe(), "Flatten(start_dim=1, end_dim=-1)");
-  EXPECT_EQ(nn::Unflatten(1, {64, 7, 7}).describe(), "Unflatten(dim=1, unflattened_size=(64, 7, 7))");
+  EXPECT_EQ(nn::Unflatten(1, {64, 7, 7}).describe(),
+            "Unflatten(dim=1, unflattened_size=(64, 7, 7))");
 
   Tensor x = random_tensor({3, 1, 28, 28}, rng);
   Tensor h = conv.forward(x);
@@ -573,7 +612,8 @@ TEST(ConvModules, ShapesAndDescriptions) {
   EXPECT_EQ(nn::AvgPool2d(2).forward(h).shape(), (Shape{3, 32, 7, 7}));
   EXPECT_EQ(nn::Upsample(2).forward(h).shape(), (Shape{3, 32, 28, 28}));
   // PyTorch's default init: U(±1/√fan_in) with fan_in = 1·3·3.
-  for (float v : conv.named_parameters()[0].second.to_vector()) ASSERT_LE(std::fabs(v), 1.0f / 3.0f);
+  for (float v : conv.named_parameters()[0].second.to_vector())
+    ASSERT_LE(std::fabs(v), 1.0f / 3.0f);
 }
 
 }  // namespace

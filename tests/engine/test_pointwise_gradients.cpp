@@ -36,7 +36,8 @@ void check_binary(Tensor (*op)(const Tensor&, const Tensor&)) {
     return y;
   };
   const auto f = [op](const std::vector<Tensor>& t) { return op(t[0], t[1]); };
-  for (const std::vector<bool>& which : {std::vector<bool>{true, true}, {true, false}, {false, true}})
+  for (const std::vector<bool>& which :
+       {std::vector<bool>{true, true}, {true, false}, {false, true}})
     check_gradients({a, b}, which, f, ref);
 }
 

@@ -34,7 +34,8 @@ std::string error_of(F f) {
   return "";
 }
 
-// ---- abs ------------------------------------------------------------------------------------------
+// ---- abs
+// ------------------------------------------------------------------------------------------
 
 TEST(RowOps, AbsValuesAndGradient) {
   Tensor x = Tensor::from_vector({4}, {-2.0f, 0.0f, 3.5f, -0.25f}).set_requires_grad(true);
@@ -45,23 +46,28 @@ TEST(RowOps, AbsValuesAndGradient) {
 
   Rng rng(21);
   Tensor r = away_from_zero(random_tensor({5, 7}, rng));
-  check_gradients({r}, {true}, [](const auto& t) { return ops::abs(t[0]); },
-                  [](const std::vector<Vec>& t) {
-                    Vec y(t[0].size());
-                    for (size_t i = 0; i < y.size(); ++i) y[i] = std::fabs(t[0][i]);
-                    return y;
-                  });
+  check_gradients(
+      {r}, {true}, [](const auto& t) { return ops::abs(t[0]); },
+      [](const std::vector<Vec>& t) {
+        Vec y(t[0].size());
+        for (size_t i = 0; i < y.size(); ++i) y[i] = std::fabs(t[0][i]);
+        return y;
+      });
 }
 
-// ---- sum_cols / mean_cols ------------------------------------------------------------------------
+// ---- sum_cols / mean_cols
+// ------------------------------------------------------------------------
 
 TEST(RowOps, SumAndMeanColsValues) {
   Tensor x = Tensor::from_vector({3, 2}, {1, 2, 3, 4, 5, 6});
   EXPECT_EQ(ops::sum_cols(x).shape(), (Shape{2}));
   EXPECT_EQ(vals(ops::sum_cols(x)), (std::vector<float>{9, 12}));
   EXPECT_EQ(vals(ops::mean_cols(x)), (std::vector<float>{3, 4}));
-  EXPECT_NE(error_of([] { ops::sum_cols(Tensor::zeros({4})); }).find("sum_cols"), std::string::npos);
-  EXPECT_NE(error_of([] { ops::mean_cols(Tensor::zeros({0, 3})); }).find("[0, 3]"),
+  EXPECT_NE(error_of([] { ops::sum_cols(Tensor::zeros({4})); }).find("sum_cols"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              ops::mean_cols(Tensor::zeros({0, 3}));
+            }).find("[0, 3]"),
             std::string::npos);
 }
 
@@ -76,14 +82,17 @@ TEST(RowOps, SumAndMeanColsGradients) {
   Rng rng(22);
   for (auto [B, D] : {std::pair<int64_t, int64_t>{1, 1}, {5, 4}, {7, 3}}) {
     Tensor x = random_tensor({B, D}, rng);
-    check_gradients({x}, {true}, [](const auto& t) { return ops::sum_cols(t[0]); },
-                    [=](const std::vector<Vec>& t) { return col_sums(t[0], B, D, 1.0); });
-    check_gradients({x}, {true}, [](const auto& t) { return ops::mean_cols(t[0]); },
-                    [=](const std::vector<Vec>& t) { return col_sums(t[0], B, D, 1.0 / B); });
+    check_gradients(
+        {x}, {true}, [](const auto& t) { return ops::sum_cols(t[0]); },
+        [=](const std::vector<Vec>& t) { return col_sums(t[0], B, D, 1.0); });
+    check_gradients(
+        {x}, {true}, [](const auto& t) { return ops::mean_cols(t[0]); },
+        [=](const std::vector<Vec>& t) { return col_sums(t[0], B, D, 1.0 / B); });
   }
 }
 
-// ---- repeat_rows / tile_rows ---------------------------------------------------------------------
+// ---- repeat_rows / tile_rows
+// ---------------------------------------------------------------------
 
 TEST(RowOps, RepeatAndTileRowsValues) {
   Tensor x = Tensor::from_vector({2, 2}, {1, 2, 3, 4});
@@ -96,7 +105,9 @@ TEST(RowOps, RepeatAndTileRowsValues) {
   EXPECT_EQ(vals(ops::repeat_rows(x, 1)), vals(x));
   EXPECT_NE(error_of([&] { ops::repeat_rows(x, 0); }).find("repeat_rows"), std::string::npos);
   EXPECT_NE(error_of([&] { ops::tile_rows(x, -1); }).find("tile_rows"), std::string::npos);
-  EXPECT_NE(error_of([] { ops::tile_rows(Tensor::zeros({2, 2, 2}), 2); }).find("[2, 2, 2]"),
+  EXPECT_NE(error_of([] {
+              ops::tile_rows(Tensor::zeros({2, 2, 2}), 2);
+            }).find("[2, 2, 2]"),
             std::string::npos);
 }
 
@@ -104,28 +115,32 @@ TEST(RowOps, RepeatAndTileRowsGradients) {
   Rng rng(23);
   for (auto [B, D, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {3, 4, 3}, {2, 5, 4}}) {
     Tensor x = random_tensor({B, D}, rng);
-    check_gradients({x}, {true}, [k](const auto& t) { return ops::repeat_rows(t[0], k); },
-                    [=](const std::vector<Vec>& t) {
-                      Vec y(static_cast<size_t>(B * k * D));
-                      for (int64_t b = 0; b < B; ++b)
-                        for (int64_t j = 0; j < k; ++j)
-                          for (int64_t c = 0; c < D; ++c) y[(b * k + j) * D + c] = t[0][b * D + c];
-                      return y;
-                    });
-    check_gradients({x}, {true}, [k](const auto& t) { return ops::tile_rows(t[0], k); },
-                    [=](const std::vector<Vec>& t) {
-                      Vec y(static_cast<size_t>(k * B * D));
-                      for (int64_t s = 0; s < k; ++s)
-                        for (int64_t i = 0; i < B * D; ++i) y[s * B * D + i] = t[0][i];
-                      return y;
-                    });
+    check_gradients(
+        {x}, {true}, [k](const auto& t) { return ops::repeat_rows(t[0], k); },
+        [=](const std::vector<Vec>& t) {
+          Vec y(static_cast<size_t>(B * k * D));
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t j = 0; j < k; ++j)
+              for (int64_t c = 0; c < D; ++c) y[(b * k + j) * D + c] = t[0][b * D + c];
+          return y;
+        });
+    check_gradients(
+        {x}, {true}, [k](const auto& t) { return ops::tile_rows(t[0], k); },
+        [=](const std::vector<Vec>& t) {
+          Vec y(static_cast<size_t>(k * B * D));
+          for (int64_t s = 0; s < k; ++s)
+            for (int64_t i = 0; i < B * D; ++i) y[s * B * D + i] = t[0][i];
+          return y;
+        });
   }
 }
 
-// ---- scale_rows ------------------------------------------------------------------------------------
+// ---- scale_rows
+// ------------------------------------------------------------------------------------
 
 TEST(RowOps, ScaleRowsValuesAndErrors) {
-  Tensor x = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6}), s = Tensor::from_vector({2}, {2, -0.5f});
+  Tensor x = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6}),
+         s = Tensor::from_vector({2}, {2, -0.5f});
   EXPECT_EQ(vals(ops::scale_rows(x, s)), (std::vector<float>{2, 4, 6, -2, -2.5f, -3}));
   const std::string e = error_of([&] { ops::scale_rows(x, Tensor::zeros({3})); });
   EXPECT_NE(e.find("scale_rows"), std::string::npos) << e;
@@ -150,7 +165,8 @@ TEST(RowOps, ScaleRowsGradients) {
   }
 }
 
-// ---- act_derivative --------------------------------------------------------------------------------
+// ---- act_derivative
+// --------------------------------------------------------------------------------
 
 TEST(RowOps, ActDerivativeValues) {
   Tensor y = Tensor::from_vector({4}, {-0.5f, 0.0f, 0.25f, 0.75f});
@@ -170,8 +186,8 @@ TEST(RowOps, ActDerivativeValues) {
 TEST(RowOps, ActDerivativeMatchesActivationGradient) {
   Rng rng(25);
   Tensor x0 = away_from_zero(random_tensor({4, 9}, rng, -3.0, 3.0));
-  for (ops::Act a : {ops::Act::None, ops::Act::ReLU, ops::Act::LeakyReLU, ops::Act::Sigmoid,
-                     ops::Act::Tanh}) {
+  for (ops::Act a :
+       {ops::Act::None, ops::Act::ReLU, ops::Act::LeakyReLU, ops::Act::Sigmoid, ops::Act::Tanh}) {
     Tensor x = x0.clone().set_requires_grad(true);
     Tensor y = ops::activation(x, a, 0.1f);
     ops::sum(y).backward();
@@ -186,37 +202,41 @@ TEST(RowOps, ActDerivativeGradients) {
   Rng rng(26);
   // Sigmoid and Tanh: d/dy of y(1-y) and 1-y^2, on outputs in the activations' ranges.
   Tensor ys = random_tensor({3, 5}, rng, 0.01, 0.99), yt = random_tensor({3, 5}, rng, -0.99, 0.99);
-  check_gradients({ys}, {true}, [](const auto& t) { return ops::act_derivative(t[0], ops::Act::Sigmoid); },
-                  [](const std::vector<Vec>& t) {
-                    Vec d(t[0].size());
-                    for (size_t i = 0; i < d.size(); ++i) d[i] = t[0][i] * (1 - t[0][i]);
-                    return d;
-                  });
-  check_gradients({yt}, {true}, [](const auto& t) { return ops::act_derivative(t[0], ops::Act::Tanh); },
-                  [](const std::vector<Vec>& t) {
-                    Vec d(t[0].size());
-                    for (size_t i = 0; i < d.size(); ++i) d[i] = 1 - t[0][i] * t[0][i];
-                    return d;
-                  });
+  check_gradients(
+      {ys}, {true}, [](const auto& t) { return ops::act_derivative(t[0], ops::Act::Sigmoid); },
+      [](const std::vector<Vec>& t) {
+        Vec d(t[0].size());
+        for (size_t i = 0; i < d.size(); ++i) d[i] = t[0][i] * (1 - t[0][i]);
+        return d;
+      });
+  check_gradients(
+      {yt}, {true}, [](const auto& t) { return ops::act_derivative(t[0], ops::Act::Tanh); },
+      [](const std::vector<Vec>& t) {
+        Vec d(t[0].size());
+        for (size_t i = 0; i < d.size(); ++i) d[i] = 1 - t[0][i] * t[0][i];
+        return d;
+      });
   // Composed with the activation: the second derivative w.r.t. the pre-activation.
   Tensor x = random_tensor({4, 3}, rng, -3.0, 3.0);
-  check_gradients({x}, {true},
-                  [](const auto& t) { return ops::act_derivative(ops::sigmoid(t[0]), ops::Act::Sigmoid); },
-                  [](const std::vector<Vec>& t) {
-                    Vec d(t[0].size());
-                    for (size_t i = 0; i < d.size(); ++i) {
-                      const double s = 1 / (1 + std::exp(-t[0][i]));
-                      d[i] = s * (1 - s);
-                    }
-                    return d;
-                  });
-  check_gradients({x}, {true},
-                  [](const auto& t) { return ops::act_derivative(ops::tanh(t[0]), ops::Act::Tanh); },
-                  [](const std::vector<Vec>& t) {
-                    Vec d(t[0].size());
-                    for (size_t i = 0; i < d.size(); ++i) d[i] = 1 - std::tanh(t[0][i]) * std::tanh(t[0][i]);
-                    return d;
-                  });
+  check_gradients(
+      {x}, {true},
+      [](const auto& t) { return ops::act_derivative(ops::sigmoid(t[0]), ops::Act::Sigmoid); },
+      [](const std::vector<Vec>& t) {
+        Vec d(t[0].size());
+        for (size_t i = 0; i < d.size(); ++i) {
+          const double s = 1 / (1 + std::exp(-t[0][i]));
+          d[i] = s * (1 - s);
+        }
+        return d;
+      });
+  check_gradients(
+      {x}, {true},
+      [](const auto& t) { return ops::act_derivative(ops::tanh(t[0]), ops::Act::Tanh); },
+      [](const std::vector<Vec>& t) {
+        Vec d(t[0].size());
+        for (size_t i = 0; i < d.size(); ++i) d[i] = 1 - std::tanh(t[0][i]) * std::tanh(t[0][i]);
+        return d;
+      });
   // Piecewise-linear kinds: the derivative is constant, the output takes no gradient.
   Tensor y = random_tensor({2, 3}, rng).set_requires_grad(true);
   for (ops::Act a : {ops::Act::None, ops::Act::ReLU, ops::Act::LeakyReLU})
@@ -224,7 +244,8 @@ TEST(RowOps, ActDerivativeGradients) {
   EXPECT_TRUE(ops::act_derivative(y, ops::Act::Tanh).requires_grad());
 }
 
-// ---- slice_cols --------------------------------------------------------------------------------------
+// ---- slice_cols
+// --------------------------------------------------------------------------------------
 
 TEST(RowOps, SliceColsValuesAndErrors) {
   Tensor x = Tensor::from_vector({2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
@@ -238,24 +259,27 @@ TEST(RowOps, SliceColsValuesAndErrors) {
     EXPECT_NE(e.find("slice_cols"), std::string::npos) << e;
     EXPECT_NE(e.find("[2, 4]"), std::string::npos) << e;
   }
-  EXPECT_NE(error_of([] { ops::slice_cols(Tensor::zeros({4}), 0, 1); }).find("[4]"), std::string::npos);
+  EXPECT_NE(error_of([] { ops::slice_cols(Tensor::zeros({4}), 0, 1); }).find("[4]"),
+            std::string::npos);
 }
 
 TEST(RowOps, SliceColsGradient) {
   Rng rng(27);
   Tensor x = random_tensor({3, 7}, rng);
   for (auto [start, len] : {std::pair<int64_t, int64_t>{0, 7}, {2, 3}, {6, 1}, {0, 1}}) {
-    check_gradients({x}, {true}, [=](const auto& t) { return ops::slice_cols(t[0], start, len); },
-                    [=](const std::vector<Vec>& t) {
-                      Vec y(static_cast<size_t>(3 * len));
-                      for (int64_t r = 0; r < 3; ++r)
-                        for (int64_t j = 0; j < len; ++j) y[r * len + j] = t[0][r * 7 + start + j];
-                      return y;
-                    });
+    check_gradients(
+        {x}, {true}, [=](const auto& t) { return ops::slice_cols(t[0], start, len); },
+        [=](const std::vector<Vec>& t) {
+          Vec y(static_cast<size_t>(3 * len));
+          for (int64_t r = 0; r < 3; ++r)
+            for (int64_t j = 0; j < len; ++j) y[r * len + j] = t[0][r * 7 + start + j];
+          return y;
+        });
   }
 }
 
-// ---- randn -------------------------------------------------------------------------------------------
+// ---- randn
+// -------------------------------------------------------------------------------------------
 
 TEST(RowOps, RandnStatisticsAndDeterminism) {
   const int64_t n = 100000;
@@ -271,8 +295,8 @@ TEST(RowOps, RandnStatisticsAndDeterminism) {
     tail += std::fabs(f) > 1.959964f;
   }
   const double mean = s / n, var = s2 / n - mean * mean;
-  EXPECT_NEAR(mean, 0.0, 0.015);   // standard error 0.0032
-  EXPECT_NEAR(var, 1.0, 0.025);    // standard error 0.0045
+  EXPECT_NEAR(mean, 0.0, 0.015);               // standard error 0.0032
+  EXPECT_NEAR(var, 1.0, 0.025);                // standard error 0.0045
   EXPECT_NEAR(double(tail) / n, 0.05, 0.004);  // normal, not just unit-variance
   EXPECT_EQ(vals(ops::randn({n}, Device::cpu(), 42)), v);
   const auto other = vals(ops::randn({n}, Device::cpu(), 43));
@@ -285,7 +309,8 @@ TEST(RowOps, RandnStatisticsAndDeterminism) {
   EXPECT_EQ(ops::randn({0, 3}, Device::cpu(), 1).numel(), 0);
 }
 
-// ---- corrupt -----------------------------------------------------------------------------------------
+// ---- corrupt
+// -----------------------------------------------------------------------------------------
 
 Tensor uniform_data(int64_t n, uint64_t seed, double lo, double hi) {
   Rng rng(seed);
@@ -302,8 +327,10 @@ TEST(RowOps, CorruptMask) {
   const auto xv = vals(x), yv = vals(y);
   int64_t zeros = 0;
   for (int64_t i = 0; i < n; ++i) {
-    if (yv[i] == 0.0f) ++zeros;
-    else EXPECT_EQ(yv[i], xv[i]) << i;
+    if (yv[i] == 0.0f)
+      ++zeros;
+    else
+      EXPECT_EQ(yv[i], xv[i]) << i;
   }
   EXPECT_NEAR(double(zeros) / n, 0.25, 0.006);
   EXPECT_EQ(vals(ops::corrupt(x, ops::Noise::Mask, 0.25f, 7)), yv);  // deterministic
@@ -318,9 +345,12 @@ TEST(RowOps, CorruptSaltPepper) {
   const auto xv = vals(x), yv = vals(ops::corrupt(x, ops::Noise::SaltPepper, 0.1f, 9));
   int64_t salt = 0, pepper = 0;
   for (int64_t i = 0; i < n; ++i) {
-    if (yv[i] == 1.0f) ++salt;
-    else if (yv[i] == 0.0f) ++pepper;
-    else EXPECT_EQ(yv[i], xv[i]) << i;
+    if (yv[i] == 1.0f)
+      ++salt;
+    else if (yv[i] == 0.0f)
+      ++pepper;
+    else
+      EXPECT_EQ(yv[i], xv[i]) << i;
   }
   EXPECT_NEAR(double(salt + pepper) / n, 0.1, 0.004);
   EXPECT_NEAR(double(salt) / double(salt + pepper), 0.5, 0.03);
@@ -366,7 +396,8 @@ TEST(RowOps, CorruptRejectsBadParameters) {
         << ops::noise_name(kind) << " " << p;
 }
 
-// ---- parse_noise -------------------------------------------------------------------------------------
+// ---- parse_noise
+// -------------------------------------------------------------------------------------
 
 TEST(RowOps, ParseNoise) {
   float p = -1;

@@ -42,7 +42,8 @@ double ce_ref(const Vec& z, const std::vector<int32_t>& labels, int64_t B, int64
 
 std::vector<int32_t> random_labels(int64_t B, int64_t C, Rng& rng) {
   std::vector<int32_t> l(static_cast<size_t>(B));
-  for (int32_t& v : l) v = static_cast<int32_t>(std::min<double>(C - 1, std::floor(rng.uniform(0.0, double(C)))));
+  for (int32_t& v : l)
+    v = static_cast<int32_t>(std::min<double>(C - 1, std::floor(rng.uniform(0.0, double(C)))));
   return l;
 }
 
@@ -85,9 +86,11 @@ TEST(SoftmaxCrossEntropy, HandCases) {
   for (const Case& c : cases) {
     const Tensor z = Tensor::from_vector({c.B, c.C}, c.z);
     const float got = ops::softmax_cross_entropy(z, c.labels).item();
-    const double want = c.want >= 0 ? c.want : ce_ref(Vec(c.z.begin(), c.z.end()), c.labels, c.B, c.C);
+    const double want =
+        c.want >= 0 ? c.want : ce_ref(Vec(c.z.begin(), c.z.end()), c.labels, c.B, c.C);
     ASSERT_TRUE(std::isfinite(got)) << "case B=" << c.B << " z[0]=" << c.z[0];
-    EXPECT_NEAR(got, want, 1e-6 * (1.0 + std::fabs(want))) << "case B=" << c.B << " z[0]=" << c.z[0];
+    EXPECT_NEAR(got, want, 1e-6 * (1.0 + std::fabs(want)))
+        << "case B=" << c.B << " z[0]=" << c.z[0];
   }
 }
 
@@ -140,7 +143,8 @@ TEST(SoftmaxCrossEntropy, GradientThroughLinearHead) {
   // The transfer-learning head: CE(linear(x, W, b)), gradients to x, W and b.
   const int64_t B = 5, D = 4, C = 3;
   Rng rng(5);
-  const Tensor x = random_tensor({B, D}, rng), W = random_tensor({C, D}, rng), b = random_tensor({C}, rng);
+  const Tensor x = random_tensor({B, D}, rng), W = random_tensor({C, D}, rng),
+               b = random_tensor({C}, rng);
   const auto labels = random_labels(B, C, rng);
   check_gradients(
       {x, W, b}, {true, true, true},
@@ -181,12 +185,17 @@ TEST(SoftmaxCrossEntropy, Errors) {
   expect_error([&] { ops::softmax_cross_entropy(z, {0, 1}); }, op, "2 labels for logits [3, 4]");
   expect_error([&] { ops::softmax_cross_entropy(z, {0, 1, 2, 3}); }, op, "4 labels");
   expect_error([&] { ops::softmax_cross_entropy(Tensor::zeros({0, 4}), {}); }, op, "empty batch");
-  expect_error([&] { ops::softmax_cross_entropy(Tensor::zeros({2, 0}), {0, 0}); }, op, "no classes");
+  expect_error(
+      [&] {
+        ops::softmax_cross_entropy(Tensor::zeros({2, 0}), {0, 0});
+      },
+      op, "no classes");
   expect_error([&] { ops::softmax_cross_entropy(Tensor::zeros({4}), {0, 0, 0, 0}); }, op, "2-D");
   expect_error([&] { ops::softmax_cross_entropy(Tensor(), {0}); }, op, "undefined");
 }
 
-// ---- softmax --------------------------------------------------------------------------------------
+// ---- softmax
+// --------------------------------------------------------------------------------------
 
 TEST(Softmax, RowsSumToOneAndMatchReference) {
   for (auto [B, C, lo, hi] : {std::tuple<int64_t, int64_t, double, double>{1, 1, -1, 1},
@@ -227,20 +236,23 @@ TEST(Softmax, EmptyBatchAndErrors) {
   expect_error([] { ops::softmax(Tensor::zeros({5})); }, "softmax", "2-D");
 }
 
-// ---- argmax_rows ----------------------------------------------------------------------------------
+// ---- argmax_rows
+// ----------------------------------------------------------------------------------
 
 TEST(ArgmaxRows, HandCases) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  const Tensor x = Tensor::from_vector({6, 4}, {
-                                                   0.1f, 0.7f, 0.2f, -1.0f,   // 1
-                                                   -3.0f, -2.0f, -5.0f, -2.5f,  // 1 (all negative)
-                                                   2.0f, 5.0f, 5.0f, 1.0f,    // 1 (tie: first)
-                                                   7.0f, 7.0f, 7.0f, 7.0f,    // 0
-                                                   1.0f, nan, 9.0f, nan,      // 1 (first NaN)
-                                                   -1000.0f, -999.0f, 1000.0f, 999.0f,  // 2
-                                               });
+  const Tensor x =
+      Tensor::from_vector({6, 4}, {
+                                      0.1f,     0.7f,    0.2f,    -1.0f,   // 1
+                                      -3.0f,    -2.0f,   -5.0f,   -2.5f,   // 1 (all negative)
+                                      2.0f,     5.0f,    5.0f,    1.0f,    // 1 (tie: first)
+                                      7.0f,     7.0f,    7.0f,    7.0f,    // 0
+                                      1.0f,     nan,     9.0f,    nan,     // 1 (first NaN)
+                                      -1000.0f, -999.0f, 1000.0f, 999.0f,  // 2
+                                  });
   EXPECT_EQ(ops::argmax_rows(x), (std::vector<int32_t>{1, 1, 1, 0, 1, 2}));
-  EXPECT_EQ(ops::argmax_rows(Tensor::from_vector({3, 1}, {4, -4, 0})), (std::vector<int32_t>{0, 0, 0}));
+  EXPECT_EQ(ops::argmax_rows(Tensor::from_vector({3, 1}, {4, -4, 0})),
+            (std::vector<int32_t>{0, 0, 0}));
   EXPECT_TRUE(ops::argmax_rows(Tensor::zeros({0, 3})).empty());
 }
 
@@ -252,7 +264,8 @@ TEST(ArgmaxRows, RandomMatchesScanAndSoftmaxArgmax) {
   const auto v = x.to_vector();
   ASSERT_EQ(got.size(), size_t(B));
   for (int64_t b = 0; b < B; ++b)
-    EXPECT_EQ(got[b], std::max_element(v.begin() + b * C, v.begin() + (b + 1) * C) - (v.begin() + b * C));
+    EXPECT_EQ(got[b],
+              std::max_element(v.begin() + b * C, v.begin() + (b + 1) * C) - (v.begin() + b * C));
   EXPECT_EQ(ops::argmax_rows(ops::softmax(x)), got);  // softmax is monotone per row
 }
 

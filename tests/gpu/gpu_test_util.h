@@ -23,20 +23,23 @@ inline const std::string& gpu_unavailable_reason() {
   return why;
 }
 
-#define HG_REQUIRE_GPU()                                                                   \
-  do {                                                                                     \
-    if (!::hg::test::gpu_unavailable_reason().empty())                                     \
-      GTEST_SKIP() << "GPU test skipped: " << ::hg::test::gpu_unavailable_reason();        \
+#define HG_REQUIRE_GPU()                                                            \
+  do {                                                                              \
+    if (!::hg::test::gpu_unavailable_reason().empty())                              \
+      GTEST_SKIP() << "GPU test skipped: " << ::hg::test::gpu_unavailable_reason(); \
   } while (0)
 
 // A device buffer of floats that frees itself. Freshly allocated buffers are poisoned with NaN so
 // a kernel that forgets to write an output element fails the comparison.
 class DeviceBuffer {
  public:
-  explicit DeviceBuffer(size_t n) : n_(n), p_(static_cast<float*>(kernels::cuda::device_malloc(n * sizeof(float) + 4))) {
+  explicit DeviceBuffer(size_t n)
+      : n_(n), p_(static_cast<float*>(kernels::cuda::device_malloc(n * sizeof(float) + 4))) {
     poison();
   }
-  explicit DeviceBuffer(const std::vector<float>& host) : DeviceBuffer(host.size()) { upload(host); }
+  explicit DeviceBuffer(const std::vector<float>& host) : DeviceBuffer(host.size()) {
+    upload(host);
+  }
   ~DeviceBuffer() { kernels::cuda::device_free(p_); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -61,7 +64,8 @@ class DeviceBuffer {
   float* p_;
 };
 
-inline std::vector<float> random_vector(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
+inline std::vector<float> random_vector(size_t n, uint64_t seed, float lo = -1.0f,
+                                        float hi = 1.0f) {
   Rng rng(seed);
   std::vector<float> v(n);
   for (float& x : v) x = static_cast<float>(rng.uniform(lo, hi));
@@ -76,7 +80,8 @@ inline double max_rel_error(const std::vector<float>& got, const std::vector<flo
   for (size_t i = 0; i < got.size(); ++i) {
     if (std::isnan(got[i]) != std::isnan(want[i])) return std::numeric_limits<double>::infinity();
     if (std::isnan(got[i])) continue;
-    worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / (atol + std::fabs(double(want[i]))));
+    worst =
+        std::max(worst, std::fabs(double(got[i]) - want[i]) / (atol + std::fabs(double(want[i]))));
   }
   return worst;
 }

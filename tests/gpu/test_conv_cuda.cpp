@@ -29,8 +29,8 @@ namespace {
 
 namespace kcuda = kernels::cuda;
 namespace kcpu = kernels::cpu;
-using kernels::ConvShape;
 using kcpu::Act;
+using kernels::ConvShape;
 
 struct Case {
   const char* label;
@@ -41,9 +41,20 @@ ConvShape make(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R,
                int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dil = 1,
                int64_t groups = 1) {
   ConvShape s;
-  s.N = N; s.C = C; s.H = H; s.W = W; s.K = K; s.R = R; s.S = S;
-  s.stride_h = sh; s.stride_w = sw; s.pad_h = ph; s.pad_w = pw;
-  s.dil_h = dil; s.dil_w = dil; s.groups = groups;
+  s.N = N;
+  s.C = C;
+  s.H = H;
+  s.W = W;
+  s.K = K;
+  s.R = R;
+  s.S = S;
+  s.stride_h = sh;
+  s.stride_w = sw;
+  s.pad_h = ph;
+  s.pad_w = pw;
+  s.dil_h = dil;
+  s.dil_w = dil;
+  s.groups = groups;
   return s;
 }
 
@@ -69,8 +80,7 @@ const std::vector<Case>& cases() {
   return c;
 }
 
-const Act kActs[] = {Act::None, Act::ReLU, Act::LeakyReLU, Act::Sigmoid, Act::Tanh,
-                     Act::Softplus};
+const Act kActs[] = {Act::None, Act::ReLU, Act::LeakyReLU, Act::Sigmoid, Act::Tanh, Act::Softplus};
 
 double atol_for(int64_t L) { return 0.1 * std::sqrt(double(L > 0 ? L : 1)); }
 constexpr double kTol = 1e-4;
@@ -135,8 +145,7 @@ TEST_P(ConvAlgo, BackwardWeightMatchesReference) {
     const auto hx = random_vector(size_t(s.x_numel()), seed++);
     const auto hdy = random_vector(size_t(s.y_numel()), seed++);
     std::vector<float> want_w(size_t(s.w_numel())), want_b(size_t(s.K));
-    kcpu::conv2d_backward_weight_reference(s, hx.data(), hdy.data(), want_w.data(),
-                                           want_b.data());
+    kcpu::conv2d_backward_weight_reference(s, hx.data(), hdy.data(), want_w.data(), want_b.data());
     DeviceBuffer x(hx), dy(hdy), dw(size_t(s.w_numel())), db(size_t(s.K));
     kcuda::conv2d_backward_weight(algo, s, x.get(), dy.get(), dw.get(), db.get(), nullptr);
     const int64_t L = s.N * s.out_h() * s.out_w();
@@ -200,8 +209,10 @@ class EnvGuard {
     if (had_) old_ = v;
   }
   ~EnvGuard() {
-    if (had_) setenv("HG_CONV", old_.c_str(), 1);
-    else unsetenv("HG_CONV");
+    if (had_)
+      setenv("HG_CONV", old_.c_str(), 1);
+    else
+      unsetenv("HG_CONV");
   }
 
  private:

@@ -19,7 +19,8 @@ std::vector<float> rows01(int64_t n, int64_t D, Rng& rng) {
   return x;
 }
 
-void expect_close(const std::vector<double>& gpu, const std::vector<double>& cpu, double tol, const char* what) {
+void expect_close(const std::vector<double>& gpu, const std::vector<double>& cpu, double tol,
+                  const char* what) {
   ASSERT_EQ(gpu.size(), cpu.size()) << what;
   for (size_t i = 0; i < cpu.size(); ++i)
     ASSERT_NEAR(gpu[i], cpu[i], tol * (1.0 + std::fabs(cpu[i]))) << what << ", row " << i;
@@ -36,14 +37,17 @@ TEST(DetectCuda, ScoresMatchTheCpu) {
   Rng data(4);
   const int64_t n = 301, D = 37;
   const std::vector<float> x = rows01(n, D, data);
-  detect::Scorer sc{&cpu_model, "mse", Device::cpu(), 128}, sg{&gpu_model, "mse", Device::cuda(0), 128};
-  for (detect::ScoreKind k : {detect::ScoreKind::MSE, detect::ScoreKind::BCE, detect::ScoreKind::Max,
-                              detect::ScoreKind::FeatureCount, detect::ScoreKind::Mahalanobis}) {
+  detect::Scorer sc{&cpu_model, "mse", Device::cpu(), 128},
+      sg{&gpu_model, "mse", Device::cuda(0), 128};
+  for (detect::ScoreKind k :
+       {detect::ScoreKind::MSE, detect::ScoreKind::BCE, detect::ScoreKind::Max,
+        detect::ScoreKind::FeatureCount, detect::ScoreKind::Mahalanobis}) {
     const detect::ScoreState st = detect::fit_score(sc, k, x, n, D);
     const detect::ScoreState sg_state = detect::fit_score(sg, k, x, n, D);
     // Fitted on either device, the states agree too.
     ASSERT_EQ(st.latent_mean.size(), sg_state.latent_mean.size());
-    for (size_t i = 0; i < st.latent_mean.size(); ++i) EXPECT_NEAR(st.latent_mean[i], sg_state.latent_mean[i], 1e-4);
+    for (size_t i = 0; i < st.latent_mean.size(); ++i)
+      EXPECT_NEAR(st.latent_mean[i], sg_state.latent_mean[i], 1e-4);
     const std::vector<double> cpu = detect::score_rows(sc, st, x, n, D);
     const std::vector<double> gpu = detect::score_rows(sg, st, x, n, D);
     if (k == detect::ScoreKind::FeatureCount) {
@@ -66,11 +70,13 @@ TEST(DetectCuda, VaeElboMatchesTheCpu) {
   Rng data(6);
   std::vector<float> x = rows01(77, 20, data);
   for (float& v : x) v = v > 0.5f ? 1.0f : 0.0f;
-  detect::Scorer sc{&cpu_model, "bce", Device::cpu(), 32}, sg{&gpu_model, "bce", Device::cuda(0), 32};
+  detect::Scorer sc{&cpu_model, "bce", Device::cpu(), 32},
+      sg{&gpu_model, "bce", Device::cuda(0), 32};
   const detect::ScoreState st = detect::fit_score(sc, detect::ScoreKind::Elbo, x, 77, 20);
   // Both models draw the same counter-based noise (same seed, same number of draws).
   cpu_model.reseed(9), gpu_model.reseed(9);
-  expect_close(detect::score_rows(sg, st, x, 77, 20), detect::score_rows(sc, st, x, 77, 20), 1e-4, "elbo");
+  expect_close(detect::score_rows(sg, st, x, 77, 20), detect::score_rows(sc, st, x, 77, 20), 1e-4,
+               "elbo");
 }
 
 }  // namespace

@@ -127,8 +127,12 @@ TEST(EngineCuda, ConvFamilyOpsMatchCpu) {
     });
   }
   ops::set_conv_algo("");
-  compare_op("max_pool2d", {x}, [](auto& t) { return ops::max_pool2d(t[0], {2, 2}, {2, 2}, {0, 0}); });
-  compare_op("avg_pool2d", {x}, [](auto& t) { return ops::avg_pool2d(t[0], {3, 3}, {2, 2}, {1, 1}); });
+  compare_op("max_pool2d", {x}, [](auto& t) {
+    return ops::max_pool2d(t[0], {2, 2}, {2, 2}, {0, 0});
+  });
+  compare_op("avg_pool2d", {x}, [](auto& t) {
+    return ops::avg_pool2d(t[0], {3, 3}, {2, 2}, {1, 1});
+  });
   compare_op("upsample", {x}, [](auto& t) { return ops::upsample_nearest2d(t[0], 2, 2); });
 }
 
@@ -142,7 +146,7 @@ TEST(EngineCuda, PrivatePoolBlocksAreNeverShared) {
       PrivatePool::Scope s(pool);
       held = allocate(1 << 16, d);
     }
-    deallocate(held, 1 << 16, d);       // back to the pool, not to the shared cache
+    deallocate(held, 1 << 16, d);        // back to the pool, not to the shared cache
     void* other = allocate(1 << 16, d);  // outside the scope: a different block
     EXPECT_NE(other, held);
     {
@@ -173,7 +177,8 @@ TEST(EngineCuda, TrainingLossCurveTracksCpu) {
     o.epochs = 8;
     o.seed = 3;
     o.device = device;
-    o.out = (fs::temp_directory_path() / ("hg-gpu-train-" + device + (graph ? "-graph" : ""))).string();
+    o.out =
+        (fs::temp_directory_path() / ("hg-gpu-train-" + device + (graph ? "-graph" : ""))).string();
     o.force = true;
     std::ostringstream log;
     return train::train(o, log);

@@ -18,14 +18,28 @@ TEST(FamilyCuda, ObjectivesAndGradientsMatchTheCpu) {
   HG_REQUIRE_GPU();
   using nlohmann::json;
   const std::vector<json> configs = {
-      {{"type", "mlp"}, {"hidden", {24}}, {"latent", 6}, {"activation", "tanh"}, {"latent_activation", "sigmoid"},
-       {"output_activation", "sigmoid"}, {"regularizers", {{{"kind", "contractive"}, {"weight", 0.01}},
-                                                          {{"kind", "kl_sparsity"}, {"rho", 0.1}, {"weight", 0.1}}}}},
-      {{"type", "mlp"}, {"hidden", {24, 12}}, {"latent", 6}, {"latent_activation", "relu"},
-       {"output_activation", "sigmoid"}, {"regularizers", {{{"kind", "l1"}, {"weight", 0.01}},
-                                                          {{"kind", "contractive"}, {"weight", 0.01}}}},
+      {{"type", "mlp"},
+       {"hidden", {24}},
+       {"latent", 6},
+       {"activation", "tanh"},
+       {"latent_activation", "sigmoid"},
+       {"output_activation", "sigmoid"},
+       {"regularizers",
+        {{{"kind", "contractive"}, {"weight", 0.01}},
+         {{"kind", "kl_sparsity"}, {"rho", 0.1}, {"weight", 0.1}}}}},
+      {{"type", "mlp"},
+       {"hidden", {24, 12}},
+       {"latent", 6},
+       {"latent_activation", "relu"},
+       {"output_activation", "sigmoid"},
+       {"regularizers",
+        {{{"kind", "l1"}, {"weight", 0.01}}, {{"kind", "contractive"}, {"weight", 0.01}}}},
        {"noise", "saltpepper:0.2"}},
-      {{"type", "vae"}, {"hidden", {16}}, {"latent", 4}, {"output_activation", "none"}, {"beta", 0.5}},
+      {{"type", "vae"},
+       {"hidden", {16}},
+       {"latent", 4},
+       {"output_activation", "none"},
+       {"beta", 0.5}},
   };
   Rng data(1);
   const int64_t B = 33, D = 40;
@@ -48,13 +62,15 @@ TEST(FamilyCuda, ObjectivesAndGradientsMatchTheCpu) {
     EXPECT_NEAR(pg.total.item(), pc.total.item(), 1e-4 * (1 + std::fabs(pc.total.item())));
     for (size_t i = 0; i < pc.terms.size(); ++i)
       EXPECT_NEAR(pg.terms[i].second.item(), pc.terms[i].second.item(),
-                  1e-4 * (1 + std::fabs(pc.terms[i].second.item()))) << pc.terms[i].first;
+                  1e-4 * (1 + std::fabs(pc.terms[i].second.item())))
+          << pc.terms[i].first;
     pc.total.backward();
     pg.total.backward();
     const auto a = cpu->named_parameters(), b = gpu->named_parameters();
     ASSERT_EQ(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i) {
-      const std::vector<float> ga = a[i].second.grad().to_vector(), gb = b[i].second.grad().to(Device::cpu()).to_vector();
+      const std::vector<float> ga = a[i].second.grad().to_vector(),
+                               gb = b[i].second.grad().to(Device::cpu()).to_vector();
       double scale = 0;
       for (float v : ga) scale = std::max(scale, std::fabs(double(v)));
       for (size_t k = 0; k < ga.size(); ++k)

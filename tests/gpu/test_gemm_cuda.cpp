@@ -43,7 +43,9 @@ const char* act_name(Act a) {
   return "?";
 }
 
-double tolerance(const std::string& kernel) { return kcuda::gemm_kernel_uses_tf32(kernel) ? 5e-3 : 1e-4; }
+double tolerance(const std::string& kernel) {
+  return kcuda::gemm_kernel_uses_tf32(kernel) ? 5e-3 : 1e-4;
+}
 double atol_for(const std::string& kernel, int64_t K) {
   const double s = std::sqrt(double(K > 0 ? K : 1));
   return (kcuda::gemm_kernel_uses_tf32(kernel) ? 0.5 : 0.1) * s;
@@ -76,8 +78,10 @@ void run_case(const std::string& kernel, Trans ta, Trans tb, Shape s, float beta
   const std::vector<float> hB = random_vector(size_t(b_rows * ldb), seed + 1);
   const std::vector<float> hbias = random_vector(size_t(N), seed + 2);
   std::vector<float> hC;
-  if (beta != 0.0f) hC = random_vector(size_t(M * ldc), seed + 3);
-  else hC.assign(size_t(M * ldc), std::nanf(""));  // must be ignored
+  if (beta != 0.0f)
+    hC = random_vector(size_t(M * ldc), seed + 3);
+  else
+    hC.assign(size_t(M * ldc), std::nanf(""));  // must be ignored
 
   DeviceBuffer dA(hA), dB(hB), dbias(hbias);
   DeviceBuffer dC(hC.size());  // NaN-poisoned
@@ -88,7 +92,8 @@ void run_case(const std::string& kernel, Trans ta, Trans tb, Shape s, float beta
   ep.act_alpha = 0.05f;
   ep.bias = with_bias ? dbias.get() : nullptr;
   const float alpha = 0.75f;
-  kcuda::gemm(kernel, ta, tb, M, N, K, alpha, dA.get(), lda, dB.get(), ldb, beta, dC.get(), ldc, ep);
+  kcuda::gemm(kernel, ta, tb, M, N, K, alpha, dA.get(), lda, dB.get(), ldb, beta, dC.get(), ldc,
+              ep);
   const std::vector<float> got_full = dC.download();  // synchronises, surfaces kernel faults
 
   Epilogue hep = ep;
@@ -189,7 +194,8 @@ TEST(GemmCudaNames, ListsAllKernels) {
 TEST(GemmCudaNames, UnknownNameThrowsListingNames) {
   float dummy = 0.0f;
   try {
-    kcuda::gemm("hg-nope", Trans::N, Trans::N, 1, 1, 1, 1.0f, &dummy, 1, &dummy, 1, 0.0f, &dummy, 1);
+    kcuda::gemm("hg-nope", Trans::N, Trans::N, 1, 1, 1, 1.0f, &dummy, 1, &dummy, 1, 0.0f, &dummy,
+                1);
     FAIL() << "expected hg::Error";
   } catch (const hg::Error& e) {
     const std::string what = e.what();
@@ -201,8 +207,8 @@ TEST(GemmCudaNames, UnknownNameThrowsListingNames) {
 
 TEST(GemmCudaNames, BadLeadingDimensionThrows) {
   float dummy = 0.0f;
-  EXPECT_THROW(kcuda::gemm("hg-naive", Trans::N, Trans::N, 4, 4, 8, 1.0f, &dummy, 7, &dummy, 4, 0.0f,
-                        &dummy, 4),
+  EXPECT_THROW(kcuda::gemm("hg-naive", Trans::N, Trans::N, 4, 4, 8, 1.0f, &dummy, 7, &dummy, 4,
+                           0.0f, &dummy, 4),
                hg::Error);
 }
 
@@ -215,8 +221,10 @@ TEST(GemmCudaNames, DefaultHonoursHG_GEMM) {
   EXPECT_EQ(kcuda::default_gemm_kernel(), "hg-smem");
   setenv("HG_GEMM", "bogus", 1);
   EXPECT_THROW(kcuda::default_gemm_kernel(), hg::Error);
-  if (old) setenv("HG_GEMM", saved.c_str(), 1);
-  else unsetenv("HG_GEMM");
+  if (old)
+    setenv("HG_GEMM", saved.c_str(), 1);
+  else
+    unsetenv("HG_GEMM");
 }
 
 }  // namespace

@@ -27,13 +27,14 @@ std::vector<float> rnd(int64_t n, uint64_t seed, float lo = -1.0f, float hi = 1.
   return random_vector(static_cast<size_t>(n), seed, lo, hi);
 }
 
-#define EXPECT_CLOSE(got, want, tol, what)                                              \
-  do {                                                                                  \
-    const double err_ = max_rel_error((got), (want));                                   \
-    EXPECT_LE(err_, (tol)) << what;                                                     \
+#define EXPECT_CLOSE(got, want, tol, what)            \
+  do {                                                \
+    const double err_ = max_rel_error((got), (want)); \
+    EXPECT_LE(err_, (tol)) << what;                   \
   } while (0)
 
-// ---- elementwise ----------------------------------------------------------------------------------
+// ---- elementwise
+// ----------------------------------------------------------------------------------
 
 TEST(CudaOps, FillAndCopy) {
   HG_REQUIRE_GPU();
@@ -65,21 +66,24 @@ TEST(CudaOps, ScalarOpsMatchCpu) {
         EXPECT_CLOSE(y.download(), want, tol, name << " n=" << n << " off=" << off);
         EXPECT_TRUE(y.guard_intact()) << name << " n=" << n;
       };
-      check("scale", [&](float* y) { gpu::scale(ad.get(), -1.5f, y, n); },
-            [&](float* y) { cpu::scale(a.data(), -1.5f, y, n); }, 0.0);
-      check("add_scalar", [&](float* y) { gpu::add_scalar(ad.get(), 0.75f, y, n); },
-            [&](float* y) { cpu::add_scalar(a.data(), 0.75f, y, n); }, 0.0);
+      check(
+          "scale", [&](float* y) { gpu::scale(ad.get(), -1.5f, y, n); },
+          [&](float* y) { cpu::scale(a.data(), -1.5f, y, n); }, 0.0);
+      check(
+          "add_scalar", [&](float* y) { gpu::add_scalar(ad.get(), 0.75f, y, n); },
+          [&](float* y) { cpu::add_scalar(a.data(), 0.75f, y, n); }, 0.0);
       // axpy accumulates into y: start both sides from b.
-      check("axpy",
-            [&](float* y) {
-              kernels::cuda::copy_host_to_device(y, b.data(), b.size() * sizeof(float));
-              gpu::axpy(0.37f, ad.get(), y, n);
-            },
-            [&](float* y) {
-              std::copy(b.begin(), b.end(), y);
-              cpu::axpy(0.37f, a.data(), y, n);
-            },
-            1e-6);
+      check(
+          "axpy",
+          [&](float* y) {
+            kernels::cuda::copy_host_to_device(y, b.data(), b.size() * sizeof(float));
+            gpu::axpy(0.37f, ad.get(), y, n);
+          },
+          [&](float* y) {
+            std::copy(b.begin(), b.end(), y);
+            cpu::axpy(0.37f, a.data(), y, n);
+          },
+          1e-6);
     }
 }
 
@@ -98,9 +102,10 @@ TEST(CudaOps, InPlaceAliasing) {
   }
 }
 
-// ---- activations ----------------------------------------------------------------------------------
+// ---- activations
+// ----------------------------------------------------------------------------------
 
-const cpu::Act kActs[] = {cpu::Act::None, cpu::Act::ReLU, cpu::Act::LeakyReLU,
+const cpu::Act kActs[] = {cpu::Act::None,    cpu::Act::ReLU, cpu::Act::LeakyReLU,
                           cpu::Act::Sigmoid, cpu::Act::Tanh, cpu::Act::Softplus};
 
 TEST(CudaOps, ActivationForwardBackwardMatchCpu) {
@@ -114,7 +119,8 @@ TEST(CudaOps, ActivationForwardBackwardMatchCpu) {
         std::vector<float> y(x.size()), dx(x.size());
         cpu::act_forward(act, x.data(), y.data(), n, alpha);
         cpu::act_backward(act, x.data(), y.data(), dy.data(), dx.data(), n, alpha);
-        DevVec xd(x, off), yd(static_cast<size_t>(n), off), dyd(dy, off), dxd(static_cast<size_t>(n), off);
+        DevVec xd(x, off), yd(static_cast<size_t>(n), off), dyd(dy, off),
+            dxd(static_cast<size_t>(n), off);
         gpu::act_forward(act, xd.get(), yd.get(), n, alpha);
         EXPECT_CLOSE(yd.download(), y, 1e-5, "forward act=" << int(act) << " n=" << n);
         EXPECT_TRUE(yd.guard_intact());

@@ -60,7 +60,8 @@ uint32_t bits(float f) {
 }
 
 // max_i |got - want| / (|want| + floor): relative error with an absolute floor given in the units
-// of the data (for results that cancel, whose error is a few ulps of the operands, not of the result).
+// of the data (for results that cancel, whose error is a few ulps of the operands, not of the
+// result).
 double max_err(const std::vector<float>& got, const std::vector<float>& want, double floor) {
   if (got.size() != want.size()) return INFINITY;
   double w = 0;
@@ -76,7 +77,8 @@ double max_abs(const std::vector<float>& v) {
   return m;
 }
 
-// ---- reductions -----------------------------------------------------------------------------------
+// ---- reductions
+// -----------------------------------------------------------------------------------
 
 TEST(CudaOpsReduce, SumAndSumSquares) {
   HG_REQUIRE_GPU();
@@ -114,8 +116,8 @@ TEST(CudaOpsReduce, SumAndSumSquares) {
   }
 }
 
-const std::pair<int64_t, int64_t> kShapes[] = {{1, 1},     {7, 33},   {1000, 784}, {3, 4097},
-                                               {2, 4096},  {33, 1},   {20000, 33}, {1, 7}};
+const std::pair<int64_t, int64_t> kShapes[] = {{1, 1},    {7, 33}, {1000, 784}, {3, 4097},
+                                               {2, 4096}, {33, 1}, {20000, 33}, {1, 7}};
 
 TEST(CudaOpsReduce, SumRows) {
   HG_REQUIRE_GPU();
@@ -129,8 +131,10 @@ TEST(CudaOpsReduce, SumRows) {
       const auto got = out.download();
       for (int64_t r = 0; r < rows; ++r) {
         double abs_sum = 0;
-        for (int64_t c = 0; c < cols; ++c) abs_sum += std::fabs(x[static_cast<size_t>(r * cols + c)]);
-        ASSERT_LE(std::fabs(got[static_cast<size_t>(r)] - want[static_cast<size_t>(r)]), 1e-5 * abs_sum + 1e-30)
+        for (int64_t c = 0; c < cols; ++c)
+          abs_sum += std::fabs(x[static_cast<size_t>(r * cols + c)]);
+        ASSERT_LE(std::fabs(got[static_cast<size_t>(r)] - want[static_cast<size_t>(r)]),
+                  1e-5 * abs_sum + 1e-30)
             << rows << "x" << cols << " row " << r;
       }
       EXPECT_TRUE(out.guard_intact());
@@ -151,8 +155,10 @@ TEST(CudaOpsReduce, SumColsBetaZeroAndOne) {
         const auto got = out.download();
         for (int64_t c = 0; c < cols; ++c) {
           double abs_sum = beta * std::fabs(prev[static_cast<size_t>(c)]);
-          for (int64_t r = 0; r < rows; ++r) abs_sum += std::fabs(x[static_cast<size_t>(r * cols + c)]);
-          ASSERT_LE(std::fabs(got[static_cast<size_t>(c)] - want[static_cast<size_t>(c)]), 1e-5 * abs_sum + 1e-30)
+          for (int64_t r = 0; r < rows; ++r)
+            abs_sum += std::fabs(x[static_cast<size_t>(r * cols + c)]);
+          ASSERT_LE(std::fabs(got[static_cast<size_t>(c)] - want[static_cast<size_t>(c)]),
+                    1e-5 * abs_sum + 1e-30)
               << rows << "x" << cols << " beta=" << beta << " col " << c;
         }
         EXPECT_TRUE(out.guard_intact());
@@ -163,7 +169,8 @@ TEST(CudaOpsReduce, SumColsBetaZeroAndOne) {
       }
 }
 
-// ---- losses ---------------------------------------------------------------------------------------
+// ---- losses
+// ---------------------------------------------------------------------------------------
 
 enum class L { Mse, Bce, BceLogits };
 const L kLosses[] = {L::Mse, L::Bce, L::BceLogits};
@@ -252,22 +259,29 @@ TEST(CudaOpsLoss, BackwardHostAndDeviceGradientMatchCpu) {
         cpu_backward(l, p.data(), t.data(), g, want.data(), n);
         // sigmoid(z) - t cancels: its error is a few ulps of O(g/n), not of the result.
         const double floor = l == L::BceLogits ? 1e-2 * g / double(n) : 1e-6 * max_abs(want);
-        DevVec pd(p, off), td(t, off), dp(static_cast<size_t>(n), off), gd(std::vector<float>{g}, 0);
+        DevVec pd(p, off), td(t, off), dp(static_cast<size_t>(n), off),
+            gd(std::vector<float>{g}, 0);
         gpu_backward(l, pd.get(), td.get(), g, dp.get(), n);
-        EXPECT_LE(max_err(dp.download(), want, floor), 1e-5) << "host g, loss " << int(l) << " n=" << n;
+        EXPECT_LE(max_err(dp.download(), want, floor), 1e-5)
+            << "host g, loss " << int(l) << " n=" << n;
         EXPECT_TRUE(dp.guard_intact());
         dp.upload(std::vector<float>(static_cast<size_t>(n), std::nanf("")));
         gpu_backward(l, pd.get(), td.get(), static_cast<const float*>(gd.get()), dp.get(), n);
-        EXPECT_LE(max_err(dp.download(), want, floor), 1e-5) << "device g, loss " << int(l) << " n=" << n;
+        EXPECT_LE(max_err(dp.download(), want, floor), 1e-5)
+            << "device g, loss " << int(l) << " n=" << n;
       }
 }
 
-// ---- recon_error ----------------------------------------------------------------------------------
+// ---- recon_error
+// ----------------------------------------------------------------------------------
 
-const cpu::ReconKind kKinds[] = {cpu::ReconKind::MSE, cpu::ReconKind::BCE, cpu::ReconKind::BCELogits};
+const cpu::ReconKind kKinds[] = {cpu::ReconKind::MSE, cpu::ReconKind::BCE,
+                                 cpu::ReconKind::BCELogits};
 
 std::vector<float> recon_input(cpu::ReconKind k, int64_t n, uint64_t seed) {
-  return predictions(k == cpu::ReconKind::MSE ? L::Mse : k == cpu::ReconKind::BCE ? L::Bce : L::BceLogits,
+  return predictions(k == cpu::ReconKind::MSE   ? L::Mse
+                     : k == cpu::ReconKind::BCE ? L::Bce
+                                                : L::BceLogits,
                      n, seed);
 }
 
@@ -313,7 +327,8 @@ TEST(CudaOpsRecon, BackwardMatchesCpu) {
       }
 }
 
-// ---- optimizers -----------------------------------------------------------------------------------
+// ---- optimizers
+// -----------------------------------------------------------------------------------
 
 TEST(CudaOpsOptim, SgdThreeStepsMatchCpu) {
   HG_REQUIRE_GPU();
@@ -321,8 +336,8 @@ TEST(CudaOpsOptim, SgdThreeStepsMatchCpu) {
     float momentum, wd;
     bool nesterov;
   };
-  const Cfg cfgs[] = {{0.0f, 0.0f, false}, {0.0f, 0.01f, false}, {0.9f, 0.0f, false},
-                      {0.9f, 0.01f, true}};
+  const Cfg cfgs[] = {
+      {0.0f, 0.0f, false}, {0.0f, 0.01f, false}, {0.9f, 0.0f, false}, {0.9f, 0.01f, true}};
   for (const Cfg& c : cfgs)
     for (int64_t n : kSizes)
       for (size_t off : kOffsets) {

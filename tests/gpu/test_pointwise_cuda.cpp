@@ -60,15 +60,15 @@ void check_binary() {
     }
 }
 
-#define HG_TEST_UNARY(Row, fn)   \
-  TEST(PointwiseCuda, Row) {     \
-    HG_REQUIRE_GPU();            \
-    check_unary<pw::Row>();      \
+#define HG_TEST_UNARY(Row, fn) \
+  TEST(PointwiseCuda, Row) {   \
+    HG_REQUIRE_GPU();          \
+    check_unary<pw::Row>();    \
   }
-#define HG_TEST_BINARY(Row, fn)  \
-  TEST(PointwiseCuda, Row) {     \
-    HG_REQUIRE_GPU();            \
-    check_binary<pw::Row>();     \
+#define HG_TEST_BINARY(Row, fn) \
+  TEST(PointwiseCuda, Row) {    \
+    HG_REQUIRE_GPU();           \
+    check_binary<pw::Row>();    \
   }
 HG_UNARY_OPS(HG_TEST_UNARY)
 HG_BINARY_OPS(HG_TEST_BINARY)

@@ -51,8 +51,16 @@ class DeviceInts {
 
 PoolShape pool(int64_t N, int64_t C, int64_t H, int64_t W, int64_t k, int64_t st, int64_t pad) {
   PoolShape s;
-  s.N = N; s.C = C; s.H = H; s.W = W;
-  s.kh = k; s.kw = k; s.stride_h = st; s.stride_w = st; s.pad_h = pad; s.pad_w = pad;
+  s.N = N;
+  s.C = C;
+  s.H = H;
+  s.W = W;
+  s.kh = k;
+  s.kw = k;
+  s.stride_h = st;
+  s.stride_w = st;
+  s.pad_h = pad;
+  s.pad_w = pad;
   return s;
 }
 
@@ -61,8 +69,8 @@ std::vector<PoolShape> pool_shapes() {
   rect.kw = 2;
   rect.stride_w = 1;
   rect.pad_w = 0;
-  return {pool(2, 3, 8, 8, 2, 2, 0),  pool(3, 2, 9, 7, 2, 2, 0),  pool(1, 4, 11, 9, 3, 2, 1),
-          pool(2, 3, 7, 7, 3, 1, 1),  pool(4, 32, 28, 28, 2, 2, 0), rect};
+  return {pool(2, 3, 8, 8, 2, 2, 0), pool(3, 2, 9, 7, 2, 2, 0),    pool(1, 4, 11, 9, 3, 2, 1),
+          pool(2, 3, 7, 7, 3, 1, 1), pool(4, 32, 28, 28, 2, 2, 0), rect};
 }
 
 std::string describe(const PoolShape& s) {
@@ -184,9 +192,9 @@ TEST(PoolCuda, BatchNormTrainEvalBackward) {
                                   want_inv.data());
     DeviceBuffer x(hx), y(static_cast<size_t>(n)), gm(hg), bt(hb), rm(hrm), rv(hrv), mean(nc),
         inv(nc);
-    kcuda::batchnorm_forward_train(x.get(), y.get(), bc.N, bc.C, bc.HW, bc.affine ? gm.get() : nullptr,
-                                bc.affine ? bt.get() : nullptr, eps, momentum, rm.get(), rv.get(),
-                                mean.get(), inv.get());
+    kcuda::batchnorm_forward_train(x.get(), y.get(), bc.N, bc.C, bc.HW,
+                                   bc.affine ? gm.get() : nullptr, bc.affine ? bt.get() : nullptr,
+                                   eps, momentum, rm.get(), rv.get(), mean.get(), inv.get());
     EXPECT_LE(max_rel_error(y.download(), want_y, 0.1), 1e-5);
     EXPECT_LE(max_rel_error(mean.download(), want_mean, 1e-3), 1e-5);
     EXPECT_LE(max_rel_error(inv.download(), want_inv, 1e-3), 1e-5);
@@ -198,8 +206,9 @@ TEST(PoolCuda, BatchNormTrainEvalBackward) {
     kcpu::batchnorm_forward_eval(hx.data(), want_ye.data(), bc.N, bc.C, bc.HW, g_cpu, b_cpu, eps,
                                  want_rm.data(), want_rv.data());
     DeviceBuffer ye(static_cast<size_t>(n));
-    kcuda::batchnorm_forward_eval(x.get(), ye.get(), bc.N, bc.C, bc.HW, bc.affine ? gm.get() : nullptr,
-                               bc.affine ? bt.get() : nullptr, eps, rm.get(), rv.get());
+    kcuda::batchnorm_forward_eval(x.get(), ye.get(), bc.N, bc.C, bc.HW,
+                                  bc.affine ? gm.get() : nullptr, bc.affine ? bt.get() : nullptr,
+                                  eps, rm.get(), rv.get());
     EXPECT_LE(max_rel_error(ye.download(), want_ye, 0.1), 1e-5);
 
     // Backward from the saved statistics (each side uses its own, which agree to ~1 ulp).
@@ -208,8 +217,8 @@ TEST(PoolCuda, BatchNormTrainEvalBackward) {
                              want_mean.data(), want_inv.data(), want_dg.data(), want_db.data());
     DeviceBuffer dy(hdy), dx(static_cast<size_t>(n)), dg(nc), db(nc);
     kcuda::batchnorm_backward(x.get(), dy.get(), dx.get(), bc.N, bc.C, bc.HW,
-                           bc.affine ? gm.get() : nullptr, mean.get(), inv.get(), dg.get(),
-                           db.get());
+                              bc.affine ? gm.get() : nullptr, mean.get(), inv.get(), dg.get(),
+                              db.get());
     const double atol = 1e-4 * std::sqrt(double(bc.N * bc.HW));
     EXPECT_LE(max_rel_error(dx.download(), want_dx, 0.1), 1e-4);
     EXPECT_LE(max_rel_error(dg.download(), want_dg, atol), 1e-4);

@@ -46,7 +46,8 @@ void check_kernel(const std::string& what, size_t n, const std::vector<float>& w
   }
 }
 
-// ---- kernels against their CPU twins -------------------------------------------------------------
+// ---- kernels against their CPU twins
+// -------------------------------------------------------------
 
 TEST(RowOpsCuda, RowKernelsMatchCpu) {
   HG_REQUIRE_GPU();
@@ -57,11 +58,13 @@ TEST(RowOpsCuda, RowKernelsMatchCpu) {
     for (int64_t k : {1, 3}) {
       std::vector<float> want(static_cast<size_t>(R * k * D));
       cpu::repeat_rows(x.data(), want.data(), R, D, k);
-      check_kernel("repeat_rows k=" + std::to_string(k) + sh, want.size(), want,
-                   [&](float* y) { gpu::repeat_rows(xd.get(), y, R, D, k); }, 0.0);
+      check_kernel(
+          "repeat_rows k=" + std::to_string(k) + sh, want.size(), want,
+          [&](float* y) { gpu::repeat_rows(xd.get(), y, R, D, k); }, 0.0);
       cpu::tile_rows(x.data(), want.data(), R, D, k);
-      check_kernel("tile_rows times=" + std::to_string(k) + sh, want.size(), want,
-                   [&](float* y) { gpu::tile_rows(xd.get(), y, R, D, k); }, 0.0);
+      check_kernel(
+          "tile_rows times=" + std::to_string(k) + sh, want.size(), want,
+          [&](float* y) { gpu::tile_rows(xd.get(), y, R, D, k); }, 0.0);
       // sum_row_groups over the [R*k, D] gradient of a repeat.
       const auto gk = rnd(R * k * D, 4);
       DevVec gkd(gk, 0);
@@ -72,26 +75,30 @@ TEST(RowOpsCuda, RowKernelsMatchCpu) {
     }
     std::vector<float> want(static_cast<size_t>(R * D));
     cpu::scale_rows(x.data(), s.data(), want.data(), R, D);
-    check_kernel("scale_rows" + sh, want.size(), want,
-                 [&](float* y) { gpu::scale_rows(xd.get(), sd.get(), y, R, D); }, 0.0);
+    check_kernel(
+        "scale_rows" + sh, want.size(), want,
+        [&](float* y) { gpu::scale_rows(xd.get(), sd.get(), y, R, D); }, 0.0);
     std::vector<float> dots(static_cast<size_t>(R));
     cpu::row_dot(g.data(), x.data(), dots.data(), R, D);
     check_kernel("row_dot" + sh, dots.size(), dots,
                  [&](float* y) { gpu::row_dot(gd.get(), xd.get(), y, R, D); });
-    for (auto [start, len] : {std::pair<int64_t, int64_t>{0, D}, {D / 3, D - D / 3}, {D - 1, 1},
+    for (auto [start, len] : {std::pair<int64_t, int64_t>{0, D},
+                              {D / 3, D - D / 3},
+                              {D - 1, 1},
                               {D / 2, (D + 1) / 4}}) {
       if (len <= 0) continue;
       const std::string sl = " [" + std::to_string(start) + ", +" + std::to_string(len) + ")" + sh;
       std::vector<float> part(static_cast<size_t>(R * len));
       cpu::slice_cols(x.data(), part.data(), R, D, start, len);
-      check_kernel("slice_cols" + sl, part.size(), part,
-                   [&](float* y) { gpu::slice_cols(xd.get(), y, R, D, start, len); }, 0.0);
+      check_kernel(
+          "slice_cols" + sl, part.size(), part,
+          [&](float* y) { gpu::slice_cols(xd.get(), y, R, D, start, len); }, 0.0);
       DevVec partd(part, 0);
       std::vector<float> back(static_cast<size_t>(R * D));
       cpu::slice_cols_backward(part.data(), back.data(), R, D, start, len);
-      check_kernel("slice_cols_backward" + sl, back.size(), back,
-                   [&](float* y) { gpu::slice_cols_backward(partd.get(), y, R, D, start, len); },
-                   0.0);
+      check_kernel(
+          "slice_cols_backward" + sl, back.size(), back,
+          [&](float* y) { gpu::slice_cols_backward(partd.get(), y, R, D, start, len); }, 0.0);
     }
   }
 }
@@ -105,18 +112,20 @@ TEST(RowOpsCuda, ActDerivativeKernelsMatchCpu) {
     DevVec xd(x, 0), gd(g, 0), y01d(y01, 0);
     std::vector<float> want(static_cast<size_t>(n));
     const std::string sn = " n=" + std::to_string(n);
-    for (cpu::Act a : {cpu::Act::None, cpu::Act::ReLU, cpu::Act::LeakyReLU, cpu::Act::Sigmoid,
-                       cpu::Act::Tanh}) {
+    for (cpu::Act a :
+         {cpu::Act::None, cpu::Act::ReLU, cpu::Act::LeakyReLU, cpu::Act::Sigmoid, cpu::Act::Tanh}) {
       // Outputs in the activation's range: (0, 1) for sigmoid, else (-2, 2) with x's exact zero.
       const auto& yin = a == cpu::Act::Sigmoid ? y01 : x;
       const float* yg = a == cpu::Act::Sigmoid ? y01d.get() : xd.get();
       const std::string an = " " + std::to_string(static_cast<int>(a)) + sn;
       cpu::act_derivative(a, yin.data(), want.data(), n, 0.2f);
-      check_kernel("act_derivative" + an, want.size(), want,
-                   [&](float* y) { gpu::act_derivative(a, yg, y, n, 0.2f); }, 0.0);
+      check_kernel(
+          "act_derivative" + an, want.size(), want,
+          [&](float* y) { gpu::act_derivative(a, yg, y, n, 0.2f); }, 0.0);
       cpu::act_derivative_backward(a, yin.data(), g.data(), want.data(), n);
-      check_kernel("act_derivative_backward" + an, want.size(), want,
-                   [&](float* y) { gpu::act_derivative_backward(a, yg, gd.get(), y, n); }, 0.0);
+      check_kernel(
+          "act_derivative_backward" + an, want.size(), want,
+          [&](float* y) { gpu::act_derivative_backward(a, yg, gd.get(), y, n); }, 0.0);
     }
   }
   EXPECT_THROW(gpu::act_derivative(cpu::Act::Softplus, nullptr, nullptr, 4), Error);
@@ -136,7 +145,8 @@ TEST(RowOpsCuda, RandnAndCorruptDrawTheCpuNoise) {
         const auto got = y.download();
         double worst = 0;
         for (int64_t i = 0; i < n; ++i)
-          worst = std::max(worst, std::isnan(got[i]) ? INFINITY : std::fabs(double(got[i]) - want[i]));
+          worst =
+              std::max(worst, std::isnan(got[i]) ? INFINITY : std::fabs(double(got[i]) - want[i]));
         EXPECT_LE(worst, 1e-5) << "randn seed=" << seed << sn;
         EXPECT_TRUE(y.guard_intact()) << "randn" << sn;
       }
@@ -148,8 +158,8 @@ TEST(RowOpsCuda, RandnAndCorruptDrawTheCpuNoise) {
                              {cpu::Noise::Gaussian, 0.3f}})
         for (bool clip : {false, true}) {
           cpu::corrupt(kind, x.data(), want.data(), n, p, seed, clip);
-          const std::string what = "corrupt " + std::to_string(static_cast<int>(kind)) + " p=" +
-                                   std::to_string(p) + (clip ? " clip" : "") + sn;
+          const std::string what = "corrupt " + std::to_string(static_cast<int>(kind)) +
+                                   " p=" + std::to_string(p) + (clip ? " clip" : "") + sn;
           // Masks are integer decisions: bit-identical. Gaussian: 1e-5 absolute.
           for (size_t off : {size_t(0), size_t(1)}) {
             DevVec y(static_cast<size_t>(n), off);
@@ -158,7 +168,8 @@ TEST(RowOpsCuda, RandnAndCorruptDrawTheCpuNoise) {
             if (kind == cpu::Noise::Gaussian) {
               double worst = 0;
               for (int64_t i = 0; i < n; ++i)
-                worst = std::max(worst, std::isnan(got[i]) ? INFINITY : std::fabs(double(got[i]) - want[i]));
+                worst = std::max(
+                    worst, std::isnan(got[i]) ? INFINITY : std::fabs(double(got[i]) - want[i]));
               EXPECT_LE(worst, 1e-5) << what;
             } else {
               EXPECT_EQ(got, want) << what;
@@ -171,11 +182,13 @@ TEST(RowOpsCuda, RandnAndCorruptDrawTheCpuNoise) {
   EXPECT_THROW(gpu::corrupt(cpu::Noise::Mask, nullptr, nullptr, 4, 1.5f, 1, false), Error);
 }
 
-// ---- ops through autograd ---------------------------------------------------------------------------
+// ---- ops through autograd
+// ---------------------------------------------------------------------------
 
 Tensor random_host(const Shape& shape, Rng& rng, float lo = -1.0f, float hi = 1.0f) {
   Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = lo + (hi - lo) * static_cast<float>(rng.uniform());
+  for (int64_t i = 0; i < t.numel(); ++i)
+    t.data()[i] = lo + (hi - lo) * static_cast<float>(rng.uniform());
   return t;
 }
 
@@ -219,9 +232,9 @@ void compare_op(const std::string& what, const std::vector<Tensor>& inputs,
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!grad[i]) continue;
     ASSERT_TRUE(c[i].grad().defined() && g[i].grad().defined()) << "input " << i;
-    EXPECT_LE(rel_error(g[i].grad().to(Device::cpu()).to_vector(), c[i].grad().to_vector(),
-                        normwise),
-              kTol)
+    EXPECT_LE(
+        rel_error(g[i].grad().to(Device::cpu()).to_vector(), c[i].grad().to_vector(), normwise),
+        kTol)
         << "gradient of input " << i;
   }
 }
@@ -246,8 +259,9 @@ TEST(RowOpsCuda, OpsMatchCpu) {
                [D = D](auto& t) { return ops::slice_cols(t[0], D / 3, D - D / 3); });
     compare_op("act_derivative sigmoid" + sh, {y01}, {true},
                [](auto& t) { return ops::act_derivative(t[0], ops::Act::Sigmoid); });
-    compare_op("act_derivative tanh" + sh, {y01}, {true},
-               [](auto& t) { return ops::act_derivative(ops::add_scalar(t[0], -0.5f), ops::Act::Tanh); });
+    compare_op("act_derivative tanh" + sh, {y01}, {true}, [](auto& t) {
+      return ops::act_derivative(ops::add_scalar(t[0], -0.5f), ops::Act::Tanh);
+    });
     for (ops::Act a : {ops::Act::None, ops::Act::ReLU, ops::Act::LeakyReLU})
       compare_op("act_derivative " + ops::act_name(a) + sh, {x}, {true},
                  [a](auto& t) { return ops::act_derivative(t[0], a, 0.2f); });
@@ -264,14 +278,19 @@ TEST(RowOpsCuda, EncoderJacobianMatchesCpu) {
   const int64_t B = 7, in = 45, hid = 19, k = 5;
   Tensor x = random_host({B, in}, rng), W1 = random_host({hid, in}, rng, -0.3f, 0.3f),
          W2 = random_host({k, hid}, rng, -0.3f, 0.3f);
-  compare_op("jacobian", {x, W1, W2}, {false, true, true}, [&](auto& t) {
-    Tensor h = ops::linear(t[0], t[1], Tensor(), ops::Act::Tanh);
-    Tensor z = ops::linear(h, t[2], Tensor(), ops::Act::Sigmoid);
-    Tensor M = ops::scale_rows(ops::tile_rows(t[2], B),
-                               ops::reshape(ops::act_derivative(z, ops::Act::Sigmoid), {B * k}));
-    M = ops::matmul(ops::mul(M, ops::repeat_rows(ops::act_derivative(h, ops::Act::Tanh), k)), t[1]);
-    return ops::mul(M, M);
-  }, /*normwise=*/true);
+  compare_op(
+      "jacobian", {x, W1, W2}, {false, true, true},
+      [&](auto& t) {
+        Tensor h = ops::linear(t[0], t[1], Tensor(), ops::Act::Tanh);
+        Tensor z = ops::linear(h, t[2], Tensor(), ops::Act::Sigmoid);
+        Tensor M =
+            ops::scale_rows(ops::tile_rows(t[2], B),
+                            ops::reshape(ops::act_derivative(z, ops::Act::Sigmoid), {B * k}));
+        M = ops::matmul(ops::mul(M, ops::repeat_rows(ops::act_derivative(h, ops::Act::Tanh), k)),
+                        t[1]);
+        return ops::mul(M, M);
+      },
+      /*normwise=*/true);
 }
 
 TEST(RowOpsCuda, NoiseOpsMatchCpu) {
@@ -289,7 +308,8 @@ TEST(RowOpsCuda, NoiseOpsMatchCpu) {
       Tensor yc = ops::corrupt(x, kind, 0.2f, 5, true), yg = ops::corrupt(xg, kind, 0.2f, 5, true);
       EXPECT_FALSE(yg.requires_grad());
       const auto u = yg.to(Device::cpu()).to_vector(), v = yc.to_vector();
-      for (size_t i = 0; i < u.size(); ++i) ASSERT_NEAR(u[i], v[i], 1e-5) << ops::noise_name(kind) << " " << i;
+      for (size_t i = 0; i < u.size(); ++i)
+        ASSERT_NEAR(u[i], v[i], 1e-5) << ops::noise_name(kind) << " " << i;
     }
   }
 }

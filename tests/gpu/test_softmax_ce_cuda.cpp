@@ -60,7 +60,8 @@ double max_err(const std::vector<float>& got, const std::vector<float>& want,
 
 std::string shape_name(int64_t B, int64_t C) { return std::to_string(B) + "x" + std::to_string(C); }
 
-// ---- kernels against their CPU twins -------------------------------------------------------------
+// ---- kernels against their CPU twins
+// -------------------------------------------------------------
 
 TEST(SoftmaxCeCuda, KernelsMatchCpu) {
   HG_REQUIRE_GPU();
@@ -87,7 +88,8 @@ TEST(SoftmaxCeCuda, KernelsMatchCpu) {
 
     for (size_t off : {size_t(0), size_t(1)}) {
       const std::string at = sh + " off=" + std::to_string(off);
-      DevVec zd(z, off), gyd(gy, off), yin(y, off), lab(as_floats(labels), off), gd(std::vector<float>{g}, 0);
+      DevVec zd(z, off), gyd(gy, off), yin(y, off), lab(as_floats(labels), off),
+          gd(std::vector<float>{g}, 0);
       DevVec loss_d(B, off), stats_d(2 * B, off), dz_d(n, off), y_d(n, off), dzs_d(n, off),
           am_d(B, off);
       gpu::softmax_ce_forward(zd.get(), reinterpret_cast<const int32_t*>(lab.get()), loss_d.get(),

@@ -27,7 +27,8 @@ std::vector<float> pattern(int h, int w) {
   std::vector<float> v(static_cast<size_t>(h) * w);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
-      v[static_cast<size_t>(y) * w + x] = static_cast<float>(0.5 + 0.4 * std::sin(0.3 * x + 0.2 * y));
+      v[static_cast<size_t>(y) * w + x] =
+          static_cast<float>(0.5 + 0.4 * std::sin(0.3 * x + 0.2 * y));
   return v;
 }
 
@@ -43,7 +44,8 @@ std::vector<float> add_noise(const std::vector<float>& a, double sigma, uint32_t
 // Reference SSIM: the 11 x 11 window built as a 2-D table and normalised as a whole, then at every
 // valid position the weighted means, and the variances and covariance as weighted sums of
 // products of deviations from those means (no separable filtering, no E[x^2] - mu^2).
-double ssim_reference(const std::vector<float>& a, const std::vector<float>& b, int h, int w, double range) {
+double ssim_reference(const std::vector<float>& a, const std::vector<float>& b, int h, int w,
+                      double range) {
   const int r = 5, k = 11;
   double win[11][11], total = 0;
   for (int i = 0; i < k; ++i)
@@ -147,15 +149,18 @@ TEST(Ssim, ConstantImagesMatchTheLuminanceTerm) {
   // No variance and no covariance: SSIM = (2 mu_a mu_b + C1) / (mu_a^2 + mu_b^2 + C1).
   const std::vector<float> a(28 * 28, 0.5f), b(28 * 28, 0.25f);
   const double c1 = 1e-4;
-  EXPECT_NEAR(ssim(a.data(), b.data(), 28, 28), (2 * 0.5 * 0.25 + c1) / (0.25 + 0.0625 + c1), 1e-12);
+  EXPECT_NEAR(ssim(a.data(), b.data(), 28, 28), (2 * 0.5 * 0.25 + c1) / (0.25 + 0.0625 + c1),
+              1e-12);
 }
 
 TEST(Ssim, MatchesTheDoubleLoopReferenceOnRandomImages) {
   for (uint32_t s = 10; s < 16; ++s) {
     const std::vector<float> a = random_image(28, 28, s), b = random_image(28, 28, s + 100);
-    EXPECT_NEAR(ssim(a.data(), b.data(), 28, 28), ssim_reference(a, b, 28, 28, 1.0), 1e-9) << "seed " << s;
+    EXPECT_NEAR(ssim(a.data(), b.data(), 28, 28), ssim_reference(a, b, 28, 28, 1.0), 1e-9)
+        << "seed " << s;
     const std::vector<float> c = add_noise(a, 0.15, s + 200);
-    EXPECT_NEAR(ssim(a.data(), c.data(), 28, 28), ssim_reference(a, c, 28, 28, 1.0), 1e-9) << "seed " << s;
+    EXPECT_NEAR(ssim(a.data(), c.data(), 28, 28), ssim_reference(a, c, 28, 28, 1.0), 1e-9)
+        << "seed " << s;
   }
   // Non-square, the smallest size, and another data range.
   const std::vector<float> a = random_image(13, 40, 30), b = add_noise(a, 0.3, 31);
@@ -173,7 +178,8 @@ TEST(Ssim, MatchesAnIndependentFilterImplementation) {
   std::vector<float> q(p.size());
   for (int y = 0; y < 28; ++y)
     for (int x = 0; x < 28; ++x)
-      q[static_cast<size_t>(y) * 28 + x] = static_cast<float>(0.5 + 0.4 * std::sin(0.3 * x + 0.2 * y + 0.5));
+      q[static_cast<size_t>(y) * 28 + x] =
+          static_cast<float>(0.5 + 0.4 * std::sin(0.3 * x + 0.2 * y + 0.5));
   EXPECT_NEAR(ssim(p.data(), q.data(), 28, 28), 0.7634289735577384, 1e-9);
   std::vector<float> r(p.size());
   for (size_t i = 0; i < p.size(); ++i) r[i] = 0.8f * p[i] + 0.1f;
@@ -184,7 +190,8 @@ TEST(Ssim, ScalingTheImagesAndTheRangeTogetherChangesNothing) {
   const std::vector<float> a = random_image(28, 28, 40), b = add_noise(a, 0.2, 41);
   std::vector<float> a255(a.size()), b255(b.size());
   for (size_t i = 0; i < a.size(); ++i) a255[i] = 255 * a[i], b255[i] = 255 * b[i];
-  EXPECT_NEAR(ssim(a255.data(), b255.data(), 28, 28, 255.0), ssim(a.data(), b.data(), 28, 28), 1e-6);
+  EXPECT_NEAR(ssim(a255.data(), b255.data(), 28, 28, 255.0), ssim(a.data(), b.data(), 28, 28),
+              1e-6);
 }
 
 TEST(Ssim, RejectsImagesSmallerThanTheWindow) {

@@ -12,7 +12,9 @@ namespace hg {
 namespace {
 
 std::string tmp(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("hg_npy_" + std::to_string(::getpid()) + "_" + name)).string();
+  return (std::filesystem::temp_directory_path() /
+          ("hg_npy_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 TEST(Npy, WritesWhatNumpyReadsAndRoundTrips) {
@@ -23,7 +25,8 @@ TEST(Npy, WritesWhatNumpyReadsAndRoundTrips) {
   EXPECT_EQ(b.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
   const size_t hlen = static_cast<unsigned char>(b[8]) | (static_cast<unsigned char>(b[9]) << 8);
   EXPECT_EQ((10 + hlen) % 64, 0u);
-  EXPECT_NE(b.find("'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"), std::string::npos);
+  EXPECT_NE(b.find("'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"),
+            std::string::npos);
   EXPECT_EQ(b.size(), 10 + hlen + 24);
   io::NpyMatrix m = io::read_npy(p);
   EXPECT_EQ(m.rows, 2);

@@ -70,7 +70,8 @@ TEST_F(Safetensors, EmptyFileAndNoMetadata) {
   EXPECT_TRUE(load_safetensors(p, &meta).empty());
   EXPECT_TRUE(meta.empty());
   // The only metadata is the checksum of the (empty) data buffer, which load hides.
-  EXPECT_EQ(read_file(p), u64le(48) + R"({"__metadata__":{"hourglass_crc32":"00000000"}})" + std::string(1, ' '));
+  EXPECT_EQ(read_file(p),
+            u64le(48) + R"({"__metadata__":{"hourglass_crc32":"00000000"}})" + std::string(1, ' '));
 }
 
 TEST_F(Safetensors, ByteLayoutMatchesHandConstructedFile) {
@@ -78,10 +79,9 @@ TEST_F(Safetensors, ByteLayoutMatchesHandConstructedFile) {
   const std::vector<float> a = {1.f, 2.f};
   const float b = -1.f;
   save_safetensors(p, {{"b", {}, &b}, {"a", {2}, a.data()}}, {{"k", "v"}});
-  const std::string header =
-      R"({"__metadata__":{"hourglass_crc32":"54f6ae72","k":"v"},)"
-      R"("a":{"data_offsets":[0,8],"dtype":"F32","shape":[2]},)"
-      R"("b":{"data_offsets":[8,12],"dtype":"F32","shape":[]}})";
+  const std::string header = R"({"__metadata__":{"hourglass_crc32":"54f6ae72","k":"v"},)"
+                             R"("a":{"data_offsets":[0,8],"dtype":"F32","shape":[2]},)"
+                             R"("b":{"data_offsets":[8,12],"dtype":"F32","shape":[]}})";
   ASSERT_EQ(header.size(), 161u);  // padded with 7 spaces to 168
   const std::string expected =
       u64le(168) + header + std::string(7, ' ') + f32_bytes({1.f, 2.f, -1.f});
@@ -137,7 +137,8 @@ TEST_F(Safetensors, FuzzedFilesFailCleanly) {
   save_safetensors(p, {{"w", {20, 15}, w.data()}, {"b", {17}, b.data()}}, {{"epoch", "3"}});
   const std::string good = read_file(p);
   uint64_t header_end = 0;
-  for (int i = 0; i < 8; ++i) header_end |= uint64_t(static_cast<unsigned char>(good[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    header_end |= uint64_t(static_cast<unsigned char>(good[i])) << (8 * i);
   header_end += 8;
   uint64_t state = 12345;
   auto next = [&] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
@@ -231,17 +232,17 @@ TEST_F(SafetensorsCorrupt, BadJson) {
 }
 
 TEST_F(SafetensorsCorrupt, OffsetsOutOfRange) {
-  const std::string p =
-      write(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", f32_bytes({1.f, 2.f})));
+  const std::string p = write(make_file(
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", f32_bytes({1.f, 2.f})));
   HG_EXPECT_ERROR(load_safetensors(p), p, "'a'", "out of range");
 }
 
 TEST_F(SafetensorsCorrupt, SizeMismatchWithShape) {
-  const std::string p =
-      write(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", f32_bytes({1.f, 2.f})));
+  const std::string p = write(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                                        f32_bytes({1.f, 2.f})));
   HG_EXPECT_ERROR(load_safetensors(p), p, "'a'", "needs 12");
-  const std::string q =
-      write(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", f32_bytes({1.f, 2.f})));
+  const std::string q = write(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})",
+                                        f32_bytes({1.f, 2.f})));
   HG_EXPECT_ERROR(load_safetensors(q), q, "'a'");
 }
 
@@ -253,8 +254,8 @@ TEST_F(SafetensorsCorrupt, OverlappingTensors) {
 }
 
 TEST_F(SafetensorsCorrupt, WrongDtypeNamesTensorAndDtype) {
-  const std::string p = write(
-      make_file(R"({"enc.w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", std::string(4, '\0')));
+  const std::string p = write(make_file(
+      R"({"enc.w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", std::string(4, '\0')));
   HG_EXPECT_ERROR(load_safetensors(p), p, "enc.w", "F16");
 }
 

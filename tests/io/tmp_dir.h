@@ -13,8 +13,8 @@ class TmpDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hg_io_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
+    dir_ = std::filesystem::temp_directory_path() / ("hg_io_" + std::to_string(::getpid()) + "_" +
+                                                     info->test_suite_name() + "_" + info->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -32,9 +32,9 @@ class TmpDirTest : public ::testing::Test {
     } catch (const ::hg::Error& e) {                                                    \
       const std::string msg = e.what();                                                 \
       for (const std::string& needle : std::initializer_list<std::string>{__VA_ARGS__}) \
-        EXPECT_NE(msg.find(needle), std::string::npos) << "message: " << msg            \
-                                                       << "\nmissing: " << needle;      \
-      EXPECT_EQ(msg.find('\n'), std::string::npos) << "multi-line message: " << msg;   \
+        EXPECT_NE(msg.find(needle), std::string::npos)                                  \
+            << "message: " << msg << "\nmissing: " << needle;                           \
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << "multi-line message: " << msg;    \
     }                                                                                   \
   } while (0)
 

@@ -34,19 +34,19 @@ ConvShape shape(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R
 }
 
 std::vector<ConvShape> awkward_shapes() {
-  return {shape(1, 1, 7, 5, 1, 3, 3, 1, 1),      shape(3, 2, 9, 7, 4, 3, 3, 2, 1),
-          shape(2, 4, 8, 8, 6, 1, 1, 1, 0),      shape(2, 3, 11, 6, 5, 4, 4, 2, 2),
-          shape(1, 4, 10, 9, 6, 3, 3, 1, 2, 2),  shape(3, 4, 7, 7, 6, 3, 3, 2, 1, 1, 2),
-          shape(2, 1, 28, 28, 8, 3, 3, 2, 1),    shape(2, 8, 14, 14, 4, 3, 3, 2, 1),
-          shape(1, 2, 3, 3, 3, 3, 3, 1, 0),      shape(2, 3, 5, 4, 2, 3, 2, 3, 1),
+  return {shape(1, 1, 7, 5, 1, 3, 3, 1, 1), shape(3, 2, 9, 7, 4, 3, 3, 2, 1),
+          shape(2, 4, 8, 8, 6, 1, 1, 1, 0), shape(2, 3, 11, 6, 5, 4, 4, 2, 2),
+          shape(1, 4, 10, 9, 6, 3, 3, 1, 2, 2), shape(3, 4, 7, 7, 6, 3, 3, 2, 1, 1, 2),
+          shape(2, 1, 28, 28, 8, 3, 3, 2, 1), shape(2, 8, 14, 14, 4, 3, 3, 2, 1),
+          shape(1, 2, 3, 3, 3, 3, 3, 1, 0), shape(2, 3, 5, 4, 2, 3, 2, 3, 1),
           // C = 1 and K = 1; channel counts that leave tails in every register block (K 7, 13)
-          shape(3, 1, 6, 9, 1, 3, 3, 1, 1),      shape(3, 3, 13, 11, 7, 3, 3, 2, 2),
-          shape(2, 4, 9, 9, 13, 1, 1, 2, 0),     shape(1, 6, 6, 5, 4, 3, 3, 1, 1, 1, 2),
+          shape(3, 1, 6, 9, 1, 3, 3, 1, 1), shape(3, 3, 13, 11, 7, 3, 3, 2, 2),
+          shape(2, 4, 9, 9, 13, 1, 1, 2, 0), shape(1, 6, 6, 5, 4, 3, 3, 1, 1, 1, 2),
           // narrow outputs (Q = 1, 2, 3: vectors span several output rows), stride 3, big pad
-          shape(2, 2, 9, 2, 3, 3, 3, 1, 1),      shape(2, 3, 10, 7, 5, 2, 2, 3, 0),
-          shape(1, 2, 5, 6, 3, 4, 4, 2, 2),      shape(2, 2, 8, 17, 3, 3, 3, 1, 1),
+          shape(2, 2, 9, 2, 3, 3, 3, 1, 1), shape(2, 3, 10, 7, 5, 2, 2, 3, 0),
+          shape(1, 2, 5, 6, 3, 4, 4, 2, 2), shape(2, 2, 8, 17, 3, 3, 3, 1, 1),
           // the conv autoencoder's layers at a small batch
-          shape(3, 1, 28, 28, 32, 3, 3, 2, 1),   shape(2, 32, 14, 14, 64, 3, 3, 2, 1)};
+          shape(3, 1, 28, 28, 32, 3, 3, 2, 1), shape(2, 32, 14, 14, 64, 3, 3, 2, 1)};
 }
 
 // Shapes with different vertical and horizontal geometry.
@@ -78,8 +78,8 @@ void check_all_passes(const std::string& algo, const ConvShape& s, Rng& rng, dou
   ASSERT_TRUE(s.valid()) << describe(s);
   const std::string what = (algo.empty() ? "auto" : algo) + " " + describe(s) + " threads " +
                            std::to_string(num_threads());
-  Vec x = random_vec(s.x_numel(), rng), w = random_vec(s.w_numel(), rng),
-      b = random_vec(s.K, rng), dy = random_vec(s.y_numel(), rng);
+  Vec x = random_vec(s.x_numel(), rng), w = random_vec(s.w_numel(), rng), b = random_vec(s.K, rng),
+      dy = random_vec(s.y_numel(), rng);
   Vec y_ref(s.y_numel()), y(s.y_numel(), kNaN);
   conv2d_forward_reference(s, x.data(), w.data(), b.data(), y_ref.data());
   conv2d_forward(s, x.data(), w.data(), b.data(), y.data(), Act::None, 0.01f, algo);
@@ -152,7 +152,8 @@ INSTANTIATE_TEST_SUITE_P(Algos, ConvCpu, ::testing::Values("", "im2col", "direct
 // The reference backward passes are the gradients of the reference forward: <dy, d conv / d x>.
 TEST(ConvReference, BackwardPassesMatchFiniteDifferences) {
   Rng rng(5);
-  for (const ConvShape& s : {shape(1, 2, 5, 4, 3, 3, 3, 2, 1), shape(2, 4, 5, 5, 2, 2, 2, 1, 1, 2, 2)}) {
+  for (const ConvShape& s :
+       {shape(1, 2, 5, 4, 3, 3, 3, 2, 1), shape(2, 4, 5, 5, 2, 2, 2, 1, 1, 2, 2)}) {
     Vec x = random_vec(s.x_numel(), rng), w = random_vec(s.w_numel(), rng),
         b = random_vec(s.K, rng), dy = random_vec(s.y_numel(), rng);
     auto loss = [&](const Vec& xx, const Vec& ww, const Vec& bb) {
@@ -165,7 +166,8 @@ TEST(ConvReference, BackwardPassesMatchFiniteDifferences) {
     Vec dx(s.x_numel()), dw(s.w_numel()), db(s.K);
     conv2d_backward_data_reference(s, dy.data(), w.data(), dx.data());
     conv2d_backward_weight_reference(s, x.data(), dy.data(), dw.data(), db.data());
-    const float h = 1e-2f;  // the loss is linear in each input: differences are exact up to rounding
+    const float h =
+        1e-2f;  // the loss is linear in each input: differences are exact up to rounding
     auto fd = [&](Vec& v, size_t i, auto&& f) {
       const float old = v[i];
       v[i] = old + h;
@@ -176,11 +178,14 @@ TEST(ConvReference, BackwardPassesMatchFiniteDifferences) {
       return (up - down) / (2.0 * h);
     };
     for (size_t i = 0; i < x.size(); i += 3)
-      EXPECT_NEAR(fd(x, i, [&] { return loss(x, w, b); }), dx[i], 2e-3) << describe(s) << " dx " << i;
+      EXPECT_NEAR(fd(x, i, [&] { return loss(x, w, b); }), dx[i], 2e-3)
+          << describe(s) << " dx " << i;
     for (size_t i = 0; i < w.size(); i += 2)
-      EXPECT_NEAR(fd(w, i, [&] { return loss(x, w, b); }), dw[i], 2e-3) << describe(s) << " dw " << i;
+      EXPECT_NEAR(fd(w, i, [&] { return loss(x, w, b); }), dw[i], 2e-3)
+          << describe(s) << " dw " << i;
     for (size_t i = 0; i < b.size(); ++i)
-      EXPECT_NEAR(fd(b, i, [&] { return loss(x, w, b); }), db[i], 2e-3) << describe(s) << " db " << i;
+      EXPECT_NEAR(fd(b, i, [&] { return loss(x, w, b); }), db[i], 2e-3)
+          << describe(s) << " db " << i;
   }
 }
 
@@ -222,8 +227,8 @@ TEST(ConvCpu, InvalidShapeAndUnknownAlgoThrow) {
   Vec buf(4096, 0.0f);
   float* p = buf.data();
   ConvShape groups = shape(1, 3, 5, 5, 4, 3, 3, 1, 0, 1, 2);  // 3 channels do not split in 2 groups
-  ConvShape empty = shape(1, 1, 2, 2, 1, 3, 3, 1, 0);         // 3x3 filter on a 2x2 image: no output
-  ConvShape zero = shape(1, 1, 5, 5, 1, 3, 3, 0, 0);          // stride 0
+  ConvShape empty = shape(1, 1, 2, 2, 1, 3, 3, 1, 0);  // 3x3 filter on a 2x2 image: no output
+  ConvShape zero = shape(1, 1, 5, 5, 1, 3, 3, 0, 0);   // stride 0
   for (const ConvShape& bad : {groups, empty, zero}) {
     ASSERT_FALSE(bad.valid());
     for (const char* algo : {"", "im2col", "direct"}) {

@@ -53,8 +53,8 @@ double run_case(const Case& c, uint32_t seed) {
   ep.act = c.act;
   ep.act_alpha = 0.1f;
   gemm(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc, ep);
-  gemm_reference(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta,
-                 R.data(), ldc, ep);
+  gemm_reference(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, R.data(),
+                 ldc, ep);
   double worst = 0.0;
   for (int64_t i = 0; i < c.M; ++i) {
     for (int64_t j = 0; j < ldc; ++j) {
@@ -183,7 +183,8 @@ TEST(Gemm, ThreadCountDoesNotChangeBits) {
   for (Trans ta : {Trans::N, Trans::T})
     for (Trans tb : {Trans::N, Trans::T})
       for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{256, 256, 784},
-                             {257, 100, 513}, {33, 700, 129}}) {
+                             {257, 100, 513},
+                             {33, 700, 129}}) {
         const int64_t lda = ta == Trans::N ? K : M, ldb = tb == Trans::N ? N : K;
         auto A = rand_vec(static_cast<size_t>(M * K), 11);
         auto B = rand_vec(static_cast<size_t>(K * N), 12);

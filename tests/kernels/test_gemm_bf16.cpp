@@ -38,20 +38,22 @@ struct Case {
 };
 
 TEST(GemmBf16, MatchesReferenceOnRoundedInputs) {
-  if (!gemm_bf16_supported()) GTEST_SKIP() << "this CPU has no AVX-512 BF16: gemm_bf16 is not available";
+  if (!gemm_bf16_supported())
+    GTEST_SKIP() << "this CPU has no AVX-512 BF16: gemm_bf16 is not available";
   std::mt19937 g(std::random_device{}());
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  const Case cases[] = {{Trans::N, Trans::T, 37, 53, 71, 0.0f, Act::ReLU, true},
-                        {Trans::N, Trans::N, 64, 33, 16, 0.5f, Act::None, false},
-                        {Trans::T, Trans::N, 19, 70, 65, 1.0f, Act::Sigmoid, true},
-                        {Trans::T, Trans::T, 9, 31, 1, 0.0f, Act::LeakyReLU, true},
-                        {Trans::N, Trans::T, 256, 32, 600, 0.0f, Act::None, true},   // several K slices
-                        {Trans::T, Trans::N, 130, 300, 257, 0.0f, Act::Tanh, false}};
+  const Case cases[] = {
+      {Trans::N, Trans::T, 37, 53, 71, 0.0f, Act::ReLU, true},
+      {Trans::N, Trans::N, 64, 33, 16, 0.5f, Act::None, false},
+      {Trans::T, Trans::N, 19, 70, 65, 1.0f, Act::Sigmoid, true},
+      {Trans::T, Trans::T, 9, 31, 1, 0.0f, Act::LeakyReLU, true},
+      {Trans::N, Trans::T, 256, 32, 600, 0.0f, Act::None, true},  // several K slices
+      {Trans::T, Trans::N, 130, 300, 257, 0.0f, Act::Tanh, false}};
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (const Case& c : cases) {
-      SCOPED_TRACE(testing::Message() << "threads " << threads << ", " << int(c.ta) << int(c.tb) << " " << c.M << "x"
-                                      << c.N << "x" << c.K);
+      SCOPED_TRACE(testing::Message() << "threads " << threads << ", " << int(c.ta) << int(c.tb)
+                                      << " " << c.M << "x" << c.N << "x" << c.K);
       const int64_t lda = c.ta == Trans::N ? c.K : c.M, ldb = c.tb == Trans::N ? c.N : c.K;
       std::vector<float> A(static_cast<size_t>(c.M * c.K)), B(static_cast<size_t>(c.K * c.N)),
           C0(static_cast<size_t>(c.M * c.N)), bias(static_cast<size_t>(c.N));
@@ -63,7 +65,8 @@ TEST(GemmBf16, MatchesReferenceOnRoundedInputs) {
       ep.bias = c.bias ? bias.data() : nullptr;
       ep.act = c.act;
       ep.act_alpha = 0.1f;
-      gemm_bf16(c.ta, c.tb, c.M, c.N, c.K, 0.75f, A.data(), lda, B.data(), ldb, c.beta, C.data(), c.N, ep);
+      gemm_bf16(c.ta, c.tb, c.M, c.N, c.K, 0.75f, A.data(), lda, B.data(), ldb, c.beta, C.data(),
+                c.N, ep);
       for (int64_t i = 0; i < c.M; ++i)
         for (int64_t j = 0; j < c.N; ++j) {
           double s = 0, mag = 0;
@@ -73,7 +76,8 @@ TEST(GemmBf16, MatchesReferenceOnRoundedInputs) {
             s += a * b;
             mag += std::fabs(a * b);
           }
-          double r = 0.75 * s + (c.beta != 0.0f ? c.beta * C0[i * c.N + j] : 0.0) + (c.bias ? bias[j] : 0.0);
+          double r = 0.75 * s + (c.beta != 0.0f ? c.beta * C0[i * c.N + j] : 0.0) +
+                     (c.bias ? bias[j] : 0.0);
           switch (c.act) {
             case Act::ReLU: r = r > 0 ? r : 0; break;
             case Act::LeakyReLU: r = r > 0 ? r : 0.1 * r; break;
@@ -89,7 +93,8 @@ TEST(GemmBf16, MatchesReferenceOnRoundedInputs) {
 }
 
 TEST(GemmBf16, CloseToTheFp32Gemm) {
-  if (!gemm_bf16_supported()) GTEST_SKIP() << "this CPU has no AVX-512 BF16: gemm_bf16 is not available";
+  if (!gemm_bf16_supported())
+    GTEST_SKIP() << "this CPU has no AVX-512 BF16: gemm_bf16 is not available";
   std::mt19937 g(std::random_device{}());
   std::uniform_real_distribution<float> u(0.0f, 1.0f);
   const int64_t M = 64, N = 96, K = 784;
@@ -99,7 +104,8 @@ TEST(GemmBf16, CloseToTheFp32Gemm) {
   gemm(Trans::N, Trans::T, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, c32.data(), N);
   gemm_bf16(Trans::N, Trans::T, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, c16.data(), N);
   double err = 0, norm = 0;
-  for (int64_t i = 0; i < M * N; ++i) err += std::pow(c16[i] - c32[i], 2), norm += std::pow(c32[i], 2);
+  for (int64_t i = 0; i < M * N; ++i)
+    err += std::pow(c16[i] - c32[i], 2), norm += std::pow(c32[i], 2);
   // Independent rounding errors of ~2^-9 per input: the relative Frobenius error is ~0.3%.
   EXPECT_LT(std::sqrt(err / norm), 0.01);
   EXPECT_GT(std::sqrt(err / norm), 1e-5);  // it really did round

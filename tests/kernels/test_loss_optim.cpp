@@ -91,7 +91,9 @@ TEST(Loss, ReconErrorMatchesNaiveLoopAndFeatErr) {
   auto zr = uni(R * C, 9, -6.0f, 6.0f);
   for (ReconKind k : {ReconKind::MSE, ReconKind::BCE, ReconKind::BCELogits}) {
     const auto& rr = k == ReconKind::BCELogits ? zr : r;
-    double (*e)(double, double) = k == ReconKind::MSE ? e_mse : k == ReconKind::BCE ? e_bce : e_bcel;
+    double (*e)(double, double) = k == ReconKind::MSE   ? e_mse
+                                  : k == ReconKind::BCE ? e_bce
+                                                        : e_bcel;
     std::vector<float> row(R), row2(R), feat(R * C);
     recon_error(k, x.data(), rr.data(), row.data(), feat.data(), R, C);
     recon_error(k, x.data(), rr.data(), row2.data(), nullptr, R, C);
@@ -114,7 +116,9 @@ TEST(Loss, ReconErrorBackwardMatchesFiniteDifferences) {
   auto zr = uni(R * C, 12, -6.0f, 6.0f), g = uni(R, 13, -2.0f, 2.0f);
   for (ReconKind k : {ReconKind::MSE, ReconKind::BCE, ReconKind::BCELogits}) {
     const auto& rr = k == ReconKind::BCELogits ? zr : r;
-    double (*e)(double, double) = k == ReconKind::MSE ? e_mse : k == ReconKind::BCE ? e_bce : e_bcel;
+    double (*e)(double, double) = k == ReconKind::MSE   ? e_mse
+                                  : k == ReconKind::BCE ? e_bce
+                                                        : e_bcel;
     std::vector<float> dr(R * C);
     recon_error_backward(k, x.data(), rr.data(), g.data(), dr.data(), R, C);
     for (int64_t i = 0; i < R; ++i)
@@ -157,7 +161,11 @@ TEST(Optim, AdamByHand) {
   //         p = 0.9 - 0.1 * 0.1052632 / 0.3952254 = 0.8733663
   // step 3: m = 0.0305, v = 0.00032756275 -> p = 0.8393234
   const float gs[3] = {0.5f, -0.25f, 0.125f};
-  struct Want { float wd; bool decoupled; float p[3]; };
+  struct Want {
+    float wd;
+    bool decoupled;
+    float p[3];
+  };
   const Want cases[] = {
       {0.0f, false, {0.9f, 0.8733663f, 0.8393234f}},
       // Adam L2: g' = g + 0.1 p (step 1: g' = 0.6, m^ = 0.6, v^ = 0.36 -> p = 0.9)
@@ -169,8 +177,8 @@ TEST(Optim, AdamByHand) {
     float p = 1.0f, m = 0.0f, v = 0.0f;
     for (int s = 0; s < 3; ++s) {
       adam_step(&p, &gs[s], &m, &v, 1, 0.1f, 0.9f, 0.999f, 1e-8f, w.wd, w.decoupled, s + 1);
-      EXPECT_NEAR(p, w.p[s], 2e-6) << "wd " << w.wd << " decoupled " << w.decoupled << " step "
-                                   << s + 1;
+      EXPECT_NEAR(p, w.p[s], 2e-6)
+          << "wd " << w.wd << " decoupled " << w.decoupled << " step " << s + 1;
     }
     if (w.wd == 0.0f) {
       EXPECT_NEAR(m, 0.0305f, 1e-7);

@@ -33,36 +33,39 @@ PoolShape pool(int64_t N, int64_t C, int64_t H, int64_t W, int64_t k, int64_t st
 
 TEST(PoolCpu, MaxPoolPicksTheWindowMaximumAndRoutesGradients) {
   Rng rng(3);
-  for (const PoolShape& s : {pool(2, 3, 7, 6, 2, 2, 0), pool(1, 2, 9, 9, 3, 2, 1), pool(3, 1, 5, 5, 3, 1, 1),
-                            pool(2, 2, 8, 5, 4, 2, 2), pool(1, 3, 6, 7, 2, 1, 1)}) {
-   for (bool negative : {false, true}) {  // all-negative input: padding (counted as -inf) never wins
-    Vec x = random_vec(s.x_numel(), rng), y(s.y_numel(), kNaN), dy = random_vec(s.y_numel(), rng);
-    if (negative)
-      for (auto& v : x) v = -std::fabs(v) - 0.5f;
-    std::vector<int32_t> arg(s.y_numel(), -7);
-    maxpool2d_forward(s, x.data(), y.data(), arg.data());
-    const int64_t P = s.out_h(), Q = s.out_w();
-    Vec dx_ref(s.x_numel(), 0.0f);
-    for (int64_t pl = 0; pl < s.N * s.C; ++pl)
-      for (int64_t p = 0; p < P; ++p)
-        for (int64_t q = 0; q < Q; ++q) {
-          float best = -INFINITY;
-          int64_t at = -1;
-          for (int64_t i = 0; i < s.kh; ++i)
-            for (int64_t j = 0; j < s.kw; ++j) {
-              const int64_t h = p * s.stride_h - s.pad_h + i, w = q * s.stride_w - s.pad_w + j;
-              if (h < 0 || h >= s.H || w < 0 || w >= s.W) continue;
-              if (x[pl * s.H * s.W + h * s.W + w] > best) best = x[pl * s.H * s.W + h * s.W + w], at = h * s.W + w;
-            }
-          const int64_t o = (pl * P + p) * Q + q;
-          ASSERT_EQ(y[o], best);
-          ASSERT_EQ(arg[o], at);
-          dx_ref[pl * s.H * s.W + at] += dy[o];
-        }
-    Vec dx(s.x_numel(), kNaN);
-    maxpool2d_backward(s, dy.data(), arg.data(), dx.data());
-    expect_close(dx, dx_ref, 1e-6, "maxpool backward");
-   }
+  for (const PoolShape& s :
+       {pool(2, 3, 7, 6, 2, 2, 0), pool(1, 2, 9, 9, 3, 2, 1), pool(3, 1, 5, 5, 3, 1, 1),
+        pool(2, 2, 8, 5, 4, 2, 2), pool(1, 3, 6, 7, 2, 1, 1)}) {
+    for (bool negative :
+         {false, true}) {  // all-negative input: padding (counted as -inf) never wins
+      Vec x = random_vec(s.x_numel(), rng), y(s.y_numel(), kNaN), dy = random_vec(s.y_numel(), rng);
+      if (negative)
+        for (auto& v : x) v = -std::fabs(v) - 0.5f;
+      std::vector<int32_t> arg(s.y_numel(), -7);
+      maxpool2d_forward(s, x.data(), y.data(), arg.data());
+      const int64_t P = s.out_h(), Q = s.out_w();
+      Vec dx_ref(s.x_numel(), 0.0f);
+      for (int64_t pl = 0; pl < s.N * s.C; ++pl)
+        for (int64_t p = 0; p < P; ++p)
+          for (int64_t q = 0; q < Q; ++q) {
+            float best = -INFINITY;
+            int64_t at = -1;
+            for (int64_t i = 0; i < s.kh; ++i)
+              for (int64_t j = 0; j < s.kw; ++j) {
+                const int64_t h = p * s.stride_h - s.pad_h + i, w = q * s.stride_w - s.pad_w + j;
+                if (h < 0 || h >= s.H || w < 0 || w >= s.W) continue;
+                if (x[pl * s.H * s.W + h * s.W + w] > best)
+                  best = x[pl * s.H * s.W + h * s.W + w], at = h * s.W + w;
+              }
+            const int64_t o = (pl * P + p) * Q + q;
+            ASSERT_EQ(y[o], best);
+            ASSERT_EQ(arg[o], at);
+            dx_ref[pl * s.H * s.W + at] += dy[o];
+          }
+      Vec dx(s.x_numel(), kNaN);
+      maxpool2d_backward(s, dy.data(), arg.data(), dx.data());
+      expect_close(dx, dx_ref, 1e-6, "maxpool backward");
+    }
   }
 }
 
@@ -133,7 +136,8 @@ TEST(PoolCpu, UpsampleCopiesAndItsBackwardSums) {
   for (int64_t pl = 0; pl < N * C; ++pl)
     for (int64_t i = 0; i < H * fh; ++i)
       for (int64_t j = 0; j < W * fw; ++j)
-        ASSERT_EQ(y[(pl * H * fh + i) * W * fw + j], x[(pl * H + i / fh) * W + j / fw]) << i << " " << j;
+        ASSERT_EQ(y[(pl * H * fh + i) * W * fw + j], x[(pl * H + i / fh) * W + j / fw])
+            << i << " " << j;
   upsample_nearest2d_backward(dy.data(), dx.data(), N, C, H, W, fh, fw);
   // dx(0, 0, 1, 2) sums rows 2..3, columns 6..8 of dy.
   double d = 0;
@@ -150,7 +154,8 @@ TEST(BatchNormCpu, TrainStatisticsRunningUpdateEvalAndBackward) {
   Rng rng(8);
   const int64_t N = 3, C = 2, HW = 5, M = N * HW;
   Vec x = random_vec(N * C * HW, rng), g = {1.5f, -0.5f}, b = {0.1f, 0.2f};
-  for (int64_t i = 0; i < N * HW; ++i) x[(i / HW) * C * HW + HW + i % HW] += 4.0f;  // channel 1 offset
+  for (int64_t i = 0; i < N * HW; ++i)
+    x[(i / HW) * C * HW + HW + i % HW] += 4.0f;  // channel 1 offset
   Vec y(x.size(), kNaN), mean(C), invstd(C), rm = {0.0f, 1.0f}, rv = {1.0f, 2.0f};
   batchnorm_forward_train(x.data(), y.data(), N, C, HW, g.data(), b.data(), 1e-5f, 0.1f, rm.data(),
                           rv.data(), mean.data(), invstd.data());
@@ -176,7 +181,8 @@ TEST(BatchNormCpu, TrainStatisticsRunningUpdateEvalAndBackward) {
   }
   // Eval with the running statistics.
   Vec ye(x.size(), kNaN);
-  batchnorm_forward_eval(x.data(), ye.data(), N, C, HW, g.data(), b.data(), 1e-5f, rm.data(), rv.data());
+  batchnorm_forward_eval(x.data(), ye.data(), N, C, HW, g.data(), b.data(), 1e-5f, rm.data(),
+                         rv.data());
   EXPECT_NEAR(ye[HW + 2], (x[HW + 2] - rm[1]) / std::sqrt(rv[1] + 1e-5) * g[1] + b[1], 1e-5);
 
   // Backward against central differences of L = <dy, y(x)> in the training forward.
@@ -267,8 +273,8 @@ TEST(DropoutCpu, MaskFollowsTheSpecifiedCounterHash) {
     set_num_threads(threads);
     dropout_forward(x.data(), y.data(), m.data(), n, p, seed);
     for (int64_t i = 0; i < n; ++i) {
-      const double u = static_cast<double>(mix(seed ^ mix(static_cast<uint64_t>(i))) >> 40) /
-                       16777216.0;
+      const double u =
+          static_cast<double>(mix(seed ^ mix(static_cast<uint64_t>(i))) >> 40) / 16777216.0;
       const float want = u >= p ? 1.0f / (1.0f - p) : 0.0f;
       ASSERT_EQ(m[i], want) << "element " << i << " threads " << threads;
       ASSERT_EQ(y[i], x[i] * want) << "element " << i;

@@ -45,7 +45,8 @@ Tensor blob_batch(int64_t B, uint64_t seed) {
       for (int i = 0; i < 28; ++i)
         for (int j = 0; j < 28; ++j) {
           float& p = v[static_cast<size_t>(b * 784 + i * 28 + j)];
-          p = std::min(1.0f, p + static_cast<float>(std::exp(-((i - cy) * (i - cy) + (j - cx) * (j - cx)) / (2 * s * s))));
+          p = std::min(1.0f, p + static_cast<float>(std::exp(
+                                     -((i - cy) * (i - cy) + (j - cx) * (j - cx)) / (2 * s * s))));
         }
     }
   return Tensor::from_vector({B, 784}, v);
@@ -69,7 +70,9 @@ TEST(ConvAutoencoder, EncodeDecodeShapes) {
   EXPECT_EQ(model->decode(Tensor::zeros({2, 32})).shape(), (Shape{2, 784}));
   const std::string s = model->summary();
   EXPECT_NE(s.find("ConvTranspose2d(64, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
-                   "output_padding=(1, 1), relu)"), std::string::npos) << s;
+                   "output_padding=(1, 1), relu)"),
+            std::string::npos)
+      << s;
   EXPECT_NE(s.find("Unflatten(dim=1, unflattened_size=(64, 7, 7))"), std::string::npos) << s;
 }
 
@@ -107,7 +110,8 @@ TEST(ConvAutoencoder, BatchNormAndDropoutVariant) {
   auto model = build(j);
   // Batch norm replaces the hidden convolutions' biases with its own beta.
   int bn_buffers = 0;
-  for (auto& [name, t] : model->named_buffers()) bn_buffers += name.find("running_mean") != std::string::npos;
+  for (auto& [name, t] : model->named_buffers())
+    bn_buffers += name.find("running_mean") != std::string::npos;
   EXPECT_EQ(bn_buffers, 3);  // two encoder convolutions and one hidden transposed convolution
   Tensor x = blob_batch(16, 3);
   double first = 0;
@@ -115,7 +119,8 @@ TEST(ConvAutoencoder, BatchNormAndDropoutVariant) {
   EXPECT_LT(last, first);
   model->eval();
   autograd::NoGradGuard ng;
-  EXPECT_EQ(model->forward(x).to_vector(), model->forward(x).to_vector()) << "eval is deterministic";
+  EXPECT_EQ(model->forward(x).to_vector(), model->forward(x).to_vector())
+      << "eval is deterministic";
 }
 
 TEST(ConvAutoencoder, CheckpointKeepsBatchNormStatistics) {
@@ -125,7 +130,8 @@ TEST(ConvAutoencoder, CheckpointKeepsBatchNormStatistics) {
   Tensor x = blob_batch(8, 4);
   double first = 0;
   train_steps(*a, x, 3, &first);
-  const fs::path dir = fs::temp_directory_path() / ("hg_test_conv_ckpt_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("hg_test_conv_ckpt_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   run::save_checkpoint(dir.string(), *a, 3);
@@ -157,9 +163,15 @@ std::string config_error(const std::function<void(json&)>& edit) {
 TEST(ConvAutoencoder, ConfigErrorsNameTheField) {
   const std::vector<std::pair<std::function<void(json&)>, std::string>> cases = {
       {[](json& j) { j.erase("image"); }, "'image'"},
-      {[](json& j) { j["image"] = {1, 28}; }, "'image'"},
+      {[](json& j) {
+         j["image"] = {1, 28};
+       },
+       "'image'"},
       {[](json& j) { j["channels"] = json::array(); }, "'channels'"},
-      {[](json& j) { j["channels"] = {32, -1}; }, "'channels'"},
+      {[](json& j) {
+         j["channels"] = {32, -1};
+       },
+       "'channels'"},
       {[](json& j) { j["kernel"] = "3"; }, "'kernel'"},
       {[](json& j) { j["stride"] = 0; }, "'stride'"},
       {[](json& j) { j["padding"] = 5; }, "'padding'"},
@@ -174,7 +186,8 @@ TEST(ConvAutoencoder, ConfigErrorsNameTheField) {
          j["input"] = nullptr;
          j["padding"] = 0;
          j["channels"] = {4, 4, 4};
-       }, "'channels'"},
+       },
+       "'channels'"},
   };
   for (const auto& [edit, needle] : cases) {
     const std::string e = config_error(edit);

@@ -31,7 +31,8 @@ TEST(Convergence, BestEpochAndEarlyStop) {
   s = replay(o, 0.1, 100, {1.0, 0.5, 0.6, 0.7, 0.45});
   EXPECT_EQ(s.best_epoch, 5);
   EXPECT_FALSE(s.stop);
-  EXPECT_FALSE(replay(opts("constant", 0), 0.1, 100, {1, 2, 3, 4, 5, 6}).stop);  // patience 0: never
+  EXPECT_FALSE(
+      replay(opts("constant", 0), 0.1, 100, {1, 2, 3, 4, 5, 6}).stop);  // patience 0: never
 }
 
 TEST(Convergence, PlateauHalvesAfterPatienceAndFloors) {

@@ -31,7 +31,9 @@ const std::string& tabular_run() {
     fs::remove_all(p);
     train::TrainOptions o;
     o.data = "synthetic";
-    o.config = std::string(HG_SOURCE_DIR) + "/models/configs/tabular_seeds.json";  // the fixed D-5-2 model: the tests below know its sizes
+    o.config = std::string(HG_SOURCE_DIR) +
+               "/models/configs/tabular_seeds.json";  // the fixed D-5-2 model: the tests below know
+                                                      // its sizes
     o.epochs = 20;
     o.classes = "0";
     o.threads = 2;
@@ -67,11 +69,13 @@ detect::LoadedDetector fitted(detect::ScoreKind kind) {
 
 TEST(Detector, ThresholdRulesParseAndReject) {
   EXPECT_EQ(detect::parse_threshold("percentile:99", "--t").param, 99.0);
-  EXPECT_EQ(detect::parse_threshold("contamination:0.05", "--t").kind, detect::ThresholdRule::Kind::Contamination);
+  EXPECT_EQ(detect::parse_threshold("contamination:0.05", "--t").kind,
+            detect::ThresholdRule::Kind::Contamination);
   EXPECT_EQ(detect::parse_threshold("value:-2.5", "--t").param, -2.5);
   EXPECT_TRUE(detect::parse_threshold("f1", "--t").needs_labels());
   EXPECT_TRUE(detect::parse_threshold("youden", "--t").needs_labels());
-  for (const char* bad : {"percentile", "percentile:101", "percentile:x", "contamination:0.7", "value:nan", "f2", ""})
+  for (const char* bad :
+       {"percentile", "percentile:101", "percentile:x", "contamination:0.7", "value:nan", "f2", ""})
     EXPECT_THROW(detect::parse_threshold(bad, "--t"), UsageError) << bad;
   EXPECT_THROW(detect::parse_score_kind("l2", "--score"), UsageError);
 }
@@ -99,7 +103,8 @@ TEST(Detector, MaxAndFeatureCountFollowThePerFeatureErrors) {
   ASSERT_EQ(thr.size(), 10u);
   for (int64_t i = 0; i < d.n; i += 53) {
     double m = 0, c = 0;
-    for (int64_t j = 0; j < 10; ++j) m = std::max<double>(m, fe[i * 10 + j]), c += fe[i * 10 + j] > thr[j];
+    for (int64_t j = 0; j < 10; ++j)
+      m = std::max<double>(m, fe[i * 10 + j]), c += fe[i * 10 + j] > thr[j];
     EXPECT_NEAR(smax[i], m, 1e-6 * (1 + m));
     EXPECT_EQ(scount[i], c);
   }
@@ -122,7 +127,9 @@ TEST(Detector, MahalanobisMatchesTheFittedGaussian) {
   EXPECT_NEAR(mean, 2.0, 0.05);
   // Precision times covariance is the identity: check symmetric and positive definite.
   EXPECT_NEAR(st.latent_precision[1], st.latent_precision[2], 1e-9);
-  EXPECT_GT(st.latent_precision[0] * st.latent_precision[3] - st.latent_precision[1] * st.latent_precision[2], 0);
+  EXPECT_GT(st.latent_precision[0] * st.latent_precision[3] -
+                st.latent_precision[1] * st.latent_precision[2],
+            0);
   // The anomalies lie well outside the normal codes.
   const std::vector<double> sa = ld.score(synthetic("1"));
   double amean = 0;
@@ -144,14 +151,16 @@ TEST(Detector, KnnIsTheMeanDistanceToTheNearestNormalCodes) {
   std::vector<float> z = r.model->encode(Tensor::from_vector({d.n, 10}, x)).to_vector();
   // The stored codes are standardised per unit with the normal codes' statistics; so is z.
   ASSERT_EQ(st.code_mean.size(), 2u);
-  for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>((z[i] - st.code_mean[i % 2]) / st.code_scale[i % 2]);
+  for (size_t i = 0; i < z.size(); ++i)
+    z[i] = static_cast<float>((z[i] - st.code_mean[i % 2]) / st.code_scale[i % 2]);
   double m0 = 0;
   for (int64_t j = 0; j < m; ++j) m0 += st.normal_codes[j * k] / static_cast<double>(m);
   EXPECT_NEAR(m0, 0.0, 1e-3);
   for (int64_t i = 0; i < d.n; i += 7) {
     std::vector<double> dist;
     for (int64_t j = 0; j < m; ++j) {
-      const double a = z[i * k] - st.normal_codes[j * k], b = z[i * k + 1] - st.normal_codes[j * k + 1];
+      const double a = z[i * k] - st.normal_codes[j * k],
+                   b = z[i * k + 1] - st.normal_codes[j * k + 1];
       dist.push_back(std::sqrt(a * a + b * b));
     }
     std::sort(dist.begin(), dist.end());
@@ -205,8 +214,8 @@ TEST(Detector, ModelFreeScoresAreTheClassicalDetectorsAndSurviveAReload) {
   std::vector<float> xn = normal.x, xa = all.x;
   r.scaler.transform(xn.data(), normal.n, 10);
   r.scaler.transform(xa.data(), all.n, 10);
-  for (detect::ScoreKind k : {detect::ScoreKind::IForest, detect::ScoreKind::Lof, detect::ScoreKind::Ecod,
-                              detect::ScoreKind::Pca}) {
+  for (detect::ScoreKind k : {detect::ScoreKind::IForest, detect::ScoreKind::Lof,
+                              detect::ScoreKind::Ecod, detect::ScoreKind::Pca}) {
     detect::LoadedDetector ld = fitted(k);
     const std::vector<double> s = ld.score(all);
     // The final state is fitted on every normal row: the direct fit with the member's seed agrees.
@@ -219,7 +228,9 @@ TEST(Detector, ModelFreeScoresAreTheClassicalDetectorsAndSurviveAReload) {
         want = analysis::IsolationForest::fit(xn.data(), normal.n, 10, o).score(xa.data(), all.n);
         break;
       }
-      case detect::ScoreKind::Lof: want = analysis::LocalOutlierFactor::fit(xn.data(), normal.n, 10).score(xa.data(), all.n); break;
+      case detect::ScoreKind::Lof:
+        want = analysis::LocalOutlierFactor::fit(xn.data(), normal.n, 10).score(xa.data(), all.n);
+        break;
       case detect::ScoreKind::Ecod: {
         analysis::EcodOptions o;
         o.seed = seed;
@@ -245,7 +256,8 @@ TEST(Detector, MseViewIsTheErrorInTheView) {
   const std::vector<double> mse = fitted(detect::ScoreKind::MSE).score(d);
   const std::vector<double> view = fitted(detect::ScoreKind::MseView).score(d);
   ASSERT_EQ(mse.size(), view.size());
-  for (size_t i = 0; i < mse.size(); i += 37) EXPECT_NEAR(view[i], mse[i], 1e-5 * (1 + mse[i])) << i;
+  for (size_t i = 0; i < mse.size(); i += 37)
+    EXPECT_NEAR(view[i], mse[i], 1e-5 * (1 + mse[i])) << i;
 }
 
 // The held-out calibration rows set the percentile threshold: about 5% of unseen normal rows

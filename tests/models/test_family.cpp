@@ -53,8 +53,8 @@ TEST(Penalties, KlSparsityGradientAndValue) {
     }
     return Vec{2.0 * s};
   };
-  test::check_gradients({z}, {true}, [](auto& t) { return models::kl_sparsity(t[0], 0.1f, 2.0f); }, ref,
-                        1e-4);
+  test::check_gradients(
+      {z}, {true}, [](auto& t) { return models::kl_sparsity(t[0], 0.1f, 2.0f); }, ref, 1e-4);
   // Zero exactly when every unit's mean activation is rho.
   Tensor at_rho = Tensor::full({4, 3}, 0.1f);
   EXPECT_NEAR(models::kl_sparsity(at_rho, 0.1f, 1.0f).item(), 0.0, 1e-5);
@@ -64,8 +64,8 @@ TEST(Penalties, KlSparsityGradientAndValue) {
 // in double, built directly from the chain rule.
 struct TinyEncoder {
   // h = tanh(W1 x + b1), a2 = W2 h + b2 (the code is sigmoid(a2)).
-  static void forward(const Vec& W1, const Vec& b1, const Vec& W2, const Vec& b2, const double* x, double h[4],
-                      double a2[2]) {
+  static void forward(const Vec& W1, const Vec& b1, const Vec& W2, const Vec& b2, const double* x,
+                      double h[4], double a2[2]) {
     for (int i = 0; i < 4; ++i) {
       double a = b1[i];
       for (int c = 0; c < 3; ++c) a += W1[i * 3 + c] * x[c];
@@ -84,7 +84,8 @@ struct TinyEncoder {
     for (int j = 0; j < 2; ++j) {
       const double s2 = sigmoid(a2[j]) * (1 - sigmoid(a2[j]));
       for (int c = 0; c < 3; ++c)
-        for (int i = 0; i < 4; ++i) J[j * 3 + c] += s2 * W2[j * 4 + i] * (1 - h[i] * h[i]) * W1[i * 3 + c];
+        for (int i = 0; i < 4; ++i)
+          J[j * 3 + c] += s2 * W2[j * 4 + i] * (1 - h[i] * h[i]) * W1[i * 3 + c];
     }
     return J;
   }
@@ -136,7 +137,8 @@ TEST(Penalties, ContractiveThroughReluAndLinearLayers) {
   auto op = [](const std::vector<Tensor>& t) {
     Tensor h = ops::linear(t[0], t[1], Tensor(), ops::Act::ReLU);
     Tensor z = ops::linear(h, t[2], Tensor(), ops::Act::None);
-    return models::jacobian_frobenius_sq({t[1], t[2]}, {h, z}, {ops::Act::ReLU, ops::Act::None}, {0.f, 0.f});
+    return models::jacobian_frobenius_sq({t[1], t[2]}, {h, z}, {ops::Act::ReLU, ops::Act::None},
+                                         {0.f, 0.f});
   };
   auto ref = [](const std::vector<Vec>& in) {
     double s = 0;
@@ -169,7 +171,8 @@ TEST(Vae, KlMatchesClosedFormAndMonteCarlo) {
       s += 0.5 * (in[0][i] * in[0][i] + std::exp(in[1][i]) - 1.0 - in[1][i]);
     return Vec{s};
   };
-  test::check_gradients({mu, lv}, {true, true}, [](auto& t) { return models::Vae::kl_sum(t[0], t[1]); }, ref);
+  test::check_gradients(
+      {mu, lv}, {true, true}, [](auto& t) { return models::Vae::kl_sum(t[0], t[1]); }, ref);
   // Monte Carlo: E_q[log q(z) - log p(z)] for the first row's first dimension.
   const double m = mu.to_vector()[0], v = std::exp(lv.to_vector()[0]);
   Rng g(6);
@@ -229,7 +232,8 @@ TEST(Vae, ImportanceWeightedNllMatchesQuadrature) {
   }
   EXPECT_LT(err, err_small);
   // With one sample the estimate is an ELBO: below log p(x) on average.
-  const std::vector<double> one = models::iw_log_likelihood(vae, Tensor::from_vector({8, 3}, xs), 1, "bce");
+  const std::vector<double> one =
+      models::iw_log_likelihood(vae, Tensor::from_vector({8, 3}, xs), 1, "bce");
   double gap = 0;
   for (int pattern = 0; pattern < 8; ++pattern) gap += exact[pattern] - one[pattern];
   EXPECT_GT(gap, 0.0);
@@ -243,7 +247,8 @@ Tensor blob_batch(int64_t B, Rng& rng) {
     for (int y = 0; y < 28; ++y)
       for (int x = 0; x < 28; ++x) {
         const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-        v[static_cast<size_t>(b * 784 + y * 28 + x)] = static_cast<float>(std::exp(-d2 / (2 * r * r)));
+        v[static_cast<size_t>(b * 784 + y * 28 + x)] =
+            static_cast<float>(std::exp(-d2 / (2 * r * r)));
       }
   }
   return Tensor::from_vector({B, 784}, v);
@@ -283,7 +288,8 @@ TEST(Family, EveryShippedConfigLearnsOnTheCpu) {
       losses.push_back(lp.total.item());
       ASSERT_TRUE(std::isfinite(losses.back())) << "step " << step;
     }
-    const double first = (losses[0] + losses[1] + losses[2]) / 3, last = (losses[27] + losses[28] + losses[29]) / 3;
+    const double first = (losses[0] + losses[1] + losses[2]) / 3,
+                 last = (losses[27] + losses[28] + losses[29]) / 3;
     EXPECT_LT(last, 0.9 * first) << "first " << first << " last " << last;
     ++tried;
   }
@@ -323,7 +329,10 @@ TEST(Family, ConfigErrorsNameTheProblem) {
   vae["beta"] = 1;
   vae["output_activation"] = "relu";
   expect_error(vae, "output_activation");
-  nlohmann::json conv{{"type", "conv"}, {"image", {1, 8, 8}}, {"channels", {4}}, {"latent", 2},
+  nlohmann::json conv{{"type", "conv"},
+                      {"image", {1, 8, 8}},
+                      {"channels", {4}},
+                      {"latent", 2},
                       {"regularizers", {{{"kind", "contractive"}}}}};
   try {
     models::ModelSpec s = models::model_spec_from_json(conv, "cfg.json");
@@ -355,7 +364,8 @@ TEST(Family, LinearAutoencoderSpansThePcaSubspace) {
   analysis::Pca pca = analysis::Pca::fit(data.data(), n, D, static_cast<int>(k));
 
   models::MlpConfig c;
-  c.input = D, c.latent = k, c.act = ops::Act::None, c.latent_act = ops::Act::None, c.output_act = ops::Act::None;
+  c.input = D, c.latent = k, c.act = ops::Act::None, c.latent_act = ops::Act::None,
+  c.output_act = ops::Act::None;
   Rng init(22);
   models::MlpAutoencoder ae(c, init);
   Tensor x = Tensor::from_vector({n, D}, data);
@@ -370,12 +380,14 @@ TEST(Family, LinearAutoencoderSpansThePcaSubspace) {
     opt->step();
   }
   // The decoder's weight is [D, k]: its columns span what the code can reproduce.
-  const std::vector<float> W = dynamic_cast<const nn::Linear&>(ae.decoder()[0]).weight().to_vector();
+  const std::vector<float> W =
+      dynamic_cast<const nn::Linear&>(ae.decoder()[0]).weight().to_vector();
   std::vector<double> A(W.begin(), W.end()), P(static_cast<size_t>(D * k));
   for (int64_t j = 0; j < k; ++j)
-    for (int64_t d = 0; d < D; ++d) P[static_cast<size_t>(d * k + j)] = pca.components[static_cast<size_t>(j * D + d)];
-  const std::vector<double> angles = analysis::principal_angles(A, P, static_cast<int>(D), static_cast<int>(k),
-                                                                static_cast<int>(k));
+    for (int64_t d = 0; d < D; ++d)
+      P[static_cast<size_t>(d * k + j)] = pca.components[static_cast<size_t>(j * D + d)];
+  const std::vector<double> angles = analysis::principal_angles(
+      A, P, static_cast<int>(D), static_cast<int>(k), static_cast<int>(k));
   ASSERT_EQ(angles.size(), 3u);
   for (double a : angles) EXPECT_LT(a, 0.05) << "principal angle (radians)";
 }

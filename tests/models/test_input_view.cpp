@@ -32,14 +32,15 @@ TEST(InputView, PowerThenBlurOfOnePixel) {
   v.blur = 1.0;
   v.h = 9, v.w = 11;
   std::vector<float> x(2 * 99, 0.0f);
-  x[4 * 11 + 5] = 0.25f;   // image 0: centre pixel, sqrt -> 0.5
-  x[99 + 0] = 1.0f;         // image 1: corner pixel
+  x[4 * 11 + 5] = 0.25f;  // image 0: centre pixel, sqrt -> 0.5
+  x[99 + 0] = 1.0f;       // image 1: corner pixel
   const std::vector<float> y = v.apply(x.data(), 2, 99);
   const std::vector<float> t = detect::gaussian_taps(1.0);
   for (int r = 0; r < 9; ++r)
     for (int c = 0; c < 11; ++c) {
       const int dr = r - 4, dc = c - 5;
-      const double want = (std::abs(dr) <= 4 && std::abs(dc) <= 4) ? 0.5 * t[dr + 4] * t[dc + 4] : 0.0;
+      const double want =
+          (std::abs(dr) <= 4 && std::abs(dc) <= 4) ? 0.5 * t[dr + 4] * t[dc + 4] : 0.0;
       EXPECT_NEAR(y[r * 11 + c], want, 1e-7) << r << "," << c;
     }
   // Zero outside the image: the corner pixel keeps only the in-image part of its kernel.

@@ -41,7 +41,8 @@ double auroc(const std::vector<float>& score, const std::vector<int32_t>& label)
   double pos = 0, neg = 0, wins = 0;
   for (size_t i = 0; i < score.size(); ++i)
     for (size_t j = 0; j < score.size(); ++j)
-      if (label[i] == 1 && label[j] == 0) wins += score[i] > score[j] ? 1.0 : score[i] == score[j] ? 0.5 : 0.0;
+      if (label[i] == 1 && label[j] == 0)
+        wins += score[i] > score[j] ? 1.0 : score[i] == score[j] ? 0.5 : 0.0;
   for (int32_t l : label) (l == 1 ? pos : neg) += 1;
   return wins / (pos * neg);
 }
@@ -52,8 +53,8 @@ TEST(Training, TabularLearnsAndSeparatesAnomalies) {
   train::TrainResult r = train::train(tabular(dir, 50), log);
   ASSERT_EQ(r.history.size(), 50u);
   // Normal rows are isotropic noise around a mean: the 3-D code tabular.json gives 10 features
-  // can explain at most 3 of the 10 unit variances, so the loss floor is about 0.7. (With the anomalies in the training set the
-  // loss falls below half its first value: see the CLI test.)
+  // can explain at most 3 of the 10 unit variances, so the loss floor is about 0.7. (With the
+  // anomalies in the training set the loss falls below half its first value: see the CLI test.)
   EXPECT_LT(r.history.back().train_loss, 0.8 * r.history.front().train_loss) << log.str();
   EXPECT_LT(r.history.back().train_loss, 0.85) << log.str();
   EXPECT_GT(r.history.back().val_loss, 0.0);

@@ -17,7 +17,9 @@ namespace hg::report {
 namespace {
 
 std::string tmp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("hg_report_" + std::to_string(::getpid()) + "_" + name)).string();
+  return (std::filesystem::temp_directory_path() /
+          ("hg_report_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 size_t count(const std::string& s, const std::string& needle) {
@@ -103,7 +105,8 @@ TEST(Png, SignatureSizeAndLinePixels) {
   c.width = 640;
   c.height = 400;
   c.xmin = 0, c.xmax = 10, c.ymin = 0, c.ymax = 10;
-  c.series.push_back({"", {0, 10}, {5, 5}, Series::Kind::Line, 0x0000FF, 3.0f});  // horizontal at y=5
+  c.series.push_back(
+      {"", {0, 10}, {5, 5}, Series::Kind::Line, 0x0000FF, 3.0f});  // horizontal at y=5
   const std::string png = render_png(c);
   ASSERT_GE(png.size(), 8u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
@@ -115,7 +118,8 @@ TEST(Png, SignatureSizeAndLinePixels) {
   const auto L = detail::png_layout(c);
   const int y = static_cast<int>(L.y.map(5.0));
   int blue = 0, samples = 0;
-  for (int x = static_cast<int>(L.plot.x0) + 5; x < static_cast<int>(L.plot.x1) - 5; x += 7, ++samples)
+  for (int x = static_cast<int>(L.plot.x0) + 5; x < static_cast<int>(L.plot.x1) - 5;
+       x += 7, ++samples)
     if (im.at(x, y) == 0x0000FF) ++blue;
   EXPECT_EQ(blue, samples);
   // well above the line is background (white)
@@ -202,7 +206,8 @@ TEST(Histogram, CountsHandExample) {
 }
 
 TEST(Histogram, SharedBinsAndThreshold) {
-  const Chart c = histogram_chart({{"normal", {0, 1, 1, 2}}, {"anomalous", {3, 4, NAN}}}, 4, 2.5, "scores", "score");
+  const Chart c = histogram_chart({{"normal", {0, 1, 1, 2}}, {"anomalous", {3, 4, NAN}}}, 4, 2.5,
+                                  "scores", "score");
   ASSERT_EQ(c.series.size(), 2u);
   EXPECT_EQ(c.series[0].label, "normal (n=4)");
   EXPECT_EQ(c.series[1].label, "anomalous (n=2)");

@@ -24,16 +24,16 @@ __global__ void gather_rows_kernel(const float* __restrict__ src, const int64_t*
   }
 }
 
-__global__ void broadcast_scalar_kernel(const float* __restrict__ s, float scale, float* __restrict__ y,
-                                        int64_t n) {
+__global__ void broadcast_scalar_kernel(const float* __restrict__ s, float scale,
+                                        float* __restrict__ y, int64_t n) {
   const float v = *s * scale;
   for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n;
        k += int64_t(gridDim.x) * blockDim.x)
     y[k] = v;
 }
 
-__global__ void broadcast_rows_kernel(const float* __restrict__ v, float scale, float* __restrict__ y,
-                                      int64_t rows, int64_t cols) {
+__global__ void broadcast_rows_kernel(const float* __restrict__ v, float scale,
+                                      float* __restrict__ y, int64_t rows, int64_t cols) {
   const int64_t total = rows * cols;
   for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total;
        k += int64_t(gridDim.x) * blockDim.x)

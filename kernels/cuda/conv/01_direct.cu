@@ -34,8 +34,7 @@ int blocks_for(int64_t n) { return ::hg::kernels::blocks_for(n, kThreads, 65536)
 
 __global__ void __launch_bounds__(kThreads)
     direct_fwd_kernel(Geom g, const float* __restrict__ x, const float* __restrict__ w,
-                      const float* __restrict__ bias, float* __restrict__ y, Act act,
-                      float alpha) {
+                      const float* __restrict__ bias, float* __restrict__ y, Act act, float alpha) {
   const int64_t total = int64_t(g.N) * g.K * g.PQ;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
        i += int64_t(gridDim.x) * blockDim.x) {
@@ -121,8 +120,8 @@ __global__ void __launch_bounds__(kThreads)
     const int ih = p * g.sh - g.ph + r * g.dh;
     const int iw = q * g.sw - g.pw + s * g.dw;
     if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-    acc += x[(int64_t(n) * g.C + c) * g.HW + ih * g.W + iw] *
-           dy[(int64_t(n) * g.K + k) * g.PQ + pq];
+    acc +=
+        x[(int64_t(n) * g.C + c) * g.HW + ih * g.W + iw] * dy[(int64_t(n) * g.K + k) * g.PQ + pq];
   }
   // Block reduction: warp shuffles, then the first warp sums the per-warp partials.
 #pragma unroll
@@ -139,11 +138,10 @@ __global__ void __launch_bounds__(kThreads)
 
 }  // namespace
 
-void direct_forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-                    float* y, Act act, float alpha, cudaStream_t stream) {
+void direct_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+                    Act act, float alpha, cudaStream_t stream) {
   const Geom g = make_geom(s);
-  direct_fwd_kernel<<<blocks_for(s.y_numel()), kThreads, 0, stream>>>(g, x, w, bias, y, act,
-                                                                      alpha);
+  direct_fwd_kernel<<<blocks_for(s.y_numel()), kThreads, 0, stream>>>(g, x, w, bias, y, act, alpha);
   HG_CUDA_CHECK_LAUNCH();
 }
 

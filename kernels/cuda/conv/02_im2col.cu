@@ -41,7 +41,7 @@ constexpr int64_t kScratchBudget = int64_t(64) << 20;  // bytes of im2col scratc
 
 int blocks_for(int64_t n) { return ::hg::kernels::blocks_for(n, kThreads, 65536); }
 
-#define HG_GRID_STRIDE(i, total)                                                  \
+#define HG_GRID_STRIDE(i, total)                                                \
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (total); \
        i += int64_t(gridDim.x) * blockDim.x)
 
@@ -70,8 +70,7 @@ __global__ void __launch_bounds__(kThreads)
 // y[n0+nl, grp*Kg + k, pq] = act(yc[k, nl*PQ + pq] + bias[grp*Kg + k]).
 __global__ void __launch_bounds__(kThreads)
     scatter_y_kernel(Geom g, const float* __restrict__ yc, int n0, int nb, int grp,
-                     const float* __restrict__ bias, Act act, float alpha,
-                     float* __restrict__ y) {
+                     const float* __restrict__ bias, Act act, float alpha, float* __restrict__ y) {
   const int64_t ncol = int64_t(nb) * g.PQ;
   HG_GRID_STRIDE(i, int64_t(g.Kg) * ncol) {
     const int k = int(i / ncol);
@@ -138,8 +137,8 @@ int chunk_images(const Geom& g, int64_t rows) {
 
 }  // namespace
 
-void im2col_forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-                    float* y, Act act, float alpha, cudaStream_t stream) {
+void im2col_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+                    Act act, float alpha, cudaStream_t stream) {
   const Geom g = make_geom(s);
   const int nbmax = chunk_images(g, int64_t(g.CRS) + g.Kg);
   ops_detail::StreamScratch scratch(size_t(g.CRS + g.Kg) * nbmax * g.PQ * sizeof(float), stream);
@@ -151,10 +150,10 @@ void im2col_forward(const ConvShape& s, const float* x, const float* w, const fl
     for (int grp = 0; grp < g.G; ++grp) {
       im2col_kernel<<<blocks_for(g.CRS * ncol), kThreads, 0, stream>>>(g, x, n0, nb, grp, cols);
       HG_CUDA_CHECK_LAUNCH();
-      gemm("", Trans::N, Trans::N, g.Kg, ncol, g.CRS, 1.0f, w + int64_t(grp) * g.Kg * g.CRS,
-           g.CRS, cols, ncol, 0.0f, yc, ncol, {}, stream);
+      gemm("", Trans::N, Trans::N, g.Kg, ncol, g.CRS, 1.0f, w + int64_t(grp) * g.Kg * g.CRS, g.CRS,
+           cols, ncol, 0.0f, yc, ncol, {}, stream);
       scatter_y_kernel<<<blocks_for(g.Kg * ncol), kThreads, 0, stream>>>(g, yc, n0, nb, grp, bias,
-                                                                        act, alpha, y);
+                                                                         act, alpha, y);
       HG_CUDA_CHECK_LAUNCH();
     }
   }
@@ -174,10 +173,10 @@ void im2col_backward_data(const ConvShape& s, const float* dy, const float* w, f
       gather_dy_kernel<<<blocks_for(g.Kg * ncol), kThreads, 0, stream>>>(g, dy, n0, nb, grp, dyc);
       HG_CUDA_CHECK_LAUNCH();
       // W_g is stored [K/G, CRS]; op(A) = W_g^T is [CRS, K/G].
-      gemm("", Trans::T, Trans::N, g.CRS, ncol, g.Kg, 1.0f, w + int64_t(grp) * g.Kg * g.CRS,
-           g.CRS, dyc, ncol, 0.0f, dcols, ncol, {}, stream);
-      col2im_kernel<<<blocks_for(int64_t(nb) * g.Cg * g.HW), kThreads, 0, stream>>>(
-          g, dcols, n0, nb, grp, dx);
+      gemm("", Trans::T, Trans::N, g.CRS, ncol, g.Kg, 1.0f, w + int64_t(grp) * g.Kg * g.CRS, g.CRS,
+           dyc, ncol, 0.0f, dcols, ncol, {}, stream);
+      col2im_kernel<<<blocks_for(int64_t(nb) * g.Cg * g.HW), kThreads, 0, stream>>>(g, dcols, n0,
+                                                                                    nb, grp, dx);
       HG_CUDA_CHECK_LAUNCH();
     }
   }

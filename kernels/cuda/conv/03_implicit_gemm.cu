@@ -232,8 +232,7 @@ void launch(const Prob& pr, int groups, int splits, int kchunk, cudaStream_t str
   if (gx > 2147483647 || gy > 65535 || gz > 65535)
     throw Error("conv hg-implicit: grid " + std::to_string(gx) + " x " + std::to_string(gy) +
                 " x " + std::to_string(gz) + " exceeds the CUDA limits");
-  const dim3 grid{static_cast<unsigned>(gx), static_cast<unsigned>(gy),
-                  static_cast<unsigned>(gz)};
+  const dim3 grid{static_cast<unsigned>(gx), static_cast<unsigned>(gy), static_cast<unsigned>(gz)};
   igemm_kernel<Prob><<<grid, kThreads, 0, stream>>>(pr, splits, kchunk);
   HG_CUDA_CHECK_LAUNCH();
 }
@@ -283,7 +282,7 @@ void implicit_backward_weight(const ConvShape& s, const float* x, const float* d
   int64_t splits = std::min(ceil_div(512, tiles), ceil_div(pr.Kred, 512));
   splits = std::clamp<int64_t>(splits, 1, std::max<int64_t>(1, 65535 / pr.g.G));
   int64_t kchunk = ceil_div(ceil_div(pr.Kred, splits), kBK) * kBK;  // whole K-steps per slice
-  splits = ceil_div(pr.Kred, kchunk);                                // no empty slice
+  splits = ceil_div(pr.Kred, kchunk);                               // no empty slice
   const int64_t wn = s.w_numel();
   if (splits == 1) {
     pr.out = dw;

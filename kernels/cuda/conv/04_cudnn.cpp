@@ -44,11 +44,10 @@ namespace {
                     std::to_string(line));
 }
 
-#define HG_CUDNN_CHECK(call)                                                           \
-  do {                                                                                 \
-    cudnnStatus_t hg_st_ = (call);                                                     \
-    if (hg_st_ != CUDNN_STATUS_SUCCESS)                                                \
-      throw_cudnn_error(hg_st_, #call, __FILE__, __LINE__);                            \
+#define HG_CUDNN_CHECK(call)                                                                  \
+  do {                                                                                        \
+    cudnnStatus_t hg_st_ = (call);                                                            \
+    if (hg_st_ != CUDNN_STATUS_SUCCESS) throw_cudnn_error(hg_st_, #call, __FILE__, __LINE__); \
   } while (0)
 
 // One handle per (thread, device), created on first use, destroyed when the thread exits.
@@ -110,8 +109,8 @@ struct Plan {
                   " differs from ours");
     HG_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, int(s.N),
                                               int(s.K), int(s.out_h()), int(s.out_w())));
-    HG_CUDNN_CHECK(cudnnSetTensor4dDescriptor(bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1,
-                                              int(s.K), 1, 1));
+    HG_CUDNN_CHECK(
+        cudnnSetTensor4dDescriptor(bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, int(s.K), 1, 1));
   }
   ~Plan() {
     if (conv) cudnnDestroyConvolutionDescriptor(conv);
@@ -138,8 +137,8 @@ using Key = std::array<int64_t, 15>;
 
 Plan& plan_for(cudnnHandle_t h, int dev, const ConvShape& s) {
   thread_local std::map<Key, std::unique_ptr<Plan>> plans;
-  const Key key = {dev,       s.N,        s.C,        s.H,     s.W,     s.K,     s.R,     s.S,
-                   s.stride_h, s.stride_w, s.pad_h,   s.pad_w, s.dil_h, s.dil_w, s.groups};
+  const Key key = {dev,        s.N,        s.C,     s.H,     s.W,     s.K,     s.R,     s.S,
+                   s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dil_h, s.dil_w, s.groups};
   auto& slot = plans[key];
   if (!slot) slot = std::make_unique<Plan>(h, s);
   return *slot;
@@ -182,8 +181,8 @@ constexpr int kMaxAlgos = 16;
 
 }  // namespace
 
-void cudnn_forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-                   float* y, Act act, float alpha, cudaStream_t stream) {
+void cudnn_forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+                   Act act, float alpha, cudaStream_t stream) {
   Ctx c = context(s, stream);
   Plan& p = *c.plan;
   if (!p.have_fwd) {
@@ -217,8 +216,8 @@ void cudnn_backward_data(const ConvShape& s, const float* dy, const float* w, fl
     p.have_bwd_data = true;
   }
   size_t bytes = 0;
-  HG_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(c.h, p.w, p.y, p.conv, p.x,
-                                                              p.bwd_data, &bytes));
+  HG_CUDNN_CHECK(
+      cudnnGetConvolutionBackwardDataWorkspaceSize(c.h, p.w, p.y, p.conv, p.x, p.bwd_data, &bytes));
   Workspace ws(bytes, stream);
   const float one = 1.0f, zero = 0.0f;
   HG_CUDNN_CHECK(cudnnConvolutionBackwardData(c.h, &one, p.w, w, p.y, dy, p.conv, p.bwd_data,
@@ -244,8 +243,7 @@ void cudnn_backward_weight(const ConvShape& s, const float* x, const float* dy, 
   const float one = 1.0f, zero = 0.0f;
   HG_CUDNN_CHECK(cudnnConvolutionBackwardFilter(c.h, &one, p.x, x, p.y, dy, p.conv, p.bwd_filter,
                                                 ws.get(), ws.bytes(), &zero, p.w, dw));
-  if (dbias)
-    HG_CUDNN_CHECK(cudnnConvolutionBackwardBias(c.h, &one, p.y, dy, &zero, p.bias, dbias));
+  if (dbias) HG_CUDNN_CHECK(cudnnConvolutionBackwardBias(c.h, &one, p.y, dy, &zero, p.bias, dbias));
 }
 
 }  // namespace hg::kernels::cuda::conv_detail

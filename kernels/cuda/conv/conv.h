@@ -22,8 +22,8 @@
 namespace hg::kernels::cuda {
 
 void conv2d_forward(const std::string& algo, const ConvShape& s, const float* x, const float* w,
-                    const float* bias, float* y, Act act = Act::None,
-                    float alpha = 0.01f, cudaStream_t stream = nullptr);
+                    const float* bias, float* y, Act act = Act::None, float alpha = 0.01f,
+                    cudaStream_t stream = nullptr);
 void conv2d_backward_data(const std::string& algo, const ConvShape& s, const float* dy,
                           const float* w, float* dx, cudaStream_t stream = nullptr);
 // dbias nullable.

@@ -22,8 +22,8 @@ namespace {
 using ops_detail::kThreads;
 
 __global__ void __launch_bounds__(kThreads)
-    bias_act_kernel(float* y, int64_t total, int64_t K, int64_t PQ, const float* bias,
-                    Act act, float alpha) {
+    bias_act_kernel(float* y, int64_t total, int64_t K, int64_t PQ, const float* bias, Act act,
+                    float alpha) {
   for (int64_t i = ops_detail::global_thread(); i < total; i += ops_detail::grid_threads()) {
     float v = y[i];
     if (bias) v += bias[(i / PQ) % K];
@@ -57,8 +57,7 @@ void launch_bias_act(float* y, int64_t N, int64_t K, int64_t PQ, const float* bi
   HG_CUDA_CHECK_LAUNCH();
 }
 
-void launch_dbias(const float* dy, int64_t N, int64_t K, int64_t PQ, float* dbias,
-                  cudaStream_t s) {
+void launch_dbias(const float* dy, int64_t N, int64_t K, int64_t PQ, float* dbias, cudaStream_t s) {
   if (!dbias || K <= 0) return;
   dbias_kernel<<<static_cast<unsigned>(K), kThreads, 0, s>>>(dy, N, K, PQ, dbias);
   HG_CUDA_CHECK_LAUNCH();

@@ -26,7 +26,8 @@ __global__ void __launch_bounds__(kBlock* kBlock) naive_kernel(GemmParams p) {
   const int64_t j = int64_t(blockIdx.y) * blockDim.y + threadIdx.y;
   if (i >= p.M || j >= p.N) return;
   float acc = 0.0f;
-  for (int64_t k = 0; k < p.K; ++k) acc += op_at<TA>(p.A, p.lda, i, k) * op_at<TB>(p.B, p.ldb, k, j);
+  for (int64_t k = 0; k < p.K; ++k)
+    acc += op_at<TA>(p.A, p.lda, i, k) * op_at<TB>(p.B, p.ldb, k, j);
   store_c(p, i, j, acc);
 }
 

@@ -8,7 +8,8 @@
 // Per output element: 2K FLOPs, 8K bytes requested -> 0.25 FLOP/byte nominal; in practice L1
 //   serves the A broadcasts and neighbouring warps share B lines in L2.
 // Limit: still memory/L1 bandwidth: each FMA needs two loads from the memory hierarchy.
-// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 5.2 TFLOP/s at 4096^3, 10.2% of cuBLAS fp32.
+// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 5.2 TFLOP/s at 4096^3, 10.2% of cuBLAS
+// fp32.
 #include "kernels/cuda/gemm/epilogue.cuh"
 #include "kernels/cuda/gemm/tile.cuh"
 #include "kernels/cuda/runtime/check.h"
@@ -24,7 +25,8 @@ __global__ void __launch_bounds__(kBx* kBy) coalesced_kernel(GemmParams p) {
   const int64_t i = int64_t(blockIdx.y) * blockDim.y + threadIdx.y;
   if (i >= p.M || j >= p.N) return;
   float acc = 0.0f;
-  for (int64_t k = 0; k < p.K; ++k) acc += op_at<TA>(p.A, p.lda, i, k) * op_at<TB>(p.B, p.ldb, k, j);
+  for (int64_t k = 0; k < p.K; ++k)
+    acc += op_at<TA>(p.A, p.lda, i, k) * op_at<TB>(p.B, p.ldb, k, j);
   store_c(p, i, j, acc);
 }
 

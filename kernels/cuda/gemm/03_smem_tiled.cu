@@ -9,7 +9,8 @@
 //   From shared memory it is still 2 loads (8 bytes) per FMA (2 FLOPs): 0.25 FLOP/byte of smem.
 // Limit: shared-memory bandwidth and load instruction issue (two LDS per FMA), plus a
 //   __syncthreads pair every 32 FMAs; 1024-thread blocks limit occupancy to 2 blocks per SM.
-// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 6.4 TFLOP/s at 4096^3, 12.6% of cuBLAS fp32,
+// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 6.4 TFLOP/s at 4096^3, 12.6% of cuBLAS
+// fp32,
 //   but the best of the series on the 256-row autoencoder layers (53-69% of cuBLAS on the 784
 //   layers, 87% on 256x128x256): its 32x32 tiles give enough blocks to fill 132 SMs there.
 #include "kernels/cuda/gemm/epilogue.cuh"

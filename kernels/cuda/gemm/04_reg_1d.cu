@@ -9,7 +9,8 @@
 //   broadcast).
 // Limit: shared-memory load issue still ~1 LDS per FMA; tiles of 64 leave A/B global traffic at
 //   16 FLOP/B, near the H100 ridge point (~20 FLOP/B), so large shapes are partly memory-bound.
-// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 14.6 TFLOP/s at 4096^3, 28.6% of cuBLAS fp32.
+// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 14.6 TFLOP/s at 4096^3, 28.6% of cuBLAS
+// fp32.
 #include "kernels/cuda/gemm/epilogue.cuh"
 #include "kernels/cuda/gemm/tile.cuh"
 #include "kernels/cuda/runtime/check.h"

@@ -8,7 +8,8 @@
 //   Shared memory: 0.25 LDS per FMA (16 per 64).
 // Limit: scalar 4-byte shared and global loads (LDS.32/LDG.32), Bs reads at stride 8 conflict in
 //   banks, and 64 accumulators + 16 operands per thread hold occupancy at ~2 blocks per SM.
-// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 9.3 TFLOP/s at 4096^3, 18.2% of cuBLAS fp32 --
+// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 9.3 TFLOP/s at 4096^3, 18.2% of cuBLAS fp32
+// --
 //   slower than 04, which it should beat; not yet explained (next: -Xptxas -v for spills, SASS
 //   for LDS width and bank conflicts).
 #include "kernels/cuda/gemm/epilogue.cuh"

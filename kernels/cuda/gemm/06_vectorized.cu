@@ -10,7 +10,8 @@
 //   4 LDS.128 per 64 FMAs, a quarter of 05's load instructions.
 // Limit: FMA issue and latency hiding: one tile in flight (no double buffering), a
 //   __syncthreads pair per 8-deep K step, and the scalar shared stores of the transposed As.
-// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 18.2 TFLOP/s at 4096^3, 35.6% of cuBLAS fp32.
+// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 18.2 TFLOP/s at 4096^3, 35.6% of cuBLAS
+// fp32.
 #include "kernels/cuda/gemm/epilogue.cuh"
 #include "kernels/cuda/gemm/tile.cuh"
 #include "kernels/cuda/runtime/check.h"

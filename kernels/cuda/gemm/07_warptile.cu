@@ -12,7 +12,8 @@
 // Limit: no overlap of the global loads with the math (single-buffered shared tiles, no
 //   cp.async), so latency is hidden only by the ~2 resident blocks per SM; FP32 FMA peak
 //   (~67 TFLOP/s on H100 SXM) is the ceiling for any non-tensor-core kernel.
-// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 18.8 TFLOP/s at 4096^3, 36.8% of cuBLAS fp32
+// Figure vs cuBLAS (H200, 2026-11-30, bench_gemm_cuda): 18.8 TFLOP/s at 4096^3, 36.8% of cuBLAS
+// fp32
 //   (51.1); on the 256-row autoencoder layers only 17-31%: too few 128x128 tiles for 132 SMs.
 #include "kernels/cuda/gemm/epilogue.cuh"
 #include "kernels/cuda/gemm/tile.cuh"
@@ -22,12 +23,12 @@ namespace hg::kernels::cuda::gemm_detail {
 namespace {
 
 constexpr int kBM = 128, kBN = 128, kBK = 16;
-constexpr int kWM = 64, kWN = 32;                      // warp tile
-constexpr int kWarpsM = kBM / kWM, kWarpsN = kBN / kWN;  // 2 x 4
-constexpr int kThreads = 32 * kWarpsM * kWarpsN;         // 256
-constexpr int kWMIter = 2, kWNIter = 2;                // sub-tiles per warp tile
+constexpr int kWM = 64, kWN = 32;                              // warp tile
+constexpr int kWarpsM = kBM / kWM, kWarpsN = kBN / kWN;        // 2 x 4
+constexpr int kThreads = 32 * kWarpsM * kWarpsN;               // 256
+constexpr int kWMIter = 2, kWNIter = 2;                        // sub-tiles per warp tile
 constexpr int kWSubM = kWM / kWMIter, kWSubN = kWN / kWNIter;  // 32 x 16
-constexpr int kTM = 4, kTN = 4;                        // per lane per sub-tile
+constexpr int kTM = 4, kTN = 4;                                // per lane per sub-tile
 static_assert((kWSubM / kTM) * (kWSubN / kTN) == 32, "a sub-tile is one lane grid");
 
 template <bool TA, bool TB>
@@ -55,8 +56,7 @@ __global__ void __launch_bounds__(kThreads) warptile_kernel(GemmParams p) {
     for (int kk = 0; kk < kBK; ++kk) {
 #pragma unroll
       for (int wm = 0; wm < kWMIter; ++wm) {
-        const float4 a =
-            *reinterpret_cast<const float4*>(&As[kk * kBM + m_base + wm * kWSubM]);
+        const float4 a = *reinterpret_cast<const float4*>(&As[kk * kBM + m_base + wm * kWSubM]);
         regM[wm][0] = a.x;
         regM[wm][1] = a.y;
         regM[wm][2] = a.z;
@@ -64,8 +64,7 @@ __global__ void __launch_bounds__(kThreads) warptile_kernel(GemmParams p) {
       }
 #pragma unroll
       for (int wn = 0; wn < kWNIter; ++wn) {
-        const float4 b =
-            *reinterpret_cast<const float4*>(&Bs[kk * kBN + n_base + wn * kWSubN]);
+        const float4 b = *reinterpret_cast<const float4*>(&Bs[kk * kBN + n_base + wn * kWSubN]);
         regN[wn][0] = b.x;
         regN[wn][1] = b.y;
         regN[wn][2] = b.z;
@@ -88,8 +87,7 @@ __global__ void __launch_bounds__(kThreads) warptile_kernel(GemmParams p) {
     for (int wn = 0; wn < kWNIter; ++wn)
 #pragma unroll
       for (int m = 0; m < kTM; ++m)
-        store_c4(p, row0 + m_base + wm * kWSubM + m, col0 + n_base + wn * kWSubN,
-                 acc[wm][wn][m]);
+        store_c4(p, row0 + m_base + wm * kWSubM + m, col0 + n_base + wn * kWSubN, acc[wm][wn][m]);
 }
 
 struct Launch {

@@ -63,11 +63,9 @@ __global__ void __launch_bounds__(kThreads) tf32_kernel(GemmParams p) {
     __syncthreads();
 #pragma unroll
     for (int ks = 0; ks < kBK; ks += kFragK) {
-      wmma::fragment<wmma::matrix_a, kFrag, kFrag, kFragK, wmma::precision::tf32,
-                     wmma::row_major>
+      wmma::fragment<wmma::matrix_a, kFrag, kFrag, kFragK, wmma::precision::tf32, wmma::row_major>
           a[2];
-      wmma::fragment<wmma::matrix_b, kFrag, kFrag, kFragK, wmma::precision::tf32,
-                     wmma::row_major>
+      wmma::fragment<wmma::matrix_b, kFrag, kFrag, kFragK, wmma::precision::tf32, wmma::row_major>
           b[2];
 #pragma unroll
       for (int fm = 0; fm < 2; ++fm) {

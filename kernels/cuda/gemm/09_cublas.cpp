@@ -86,12 +86,11 @@ void gemm_cublas_tf32(const GemmParams& p, cudaStream_t s) {
   HG_CUBLAS_CHECK(cublasSetStream(h, s));
   // The compute type below asks for TF32 explicitly; default math mode lets cuBLAS honour it.
   HG_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
-  HG_CUBLAS_CHECK(cublasGemmEx(h, p.tb ? CUBLAS_OP_T : CUBLAS_OP_N, p.ta ? CUBLAS_OP_T : CUBLAS_OP_N,
-                               as_int(p.N, "N"), as_int(p.M, "M"), as_int(p.K, "K"), &p.alpha, p.B,
-                               CUDA_R_32F, as_int(p.ldb, "ldb"), p.A, CUDA_R_32F,
-                               as_int(p.lda, "lda"), &p.beta, p.C, CUDA_R_32F,
-                               as_int(p.ldc, "ldc"), CUBLAS_COMPUTE_32F_FAST_TF32,
-                               CUBLAS_GEMM_DEFAULT));
+  HG_CUBLAS_CHECK(cublasGemmEx(
+      h, p.tb ? CUBLAS_OP_T : CUBLAS_OP_N, p.ta ? CUBLAS_OP_T : CUBLAS_OP_N, as_int(p.N, "N"),
+      as_int(p.M, "M"), as_int(p.K, "K"), &p.alpha, p.B, CUDA_R_32F, as_int(p.ldb, "ldb"), p.A,
+      CUDA_R_32F, as_int(p.lda, "lda"), &p.beta, p.C, CUDA_R_32F, as_int(p.ldc, "ldc"),
+      CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT));
   HG_CUDA_CHECK_LAUNCH();
   finish_epilogue(p, s);
 }

@@ -17,9 +17,9 @@ namespace hg::kernels::cuda {
 
 }  // namespace hg::kernels::cuda
 
-#define HG_CUBLAS_CHECK(call)                                                            \
-  do {                                                                                   \
-    cublasStatus_t hg_st_ = (call);                                                      \
-    if (hg_st_ != CUBLAS_STATUS_SUCCESS)                                                 \
-      ::hg::kernels::cuda::throw_cublas_error(hg_st_, #call, __FILE__, __LINE__);        \
+#define HG_CUBLAS_CHECK(call)                                                     \
+  do {                                                                            \
+    cublasStatus_t hg_st_ = (call);                                               \
+    if (hg_st_ != CUBLAS_STATUS_SUCCESS)                                          \
+      ::hg::kernels::cuda::throw_cublas_error(hg_st_, #call, __FILE__, __LINE__); \
   } while (0)

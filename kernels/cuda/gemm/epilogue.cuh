@@ -39,8 +39,9 @@ __device__ __forceinline__ void store_c4(const GemmParams& p, int64_t i, int64_t
 #pragma unroll
       for (int q = 0; q < 4; ++q) r[q] += p.bias[j + q];
     }
-    *c = make_float4(actfn::apply(p.act, r[0], p.act_alpha), actfn::apply(p.act, r[1], p.act_alpha),
-                     actfn::apply(p.act, r[2], p.act_alpha), actfn::apply(p.act, r[3], p.act_alpha));
+    *c =
+        make_float4(actfn::apply(p.act, r[0], p.act_alpha), actfn::apply(p.act, r[1], p.act_alpha),
+                    actfn::apply(p.act, r[2], p.act_alpha), actfn::apply(p.act, r[3], p.act_alpha));
   } else {
 #pragma unroll
     for (int q = 0; q < 4; ++q) store_c(p, i, j + q, acc[q]);

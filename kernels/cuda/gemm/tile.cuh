@@ -47,9 +47,9 @@ __device__ __forceinline__ void load_tile(const float* __restrict__ X, int64_t l
 // allows it (ld % 4 == 0, 16-byte aligned base; r0, c0 multiples of 4). A 4-vector that would run
 // past the matrix edge is read element by element with bounds checks. `vec` false: scalar path.
 template <bool T, bool STORE_T, int R, int C, int NT>
-__device__ __forceinline__ void load_tile_vec(const float* __restrict__ X, int64_t ld,
-                                              int64_t rows, int64_t cols, int64_t r0, int64_t c0,
-                                              float* dst, int ldd, int tid, bool vec) {
+__device__ __forceinline__ void load_tile_vec(const float* __restrict__ X, int64_t ld, int64_t rows,
+                                              int64_t cols, int64_t r0, int64_t c0, float* dst,
+                                              int ldd, int tid, bool vec) {
   static_assert(R % 4 == 0 && C % 4 == 0, "vectorised tiles need multiple-of-4 sides");
   if (!vec) {
     load_tile<T, STORE_T, R, C, NT>(X, ld, rows, cols, r0, c0, dst, ldd, tid);
@@ -94,11 +94,15 @@ __device__ __forceinline__ void load_tile_vec(const float* __restrict__ X, int64
 template <class L>
 void dispatch_trans(const GemmParams& p, cudaStream_t s) {
   if (p.ta) {
-    if (p.tb) L::template run<true, true>(p, s);
-    else L::template run<true, false>(p, s);
+    if (p.tb)
+      L::template run<true, true>(p, s);
+    else
+      L::template run<true, false>(p, s);
   } else {
-    if (p.tb) L::template run<false, true>(p, s);
-    else L::template run<false, false>(p, s);
+    if (p.tb)
+      L::template run<false, true>(p, s);
+    else
+      L::template run<false, false>(p, s);
   }
 }
 

@@ -10,7 +10,8 @@
 // instructions), still far below the ~20 FLOP/byte at which an H100 stops being bandwidth bound.
 // act_derivative (f' through the output y: 8 B, 1-2 FLOPs) and its y-derivative (12 B, 2 FLOPs)
 // are bandwidth bound like ReLU; not benchmarked yet.
-// Measured (H200, 2026-11-30, bench_bandwidth_cuda): ReLU 3.91 TB/s, sigmoid 3.68 TB/s on 65536x784,
+// Measured (H200, 2026-11-30, bench_bandwidth_cuda): ReLU 3.91 TB/s, sigmoid 3.68 TB/s on
+// 65536x784,
 //   96% / 91% of a device-to-device copy.
 #include "kernels/cuda/ops/activation.h"
 
@@ -47,7 +48,9 @@ struct ReluB {
 };
 struct LeakyB {
   float alpha;
-  __device__ float operator()(float x, float dy) const { return actfn::leaky_relu_grad(x, dy, alpha); }
+  __device__ float operator()(float x, float dy) const {
+    return actfn::leaky_relu_grad(x, dy, alpha);
+  }
 };
 struct SigmoidB {
   __device__ float operator()(float y, float dy) const { return actfn::sigmoid_grad(y, dy); }

@@ -1,5 +1,6 @@
 // Elementwise activations on the GPU: the device twins of kernels/cpu/activation.h (same enum, same
-// formulas, same stability tricks). n contiguous fp32 values; DEVICE pointers; enqueued on `stream`.
+// formulas, same stability tricks). n contiguous fp32 values; DEVICE pointers; enqueued on
+// `stream`.
 #pragma once
 #include <cuda_runtime.h>
 

@@ -36,10 +36,10 @@ __device__ __forceinline__ int64_t chan_index(int64_t j, int64_t c, int64_t C, i
 }
 
 __global__ void __launch_bounds__(kThreads)
-    bn_train_kernel(const float* x, float* y, int64_t N, int64_t C,
-                    int64_t HW, const float* __restrict__ gamma, const float* __restrict__ beta,
-                    float eps, float momentum, float* running_mean, float* running_var,
-                    float* save_mean, float* save_invstd) {
+    bn_train_kernel(const float* x, float* y, int64_t N, int64_t C, int64_t HW,
+                    const float* __restrict__ gamma, const float* __restrict__ beta, float eps,
+                    float momentum, float* running_mean, float* running_var, float* save_mean,
+                    float* save_invstd) {
   __shared__ double red[ops_detail::kWarps];
   const int64_t c = blockIdx.x;
   const int64_t M = N * HW;
@@ -57,12 +57,12 @@ __global__ void __launch_bounds__(kThreads)
     if (save_mean) save_mean[c] = float(mean);
     if (save_invstd) save_invstd[c] = float(invstd_d);
     if (running_mean)
-      running_mean[c] = float((1.0 - double(momentum)) * double(running_mean[c]) +
-                              double(momentum) * mean);
+      running_mean[c] =
+          float((1.0 - double(momentum)) * double(running_mean[c]) + double(momentum) * mean);
     if (running_var) {
       const double unbiased = M > 1 ? var * double(M) / double(M - 1) : var;
-      running_var[c] = float((1.0 - double(momentum)) * double(running_var[c]) +
-                             double(momentum) * unbiased);
+      running_var[c] =
+          float((1.0 - double(momentum)) * double(running_var[c]) + double(momentum) * unbiased);
     }
   }
   const float meanf = float(mean), invstd = float(invstd_d);
@@ -131,9 +131,9 @@ void batchnorm_forward_train(const float* x, float* y, int64_t N, int64_t C, int
                              float* running_mean, float* running_var, float* save_mean,
                              float* save_invstd, cudaStream_t stream) {
   check_sizes(N, C, HW, "batchnorm_forward_train");
-  bn_train_kernel<<<unsigned(C), kThreads, 0, stream>>>(x, y, N, C, HW, gamma, beta, eps,
-                                                        momentum, running_mean, running_var,
-                                                        save_mean, save_invstd);
+  bn_train_kernel<<<unsigned(C), kThreads, 0, stream>>>(x, y, N, C, HW, gamma, beta, eps, momentum,
+                                                        running_mean, running_var, save_mean,
+                                                        save_invstd);
   HG_CUDA_CHECK_LAUNCH();
 }
 

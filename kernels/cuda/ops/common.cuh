@@ -1,6 +1,7 @@
 // Internal helpers shared by the kernels of kernels/cuda/ops (not part of the public contract).
 //
-// - launch geometry: 256-thread blocks, grid-stride loops, grids capped so a launch is always valid;
+// - launch geometry: 256-thread blocks, grid-stride loops, grids capped so a launch is always
+// valid;
 // - "quads": every flat kernel walks its data in groups of 4 consecutive elements. A quad is loaded
 //   as one float4 when all pointers are 16-byte aligned and the quad is complete, element by
 //   element otherwise. The element order inside a thread is the same either way, so a reduction
@@ -22,9 +23,9 @@
 
 namespace hg::kernels::cuda::ops_detail {
 
-constexpr int kThreads = 256;                // threads per block for every ops kernel
+constexpr int kThreads = 256;  // threads per block for every ops kernel
 constexpr int kWarps = kThreads / 32;
-constexpr int64_t kMaxBlocks = 8192;         // grid-stride loops cover the rest
+constexpr int64_t kMaxBlocks = 8192;  // grid-stride loops cover the rest
 
 // The ops family's grid: kernels/common/launch.h's blocks_for capped at kMaxBlocks.
 inline int blocks_for(int64_t work_items, int threads = kThreads) {
@@ -101,9 +102,10 @@ class StreamScratch {
   bool pooled_ = true;
 };
 
-// ---- generic elementwise map over quads -----------------------------------------------------------
-// y[i] = f(a[i], b[i], c[i]) using the first NIN inputs. y may alias any input (each quad is loaded
-// completely before it is stored, and no pointer is __restrict__).
+// ---- generic elementwise map over quads
+// ----------------------------------------------------------- y[i] = f(a[i], b[i], c[i]) using the
+// first NIN inputs. y may alias any input (each quad is loaded completely before it is stored, and
+// no pointer is __restrict__).
 template <int NIN, class F>
 __device__ __forceinline__ float map_call(const F& f, float a, float b, float c) {
   if constexpr (NIN == 0) {

@@ -39,7 +39,7 @@ void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, 
   if (!(p >= 0.0f && p < 1.0f)) throw Error("dropout: p must be in [0, 1)");
   if (n <= 0) return;
   dropout_kernel<<<ops_detail::blocks_for(n), ops_detail::kThreads, 0, stream>>>(x, y, mask, n, p,
-                                                                                seed);
+                                                                                 seed);
   HG_CUDA_CHECK_LAUNCH();
 }
 

@@ -1,13 +1,13 @@
 // Elementwise arithmetic on the GPU.
 //
 // Idea: one thread per quad of 4 consecutive elements in a grid-stride loop; a quad is moved as one
-// 16-byte float4 when every pointer is 16-byte aligned (one LDG.128 instead of four LDG.32), element
-// by element otherwise and for the ragged tail.
-// Bytes / FLOPs per element: fill 4 B / 0; copy, scale, add_scalar 8 B / 1; axpy 12 B / 2.
-// add, sub, mul, exp, log, abs are the pointwise op table's (kernels/cuda/ops/pointwise.cu).
-// At ~0.1 FLOP per byte against an H100's ~20 FLOP/byte balance point, every one of these is
-// memory-bandwidth bound: the ceiling is a device-to-device copy (8 B per element).
-// Measured: not separately; they share the quad map with add (kernels/cuda/ops/pointwise.cu).
+// 16-byte float4 when every pointer is 16-byte aligned (one LDG.128 instead of four LDG.32),
+// element by element otherwise and for the ragged tail. Bytes / FLOPs per element: fill 4 B / 0;
+// copy, scale, add_scalar 8 B / 1; axpy 12 B / 2. add, sub, mul, exp, log, abs are the pointwise op
+// table's (kernels/cuda/ops/pointwise.cu). At ~0.1 FLOP per byte against an H100's ~20 FLOP/byte
+// balance point, every one of these is memory-bandwidth bound: the ceiling is a device-to-device
+// copy (8 B per element). Measured: not separately; they share the quad map with add
+// (kernels/cuda/ops/pointwise.cu).
 #include "kernels/cuda/ops/elementwise.h"
 
 #include "kernels/cuda/ops/common.cuh"
@@ -55,6 +55,5 @@ void add_scalar(const float* x, float s, float* y, int64_t n, cudaStream_t strea
 void axpy(float a, const float* x, float* y, int64_t n, cudaStream_t stream) {
   ops_detail::launch_map<2>(x, y, nullptr, y, n, AxpyF{a}, stream);
 }
-
 
 }  // namespace hg::kernels::cuda

@@ -10,9 +10,10 @@
 namespace hg::kernels::cuda {
 
 void fill(float* y, float value, int64_t n, cudaStream_t stream = 0);
-void copy(const float* x, float* y, int64_t n, cudaStream_t stream = 0);          // cudaMemcpyAsync D2D
-void scale(const float* x, float s, float* y, int64_t n, cudaStream_t stream = 0);       // y = s * x
-void add_scalar(const float* x, float s, float* y, int64_t n, cudaStream_t stream = 0);  // y = x + s
-void axpy(float a, const float* x, float* y, int64_t n, cudaStream_t stream = 0);        // y += a * x
+void copy(const float* x, float* y, int64_t n, cudaStream_t stream = 0);  // cudaMemcpyAsync D2D
+void scale(const float* x, float s, float* y, int64_t n, cudaStream_t stream = 0);  // y = s * x
+void add_scalar(const float* x, float s, float* y, int64_t n,
+                cudaStream_t stream = 0);                                          // y = x + s
+void axpy(float a, const float* x, float* y, int64_t n, cudaStream_t stream = 0);  // y += a * x
 
 }  // namespace hg::kernels::cuda

@@ -29,7 +29,7 @@ struct SwapArgs {
 template <class E>
 void loss_forward(const float* p, const float* t, int64_t n, float* out, cudaStream_t stream) {
   ops_detail::flat_reduce<true>(p, t, n, SwapArgs<E>{E{}}, static_cast<double>(n), out, nullptr,
-                            stream);
+                                stream);
 }
 
 // dp[i] = s * d(t[i], p[i]) with s = g / n, g from the host or from *g_dev.
@@ -45,8 +45,8 @@ __global__ void loss_grad_kernel(const float* p, const float* t, float g_host,
     if (vec && i + 4 <= n) {
       const float4 pv = *reinterpret_cast<const float4*>(p + i);
       const float4 tv = *reinterpret_cast<const float4*>(t + i);
-      *reinterpret_cast<float4*>(dp + i) = make_float4(s * d(tv.x, pv.x), s * d(tv.y, pv.y),
-                                                       s * d(tv.z, pv.z), s * d(tv.w, pv.w));
+      *reinterpret_cast<float4*>(dp + i) =
+          make_float4(s * d(tv.x, pv.x), s * d(tv.y, pv.y), s * d(tv.z, pv.z), s * d(tv.w, pv.w));
     } else {
       const int64_t e = i + 4 < n ? i + 4 : n;
       for (int64_t k = i; k < e; ++k) dp[k] = s * d(t[k], p[k]);
@@ -58,7 +58,8 @@ template <class D>
 void loss_backward(const float* p, const float* t, float g, const float* g_dev, float* dp,
                    int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(t) && ops_detail::aligned16(dp);
+  const bool vec =
+      ops_detail::aligned16(p) && ops_detail::aligned16(t) && ops_detail::aligned16(dp);
   loss_grad_kernel<D><<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(
       p, t, g, g_dev, dp, n, vec, D{});
   HG_CUDA_CHECK_LAUNCH();

@@ -15,8 +15,8 @@
 
 namespace hg::kernels::cuda {
 
-using ::hg::kernels::ReconKind;
 using ::hg::kernels::kBceEps;
+using ::hg::kernels::ReconKind;
 
 // *out = mean((p - t)^2)
 void mse_forward(const float* p, const float* t, int64_t n, float* out, cudaStream_t stream = 0);

@@ -4,14 +4,14 @@
 // parameter and state, instead of 4-6 separate elementwise launches. One thread per quad of 4
 // elements (float4 loads/stores when every pointer is 16-byte aligned), grid-stride loop. Scalars
 // that are constant for the call (Adam's lr / (1 - b1^t), 1 / sqrt(1 - b2^t), the AdamW decay
-// factor) are computed once on the host in double, as in kernels/cpu/optim.cpp, and passed by value.
-// Every formula is evaluated in the CPU's order with the products rounded before the adds (no FMA
-// contraction), so after any number of steps the GPU state matches the CPU state to ~1 ulp (sqrtf
-// and the divide are IEEE-exact on the GPU by default).
-// Bytes / FLOPs per element: SGD with momentum reads p, g, v and writes p, v: 20 B for ~5 FLOPs
-// (12 B without momentum); Adam reads p, g, m, v and writes p, m, v: 28 B for ~15 FLOPs + sqrt +
-// divide. Memory-bandwidth bound on H100 (~0.5 FLOP/byte); the ceiling is the D2D-copy rate.
-// Measured (H200, 2026-11-30, bench_bandwidth_cuda): Adam step 4.04 TB/s on 51M parameters, 99% of a
+// factor) are computed once on the host in double, as in kernels/cpu/optim.cpp, and passed by
+// value. Every formula is evaluated in the CPU's order with the products rounded before the adds
+// (no FMA contraction), so after any number of steps the GPU state matches the CPU state to ~1 ulp
+// (sqrtf and the divide are IEEE-exact on the GPU by default). Bytes / FLOPs per element: SGD with
+// momentum reads p, g, v and writes p, v: 20 B for ~5 FLOPs (12 B without momentum); Adam reads p,
+// g, m, v and writes p, m, v: 28 B for ~15 FLOPs + sqrt + divide. Memory-bandwidth bound on H100
+// (~0.5 FLOP/byte); the ceiling is the D2D-copy rate. Measured (H200, 2026-11-30,
+// bench_bandwidth_cuda): Adam step 4.04 TB/s on 51M parameters, 99% of a
 //   device-to-device copy.
 #include "kernels/cuda/ops/optim.h"
 
@@ -139,9 +139,11 @@ void sgd_step(float* p, const float* g, float* v, int64_t n, float lr, float mom
               float weight_decay, bool nesterov, bool first_step, cudaStream_t stream) {
   if (n <= 0) return;
   const bool mom = momentum != 0.0f;
-  const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(g) && (!mom || ops_detail::aligned16(v));
+  const bool vec =
+      ops_detail::aligned16(p) && ops_detail::aligned16(g) && (!mom || ops_detail::aligned16(v));
   const SgdParams a{lr, momentum, weight_decay, nesterov, first_step};
-  sgd_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(p, g, v, n, a, vec);
+  sgd_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(p, g, v, n,
+                                                                                       a, vec);
   HG_CUDA_CHECK_LAUNCH();
 }
 
@@ -160,8 +162,8 @@ void launch_adam(float* p, const float* g, float* m, float* v, int64_t n, float 
   a.inv_sqrt_bc2 = inv_sqrt_bc2;
   a.decay = decoupled ? 1.0f - lr * weight_decay : 1.0f;
   a.l2 = decoupled ? 0.0f : weight_decay;
-  const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(g) && ops_detail::aligned16(m) &&
-                   ops_detail::aligned16(v);
+  const bool vec = ops_detail::aligned16(p) && ops_detail::aligned16(g) &&
+                   ops_detail::aligned16(m) && ops_detail::aligned16(v);
   adam_kernel<<<ops_detail::blocks_for((n + 3) / 4), ops_detail::kThreads, 0, stream>>>(
       p, g, m, v, n, a, vec, scalars);
   HG_CUDA_CHECK_LAUNCH();
@@ -185,9 +187,9 @@ void adam_advance(double* step, float* scalars, float lr, float beta1, float bet
   HG_CUDA_CHECK_LAUNCH();
 }
 
-void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
-                   float beta1, float beta2, float eps, float weight_decay, bool decoupled,
-                   const float* scalars, cudaStream_t stream) {
+void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
+                   float beta2, float eps, float weight_decay, bool decoupled, const float* scalars,
+                   cudaStream_t stream) {
   launch_adam(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, 0.0f, 0.0f, scalars,
               stream);
 }

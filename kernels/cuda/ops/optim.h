@@ -29,8 +29,8 @@ void adam_step(float* p, const float* g, float* m, float* v, int64_t n, float lr
 // adam_step_dev reads them. Call adam_advance once per optimizer step, before the updates.
 void adam_advance(double* step, float* scalars, float lr, float beta1, float beta2,
                   cudaStream_t stream = 0);
-void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr,
-                   float beta1, float beta2, float eps, float weight_decay, bool decoupled,
-                   const float* scalars, cudaStream_t stream = 0);
+void adam_step_dev(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
+                   float beta2, float eps, float weight_decay, bool decoupled, const float* scalars,
+                   cudaStream_t stream = 0);
 
 }  // namespace hg::kernels::cuda

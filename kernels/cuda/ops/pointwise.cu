@@ -46,10 +46,10 @@ void binary(const float* a, const float* b, float* y, int64_t n, cudaStream_t st
   ops_detail::launch_map<2>(a, b, nullptr, y, n, BinaryF<Op>{}, stream);
 }
 
-#define HG_CUDA_POINTWISE_UNARY(Row, fn)                                                  \
-  template void unary<pointwise::Row>(const float*, float*, int64_t, cudaStream_t);       \
-  template void unary_backward<pointwise::Row>(const float*, const float*, const float*, \
-                                               float*, int64_t, cudaStream_t);
+#define HG_CUDA_POINTWISE_UNARY(Row, fn)                                                         \
+  template void unary<pointwise::Row>(const float*, float*, int64_t, cudaStream_t);              \
+  template void unary_backward<pointwise::Row>(const float*, const float*, const float*, float*, \
+                                               int64_t, cudaStream_t);
 #define HG_CUDA_POINTWISE_BINARY(Row, fn) \
   template void binary<pointwise::Row>(const float*, const float*, float*, int64_t, cudaStream_t);
 HG_UNARY_OPS(HG_CUDA_POINTWISE_UNARY)

@@ -36,8 +36,8 @@ PoolGeom make_pool_geom(const PoolShape& s) {
   if (!s.valid()) throw Error("pool2d: invalid shape");
   if (s.H * s.W >= (int64_t(1) << 31) || s.out_h() * s.out_w() >= (int64_t(1) << 31))
     throw Error("pool2d: a plane has 2^31 or more elements");
-  return {s.N * s.C,  int(s.H),        int(s.W),        int(s.out_h()), int(s.out_w()), int(s.kh),
-          int(s.kw),  int(s.stride_h), int(s.stride_w), int(s.pad_h),   int(s.pad_w)};
+  return {s.N * s.C, int(s.H),        int(s.W),        int(s.out_h()), int(s.out_w()), int(s.kh),
+          int(s.kw), int(s.stride_h), int(s.stride_w), int(s.pad_h),   int(s.pad_w)};
 }
 
 // First output row whose window [o*st - pad, o*st - pad + k) contains position h, and the last.
@@ -131,8 +131,7 @@ __global__ void avgpool_bwd_kernel(PoolGeom g, const float* __restrict__ dy,
     const int p1 = last_window(h, g.sh, g.ph, g.P), q1 = last_window(w, g.sw, g.pw, g.Q);
     float acc = 0.0f;
     for (int p = first_window(h, g.kh, g.sh, g.ph); p <= p1; ++p)
-      for (int q = first_window(w, g.kw, g.sw, g.pw); q <= q1; ++q)
-        acc += dyp[p * g.Q + q] / div;
+      for (int q = first_window(w, g.kw, g.sw, g.pw); q <= q1; ++q) acc += dyp[p * g.Q + q] / div;
     dx[i] = acc;
   }
 }
@@ -170,8 +169,7 @@ __global__ void upsample_bwd_kernel(const float* __restrict__ dy, float* __restr
 void maxpool2d_forward(const PoolShape& s, const float* x, float* y, int32_t* argmax,
                        cudaStream_t stream) {
   const PoolGeom g = make_pool_geom(s);
-  maxpool_fwd_kernel<<<ops_detail::blocks_for(s.y_numel()), kThreads, 0, stream>>>(g, x, y,
-                                                                                   argmax);
+  maxpool_fwd_kernel<<<ops_detail::blocks_for(s.y_numel()), kThreads, 0, stream>>>(g, x, y, argmax);
   HG_CUDA_CHECK_LAUNCH();
 }
 
@@ -200,8 +198,8 @@ void upsample_nearest2d_forward(const float* x, float* y, int64_t N, int64_t C, 
   if (N <= 0 || C <= 0 || H <= 0 || W <= 0 || fh <= 0 || fw <= 0)
     throw Error("upsample_nearest2d: sizes and factors must be positive");
   const int64_t total = N * C * H * fh * W * fw;
-  upsample_fwd_kernel<<<ops_detail::blocks_for(total), kThreads, 0, stream>>>(x, y, N * C, H, W,
-                                                                              fh, fw);
+  upsample_fwd_kernel<<<ops_detail::blocks_for(total), kThreads, 0, stream>>>(x, y, N * C, H, W, fh,
+                                                                              fw);
   HG_CUDA_CHECK_LAUNCH();
 }
 
@@ -209,8 +207,8 @@ void upsample_nearest2d_backward(const float* dy, float* dx, int64_t N, int64_t 
                                  int64_t W, int64_t fh, int64_t fw, cudaStream_t stream) {
   if (N <= 0 || C <= 0 || H <= 0 || W <= 0 || fh <= 0 || fw <= 0)
     throw Error("upsample_nearest2d: sizes and factors must be positive");
-  upsample_bwd_kernel<<<ops_detail::blocks_for(N * C * H * W), kThreads, 0, stream>>>(
-      dy, dx, N * C, H, W, fh, fw);
+  upsample_bwd_kernel<<<ops_detail::blocks_for(N * C * H * W), kThreads, 0, stream>>>(dy, dx, N * C,
+                                                                                      H, W, fh, fw);
   HG_CUDA_CHECK_LAUNCH();
 }
 

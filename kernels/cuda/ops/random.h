@@ -1,7 +1,8 @@
 // Counter-based noise on the GPU: the device twins of kernels/cpu/random.h. Element i is a pure
-// function of (seed, i) (and x[i]), the same formula the CPU evaluates (kernels/common/noise_draw.h),
-// so both devices draw the same noise for the same seed: the masks bit for bit, the normals to
-// within an fp32 rounding tie. DEVICE pointers; work enqueued on `stream`; nothing synchronises.
+// function of (seed, i) (and x[i]), the same formula the CPU evaluates
+// (kernels/common/noise_draw.h), so both devices draw the same noise for the same seed: the masks
+// bit for bit, the normals to within an fp32 rounding tie. DEVICE pointers; work enqueued on
+// `stream`; nothing synchronises.
 #pragma once
 #include <cuda_runtime.h>
 

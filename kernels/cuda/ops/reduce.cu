@@ -4,7 +4,8 @@
 // by the shape alone (no atomics), so results are reproducible to the bit.
 // - sum / sum_squares (reduce_impl.cuh flat_reduce): pass 1 = up to 1024 blocks of 256 threads,
 //   each thread walks float4 quads in a grid-stride loop, warp shuffles + shared memory reduce the
-//   block; pass 2 = one block adds the per-block partials. Small n (<= 16K elements) needs one launch.
+//   block; pass 2 = one block adds the per-block partials. Small n (<= 16K elements) needs one
+//   launch.
 // - sum_rows: a warp per row (a block per row when cols >= 2048), float4 loads, shuffle reduction.
 // - sum_cols (bias gradient): threads over columns so a warp reads 32 consecutive floats (128 B,
 //   coalesced), 8 row-lanes per block walk the rows of a fixed chunk; the 8 lanes are combined
@@ -58,8 +59,8 @@ struct SquareT {
   }
 };
 
-constexpr int kColTile = 32;   // columns per block (one warp-width of consecutive floats)
-constexpr int kRowLanes = 8;   // row lanes per block: blockDim = (32, 8)
+constexpr int kColTile = 32;  // columns per block (one warp-width of consecutive floats)
+constexpr int kRowLanes = 8;  // row lanes per block: blockDim = (32, 8)
 
 // Rows per chunk for sum_cols: >= 64, and at most 256 chunks. Depends on rows only.
 int64_t sum_cols_chunk_rows(int64_t rows) {
@@ -84,7 +85,8 @@ __global__ void __launch_bounds__(kColTile* kRowLanes)
       const int64_t c = c0 + tx;
       double acc = 0.0;
       if (c < cols)
-        for (int64_t r = r0 + ty; r < r1; r += kRowLanes) acc += static_cast<double>(x[r * cols + c]);
+        for (int64_t r = r0 + ty; r < r1; r += kRowLanes)
+          acc += static_cast<double>(x[r * cols + c]);
       lanes[ty][tx] = acc;
       __syncthreads();
       if (ty == 0 && c < cols) {
@@ -131,7 +133,7 @@ void sum_squares(const float* x, int64_t n, double* out, cudaStream_t stream) {
 
 void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, cudaStream_t stream) {
   ops_detail::row_reduce<false, false>(x, nullptr, out, nullptr, rows, cols, /*mean=*/false,
-                                   IdentityT{}, stream);
+                                       IdentityT{}, stream);
 }
 
 void sum_cols(const float* x, float* out, int64_t rows, int64_t cols, float beta,

@@ -90,23 +90,24 @@ void flat_reduce(const float* a, const float* b, int64_t n, Term term, double di
   const bool vec = aligned16(a) && (!HasB || aligned16(b));
   const int g = flat_reduce_blocks(n);
   if (g == 1) {
-    flat_reduce_pass1<HasB, Term><<<1, kThreads, 0, stream>>>(a, b, n, vec, term, nullptr, out_f,
-                                                             out_d, div);
+    flat_reduce_pass1<HasB, Term>
+        <<<1, kThreads, 0, stream>>>(a, b, n, vec, term, nullptr, out_f, out_d, div);
     HG_CUDA_CHECK_LAUNCH();
     return;
   }
   StreamScratch scratch(static_cast<size_t>(g) * sizeof(double), stream);
-  flat_reduce_pass1<HasB, Term><<<g, kThreads, 0, stream>>>(a, b, n, vec, term,
-                                                           scratch.as<double>(), out_f, out_d, div);
+  flat_reduce_pass1<HasB, Term>
+      <<<g, kThreads, 0, stream>>>(a, b, n, vec, term, scratch.as<double>(), out_f, out_d, div);
   HG_CUDA_CHECK_LAUNCH();
   flat_reduce_finish(scratch.as<double>(), g, out_f, out_d, div, stream);
 }
 
-// ---- per-row reduction ---------------------------------------------------------------------------
-// TPR threads per row: 32 (a warp; the 8 warps of a block take 8 different rows and never
-// synchronise) or kThreads (the whole block takes one row; every thread runs the same row loop, so
-// the __syncthreads inside block_sum is reached uniformly).
-// Term: float operator()(float x, float y); out[r] = sum / (mean ? cols : 1) rounded to float.
+// ---- per-row reduction
+// --------------------------------------------------------------------------- TPR threads per row:
+// 32 (a warp; the 8 warps of a block take 8 different rows and never synchronise) or kThreads (the
+// whole block takes one row; every thread runs the same row loop, so the __syncthreads inside
+// block_sum is reached uniformly). Term: float operator()(float x, float y); out[r] = sum / (mean ?
+// cols : 1) rounded to float.
 template <int TPR, bool HasY, bool WriteFeat, class Term>
 __global__ void __launch_bounds__(kThreads)
     row_reduce_kernel(const float* __restrict__ x, const float* __restrict__ y,
@@ -129,8 +130,8 @@ __global__ void __launch_bounds__(kThreads)
         const float4 xv = *reinterpret_cast<const float4*>(xr + j);
         float4 yv = xv;
         if constexpr (HasY) yv = *reinterpret_cast<const float4*>(yr + j);
-        const float4 e = make_float4(term(xv.x, yv.x), term(xv.y, yv.y), term(xv.z, yv.z),
-                                     term(xv.w, yv.w));
+        const float4 e =
+            make_float4(term(xv.x, yv.x), term(xv.y, yv.y), term(xv.z, yv.z), term(xv.w, yv.w));
         if constexpr (WriteFeat) *reinterpret_cast<float4*>(fr + j) = e;
         acc += static_cast<double>(e.x);
         acc += static_cast<double>(e.y);
@@ -156,24 +157,24 @@ __global__ void __launch_bounds__(kThreads)
       total = block_sum(acc, smem);
     }
     if (lane == 0)
-      out[r] = cols > 0 ? static_cast<float>(mean ? total / static_cast<double>(cols) : total)
-                        : 0.0f;
+      out[r] =
+          cols > 0 ? static_cast<float>(mean ? total / static_cast<double>(cols) : total) : 0.0f;
   }
 }
 
 template <bool HasY, bool WriteFeat, class Term>
-void row_reduce(const float* x, const float* y, float* out, float* feat, int64_t rows,
-                int64_t cols, bool mean, Term term, cudaStream_t stream) {
+void row_reduce(const float* x, const float* y, float* out, float* feat, int64_t rows, int64_t cols,
+                bool mean, Term term, cudaStream_t stream) {
   if (rows <= 0) return;
-  const bool vec = cols % 4 == 0 && aligned16(x) && (!HasY || aligned16(y)) &&
-                   (!WriteFeat || aligned16(feat));
+  const bool vec =
+      cols % 4 == 0 && aligned16(x) && (!HasY || aligned16(y)) && (!WriteFeat || aligned16(feat));
   if (cols >= 2048) {
     row_reduce_kernel<kThreads, HasY, WriteFeat, Term>
-        <<<blocks_for(rows, 1), kThreads, 0, stream>>>(x, y, out, feat, rows, cols, mean, vec, term);
+        <<<blocks_for(rows, 1), kThreads, 0, stream>>>(x, y, out, feat, rows, cols, mean, vec,
+                                                       term);
   } else {
-    row_reduce_kernel<32, HasY, WriteFeat, Term>
-        <<<blocks_for(rows, kWarps), kThreads, 0, stream>>>(x, y, out, feat, rows, cols, mean, vec,
-                                                            term);
+    row_reduce_kernel<32, HasY, WriteFeat, Term><<<blocks_for(rows, kWarps), kThreads, 0, stream>>>(
+        x, y, out, feat, rows, cols, mean, vec, term);
   }
   HG_CUDA_CHECK_LAUNCH();
 }

@@ -80,15 +80,14 @@ __global__ void scale_rows_kernel(const float* __restrict__ x, const float* __re
   }
 }
 
-__global__ void slice_cols_kernel(const float* __restrict__ x, float* __restrict__ y,
-                                  int64_t rows, int64_t cols, int64_t start, int64_t len) {
+__global__ void slice_cols_kernel(const float* __restrict__ x, float* __restrict__ y, int64_t rows,
+                                  int64_t cols, int64_t start, int64_t len) {
   for (int64_t r = row0(); r < rows; r += row_step())
     for (int64_t j = col0(); j < len; j += col_step()) y[r * len + j] = x[r * cols + start + j];
 }
 
 __global__ void slice_cols_backward_kernel(const float* __restrict__ g, float* __restrict__ dx,
-                                           int64_t rows, int64_t cols, int64_t start,
-                                           int64_t len) {
+                                           int64_t rows, int64_t cols, int64_t start, int64_t len) {
   for (int64_t r = row0(); r < rows; r += row_step())
     for (int64_t c = col0(); c < cols; c += col_step()) {
       const int64_t j = c - start;

@@ -1,8 +1,8 @@
 // Row softmax, softmax cross-entropy (forward and backward) and row argmax on the GPU.
 //
 // Idea: one warp per row (one 256-thread block per row when cols >= 2048, so a handful of very wide
-// rows still fills the GPU), rows handed out by a grid-stride loop. A classification row (C <= ~1000
-// classes, 4 KB) is read from HBM once and walked a second time from L1/L2:
+// rows still fills the GPU), rows handed out by a grid-stride loop. A classification row (C <=
+// ~1000 classes, 4 KB) is read from HBM once and walked a second time from L1/L2:
 //   pass 1: lane-local max, then a butterfly of __shfl_xor_sync (max is exact: every lane and the
 //           CPU agree on m to the bit);
 //   pass 2: lane-local sum of expf(z - m) in double, then the shuffle tree of common.cuh.
@@ -16,8 +16,8 @@
 // contraction) so the GPU rounds as the CPU twin does, up to expf / logf differences.
 // Bytes / FLOPs per element: CE forward reads 4 B (+ a cached re-read), one expf, a max, a double
 // add; CE backward reads 4 B, writes 4 B, one expf, 2 FLOPs; softmax forward 4 B in, 4 B out, one
-// expf; softmax backward reads 8 B (y, g), re-reads them cached, writes 4 B. For C ~ 1000 and large B
-// all are HBM-bandwidth bound (expf runs on the SFUs at far more than 1 per 4 bytes moved); for
+// expf; softmax backward reads 8 B (y, g), re-reads them cached, writes 4 B. For C ~ 1000 and large
+// B all are HBM-bandwidth bound (expf runs on the SFUs at far more than 1 per 4 bytes moved); for
 // small C (a warp on a 3-class row idles 29 lanes) and small B they are launch bound.
 // Measured: not benchmarked yet.
 #include "kernels/cuda/ops/softmax_ce.h"
@@ -120,7 +120,8 @@ __device__ __forceinline__ void row_stats(const float* __restrict__ zr, int64_t 
   walk_row<TPR>(zr, cols, lane, vec, [&](int64_t, float v) { m = fmaxf(m, v); });
   m = group_max<TPR>(m);
   double s = 0.0;
-  walk_row<TPR>(zr, cols, lane, vec, [&](int64_t, float v) { s += static_cast<double>(expf(v - m)); });
+  walk_row<TPR>(zr, cols, lane, vec,
+                [&](int64_t, float v) { s += static_cast<double>(expf(v - m)); });
   *m_out = m;
   *s_out = group_sum<TPR>(s);
 }
@@ -291,11 +292,11 @@ void softmax_rows_backward(const float* y, const float* g, float* dz, int64_t ro
   if (rows <= 0 || cols <= 0) return;
   const bool vec = cols % 4 == 0 && aligned16(y) && aligned16(g) && aligned16(dz);
   if (block_per_row(cols))
-    softmax_backward_kernel<kThreads><<<blocks_for(rows, 1), kThreads, 0, stream>>>(
-        y, g, dz, rows, cols, vec);
+    softmax_backward_kernel<kThreads>
+        <<<blocks_for(rows, 1), kThreads, 0, stream>>>(y, g, dz, rows, cols, vec);
   else
-    softmax_backward_kernel<32><<<blocks_for(rows, kWarps), kThreads, 0, stream>>>(
-        y, g, dz, rows, cols, vec);
+    softmax_backward_kernel<32>
+        <<<blocks_for(rows, kWarps), kThreads, 0, stream>>>(y, g, dz, rows, cols, vec);
   HG_CUDA_CHECK_LAUNCH();
 }
 
@@ -303,11 +304,11 @@ void argmax_rows(const float* x, int32_t* idx, int64_t rows, int64_t cols, cudaS
   if (rows <= 0 || cols <= 0) return;
   const bool vec = cols % 4 == 0 && aligned16(x);
   if (block_per_row(cols))
-    argmax_rows_kernel<kThreads><<<blocks_for(rows, 1), kThreads, 0, stream>>>(x, idx, rows, cols,
-                                                                              vec);
+    argmax_rows_kernel<kThreads>
+        <<<blocks_for(rows, 1), kThreads, 0, stream>>>(x, idx, rows, cols, vec);
   else
-    argmax_rows_kernel<32><<<blocks_for(rows, kWarps), kThreads, 0, stream>>>(x, idx, rows, cols,
-                                                                             vec);
+    argmax_rows_kernel<32>
+        <<<blocks_for(rows, kWarps), kThreads, 0, stream>>>(x, idx, rows, cols, vec);
   HG_CUDA_CHECK_LAUNCH();
 }
 

@@ -28,7 +28,6 @@ void softmax_rows_backward(const float* y, const float* g, float* dz, int64_t ro
                            cudaStream_t stream = 0);
 
 // idx[i] = argmax_j x[i, j]: lowest column on ties, the first NaN if any.
-void argmax_rows(const float* x, int32_t* idx, int64_t rows, int64_t cols,
-                 cudaStream_t stream = 0);
+void argmax_rows(const float* x, int32_t* idx, int64_t rows, int64_t cols, cudaStream_t stream = 0);
 
 }  // namespace hg::kernels::cuda

@@ -18,11 +18,11 @@ namespace hg::kernels::cuda {
 
 }  // namespace hg::kernels::cuda
 
-#define HG_CUDA_CHECK(call)                                                              \
-  do {                                                                                   \
-    cudaError_t hg_err_ = (call);                                                        \
-    if (hg_err_ != cudaSuccess)                                                          \
-      ::hg::kernels::cuda::throw_cuda_error(hg_err_, #call, __FILE__, __LINE__);         \
+#define HG_CUDA_CHECK(call)                                                      \
+  do {                                                                           \
+    cudaError_t hg_err_ = (call);                                                \
+    if (hg_err_ != cudaSuccess)                                                  \
+      ::hg::kernels::cuda::throw_cuda_error(hg_err_, #call, __FILE__, __LINE__); \
   } while (0)
 
 // After a <<<...>>> launch: catches bad launch configurations immediately.

@@ -70,7 +70,8 @@ void copy_device_to_host(void* dst, const void* src, size_t bytes) {
   HG_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 void copy_device_to_device(void* dst, const void* src, size_t bytes) {
-  if (bytes) HG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, current_stream()));
+  if (bytes)
+    HG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, current_stream()));
 }
 void synchronize() { HG_CUDA_CHECK(cudaDeviceSynchronize()); }
 
