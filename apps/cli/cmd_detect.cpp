@@ -17,6 +17,7 @@
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::cli {
 
@@ -36,40 +37,30 @@ std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main
                           const std::string& device, bool retrain) {
   const std::string rel = "ensemble/" + std::to_string(i);
   const std::string dir = run::path_in(run_dir, rel);
-  if (!retrain && fs::exists(run::path_in(dir, "checkpoint.safetensors"))) {
+  // Only a member that finished training is reused: the marker is written after it.
+  const std::string done = run::path_in(dir, "member_complete.json");
+  if (!retrain && fs::exists(done) && fs::exists(run::path_in(dir, "checkpoint.safetensors"))) {
     std::cerr << "detect fit: reusing ensemble member " << dir << "\n";
     return rel;
   }
   fs::create_directories(run::path_in(run_dir, "ensemble"));
   const std::string model_path = run::path_in(run_dir, "ensemble/model.json");
   io::write_json_atomic(model_path, main.config.at("model"));
-  const json& c = main.config;
-  train::TrainOptions t;
-  try {
-    t.data = c.at("data").at("spec").get<std::string>();
-    t.classes = c.at("data").value("classes", std::string());
-    t.limit = c.at("data").value("limit", int64_t{0});
-    t.val_split = c.at("data").value("val_split", 0.1);
-    t.epochs = c.at("train").at("epochs").get<int64_t>();
-    t.batch = c.at("train").at("batch").get<int64_t>();
-    t.lr = c.at("train").at("lr").get<float>();
-    t.loss = c.at("train").at("loss").get<std::string>();
-    t.optimizer = c.at("optimizer").at("name").get<std::string>();
-    t.weight_decay = c.at("optimizer").value("weight_decay", -1.0f);
-    t.scaler = c.at("scaler").value("kind", std::string("none"));
-    t.seed = c.at("train").at("seed").get<uint64_t>() + 1000003ULL * static_cast<uint64_t>(i);
-  } catch (const json::exception& e) {
-    throw Error(run_dir + "/config.json: cannot repeat its training for an ensemble: " + e.what());
-  }
+  train::TrainOptions t = train::options_from_run(main.config, run_dir + "/config.json");
+  t.seed += 1000003ULL * static_cast<uint64_t>(i);
   t.config = model_path;
   t.device = device;
   t.out = dir;
   t.force = true;
   std::cerr << "detect fit: training ensemble member " << i << " (seed " << t.seed << ") into "
             << dir << "\n";
+  fs::remove(done);
   train::TrainResult r = train::train(t, std::cerr);
   if (r.interrupted)
-    throw Error("detect fit: interrupted while training ensemble member " + std::to_string(i));
+    throw interrupt::Interrupted("detect fit: training ensemble member " + std::to_string(i) +
+                                 " (unfinished, so it will be trained again) interrupted by " +
+                                 interrupt::signal_name());
+  io::write_json_atomic(done, {{"seed", t.seed}, {"epochs", r.history.size()}});
   return rel;
 }
 
@@ -131,6 +122,7 @@ std::vector<int32_t> normal_classes(FitOptions& o, const run::LoadedRun& main) {
     std::ostringstream cl;
     for (size_t i = 0; i < normal.size(); ++i) cl << (i ? "," : "") << normal[i];
     o.data.classes = cl.str();
+    o.data.classes_flag = o.normal.empty() ? "the run's --classes" : "--normal-classes";
   }
   return normal;
 }

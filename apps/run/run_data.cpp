@@ -29,7 +29,7 @@ data::Dataset load_selection(const DataRequest& q, int64_t features, const std::
   data::Dataset d = data::load(data::parse_spec(q.spec),
                                q.split == "train" ? data::Split::Train : data::Split::Test);
   if (!q.classes.empty())
-    d = data::filter_classes(d, data::parse_class_list(q.classes, "--classes"), "--classes");
+    d = data::filter_classes(d, data::parse_class_list(q.classes, q.classes_flag), q.classes_flag);
   if (q.limit > 0) d = data::take_first(d, q.limit);
   if (d.n == 0) throw Error("--data " + q.spec + ": no samples selected");
   if (features >= 0 && d.features() != features)

@@ -10,10 +10,11 @@
 namespace hg::run {
 
 struct DataRequest {
-  std::string spec;            // --data
-  std::string split = "test";  // --split: train | test
-  std::string classes;         // --classes ("" = all)
-  int64_t limit = 0;           // --limit (0 = all)
+  std::string spec;                        // --data
+  std::string split = "test";              // --split: train | test
+  std::string classes;                     // --classes ("" = all)
+  std::string classes_flag = "--classes";  // the flag `classes` came from, for errors
+  int64_t limit = 0;                       // --limit (0 = all)
 };
 
 // Loads the split, keeps the requested classes and the first `limit` rows, checks the width

@@ -197,31 +197,57 @@ void write_metrics_and_curve(const std::string& dir, const std::string& title,
 
 // ---- the steps of train() ----------------------------------------------------------------------
 
-// The options of the run being continued, read back from its config.json into `opt`.
-void load_resumed_options(const json& prev, const std::string& cfg, TrainOptions& opt, json& conv) {
+}  // namespace
+
+TrainOptions options_from_run(const json& config, const std::string& origin) {
+  TrainOptions o;
   try {
-    const json& t = prev.at("train");
-    const json& d = prev.at("data");
-    opt.data = d.at("spec").get<std::string>();
-    opt.classes = d.value("classes", std::string());
-    opt.limit = d.value("limit", int64_t{0});
-    opt.val_split = d.value("val_split", 0.1);
-    opt.seed = t.at("seed").get<uint64_t>();
-    if (!opt.epochs) opt.epochs = t.at("epochs").get<int64_t>();
-    opt.batch = t.at("batch").get<int64_t>();
-    opt.lr = t.at("lr").get<float>();
-    opt.loss = t.at("loss").get<std::string>();
-    opt.optimizer = prev.at("optimizer").at("name").get<std::string>();
-    opt.weight_decay = prev.at("optimizer").value("weight_decay", -1.0f);
-    opt.scaler = prev.at("scaler").value("kind", std::string("none"));
-    opt.clip_grad_norm = t.value("clip_grad_norm", 0.0);
-    if (!opt.min_steps) opt.min_steps = t.value("min_steps", int64_t{0});
-    // Runs from before early stopping existed trained every epoch at a constant rate.
-    conv = t.contains("convergence") ? t["convergence"]
-                                     : json{{"patience", 0}, {"lr_schedule", "constant"}};
+    const json& t = config.at("train");
+    const json& d = config.at("data");
+    o.data = d.at("spec").get<std::string>();
+    o.classes = d.value("classes", std::string());
+    o.limit = d.value("limit", int64_t{0});
+    o.val_split = d.value("val_split", 0.1);
+    o.seed = t.at("seed").get<uint64_t>();
+    o.epochs = t.at("epochs").get<int64_t>();
+    o.batch = t.at("batch").get<int64_t>();
+    o.lr = t.at("lr").get<float>();
+    o.loss = t.at("loss").get<std::string>();
+    o.optimizer = config.at("optimizer").at("name").get<std::string>();
+    o.weight_decay = config.at("optimizer").value("weight_decay", -1.0f);
+    o.scaler = config.at("scaler").value("kind", std::string("none"));
+    o.clip_grad_norm = t.value("clip_grad_norm", 0.0);
+    o.min_steps = t.value("min_steps", int64_t{0});
   } catch (const json::exception& e) {
-    throw Error(cfg + ": malformed run config: " + e.what());
+    throw Error(origin + ": malformed run config: " + io::json_error_text(e));
   }
+  return o;
+}
+
+namespace {
+
+// The options of the run being continued, read back from its config.json into `opt`: the run's
+// own, except the epoch maximum and minimum steps when the flags give them.
+void load_resumed_options(const json& prev, const std::string& cfg, TrainOptions& opt, json& conv) {
+  const TrainOptions run = options_from_run(prev, cfg);
+  opt.data = run.data;
+  opt.classes = run.classes;
+  opt.limit = run.limit;
+  opt.val_split = run.val_split;
+  opt.seed = run.seed;
+  if (!opt.epochs) opt.epochs = run.epochs;
+  opt.batch = run.batch;
+  opt.lr = run.lr;
+  opt.loss = run.loss;
+  opt.optimizer = run.optimizer;
+  opt.weight_decay = run.weight_decay;
+  opt.scaler = run.scaler;
+  opt.clip_grad_norm = run.clip_grad_norm;
+  if (!opt.min_steps) opt.min_steps = run.min_steps;
+  // Runs from before early stopping existed trained every epoch at a constant rate.
+  const json& t = prev.at("train");
+  conv = t.contains("convergence") ? t["convergence"]
+                                   : json{{"patience", 0}, {"lr_schedule", "constant"}};
 }
 
 // Convergence settings: flag, else the resumed run's or the config's, else the built-ins.

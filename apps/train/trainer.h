@@ -73,4 +73,10 @@ struct TrainResult {
 // continues from; metrics.json every epoch's losses and learning rate.
 TrainResult train(const TrainOptions& opt, std::ostream& log);
 
+// The options that trained the run whose config.json is `config` (`origin` names the file in
+// errors): data, classes, limit, validation split, epoch maximum, batch, learning rate, loss,
+// optimizer, weight decay, scaler, clipping, minimum steps and seed. What --resume continues with
+// and what detect fit's ensemble members repeat.
+TrainOptions options_from_run(const nlohmann::json& config, const std::string& origin);
+
 }  // namespace hg::train
