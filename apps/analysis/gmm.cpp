@@ -17,6 +17,7 @@
 #include "apps/analysis/kmeans.h"
 #include "engine/host/parallel.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 #include "engine/util/rng.h"
 
 namespace hg::analysis {
@@ -187,6 +188,7 @@ Run run_once(const float* X32, const std::vector<double>& X, int64_t n, int64_t 
   m_step(X.data(), n, resp, opt.reg_covar, r.model);
   std::vector<double> ll(static_cast<size_t>(n));
   for (int it = 1; it <= opt.max_iter; ++it) {
+    interrupt::check("the Gaussian mixture");
     const double prev = r.lower_bound;
     e_step(r.model, X.data(), n, ll.data(), resp.data());
     r.lower_bound = mean_of(ll);

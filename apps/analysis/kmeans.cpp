@@ -39,6 +39,7 @@
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 #include "engine/util/rng.h"
 
 namespace hg::analysis {
@@ -389,6 +390,7 @@ Run run_once(const Data& D, int k, int max_iter, double tol_abs, uint64_t seed) 
   bool strict = false;
   int it = 1;
   for (; it <= max_iter; ++it) {
+    interrupt::check("k-means");
     assign(D, r.centers.data(), k, w, r.labels.data(), mind.data());
     update_centers(D, k, w, r.labels.data(), mind.data(), next.data());
     double shift = 0.0;

@@ -28,6 +28,7 @@
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 #include "engine/util/rng.h"
 
 namespace hg::analysis {
@@ -670,6 +671,7 @@ TsneResult tsne(const float* X, int64_t n, int64_t d, const TsneOptions& opt) {
     int best_iter = it;
     bool stop = false;
     for (; it < stage_end && !stop; ++it) {
+      interrupt::check("t-SNE");
       const bool check = (it + 1) % kCheckEvery == 0;
       const double kl =
           exact ? exact_gradient(Pd.data(), Y.data(), n, dims, ex, grad.data(), check)

@@ -20,6 +20,7 @@
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::cli {
 
@@ -78,7 +79,8 @@ train::TrainResult train_class(const OneClassOpts& o, int32_t c, const std::stri
   std::ostringstream quiet;  // per-epoch lines of ten trainings would drown the table
   train::TrainResult tr = train::train(t, quiet);
   if (tr.interrupted)
-    throw Error("bench-oneclass: interrupted while training class " + std::to_string(c));
+    throw interrupt::Interrupted("bench-oneclass: training class " + std::to_string(c) +
+                                 " interrupted by " + interrupt::signal_name());
   return tr;
 }
 
@@ -194,8 +196,10 @@ int run_bench_oneclass(const OneClassOpts& o, const CLI::App& app) {
   Totals t;
   t.base_sum.assign(specs.size(), 0.0);
   t.base_n.assign(specs.size(), 0);
-  for (int32_t c : classes)
+  for (int32_t c : classes) {  // each finished class keeps its folder; the table needs them all
+    interrupt::check("bench-oneclass (classes before " + std::to_string(c) + " are complete)");
     per_class.push_back(bench_class(o, app, c, out, train_all, test, specs, device, t));
+  }
   const double mean = t.sum / static_cast<double>(classes.size());
   double best = -1;
   std::string best_label;

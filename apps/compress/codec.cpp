@@ -9,6 +9,7 @@
 #include "apps/imaging/quality.h"
 #include "engine/autograd/autograd.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::compress {
 
@@ -24,6 +25,7 @@ std::vector<float> decode_rows(const run::LoadedRun& r, const std::vector<float>
   std::vector<float> out;
   out.reserve(static_cast<size_t>(n * D));
   for (int64_t start = 0; start < n; start += 2048) {
+    interrupt::check("decoding");
     const int64_t rows = std::min<int64_t>(2048, n - start);
     std::vector<float> part(z.begin() + start * k, z.begin() + (start + rows) * k);
     Tensor zt = Tensor::from_vector({rows, k}, part).to(device);

@@ -6,6 +6,7 @@
 #include "engine/autograd/autograd.h"
 #include "engine/data/spec.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::run {
 
@@ -45,6 +46,7 @@ std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<flo
   std::vector<float> z;
   z.reserve(static_cast<size_t>(n * model.latent_dim()));
   for (int64_t start = 0; start < n; start += 2048) {
+    interrupt::check("encoding");
     const int64_t rows = std::min<int64_t>(2048, n - start);
     std::vector<float> part(scaled.begin() + start * D, scaled.begin() + (start + rows) * D);
     std::vector<float> c =

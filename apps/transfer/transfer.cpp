@@ -15,6 +15,7 @@
 #include "engine/optim/optimizer.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
+#include "engine/util/interrupt.h"
 #include "engine/util/rng.h"
 #include "models/registry.h"
 
@@ -204,6 +205,7 @@ StageResult run_stage(Classifier& clf, const std::function<Tensor(const Tensor&)
   size_t pos = order.size();
   clf.train();
   for (int64_t step = 1; step <= opt.max_steps; ++step) {
+    interrupt::check("training the classifier");
     if (pos + static_cast<size_t>(std::min(opt.batch, fit.n)) > order.size()) {
       rng.shuffle(order);
       pos = 0;
