@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "apps/cli/commands.h"
@@ -10,6 +11,7 @@
 #include "apps/cli/flags.h"
 #include "apps/detect/detector.h"
 #include "apps/detect/recipe.h"
+#include "apps/detect/threshold.h"
 #include "apps/metrics/metrics.h"
 #include "apps/run/run_data.h"
 #include "apps/train/trainer.h"
@@ -127,45 +129,19 @@ std::vector<int32_t> normal_classes(FitOptions& o, const run::LoadedRun& main) {
   return normal;
 }
 
-// Sets the detector's threshold by --threshold from the held-out normal scores `s`, or from
-// --val-data where the rule needs labels; returns what the choice measured (val_f1, val_youden_j).
+// Sets the detector's threshold by --threshold (apps/detect/threshold.h) from the held-out normal
+// scores `s`, loading --val-data only for the rules that use it; returns what the choice measured.
 json choose_threshold(detect::LoadedDetector& ld, const detect::ThresholdRule& rule,
                       const std::vector<double>& s, const FitOptions& o,
                       const std::vector<int32_t>& normal, int64_t D) {
-  detect::Detector& det = ld.detector();
-  json extra = json::object();
-  switch (rule.kind) {
-    case detect::ThresholdRule::Kind::Percentile:
-      det.threshold = detect::threshold_percentile(s, rule.param);
-      break;
-    case detect::ThresholdRule::Kind::Value: det.threshold = rule.param; break;
-    case detect::ThresholdRule::Kind::Contamination:
-      if (o.val.spec.empty()) {
-        det.threshold = detect::threshold_contamination(s, rule.param);
-      } else {
-        data::Dataset v = run::load_selection(o.val, D, o.run);
-        det.threshold = detect::threshold_contamination(ld.score(v), rule.param);
-      }
-      break;
-    case detect::ThresholdRule::Kind::F1:
-    case detect::ThresholdRule::Kind::Youden: {
-      data::Dataset v = run::load_selection(o.val, D, o.run);
-      const detect::LabelledRows lr = detect::label_rows(v, normal, {}, "--val-data");
-      const std::vector<double> all = ld.score(v);
-      std::vector<double> sv;
-      for (int64_t r : lr.rows) sv.push_back(all[static_cast<size_t>(r)]);
-      double best = 0;
-      if (rule.kind == detect::ThresholdRule::Kind::F1) {
-        det.threshold = detect::best_f1_threshold(sv, lr.labels, &best);
-        extra["val_f1"] = best;
-      } else {
-        det.threshold = detect::youden_threshold(sv, lr.labels, &best);
-        extra["val_youden_j"] = best;
-      }
-      break;
-    }
-  }
-  return extra;
+  const bool uses_val =
+      rule.needs_labels() || rule.kind == detect::ThresholdRule::Kind::Contamination;
+  std::optional<data::Dataset> val;
+  if (uses_val && !o.val.spec.empty()) val = run::load_selection(o.val, D, o.run);
+  const detect::ThresholdChoice c = detect::choose_threshold(
+      rule, s, val ? &*val : nullptr, [&](const data::Dataset& d) { return ld.score(d); }, normal);
+  ld.detector().threshold = c.threshold;
+  return c.measured;
 }
 
 int run_fit(FitOptions& o, const CLI::App& app) {
