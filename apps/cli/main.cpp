@@ -1,6 +1,7 @@
 // hourglass: the command-line front end. Errors become one line on stderr and exit code 1
 // (2 for usage errors); nothing is allowed to abort.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -100,6 +101,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const hg::Error& e) {
     std::cerr << "hourglass: " << e.what() << "\n";
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {  // a path the code did not guard
+    std::cerr << "hourglass: " << e.path1().string() << ": " << e.code().message() << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << "hourglass: out of memory\n";

@@ -91,7 +91,11 @@ LoadedRun load_run(const std::string& dir) {
   r.config = io::read_json(cfg_path);
   try {
     r.spec = models::model_spec_from_json(r.config.at("model"), cfg_path);
-    r.scaler = data::Scaler::from_json(r.config.at("scaler"));
+    try {
+      r.scaler = data::Scaler::from_json(r.config.at("scaler"));
+    } catch (const Error& e) {  // the scaler's own errors do not know the file
+      throw Error(cfg_path + ": " + e.what());
+    }
     r.loss = r.config.at("train").at("loss").get<std::string>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(cfg_path + ": malformed run config: " + io::json_error_text(e));

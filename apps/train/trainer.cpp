@@ -590,7 +590,12 @@ int64_t load_resume_state(const std::string& dir, models::Autoencoder& model,
       run::load_checkpoint(dir, model, has_last ? run::kLastCheckpoint : run::kCheckpoint);
   if (!run::load_optimizer(dir, optimizer, start_epoch))
     log << "resume: no optimizer state for epoch " << start_epoch << "; moments restart\n";
-  result.history = history_from_json(io::read_json(run::path_in(dir, "metrics.json")));
+  const std::string metrics = run::path_in(dir, "metrics.json");
+  try {
+    result.history = history_from_json(io::read_json(metrics));
+  } catch (const json::exception& e) {
+    throw Error(metrics + ": malformed metrics: " + io::json_error_text(e));
+  }
   if (static_cast<int64_t>(result.history.size()) > start_epoch) result.history.resize(start_epoch);
   if (start_epoch >= max_epochs)
     throw UsageError("--epochs " + std::to_string(max_epochs) + ": the run already has " +

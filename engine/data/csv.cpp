@@ -166,7 +166,8 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
       if (header[i] == label_column) label_col = static_cast<int64_t>(i);
     if (label_col < 0) {
       std::string cols;
-      for (size_t i = 0; i < header.size(); ++i) cols += (i ? ", " : "") + header[i];
+      for (size_t i = 0; i < header.size() && i < 10; ++i) cols += (i ? ", " : "") + header[i];
+      if (header.size() > 10) cols += ", ... (" + std::to_string(header.size()) + " in all)";
       throw Error(path + ": no column '" + label_column + "' (columns: " + cols + ")");
     }
   }
