@@ -1,6 +1,7 @@
 // hourglass: the command-line front end. Errors become one line on stderr and exit code 1
 // (2 for usage errors); nothing is allowed to abort.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -26,6 +27,18 @@ int run_parsed(const std::map<CLI::App*, hg::cli::Action>& actions) {
     return hg::interrupt::exit_code();
   }
   return 2;
+}
+
+// The kernel named by the flag, else by the environment variable: checked either way (an unknown
+// name in $HG_GEMM is an error naming the variable, not ignored).
+void set_kernel(const std::string& flag_value, const char* env, void (*set)(const std::string&)) {
+  const char* from_env = std::getenv(env);
+  if (!flag_value.empty() || !from_env || !*from_env) return set(flag_value);
+  try {
+    set(from_env);
+  } catch (const hg::UsageError& e) {
+    throw hg::UsageError(std::string("$") + env + "=" + from_env + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -90,8 +103,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    hg::ops::set_gemm_kernel(gemm);
-    hg::ops::set_conv_algo(conv);
+    set_kernel(gemm, "HG_GEMM", hg::ops::set_gemm_kernel);
+    set_kernel(conv, "HG_CONV", hg::ops::set_conv_algo);
     return run_parsed(actions);
   } catch (const hg::interrupt::Interrupted& e) {
     std::cerr << "hourglass: " << e.what() << "\n";
