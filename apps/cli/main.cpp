@@ -41,24 +41,23 @@ void set_kernel(const std::string& flag_value, const char* env, void (*set)(cons
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"Hourglass: autoencoders on CPU and GPU, from training to applications"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("hourglass ") + HG_VERSION);
+// Every subcommand, with the kernel choices shared by those that compute (checked before the
+// action runs).
+struct Commands {
   std::map<CLI::App*, hg::cli::Action> actions;
-  // Kernel choices shared by every subcommand that computes: checked before the action runs.
   std::string gemm, conv;
+};
+
+void register_commands(CLI::App& app, Commands& c) {
   auto add = [&](hg::cli::Action (*fn)(CLI::App&), const char* name, const char* help,
                  bool computes) {
     CLI::App* sub = app.add_subcommand(name, help);
-    actions[sub] = fn(*sub);
+    c.actions[sub] = fn(*sub);
     if (computes) {
-      sub->add_option("--gemm", gemm,
+      sub->add_option("--gemm", c.gemm,
                       "GEMM kernel: hg (CPU); hg-naive ... hg-warptile, hg-tf32, cublas, "
                       "cublas-tf32 (CUDA); default the fastest of ours, or $HG_GEMM");
-      sub->add_option("--conv", conv,
+      sub->add_option("--conv", c.conv,
                       "Convolution algorithm: auto, im2col, direct (CPU); hg-direct, hg-im2col, "
                       "hg-implicit, cudnn (CUDA); default by shape, or $HG_CONV");
     }
@@ -86,6 +85,16 @@ int main(int argc, char** argv) {
   add(hg::cli::add_demo, "demo",
       "The seeds' main: train, then every application, into one report.html", false);
   add(hg::cli::add_info, "info", "Version, build options, devices and threads", false);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Hourglass: autoencoders on CPU and GPU, from training to applications"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("hourglass ") + HG_VERSION);
+  Commands cmds;
+  register_commands(app, cmds);
 
   try {
     app.parse(argc, argv);
@@ -103,9 +112,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    set_kernel(gemm, "HG_GEMM", hg::ops::set_gemm_kernel);
-    set_kernel(conv, "HG_CONV", hg::ops::set_conv_algo);
-    return run_parsed(actions);
+    set_kernel(cmds.gemm, "HG_GEMM", hg::ops::set_gemm_kernel);
+    set_kernel(cmds.conv, "HG_CONV", hg::ops::set_conv_algo);
+    return run_parsed(cmds.actions);
   } catch (const hg::interrupt::Interrupted& e) {
     std::cerr << "hourglass: " << e.what() << "\n";
     return hg::interrupt::exit_code();
