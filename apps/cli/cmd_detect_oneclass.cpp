@@ -237,8 +237,10 @@ Action add_detect_bench_oneclass(CLI::App& app) {
   app.add_option("--config", o->config, "Model config, e.g. models/configs/mlp784.json")
       ->required();
   app.add_option("--epochs", o->epochs,
-                 "Most epochs per class (default: the config's; early stopping may end sooner)");
-  app.add_option("--batch", o->batch, "Batch size (default: the config's)");
+                 "Most epochs per class (default: the config's; early stopping may end sooner)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--batch", o->batch, "Batch size (default: the config's)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--patience", o->patience,
                  "Early-stopping patience in epochs (0: off; default: the config's)");
   app.add_option("--lr-schedule", o->lr_schedule,

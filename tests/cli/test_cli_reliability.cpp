@@ -161,6 +161,15 @@ TEST(CliReliability, FlagValuesOutOfRangeAreErrors) {
                                                         {"--threads -3", "--threads"}})
     expect_one_line_error(run_cli(base + flag), 2, needle);
   EXPECT_FALSE(fs::exists(scratch_dir() + "/bad_flags"));
+  // Counts in the other subcommands: 0 is an error, never "all" or the default.
+  for (const std::string& cmd :
+       {std::string("eval --run nowhere --data synthetic --limit 0"),
+        std::string("detect fit --run nowhere --data synthetic --ensemble 0"),
+        std::string("cluster --run nowhere --data synthetic --k 0"),
+        std::string("reconstruct --run nowhere --data synthetic --n 0 --out r.png")})
+    expect_one_line_error(
+        run_cli(cmd), 2,
+        cmd.substr(cmd.rfind("--"), cmd.find(' ', cmd.rfind("--")) - cmd.rfind("--")));
 }
 
 TEST(CliReliability, ResumeRefusesFlagsItCannotApply) {
