@@ -162,14 +162,12 @@ TEST(CliReliability, FlagValuesOutOfRangeAreErrors) {
     expect_one_line_error(run_cli(base + flag), 2, needle);
   EXPECT_FALSE(fs::exists(scratch_dir() + "/bad_flags"));
   // Counts in the other subcommands: 0 is an error, never "all" or the default.
-  for (const std::string& cmd :
-       {std::string("eval --run nowhere --data synthetic --limit 0"),
-        std::string("detect fit --run nowhere --data synthetic --ensemble 0"),
-        std::string("cluster --run nowhere --data synthetic --k 0"),
-        std::string("reconstruct --run nowhere --data synthetic --n 0 --out r.png")})
-    expect_one_line_error(
-        run_cli(cmd), 2,
-        cmd.substr(cmd.rfind("--"), cmd.find(' ', cmd.rfind("--")) - cmd.rfind("--")));
+  const std::vector<std::pair<std::string, std::string>> counts = {
+      {"eval --run nowhere --data synthetic --limit 0", "--limit"},
+      {"detect fit --run nowhere --data synthetic --ensemble 0", "--ensemble"},
+      {"cluster --run nowhere --data synthetic --k 0", "--k"},
+      {"reconstruct --run nowhere --data synthetic --n 0 --out r.png", "--n"}};
+  for (const auto& [cmd, flag] : counts) expect_one_line_error(run_cli(cmd), 2, flag);
 }
 
 TEST(CliReliability, ResumeRefusesFlagsItCannotApply) {
