@@ -19,9 +19,11 @@
 #include "apps/train/trainer.h"
 #include "engine/data/spec.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/staged_folder.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::cli {
 
@@ -224,13 +226,12 @@ int run_report(const ReportOptions& o) {
   const std::vector<detect::BaselineSpec> specs =
       detect::parse_baselines(o.baselines, images, "--baselines");
 
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw Error("--out-dir " + out + ": cannot create: " + ec.message());
+  io::StagedFolder stage(out);  // every chart and report.json, or none of them
+  const std::string& dir = stage.dir();
   std::vector<double> sn, sa;
   for (size_t i = 0; i < s.size(); ++i) (lr.labels[i] ? sa : sn).push_back(s[i]);
   const std::string score = score_names(det);
-  write_score_charts(out, s, lr.labels, sn, sa, m, det.threshold, score);
+  write_score_charts(dir, s, lr.labels, sn, sa, m, det.threshold, score);
   json j = metrics_json(m, det.threshold);
   j["score"] = score;
   j["n_normal"] = sn.size();
@@ -241,8 +242,10 @@ int run_report(const ReportOptions& o) {
   if (!specs.empty())
     add_baselines(j, o.run, det, specs, d, lr.labels, m.auroc, ld.main_run().model->input_dim(),
                   device);
-  if (images && o.top > 0) add_top_anomalies(j, ld, d, lr, s, o.top, out);
-  io::write_json_atomic(out + "/report.json", j);
+  if (images && o.top > 0) add_top_anomalies(j, ld, d, lr, s, o.top, dir);
+  io::write_json_atomic(dir + "/report.json", j);
+  interrupt::check("detect report (nothing written to " + out + ")");
+  stage.commit();
   if (o.json)
     std::cout << j.dump() << std::endl;
   else

@@ -18,6 +18,7 @@ class StagedFolder {
 
   // Where to write `file` (a name inside the folder) before commit().
   std::string path(const std::string& file) const;
+  const std::string& dir() const { return stage_; }  // the folder being written
   const std::string& target() const { return target_; }
   void commit();
 
