@@ -11,6 +11,7 @@
 #include "apps/analysis/tsne.h"
 #include "apps/cli/analysis_output.h"
 #include "apps/cli/commands.h"
+#include "apps/cli/flags.h"
 #include "apps/run/run_data.h"
 #include "engine/data/spec.h"
 #include "engine/host/parallel.h"
@@ -37,7 +38,7 @@ void add_common(CLI::App& app, Common& c) {
       ->required();
   app.add_option("--split", c.data.split, "train or test (image data sets)")->default_val("test");
   app.add_option("--classes", c.data.classes, "Only these labels");
-  app.add_option("--limit", c.data.limit, "Use the first N rows")->check(CLI::PositiveNumber);
+  app.add_option("--limit", c.data.limit, "Use the first N rows")->check(positive_count());
   app.add_option("--seed", c.seed, "Random seed");
   app.add_option("--threads", c.threads, "CPU threads (0: all cores)");
   app.add_flag("--force", c.force, "Overwrite --out");
@@ -107,13 +108,13 @@ Subcommand add_kmeans(CLI::App& app) {
   auto o = std::make_shared<analysis::KMeansOptions>();
   o->k = 10;
   add_common(*s, *c);
-  s->add_option("--k", o->k, "Clusters")->default_val(10)->check(CLI::PositiveNumber);
+  s->add_option("--k", o->k, "Clusters")->default_val(10)->check(positive_count());
   s->add_option("--n-init", o->n_init, "Restarts (the lowest inertia wins)")
       ->default_val(10)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   s->add_option("--max-iter", o->max_iter, "Lloyd iterations per restart")
       ->default_val(300)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   s->add_option("--tol", o->tol, "Relative tolerance on the centre shift")->default_val(1e-4);
   s->add_option("--out", c->out, "CSV of the cluster of every row (cluster, label)");
   return {s, [c, o]() {
@@ -189,7 +190,7 @@ Subcommand add_tsne(CLI::App& app) {
   add_common(*s, *c);
   s->add_option("--perplexity", o->perplexity, "Perplexity")
       ->default_val(30)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   s->add_option("--theta", o->theta, "Barnes-Hut accuracy (0: exact gradient)")->default_val(0.5);
   s->add_option("--iters", o->max_iter, "Iterations")->default_val(1000);
   s->add_option("--dims", o->dims, "2 or 3")->default_val(2);

@@ -462,9 +462,8 @@ Action add_cluster(CLI::App& app) {
   app.add_option("--split", o->data.split, "The evaluated rows: train or test")
       ->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels (evaluated and fit rows)");
-  app.add_option("--limit", o->data.limit, "Evaluate the first N samples")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--k", o->k, "Clusters")->default_val(10)->check(CLI::PositiveNumber);
+  app.add_option("--limit", o->data.limit, "Evaluate the first N samples")->check(positive_count());
+  app.add_option("--k", o->k, "Clusters")->default_val(10)->check(positive_count());
   app.add_option("--method", o->method,
                  "kmeans, tsne-kmeans or tsne-gmm, or a comma list (the first is the headline); "
                  "plain k-means "
@@ -482,10 +481,10 @@ Action add_cluster(CLI::App& app) {
   app.add_option("--perplexity", o->perplexity,
                  "t-SNE perplexity of the maps (capped at a third of the fit rows)")
       ->default_val(30)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--n-init", o->n_init, "k-means restarts in each space (50 on a t-SNE map)")
       ->default_val(10)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--seed", o->seed, "Seed of the subsample, k-means, the mixture and t-SNE");
   app.add_flag("--tsne", o->tsne,
                "Draw the t-SNE map of the latent codes (always drawn for t-SNE methods)");

@@ -284,8 +284,7 @@ Action add_compress(CLI::App& app) {
   app.add_option("--data", o->data.spec, "Data to compress (required)");
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels");
-  app.add_option("--limit", o->data.limit, "Compress the first N samples")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--limit", o->data.limit, "Compress the first N samples")->check(positive_count());
   app.add_option("--out", o->out, "The .hgz file to write")->required();
   app.add_option("--latent-dtype", o->dtype,
                  "f32, f16 or int8 (per-dimension scale and zero point)")

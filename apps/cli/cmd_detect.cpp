@@ -71,7 +71,7 @@ std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main
 void add_knn_flags(CLI::App& app, detect::ScoreOptions& opts) {
   app.add_option("--knn-k", opts.knn_k, "knn, knn-input: how many nearest normal rows are averaged")
       ->default_val(5)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--knn-power", opts.view.power,
                  "knn-input, mse-view and the classical scores: raise each input to this power "
                  "first (0.5 = square "
@@ -217,7 +217,7 @@ Action add_fit(CLI::App& app) {
   app.add_option("--normal-classes", o->normal,
                  "The normal labels, e.g. 0-8 (default: the run's --classes, else every row)");
   app.add_option("--limit", o->data.limit, "Use the first N normal samples")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--score", o->score,
                  "auto (the best recipe for the run's kind of data), or mse, bce, max, "
                  "feature-count, mahalanobis, elbo, "
@@ -233,13 +233,13 @@ Action add_fit(CLI::App& app) {
                  "Labelled data for f1/youden (normal = --normal-classes, the rest anomalous)");
   app.add_option("--val-split", o->val.split, "Split of --val-data")->default_val("test");
   app.add_option("--val-limit", o->val.limit, "Use the first N rows of --val-data")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   add_knn_flags(app, o->knn);
   app.add_option("--seed", o->knn.seed,
                  "Seed of the scores' random draws (iforest, lof, ecod, the classifier)");
   app.add_option("--ensemble", o->ensemble, "K models (the run plus K-1 trained with other seeds)")
       ->default_val(1)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--combine", o->combine,
                  "How ensemble scores combine: mean or median of standardised scores")
       ->default_val("mean");

@@ -238,9 +238,9 @@ Action add_detect_bench_oneclass(CLI::App& app) {
       ->required();
   app.add_option("--epochs", o->epochs,
                  "Most epochs per class (default: the config's; early stopping may end sooner)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--batch", o->batch, "Batch size (default: the config's)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--patience", o->patience,
                  "Early-stopping patience in epochs (0: off; default: the config's)");
   app.add_option("--lr-schedule", o->lr_schedule,

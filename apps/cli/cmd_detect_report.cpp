@@ -264,7 +264,7 @@ Action add_detect_report(CLI::App& app) {
   app.add_option("--anomaly-classes", o->anomaly,
                  "Anomalous labels, e.g. 9 (default: every class not normal)");
   app.add_option("--normal-classes", o->normal, "Normal labels (default: the detector's)");
-  app.add_option("--limit", o->data.limit, "Use the first N samples")->check(CLI::PositiveNumber);
+  app.add_option("--limit", o->data.limit, "Use the first N samples")->check(positive_count());
   app.add_option("--out-dir", o->out_dir,
                  "Folder for the pictures and report.json (default RUN/report)");
   app.add_option("--top", o->top, "Top anomalies to picture (image data)")->default_val(8);

@@ -22,7 +22,7 @@ Action add_embed(CLI::App& app) {
   app.add_option("--data", o->data.spec, "Data to encode")->required();
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels");
-  app.add_option("--limit", o->data.limit, "Use the first N samples")->check(CLI::PositiveNumber);
+  app.add_option("--limit", o->data.limit, "Use the first N samples")->check(positive_count());
   app.add_option("--out", o->out, "FILE.csv (z0.., label) or FILE.npy (the codes alone, float32)")
       ->required();
   app.add_flag("--force", o->force, "Overwrite --out");

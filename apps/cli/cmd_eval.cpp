@@ -32,7 +32,7 @@ Action add_eval(CLI::App& app) {
   app.add_option("--data", o->data.spec, "Data spec (see hourglass train --help)")->required();
   app.add_option("--split", o->data.split, "train or test (image data sets)")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels, e.g. 9 or 0-8");
-  app.add_option("--limit", o->data.limit, "Use the first N samples")->check(CLI::PositiveNumber);
+  app.add_option("--limit", o->data.limit, "Use the first N samples")->check(positive_count());
   app.add_option("--nll-samples", o->nll_samples,
                  "VAE only: importance-weighted estimate of the negative log-likelihood with K "
                  "samples per input (nats)");

@@ -127,17 +127,17 @@ Action add_generate(CLI::App& app) {
   app.add_option("--run", o->run, "Run folder written by hourglass train")->required();
   app.add_option("--n", o->n, "Samples to draw from the prior (VAE)")
       ->default_val(64)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--interpolate", o->interpolate,
                  "A,B: decode the straight latent line between images A and B of --data");
   app.add_option("--steps", o->steps, "Points on the --interpolate line, ends included")
       ->default_val(10)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--data", o->data.spec, "Data spec for --interpolate");
   app.add_option("--split", o->data.split, "train or test (for --interpolate)")
       ->default_val("test");
   app.add_option("--seed", o->seed, "Seed of the prior samples");
-  app.add_option("--cols", o->cols, "Images per row")->default_val(8)->check(CLI::PositiveNumber);
+  app.add_option("--cols", o->cols, "Images per row")->default_val(8)->check(positive_count());
   app.add_option("--zoom", o->zoom, "Pixel magnification")->default_val(3);
   app.add_option("--out", o->out, "PNG file to write")->required();
   app.add_flag("--force", o->force, "Overwrite --out if it exists");

@@ -25,8 +25,8 @@ Action add_reconstruct(CLI::App& app) {
   app.add_option("--data", o->data.spec, "Data spec (see hourglass train --help)")->required();
   app.add_option("--split", o->data.split, "train or test (image data sets)")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels, e.g. 9 or 0-8");
-  app.add_option("--n", o->n, "Images to show")->default_val(16)->check(CLI::PositiveNumber);
-  app.add_option("--cols", o->cols, "Images per row")->default_val(8)->check(CLI::PositiveNumber);
+  app.add_option("--n", o->n, "Images to show")->default_val(16)->check(positive_count());
+  app.add_option("--cols", o->cols, "Images per row")->default_val(8)->check(positive_count());
   app.add_option("--zoom", o->zoom, "Pixel magnification")->default_val(3);
   app.add_option("--out", o->out, "PNG file to write")->required();
   app.add_flag("--force", o->force, "Overwrite --out if it exists");

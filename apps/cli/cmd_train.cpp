@@ -85,7 +85,7 @@ Action add_train(CLI::App& app) {
   app.add_option("--scaler", *scaler,
                  "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
   app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
   app.add_option("--val-split", o->val_split, "Fraction held out for validation")->default_val(0.1);

@@ -262,7 +262,7 @@ Action add_transfer(CLI::App& app) {
   app.add_option("--encoder-lr-ratio", o->t.encoder_lr_ratio,
                  "Fine-tuning: encoder rate = --lr times this")
       ->default_val(0.1);
-  app.add_option("--batch", o->t.batch, "Batch size")->default_val(64)->check(CLI::PositiveNumber);
+  app.add_option("--batch", o->t.batch, "Batch size")->default_val(64)->check(positive_count());
   app.add_option("--max-steps", o->t.max_steps, "Most optimizer steps per training stage")
       ->default_val(3000);
   app.add_option("--patience", o->t.patience,
@@ -273,7 +273,7 @@ Action add_transfer(CLI::App& app) {
       ->default_val(0.2);
   app.add_option("--repeats", o->repeats, "Average over this many seeded label subsets")
       ->default_val(1)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_count());
   app.add_option("--seed", o->t.seed,
                  "Seed of the subsets, the heads and the from-scratch networks");
   app.add_option("--plot", o->plot,

@@ -1,6 +1,7 @@
 #include "apps/cli/flags.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -15,6 +16,41 @@ void add_compute_flags(CLI::App& app, std::string& device, int& threads, bool& j
   app.add_option("--device", device, "auto, cpu or cuda")->default_val("auto");
   app.add_option("--threads", threads, "CPU threads (0: all cores)");
   app.add_flag("--json", json, "Print a JSON summary as the last line");
+}
+
+namespace {
+
+// The value as a number, or NaN when it is not one (whole: an integer only).
+double parse_number(const std::string& s, bool whole) {
+  try {
+    size_t used = 0;
+    const double v = whole ? static_cast<double>(std::stoll(s, &used)) : std::stod(s, &used);
+    return used == s.size() ? v : std::nan("");
+  } catch (const std::exception&) {
+    return std::nan("");
+  }
+}
+
+}  // namespace
+
+const CLI::Validator& positive_count() {
+  static const CLI::Validator v(
+      [](std::string& s) -> std::string {
+        const double x = parse_number(s, true);
+        return x >= 1 ? std::string() : "must be a whole number >= 1, got " + s;
+      },
+      "COUNT >= 1");
+  return v;
+}
+
+const CLI::Validator& non_negative() {
+  static const CLI::Validator v(
+      [](std::string& s) -> std::string {
+        const double x = parse_number(s, false);
+        return x >= 0 ? std::string() : "must be a number >= 0, got " + s;
+      },
+      "NUMBER >= 0");
+  return v;
 }
 
 int checked_threads(int threads) {

@@ -13,6 +13,10 @@ void add_compute_flags(CLI::App& app, std::string& device, int& threads, bool& j
 // --threads checked: negative is an error; more than the hardware threads is capped there with a
 // one-line warning (1,000 threads on 2 cores only oversubscribe); 0 stays "all cores".
 int checked_threads(int threads);
+// Validators with one short message ("--k: must be a whole number >= 1, got 0"), where CLI11's
+// own range checks print a 300-digit bound.
+const CLI::Validator& positive_count();  // an integer >= 1
+const CLI::Validator& non_negative();    // a number >= 0
 // Sets the CPU thread count and resolves the device (saying on stderr which one and why).
 Device start_compute(int threads, const std::string& device);
 

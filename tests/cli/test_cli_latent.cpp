@@ -237,7 +237,7 @@ TEST(CliLatent, TransferSweepReportsBothAccuracies) {
 }
 
 TEST(CliLatent, ErrorsNameTheFlag) {
-  expect_one_line_error(run_cli("analyze kmeans --data synthetic --k 0"), 1, "k");
+  expect_one_line_error(run_cli("analyze kmeans --data synthetic --k 0"), 2, "--k");
   expect_one_line_error(run_cli("analyze silhouette --data csv:z_nolabel.csv"), 1, "z_nolabel.csv");
   expect_one_line_error(
       run_cli("transfer --run " + latent_run() + " --data idx:" + image_set() + " --sweep 10,x"), 2,
