@@ -31,25 +31,24 @@ double parse_number(const std::string& s, bool whole) {
   }
 }
 
+// "must be <what>, got <value>" unless the value is a number (an integer when whole) >= lo.
+CLI::Validator at_least(double lo, bool whole, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& s) -> std::string {
+        return parse_number(s, whole) >= lo ? std::string() : "must be " + what + ", got " + s;
+      },
+      what);
+}
+
 }  // namespace
 
 const CLI::Validator& positive_count() {
-  static const CLI::Validator v(
-      [](std::string& s) -> std::string {
-        const double x = parse_number(s, true);
-        return x >= 1 ? std::string() : "must be a whole number >= 1, got " + s;
-      },
-      "COUNT >= 1");
+  static const CLI::Validator v = at_least(1, true, "a whole number >= 1");
   return v;
 }
 
 const CLI::Validator& non_negative() {
-  static const CLI::Validator v(
-      [](std::string& s) -> std::string {
-        const double x = parse_number(s, false);
-        return x >= 0 ? std::string() : "must be a number >= 0, got " + s;
-      },
-      "NUMBER >= 0");
+  static const CLI::Validator v = at_least(0, false, "a number >= 0");
   return v;
 }
 
