@@ -90,14 +90,19 @@ Buffers& buffers_for(const Shape& s) {
 // in a training step (the batch shape's figure includes the ~2-5 us launch latency).
 int inner_for(const Shape&) { return 1; }
 
+// One L2 flush buffer for the whole run (twice the L2: a few hundred MB on an H200).
+void flush_l2() {
+  static hg::bench::L2Flush flush;
+  flush();
+}
+
 // Median time of a D2D copy of n floats (the ceiling for a kernel that streams the same bytes).
 double copy_ms(hg::bench::EventTimer& ev, Buffers& b, const Shape& s) {
   const size_t bytes = static_cast<size_t>(s.n()) * sizeof(float);
   auto f = [&] {
     HG_CUDA_CHECK(cudaMemcpyAsync(b.y, b.x, bytes, cudaMemcpyDeviceToDevice, nullptr));
   };
-  static hg::bench::L2Flush flush_l2;
-  return hg::bench::median_ms(ev, f, 5, inner_for(s), [] { flush_l2(); });
+  return hg::bench::median_ms(ev, f, 5, inner_for(s), flush_l2);
 }
 
 // kernel(b, s) launches once; bytes_per_elem * n + extra_bytes is the traffic it must move.
@@ -111,9 +116,8 @@ void BM_Bandwidth(benchmark::State& st, Kernel kernel, double bytes_per_elem, in
     hg::bench::EventTimer ev;
     const double ref_ms = copy_ms(ev, b, s);
     const double ref_gbs = 2.0 * double(s.n()) * sizeof(float) / (ref_ms / 1e3) / 1e9;
-    static hg::bench::L2Flush flush_l2;
     const double mean_ms = hg::bench::run_timed(
-        st, ev, [&] { kernel(b, s); }, inner_for(s), [] { flush_l2(); });
+        st, ev, [&] { kernel(b, s); }, inner_for(s), flush_l2);
     const double bytes = bytes_per_elem * double(s.n()) + double(extra_bytes);
     const double gbs = bytes / (mean_ms / 1e3) / 1e9;
     st.counters["GB/s"] = gbs;

@@ -12,7 +12,8 @@
 namespace hg::cli {
 namespace {
 
-// Flag values with their ranges (issue 17): nothing out of range is replaced by a default.
+// Real-valued flags with their ranges (issue 17; the counts are checked by validators as they are
+// parsed): nothing out of range is replaced by a default.
 void check_range(bool given, const char* flag, double v, double lo, bool lo_open,
                  double hi = 1e300) {
   if (!given) return;
@@ -39,16 +40,7 @@ void check_option_ranges(const CLI::App& app, const train::TrainOptions& o) {
   check_range(app.count("--weight-decay"), "--weight-decay", o.weight_decay, 0, false);
   check_range(app.count("--clip-grad-norm"), "--clip-grad-norm", o.clip_grad_norm, 0, false);
   check_range(app.count("--val-split"), "--val-split", o.val_split, 0, false, 0.9);
-  check_range(app.count("--limit"), "--limit", double(o.limit), 1, false);
   if (!o.resume.empty()) refuse_with_resume(app);
-}
-
-void check_convergence_ranges(const CLI::App& app, int64_t patience, int64_t warmup,
-                              int64_t min_steps, double min_delta) {
-  check_range(app.count("--patience"), "--patience", double(patience), 0, false);
-  check_range(app.count("--warmup"), "--warmup", double(warmup), 0, false);
-  check_range(app.count("--min-steps"), "--min-steps", double(min_steps), 0, false);
-  check_range(app.count("--min-delta"), "--min-delta", min_delta, 0, false);
 }
 
 void print_result(const train::TrainResult& r, bool json) {
@@ -75,8 +67,9 @@ Action add_train(CLI::App& app) {
       "--data", o->data,
       "Data spec: fashion-mnist[:DIR], mnist[:DIR], idx:DIR, csv:FILE[,label=NAME], synthetic");
   app.add_option("--config", o->config, "Model config (JSON), e.g. models/configs/mlp784.json");
-  app.add_option("--epochs", *epochs, "Epochs (total, also when resuming)");
-  app.add_option("--batch", *batch, "Batch size");
+  app.add_option("--epochs", *epochs, "Epochs (total, also when resuming)")
+      ->check(positive_count());
+  app.add_option("--batch", *batch, "Batch size")->check(positive_count());
   app.add_option("--lr", *lr, "Learning rate");
   app.add_option("--loss", *loss, "mse or bce");
   app.add_option("--optimizer", *optimizer, "adam, adamw or sgd");
@@ -90,7 +83,7 @@ Action add_train(CLI::App& app) {
   app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
   app.add_option("--val-split", o->val_split, "Fraction held out for validation")->default_val(0.1);
   app.add_option("--classes", o->classes, "Train on these labels only, e.g. 0-8 or 0,3");
-  app.add_option("--limit", o->limit, "Use the first N samples");
+  app.add_option("--limit", o->limit, "Use the first N samples")->check(positive_count());
   app.add_option("--out", o->out, "Run folder (default runs/<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite an existing --out folder");
   app.add_option("--resume", o->resume, "Continue the run in this folder");
@@ -103,24 +96,25 @@ Action add_train(CLI::App& app) {
   auto keep_last = std::make_shared<bool>(false);
   app.add_option("--patience", *patience,
                  "Early stopping: epochs without improvement of the validation loss (0: off; "
-                 "default from the config, else 10)");
+                 "default from the config, else 10)")
+      ->check(non_negative());
   app.add_option(
       "--min-delta", *min_delta,
       "Relative improvement that counts for early stopping and plateaus (default 0.001)");
   app.add_option(
       "--lr-schedule", *schedule,
       "constant, plateau (halve after 3 epochs without improvement) or cosine (default plateau)");
-  app.add_option("--warmup", *warmup, "Epochs of linear learning-rate warm-up (default 0)");
+  app.add_option("--warmup", *warmup, "Epochs of linear learning-rate warm-up (default 0)")
+      ->check(non_negative());
   app.add_option("--min-steps", *min_steps,
-                 "Raise the epoch maximum until this many optimizer steps fit (small tables)");
+                 "Raise the epoch maximum until this many optimizer steps fit (small tables)")
+      ->check(non_negative());
   app.add_flag("--no-restore-best", *keep_last,
                "Keep the last epoch's weights instead of the best epoch's");
   app.add_flag("--json", *json_out, "Print a JSON summary as the last line");
   return [=, &app]() {
-    check_range(app.count("--epochs"), "--epochs", double(*epochs), 1, false);
-    check_range(app.count("--batch"), "--batch", double(*batch), 1, false);
     check_range(app.count("--lr"), "--lr", *lr, 0, true);
-    check_convergence_ranges(app, *patience, *warmup, *min_steps, *min_delta);
+    check_range(app.count("--min-delta"), "--min-delta", *min_delta, 0, false);
     check_option_ranges(app, *o);
     train::TrainOptions opt = *o;
     opt.threads = checked_threads(opt.threads);

@@ -26,14 +26,18 @@ constexpr uint64_t kMaxHeader = 100u << 20;  // same cap as the reference implem
 constexpr const char* kMetaKey = "__metadata__";
 constexpr const char* kChecksumKey = "hourglass_crc32";  // CRC-32 of the data buffer, 8 hex digits
 
-std::string crc32_hex(const char* p, size_t n) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  while (n > 0) {  // zlib takes uInt lengths
+// The running CRC-32 `c` extended by n bytes (zlib takes uInt lengths, hence the chunks).
+uLong crc32_update(uLong c, const char* p, size_t n) {
+  while (n > 0) {
     const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
     c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
     p += chunk;
     n -= chunk;
   }
+  return c;
+}
+
+std::string crc32_text(uLong c) {
   char buf[9];
   std::snprintf(buf, sizeof buf, "%08lx", static_cast<unsigned long>(c & 0xffffffffUL));
   return buf;
@@ -117,34 +121,28 @@ void save_safetensors(const std::string& path, const std::vector<TensorView>& te
   }
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->name < b->name; });
 
-  for (const TensorView* t : order) {  // a NaN or inf weight is never written, so never loaded
+  nlohmann::json header = nlohmann::json::object();  // std::map-backed: keys come out sorted
+  uint64_t offset = 0;
+  uLong crc = crc32(0L, Z_NULL, 0);  // of the data buffer, tensor by tensor in file order
+  for (const TensorView* t : order) {
     const uint64_t count = element_count(path + ": tensor '" + t->name + "'", t->shape);
     if (count > 0 && t->data == nullptr)
       throw Error(path + ": tensor '" + t->name + "' has no data");
+    // A NaN or inf weight is never written, so never loaded.
     const int64_t bad = count > 0 ? first_non_finite(t->data, count) : -1;
     if (bad >= 0)
       throw Error(path + ": tensor '" + t->name + "' has a non-finite value at element " +
                   std::to_string(bad) + "; not written");
-  }
-  std::string data;
-  for (const TensorView* t : order) {
-    const size_t bytes = element_count(path, t->shape) * 4;
-    if (bytes) data.append(reinterpret_cast<const char*>(t->data), bytes);
-  }
-  nlohmann::json header = nlohmann::json::object();  // std::map-backed: keys come out sorted
-  nlohmann::json m = nlohmann::json::object();
-  for (const auto& [k, v] : metadata) m[k] = v;
-  m[kChecksumKey] = crc32_hex(data.data(), data.size());
-  header[kMetaKey] = std::move(m);
-  uint64_t offset = 0;
-  for (const TensorView* t : order) {
-    const uint64_t bytes = element_count(path + ": tensor '" + t->name + "'", t->shape) * 4;
-    if (bytes > 0 && t->data == nullptr)
-      throw Error(path + ": tensor '" + t->name + "' has no data");
+    const uint64_t bytes = count * 4;
+    if (bytes) crc = crc32_update(crc, reinterpret_cast<const char*>(t->data), bytes);
     header[t->name] = {
         {"dtype", "F32"}, {"shape", t->shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
+  nlohmann::json m = nlohmann::json::object();
+  for (const auto& [k, v] : metadata) m[k] = v;
+  m[kChecksumKey] = crc32_text(crc);
+  header[kMetaKey] = std::move(m);
   std::string json;
   try {
     json = header.dump();
@@ -158,7 +156,9 @@ void save_safetensors(const std::string& path, const std::vector<TensorView>& te
   const uint64_t n = json.size();
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
   out += json;
-  out += data;
+  for (const TensorView* t : order)
+    if (const uint64_t bytes = element_count(path, t->shape) * 4)
+      out.append(reinterpret_cast<const char*>(t->data), bytes);
   write_file_atomic(path, out);
 }
 
@@ -218,7 +218,9 @@ std::vector<TensorData> load_safetensors(const std::string& path,
       throw Error(path + ": tensors '" + by_off[i - 1]->name + "' and '" + by_off[i]->name +
                   "' have overlapping data_offsets");
 
-  if (!expected_crc.empty() && crc32_hex(file.data() + data_start, data_size) != expected_crc)
+  if (!expected_crc.empty() &&
+      crc32_text(crc32_update(crc32(0L, Z_NULL, 0), file.data() + data_start, data_size)) !=
+          expected_crc)
     throw Error(path + ": the data does not match its checksum (the file is damaged)");
 
   std::vector<TensorData> out;
