@@ -39,8 +39,8 @@ void add_common(CLI::App& app, Common& c) {
   app.add_option("--split", c.data.split, "train or test (image data sets)")->default_val("test");
   app.add_option("--classes", c.data.classes, "Only these labels");
   app.add_option("--limit", c.data.limit, "Use the first N rows")->check(positive_count());
-  app.add_option("--seed", c.seed, "Random seed");
-  app.add_option("--threads", c.threads, "CPU threads (0: all cores)");
+  app.add_option("--seed", c.seed, "Random seed")->check(seed_value());
+  app.add_option("--threads", c.threads, "CPU threads (0: all cores)")->check(seed_value());
   app.add_flag("--force", c.force, "Overwrite --out");
   app.add_flag("--json", c.json, "Print a JSON summary as the last line");
 }
@@ -72,7 +72,9 @@ Subcommand add_pca(CLI::App& app) {
   auto k = std::make_shared<int>(2);
   auto solver = std::make_shared<std::string>("auto");
   add_common(*s, *c);
-  s->add_option("--components", *k, "Number of components")->default_val(2);
+  s->add_option("--components", *k, "Number of components")
+      ->default_val(2)
+      ->check(positive_count());
   s->add_option("--solver", *solver, "auto, exact or randomized")->default_val("auto");
   s->add_option("--out", c->out, "CSV of the projections (pc0.., label)");
   return {s, [c, k, solver]() {
@@ -115,7 +117,9 @@ Subcommand add_kmeans(CLI::App& app) {
   s->add_option("--max-iter", o->max_iter, "Lloyd iterations per restart")
       ->default_val(300)
       ->check(positive_count());
-  s->add_option("--tol", o->tol, "Relative tolerance on the centre shift")->default_val(1e-4);
+  s->add_option("--tol", o->tol, "Relative tolerance on the centre shift")
+      ->default_val(1e-4)
+      ->check(real_in(0, false, 1, true));
   s->add_option("--out", c->out, "CSV of the cluster of every row (cluster, label)");
   return {s, [c, o]() {
             data::Dataset d = load(*c);
@@ -154,7 +158,8 @@ Subcommand add_silhouette(CLI::App& app) {
   auto sample = std::make_shared<int64_t>(0);
   add_common(*s, *c);
   s->add_option("--sample", *sample,
-                "Average over N random rows (each against all rows); 0 = exact");
+                "Average over N random rows (each against all rows); 0 = exact")
+      ->check(seed_value());
   s->add_option("--out", c->out, "CSV of every row's silhouette value (silhouette, label)");
   return {s, [c, sample]() {
             data::Dataset d = load(*c);
@@ -190,10 +195,12 @@ Subcommand add_tsne(CLI::App& app) {
   add_common(*s, *c);
   s->add_option("--perplexity", o->perplexity, "Perplexity")
       ->default_val(30)
-      ->check(positive_count());
-  s->add_option("--theta", o->theta, "Barnes-Hut accuracy (0: exact gradient)")->default_val(0.5);
-  s->add_option("--iters", o->max_iter, "Iterations")->default_val(1000);
-  s->add_option("--dims", o->dims, "2 or 3")->default_val(2);
+      ->check(real_in(0, true));
+  s->add_option("--theta", o->theta, "Barnes-Hut accuracy (0: exact gradient)")
+      ->default_val(0.5)
+      ->check(real_in(0, false, 1));
+  s->add_option("--iters", o->max_iter, "Iterations")->default_val(1000)->check(positive_count());
+  s->add_option("--dims", o->dims, "2 or 3")->default_val(2)->check(whole_number_in(2, 3));
   s->add_option("--out", c->out, "CSV of the embedding (x0, x1, label)");
   s->add_option("--plot", *plot, "PNG or SVG scatter of the embedding coloured by label");
   return {s, [c, o, plot]() {

@@ -5,7 +5,6 @@
 // are scored. Plain k-means of each space is always reported next to the --method ones (the
 // seeds' comparison), with a verdict line computed from the accuracies, pictures of the latent
 // t-SNE map, the silhouettes and the accuracies, and cluster.json.
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +26,7 @@
 #include "apps/report/chart.h"
 #include "apps/run/run_data.h"
 #include "engine/io/atomic_file.h"
+#include "engine/io/staged_folder.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
@@ -337,38 +337,6 @@ void write_map_pictures(const std::string& out, const std::vector<float>& map,
 // ---- output
 // --------------------------------------------------------------------------------------
 
-// The output folder is built as OUT.tmp-PID and renamed over OUT only when complete, so a
-// failure part way leaves the old folder (or none), never half a new one.
-class StagedDir {
- public:
-  StagedDir(std::string final_dir) : final_(std::move(final_dir)) {
-    while (final_.size() > 1 && final_.back() == '/') final_.pop_back();
-    tmp_ = final_ + ".tmp-" + std::to_string(::getpid());
-    std::error_code ec;
-    fs::remove_all(tmp_, ec);
-    fs::create_directories(tmp_, ec);
-    if (ec) throw Error("--out-dir " + final_ + ": cannot create " + tmp_ + ": " + ec.message());
-  }
-  ~StagedDir() {
-    std::error_code ec;
-    if (!done_) fs::remove_all(tmp_, ec);
-  }
-  const std::string& path() const { return tmp_; }
-  void commit() {
-    std::error_code ec;
-    fs::remove_all(final_, ec);  // --force was checked before any work
-    if (ec) throw Error("--out-dir " + final_ + ": cannot remove the old folder: " + ec.message());
-    fs::rename(tmp_, final_, ec);
-    if (ec)
-      throw Error("--out-dir " + final_ + ": cannot rename " + tmp_ + " to it: " + ec.message());
-    done_ = true;
-  }
-
- private:
-  std::string final_, tmp_;
-  bool done_ = false;
-};
-
 json entry_json(const Entry& e) {
   auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
   json j{{"space", e.space},     {"method", e.method},
@@ -401,9 +369,10 @@ json draw_map(const std::string& dir, const Entry& best, const Rows& rows, const
 json write_folder(const std::string& out, const std::vector<Entry>& all, const Entry& best,
                   const std::string& line, const Rows& rows, const Opts& o, const Device& device,
                   std::chrono::steady_clock::time_point t0) {
-  StagedDir dir(out);
-  if (!best.per_sample.empty()) write_silhouette_plot(dir.path() + "/silhouette.png", best, o.k);
-  if (rows.eval.has_labels()) write_acc_chart(dir.path() + "/acc.png", all);
+  // Built beside `out` and swapped in whole: a failure leaves the old folder (or none).
+  io::StagedFolder dir(out, io::StagedFolder::Commit::replace);
+  if (!best.per_sample.empty()) write_silhouette_plot(dir.path("silhouette.png"), best, o.k);
+  if (rows.eval.has_labels()) write_acc_chart(dir.path("acc.png"), all);
   json j{{"run", o.run},
          {"data", o.data.spec},
          {"split", o.data.split},
@@ -416,14 +385,14 @@ json write_folder(const std::string& out, const std::vector<Entry>& all, const E
          {"standardize", !o.no_standardize},
          {"out_dir", out},
          {"device", device.str()}};
-  if (json t = draw_map(dir.path(), best, rows, o); !t.is_null()) j["tsne"] = t;
+  if (json t = draw_map(dir.dir(), best, rows, o); !t.is_null()) j["tsne"] = t;
   json list = json::array();
   for (const Entry& e : all) list.push_back(entry_json(e));
   j["spaces"] = list;
   j["best"] = entry_json(best);
   j["verdict"] = line;
   j["seconds"] = since(t0);  // the whole command, all but the rename and the printing
-  io::write_json_atomic(dir.path() + "/cluster.json", j);
+  io::write_json_atomic(dir.path("cluster.json"), j);
   dir.commit();
   return j;
 }
@@ -481,11 +450,12 @@ Action add_cluster(CLI::App& app) {
   app.add_option("--perplexity", o->perplexity,
                  "t-SNE perplexity of the maps (capped at a third of the fit rows)")
       ->default_val(30)
-      ->check(positive_count());
+      ->check(real_in(0, true));
   app.add_option("--n-init", o->n_init, "k-means restarts in each space (50 on a t-SNE map)")
       ->default_val(10)
       ->check(positive_count());
-  app.add_option("--seed", o->seed, "Seed of the subsample, k-means, the mixture and t-SNE");
+  app.add_option("--seed", o->seed, "Seed of the subsample, k-means, the mixture and t-SNE")
+      ->check(seed_value());
   app.add_flag("--tsne", o->tsne,
                "Draw the t-SNE map of the latent codes (always drawn for t-SNE methods)");
   app.add_option("--tsne-limit", o->tsne_limit,

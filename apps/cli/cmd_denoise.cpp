@@ -13,6 +13,7 @@
 #include "engine/autograd/autograd.h"
 #include "engine/ops/row_ops.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::cli {
 namespace {
@@ -67,6 +68,7 @@ std::vector<float> reconstruct_rows(const run::LoadedRun& r, const Tensor& noisy
   std::vector<float> den;
   den.reserve(static_cast<size_t>(n * D));
   for (int64_t start = 0; start < n; start += 1024) {
+    interrupt::check("denoising");
     const int64_t rows = std::min<int64_t>(1024, n - start);
     std::vector<float> part =
         r.model->to_data(r.model->forward(noisy.slice_rows(start, rows)), r.loss)
@@ -117,8 +119,9 @@ void print_denoise_result(const DenoiseOptions& o, int64_t n, const Quality& qn,
 int run_denoise(DenoiseOptions& o) {
   float level = 0;
   const ops::Noise kind = ops::parse_noise(o.noise, &level);
+  if (!(level > 0))  // a zero level leaves the input clean: its PSNR would be infinite
+    throw UsageError("--noise " + o.noise + ": the level must be > 0 to have something to denoise");
   if (o.n < 1 || o.n > 64) throw UsageError("--n must be between 1 and 64");
-  if (o.limit < 0) throw UsageError("--limit must be at least 0");
   if (!o.out.empty()) run::check_output_file(o.out, o.force, "--out");
   const Device device = start_compute(o.threads, o.device);
   run::LoadedRun r = run::load_run(o.run);
@@ -153,8 +156,10 @@ Action add_denoise(CLI::App& app) {
   app.add_option("--noise", o->noise, "gaussian:SIGMA, saltpepper:P or mask:P")->required();
   app.add_option("--split", o->data.split, "train or test (image data sets)")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels, e.g. 9 or 0-8");
-  app.add_option("--limit", o->limit, "Use the first N images (0: all)")->default_val(1000);
-  app.add_option("--seed", o->seed, "Seed of the noise")->default_val(0);
+  app.add_option("--limit", o->limit, "Use the first N images (0: all)")
+      ->default_val(1000)
+      ->check(seed_value());
+  app.add_option("--seed", o->seed, "Seed of the noise")->default_val(0)->check(seed_value());
   app.add_option("--out", o->out, "PNG file: noisy, denoised and clean rows of --n images");
   app.add_option("--n", o->n, "Images per row of the --out picture")->default_val(8);
   app.add_flag("--force", o->force, "Overwrite --out if it exists");

@@ -74,12 +74,13 @@ void add_knn_flags(CLI::App& app, detect::ScoreOptions& opts) {
       ->check(positive_count());
   app.add_option("--knn-power", opts.view.power,
                  "knn-input, mse-view and the classical scores: raise each input to this power "
-                 "first (0.5 = square "
-                 "root; inputs must be >= 0)")
-      ->default_val(1.0);
+                 "first (0.5 = square root; inputs must be >= 0)")
+      ->default_val(1.0)
+      ->check(real_in(0, true));
   app.add_option("--knn-blur", opts.view.blur,
                  "the same, images only: Gaussian blur sigma in pixels after the power (0 = none)")
-      ->default_val(0.0);
+      ->default_val(0.0)
+      ->check(real_in(0, false, 10));
 }
 
 std::vector<detect::ScoreKind> resolve_scores(const CLI::App& app, const std::string& score,
@@ -236,7 +237,8 @@ Action add_fit(CLI::App& app) {
       ->check(positive_count());
   add_knn_flags(app, o->knn);
   app.add_option("--seed", o->knn.seed,
-                 "Seed of the scores' random draws (iforest, lof, ecod, the classifier)");
+                 "Seed of the scores' random draws (iforest, lof, ecod, the classifier)")
+      ->check(seed_value());
   app.add_option("--ensemble", o->ensemble, "K models (the run plus K-1 trained with other seeds)")
       ->default_val(1)
       ->check(positive_count());
@@ -244,7 +246,7 @@ Action add_fit(CLI::App& app) {
                  "How ensemble scores combine: mean or median of standardised scores")
       ->default_val("mean");
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)")->check(seed_value());
   app.add_flag("--force", o->force, "Replace an existing detector (and retrain ensemble members)");
   app.add_flag("--json", o->json, "Print a JSON summary as the last line");
   return [o, &app]() { return run_fit(*o, app); };
@@ -262,7 +264,7 @@ Action add_score(CLI::App& app) {
   app.add_option("--data", o->data.spec, "Data to score")->required();
   app.add_option("--split", o->data.split, "train or test")->default_val("test");
   app.add_option("--classes", o->data.classes, "Only these labels");
-  app.add_option("--limit", o->data.limit, "Use the first N samples");
+  app.add_option("--limit", o->data.limit, "Use the first N samples")->check(positive_count());
   app.add_option("--out", o->out, "CSV file: index, label (if any), score, anomaly (0/1)")
       ->required();
   app.add_flag("--per-feature", o->per_feature,

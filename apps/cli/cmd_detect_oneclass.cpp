@@ -17,6 +17,7 @@
 #include "apps/train/trainer.h"
 #include "engine/data/spec.h"
 #include "engine/io/atomic_file.h"
+#include "engine/ops/kernel_select.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
@@ -191,6 +192,7 @@ int run_bench_oneclass(const OneClassOpts& o, const CLI::App& app) {
       detect::parse_baselines(o.baselines, train_all.sample_shape.size() >= 2, "--baselines");
   const std::string out = out_folder(o, spec.kind);
   const Device device = resolve_device(o.device, std::cerr);
+  ops::check_kernels_run_on(device);
   const auto t_start = std::chrono::steady_clock::now();
   json per_class = json::array();
   Totals t;
@@ -256,7 +258,7 @@ Action add_detect_bench_oneclass(CLI::App& app) {
                  "Detectors to compare: default, none, or a list of scores")
       ->default_val("default");
   add_knn_flags(app, o->knn);
-  app.add_option("--seed", o->seed, "Seed of every class's training");
+  app.add_option("--seed", o->seed, "Seed of every class's training")->check(seed_value());
   app.add_option("--out", o->out,
                  "Folder for the per-class runs (default runs/oneclass-<config>-<data>)");
   app.add_flag("--force", o->force, "Overwrite --out");

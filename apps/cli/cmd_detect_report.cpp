@@ -267,7 +267,9 @@ Action add_detect_report(CLI::App& app) {
   app.add_option("--limit", o->data.limit, "Use the first N samples")->check(positive_count());
   app.add_option("--out-dir", o->out_dir,
                  "Folder for the pictures and report.json (default RUN/report)");
-  app.add_option("--top", o->top, "Top anomalies to picture (image data)")->default_val(8);
+  app.add_option("--top", o->top, "Top anomalies to picture (image data)")
+      ->default_val(8)
+      ->check(whole_number_in(0, 1000));
   app.add_option("--baselines", o->baselines,
                  "Detectors to compare on the same data: default (the model's mse, knn and the "
                  "model-free iforest, "

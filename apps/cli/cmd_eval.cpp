@@ -14,10 +14,39 @@
 #include "engine/data/spec.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 #include "models/losses.h"
 #include "models/vae.h"
 
 namespace hg::cli {
+
+namespace {
+
+struct LossSums {
+  double loss = 0, mse = 0, objective = 0;  // each summed over the rows
+};
+
+// The reconstruction loss, the MSE in the data's units and (a VAE) the negative ELBO of every row
+// of `all`, in chunks of 1024 rows.
+LossSums loss_sums(const run::LoadedRun& r, const Tensor& all, bool vae) {
+  LossSums s;
+  const bool logits =
+      models::recon_kind(r.loss, r.model->output_act()) == ops::ReconKind::BCELogits;
+  const int64_t n = all.shape()[0];
+  for (int64_t start = 0; start < n; start += 1024) {
+    interrupt::check("evaluating");
+    const int64_t rows = std::min<int64_t>(1024, n - start);
+    Tensor x = all.slice_rows(start, rows);
+    Tensor recon = r.model->forward(x);
+    s.loss += models::reconstruction_loss(r.loss, recon, x, r.model->output_act()).item() * rows;
+    // MSE in the data's units: logits (a linear output trained with BCE) become probabilities.
+    s.mse += ops::mse_loss(logits ? ops::sigmoid(recon) : recon, x).item() * rows;
+    if (vae) s.objective += r.model->objective(x, x, r.loss).total.item() * rows;
+  }
+  return s;
+}
+
+}  // namespace
 
 Action add_eval(CLI::App& app) {
   struct Opts {
@@ -50,21 +79,8 @@ Action add_eval(CLI::App& app) {
     r.model->to(device);
 
     autograd::NoGradGuard no_grad;
-    const int64_t D = d.features();
-    Tensor all = Tensor::from_vector({d.n, D}, d.x).to(device);
-    double loss_sum = 0, mse_sum = 0, objective_sum = 0;
-    const bool logits =
-        models::recon_kind(r.loss, r.model->output_act()) == ops::ReconKind::BCELogits;
-    for (int64_t start = 0; start < d.n; start += 1024) {
-      const int64_t rows = std::min<int64_t>(1024, d.n - start);
-      Tensor x = all.slice_rows(start, rows);
-      Tensor recon = r.model->forward(x);
-      loss_sum +=
-          models::reconstruction_loss(r.loss, recon, x, r.model->output_act()).item() * rows;
-      // MSE in the data's units: logits (a linear output trained with BCE) become probabilities.
-      mse_sum += ops::mse_loss(logits ? ops::sigmoid(recon) : recon, x).item() * rows;
-      if (vae) objective_sum += r.model->objective(x, x, r.loss).total.item() * rows;
-    }
+    Tensor all = Tensor::from_vector({d.n, d.features()}, d.x).to(device);
+    const auto [loss_sum, mse_sum, objective_sum] = loss_sums(r, all, vae != nullptr);
     const double n = static_cast<double>(d.n);
     if (!std::isfinite(loss_sum) || !std::isfinite(mse_sum) || !std::isfinite(objective_sum))
       throw Error("eval: the loss of " + o->run + " on --data " + o->data.spec +

@@ -136,9 +136,11 @@ Action add_generate(CLI::App& app) {
   app.add_option("--data", o->data.spec, "Data spec for --interpolate");
   app.add_option("--split", o->data.split, "train or test (for --interpolate)")
       ->default_val("test");
-  app.add_option("--seed", o->seed, "Seed of the prior samples");
+  app.add_option("--seed", o->seed, "Seed of the prior samples")->check(seed_value());
   app.add_option("--cols", o->cols, "Images per row")->default_val(8)->check(positive_count());
-  app.add_option("--zoom", o->zoom, "Pixel magnification")->default_val(3);
+  app.add_option("--zoom", o->zoom, "Pixel magnification")
+      ->default_val(3)
+      ->check(whole_number_in(1, 32));
   app.add_option("--out", o->out, "PNG file to write")->required();
   app.add_flag("--force", o->force, "Overwrite --out if it exists");
   add_compute_flags(app, o->device, o->threads, o->json);

@@ -27,7 +27,9 @@ Action add_reconstruct(CLI::App& app) {
   app.add_option("--classes", o->data.classes, "Only these labels, e.g. 9 or 0-8");
   app.add_option("--n", o->n, "Images to show")->default_val(16)->check(positive_count());
   app.add_option("--cols", o->cols, "Images per row")->default_val(8)->check(positive_count());
-  app.add_option("--zoom", o->zoom, "Pixel magnification")->default_val(3);
+  app.add_option("--zoom", o->zoom, "Pixel magnification")
+      ->default_val(3)
+      ->check(whole_number_in(1, 32));
   app.add_option("--out", o->out, "PNG file to write")->required();
   app.add_flag("--force", o->force, "Overwrite --out if it exists");
   add_compute_flags(app, o->device, o->threads, o->json);

@@ -78,9 +78,9 @@ Action add_train(CLI::App& app) {
   app.add_option("--scaler", *scaler,
                  "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
   app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)")
-      ->check(non_negative());
+      ->check(seed_value());
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
-  app.add_option("--threads", o->threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", o->threads, "CPU threads (0: all cores)")->check(seed_value());
   app.add_option("--val-split", o->val_split, "Fraction held out for validation")->default_val(0.1);
   app.add_option("--classes", o->classes, "Train on these labels only, e.g. 0-8 or 0,3");
   app.add_option("--limit", o->limit, "Use the first N samples")->check(positive_count());

@@ -267,7 +267,8 @@ Action add_transfer(CLI::App& app) {
       ->default_val(3000);
   app.add_option("--patience", o->t.patience,
                  "Validation checks (every 25 steps) without improvement before a stage ends")
-      ->default_val(8);
+      ->default_val(8)
+      ->check(positive_count());
   app.add_option("--val-fraction", o->t.val_fraction,
                  "Share of the labels held out for early stopping (0: none)")
       ->default_val(0.2);
@@ -275,7 +276,8 @@ Action add_transfer(CLI::App& app) {
       ->default_val(1)
       ->check(positive_count());
   app.add_option("--seed", o->t.seed,
-                 "Seed of the subsets, the heads and the from-scratch networks");
+                 "Seed of the subsets, the heads and the from-scratch networks")
+      ->check(seed_value());
   app.add_option("--plot", o->plot,
                  "Write the accuracy-vs-labels chart here (PNG, and an SVG beside it)");
   add_compute_flags(app, o->device, o->threads, o->json);

@@ -1,5 +1,6 @@
 // Flags that many subcommands share, declared once.
 #pragma once
+#include <limits>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,13 @@ int checked_threads(int threads);
 // own range checks print a 300-digit bound.
 const CLI::Validator& positive_count();  // an integer >= 1
 const CLI::Validator& non_negative();    // a number >= 0
+const CLI::Validator& seed_value();      // an integer >= 0 (seeds, thread counts)
+// An integer in [lo, hi].
+CLI::Validator whole_number_in(long long lo, long long hi);
+// A finite real number above lo (lo_open: strictly) and at most hi (hi_open: strictly below);
+// hi = kUnbounded leaves it unbounded above.
+inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+CLI::Validator real_in(double lo, bool lo_open, double hi = kUnbounded, bool hi_open = false);
 // Sets the CPU thread count and resolves the device (saying on stderr which one and why).
 Device start_compute(int threads, const std::string& device);
 

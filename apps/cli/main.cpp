@@ -13,6 +13,22 @@
 
 namespace {
 
+// CLI11's "Could not convert: --seed = abc" as "--seed: 'abc' is not a valid value".
+std::string conversion_message(const std::string& what) {
+  const std::string prefix = "Could not convert: ";
+  const size_t eq = what.find(" = ");
+  if (what.rfind(prefix, 0) != 0 || eq == std::string::npos) return what;
+  const std::string flag = what.substr(prefix.size(), eq - prefix.size());
+  return flag + ": '" + what.substr(eq + 3) + "' is not a valid value";
+}
+
+// An interruption's message, saying that nothing was written unless it says what was kept.
+std::string interrupted_message(const std::string& what) {
+  for (const char* said : {"kept", "written", "complete", "trained again"})
+    if (what.find(said) != std::string::npos) return what;
+  return what + "; no output was written";
+}
+
 // Runs the subcommand that was parsed; a signal that stopped it (or arrived as it finished)
 // turns into exit code 130 (SIGINT) or 143 (SIGTERM).
 int run_parsed(const std::map<CLI::App*, hg::cli::Action>& actions) {
@@ -107,6 +123,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion&) {
     std::cout << "hourglass " << HG_VERSION << "\n";
     return 0;
+  } catch (const CLI::ConversionError& e) {
+    std::cerr << "hourglass: " << conversion_message(e.what()) << " (see hourglass --help)\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
     std::cerr << "hourglass: " << e.what() << " (see hourglass --help)\n";
     return 2;
@@ -116,7 +135,7 @@ int main(int argc, char** argv) {
     set_kernel(cmds.conv, "HG_CONV", hg::ops::set_conv_algo);
     return run_parsed(cmds.actions);
   } catch (const hg::interrupt::Interrupted& e) {
-    std::cerr << "hourglass: " << e.what() << "\n";
+    std::cerr << "hourglass: " << interrupted_message(e.what()) << "\n";
     return hg::interrupt::exit_code();
   } catch (const hg::UsageError& e) {
     std::cerr << "hourglass: " << e.what() << "\n";

@@ -13,6 +13,7 @@
 #include "engine/io/atomic_file.h"
 #include "engine/io/safetensors.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 
 namespace hg::detect {
 
@@ -335,6 +336,7 @@ std::vector<float> LoadedDetector::reconstructions(const data::Dataset& raw) con
   const std::vector<float>& x = model_rows(r, raw, buf);
   out.reserve(x.size());
   for (int64_t start = 0; start < raw.n; start += 2048) {
+    interrupt::check("reconstructing");
     const int64_t rows = std::min<int64_t>(2048, raw.n - start);
     Tensor xb = chunk_tensor(x, start, rows, D, device_);
     std::vector<float> rec =

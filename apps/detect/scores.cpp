@@ -11,6 +11,7 @@
 #include "engine/autograd/autograd.h"
 #include "engine/host/gemm.h"
 #include "engine/util/error.h"
+#include "engine/util/interrupt.h"
 #include "engine/util/rng.h"
 #include "models/losses.h"
 #include "models/vae.h"
@@ -470,6 +471,7 @@ std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, 
   std::vector<float> out;
   out.reserve(static_cast<size_t>(n * D));
   for (int64_t start = 0; start < n; start += s.chunk) {
+    interrupt::check("scoring");
     const int64_t rows = std::min(s.chunk, n - start);
     std::vector<float> e = chunk_feature_errors(s, chunk_tensor(x, start, rows, D, s.device));
     out.insert(out.end(), e.begin(), e.end());
@@ -531,6 +533,7 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
   out.reserve(static_cast<size_t>(n));
   const int64_t k = s.model->latent_dim();
   for (int64_t start = 0; start < n; start += s.chunk) {
+    interrupt::check("scoring");
     const int64_t rows = std::min(s.chunk, n - start);
     Tensor xb = chunk_tensor(x, start, rows, D, s.device);
     std::vector<float> row;

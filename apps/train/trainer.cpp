@@ -13,6 +13,7 @@
 #include "engine/data/spec.h"
 #include "engine/host/parallel.h"
 #include "engine/io/atomic_file.h"
+#include "engine/ops/kernel_select.h"
 #include "engine/ops/ops.h"
 #include "engine/tensor/cuda_graph.h"
 #include "engine/tensor/device_select.h"
@@ -674,7 +675,8 @@ int64_t run_steps(EpochLoop& l, float lr) {
   ops::gather_rows_into(dd.train_x, static_cast<const int64_t*>(dd.order_dev.data()), dd.shuffled);
   l.steps.begin_epoch();
   int64_t n_seen = 0;
-  for (int64_t start = 0; start < l.N && !interrupt::requested(); start += l.r.batch) {
+  const std::string at = "training " + l.dir;  // the safe point's name, for interrupt's test hook
+  for (int64_t start = 0; start < l.N && !interrupt::poll(at); start += l.r.batch) {
     const int64_t rows = std::min<int64_t>(l.r.batch, l.N - start);
     l.steps.run(dd.shuffled.slice_rows(start, rows), rows);
     n_seen += rows;
@@ -785,6 +787,7 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
 
   host::set_num_threads(opt.threads);
   const Device device = resolve_device(opt.device, log);
+  ops::check_kernels_run_on(device);
   if (opt.cuda_graph && !device.is_cuda()) log << "--cuda-graph: ignored on the CPU\n";
 
   SplitData d = load_split(opt, r, resuming ? &prev.at("scaler") : nullptr);

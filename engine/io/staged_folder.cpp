@@ -33,7 +33,8 @@ void remove_abandoned_stages(const fs::path& target) {
 
 }  // namespace
 
-StagedFolder::StagedFolder(std::string target) : target_(std::move(target)) {
+StagedFolder::StagedFolder(std::string target, Commit mode)
+    : target_(std::move(target)), mode_(mode) {
   fs::path t(target_);
   if (t.filename().empty()) t = t.parent_path();  // "out/" names the folder "out"
   target_ = t.string();
@@ -58,20 +59,44 @@ std::string StagedFolder::path(const std::string& file) const {
   return (fs::path(stage_) / file).string();
 }
 
+void StagedFolder::merge_into_target() {
+  if (!fs::is_directory(target_)) throw Error(target_ + ": exists and is not a folder");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(stage_)) {
+    fs::rename(e.path(), fs::path(target_) / e.path().filename(), ec);
+    if (ec)
+      throw Error(target_ + "/" + e.path().filename().string() +
+                  ": cannot move into place: " + ec.message());
+  }
+  fs::remove_all(stage_, ec);
+}
+
+// The old folder is renamed aside first, so a failure between the two renames leaves it whole
+// (under its aside name, put back when the second rename fails).
+void StagedFolder::replace_target() {
+  const std::string aside = stage_ + ".old";
+  std::error_code ec;
+  fs::remove_all(aside, ec);
+  fs::rename(target_, aside, ec);
+  if (ec) throw Error(target_ + ": cannot move the old folder aside: " + ec.message());
+  fs::rename(stage_, target_, ec);
+  if (ec) {
+    std::error_code back;
+    fs::rename(aside, target_, back);
+    throw Error(target_ + ": cannot move the finished files into place: " + ec.message());
+  }
+  fs::remove_all(aside, ec);
+}
+
 void StagedFolder::commit() {
   std::error_code ec;
   if (!fs::exists(target_)) {
     fs::rename(stage_, target_, ec);
     if (ec) throw Error(target_ + ": cannot move the finished files into place: " + ec.message());
+  } else if (mode_ == Commit::replace) {
+    replace_target();
   } else {
-    if (!fs::is_directory(target_)) throw Error(target_ + ": exists and is not a folder");
-    for (const auto& e : fs::directory_iterator(stage_)) {
-      fs::rename(e.path(), fs::path(target_) / e.path().filename(), ec);
-      if (ec)
-        throw Error(target_ + "/" + e.path().filename().string() +
-                    ": cannot move into place: " + ec.message());
-    }
-    fs::remove_all(stage_, ec);
+    merge_into_target();
   }
   committed_ = true;
 }

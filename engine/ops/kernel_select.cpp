@@ -130,4 +130,16 @@ std::string conv_algo_for_cpu() {
   return sel().conv_cpu;
 }
 
+void check_kernels_run_on(const Device& device) {
+  if (!device.is_cpu()) return;
+  if (const std::string g = gemm_kernel_for_cuda(); !g.empty())
+    throw UsageError("--gemm " + g +
+                     " (or $HG_GEMM): a CUDA kernel, but this run computes on the CPU (CPU "
+                     "kernels: hg, hg-bf16, openblas)");
+  if (const std::string c = conv_algo_for_cuda(); !c.empty())
+    throw UsageError("--conv " + c +
+                     " (or $HG_CONV): a CUDA algorithm, but this run computes on the CPU (CPU "
+                     "algorithms: auto, im2col, direct)");
+}
+
 }  // namespace hg::ops

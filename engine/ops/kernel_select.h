@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/tensor/device.h"
+
 namespace hg::ops {
 
 void set_gemm_kernel(const std::string& name);  // "" = defaults
@@ -24,6 +26,9 @@ CpuGemm gemm_for_cpu();  // hg, hg-bf16 or openblas (engine/ops/gemm_openblas.h)
 std::string conv_algo_for_cuda();
 std::string conv_algo_for_cpu();               // "", "im2col" or "direct"
 std::vector<std::string> gemm_kernel_names();  // every accepted name, CPU and CUDA
+// A UsageError when a CUDA kernel or algorithm was named but `device` is the CPU: it would
+// silently not run.
+void check_kernels_run_on(const Device& device);
 std::vector<std::string> conv_algo_names();
 
 }  // namespace hg::ops

@@ -25,7 +25,12 @@ class Interrupted : public Error {
   explicit Interrupted(const std::string& what) : Error(what) {}
 };
 
-// Throws Interrupted("<while> interrupted by SIGINT") when a signal arrived.
+// requested(), at a safe point named `while_doing` (the test hook below applies).
+bool poll(const std::string& while_doing);
+
+// Throws Interrupted("<while> interrupted by SIGINT") when a signal arrived. For tests,
+// $HG_TEST_SIGNAL_AT="LABEL[:TERM]" makes the first check() whose label contains LABEL raise
+// SIGINT (SIGTERM) first, through the installed handler.
 void check(const std::string& while_doing);
 
 }  // namespace hg::interrupt

@@ -61,13 +61,14 @@ inline std::string scratch_dir() {
   return dir;
 }
 
-inline CliResult run_cli(const std::string& args) {
+// `env`: assignments put before the command, e.g. "HG_TEST_SIGNAL_AT=encoding".
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
   const char* bin = std::getenv("HG_HOURGLASS_BIN");
   std::string exe = bin ? bin : std::string(HG_BINARY_DIR) + "/hourglass";
   static int counter = 0;
   const std::string base = scratch_dir() + "/io" + std::to_string(counter++);
-  const std::string cmd = "cd " + scratch_dir() + " && " + exe + " " + args + " >" + base +
-                          ".out 2>" + base + ".err </dev/null";
+  const std::string cmd = "cd " + scratch_dir() + " && " + env + " " + exe + " " + args + " >" +
+                          base + ".out 2>" + base + ".err </dev/null";
   const int status = std::system(cmd.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

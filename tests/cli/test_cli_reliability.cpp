@@ -168,6 +168,29 @@ TEST(CliReliability, FlagValuesOutOfRangeAreErrors) {
       {"cluster --run nowhere --data synthetic --k 0", "--k"},
       {"reconstruct --run nowhere --data synthetic --n 0 --out r.png", "--n"}};
   for (const auto& [cmd, flag] : counts) expect_one_line_error(run_cli(cmd), 2, flag);
+  // Real values, seeds and thread counts of the other subcommands: NaN, negative and absurd
+  // values are refused at parsing, naming the flag (no run folder is even read).
+  const std::vector<std::pair<std::string, std::string>> reals = {
+      {"analyze kmeans --data synthetic --tol nan", "--tol"},
+      {"analyze kmeans --data synthetic --tol 5", "--tol"},
+      {"analyze kmeans --data synthetic --threads -1", "--threads"},
+      {"analyze tsne --data synthetic --perplexity 0", "--perplexity"},
+      {"analyze tsne --data synthetic --theta inf", "--theta"},
+      {"analyze tsne --data synthetic --dims 4", "--dims"},
+      {"analyze silhouette --data synthetic --sample -1", "--sample"},
+      {"cluster --run nowhere --data synthetic --perplexity -1", "--perplexity"},
+      {"cluster --run nowhere --data synthetic --seed -1", "--seed"},
+      {"detect fit --run nowhere --data synthetic --knn-power nan", "--knn-power"},
+      {"detect fit --run nowhere --data synthetic --knn-blur 1e300", "--knn-blur"},
+      {"detect fit --run nowhere --data synthetic --seed -2", "--seed"},
+      {"detect score --run nowhere --data synthetic --out s.csv --limit 0", "--limit"},
+      {"denoise --run nowhere --data synthetic --noise gaussian:0.1 --seed -1", "--seed"},
+      {"generate --run nowhere --out g.png --zoom 0", "--zoom"},
+      {"transfer --run nowhere --data synthetic --patience 0", "--patience"},
+      {"transfer --run nowhere --data synthetic --max-steps abc",
+       "--max-steps: 'abc' is not a valid"},
+      {"train --data synthetic --seed 1.5", "--seed"}};
+  for (const auto& [cmd, flag] : reals) expect_one_line_error(run_cli(cmd), 2, flag);
 }
 
 TEST(CliReliability, ResumeRefusesFlagsItCannotApply) {
