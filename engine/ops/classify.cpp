@@ -7,6 +7,7 @@
 
 #include "engine/autograd/autograd.h"
 #include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -56,7 +57,7 @@ Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<int32_t>& l
               static_cast<size_t>(B) * sizeof(int32_t));
   Tensor loss_row = Tensor::empty({B}, dev);
   Tensor stats = Tensor::empty({B, 2}, dev);  // {row max, sum exp(z - max)} per row
-  be.softmax_ce_forward(logits.data(), as_i32(lab), loss_row.data(), stats.data(), B, C);
+  dk::softmax_ce_forward(dev, logits.data(), as_i32(lab), loss_row.data(), stats.data(), B, C);
   Tensor loss = Tensor::empty({}, dev);
   be.sum(loss_row.data(), B, 1.0f / static_cast<float>(B), loss.data());
 
@@ -75,13 +76,13 @@ Tensor softmax(const Tensor& logits) {
   check_defined(op, logits, "logits");
   check_2d(op, logits, "logits");
   const int64_t B = logits.size(0), C = logits.size(1);
-  Backend& be = backend_for(logits.device(), op);
+  const Device dev = logits.device();
   Tensor y = Tensor::empty({B, C}, logits.device());
-  be.softmax_rows(logits.data(), y.data(), B, C);
+  dk::softmax_rows(dev, logits.data(), y.data(), B, C);
   Tensor ys = y.detach();  // the backward needs only the output
-  autograd::record(y, op, {logits}, [ys, B, C, &be](const Tensor& g) -> std::vector<Tensor> {
+  autograd::record(y, op, {logits}, [ys, B, C, dev](const Tensor& g) -> std::vector<Tensor> {
     Tensor dz = Tensor::empty({B, C}, g.device());
-    be.softmax_rows_backward(ys.data(), g.data(), dz.data(), B, C);
+    dk::softmax_rows_backward(dev, ys.data(), g.data(), dz.data(), B, C);
     return {dz};
   });
   return y;
@@ -95,9 +96,9 @@ std::vector<int32_t> argmax_rows(const Tensor& x) {
   if (B == 0) return {};
   if (C == 0) throw Error(std::string(op) + ": input " + shape_str(x.shape()) + " has no columns");
   check_columns_fit_int32(op, x);
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor idx = Tensor::empty({B}, x.device());  // int32 indices
-  be.argmax_rows(x.data(), reinterpret_cast<int32_t*>(idx.data()), B, C);
+  dk::argmax_rows(dev, x.data(), reinterpret_cast<int32_t*>(idx.data()), B, C);
   std::vector<int32_t> out(static_cast<size_t>(B));
   copy_memory(out.data(), Device::cpu(), idx.data(), x.device(),
               static_cast<size_t>(B) * sizeof(int32_t));

@@ -11,6 +11,7 @@
 #include "engine/autograd/autograd.h"
 #include "engine/ops/backend.h"
 #include "engine/ops/conv_ops.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 
 namespace hg::ops {
@@ -21,10 +22,11 @@ namespace detail {
 
 Tensor channel_sum(const Tensor& t, int64_t N, int64_t C, int64_t HW) {
   Backend& be = backend_for(t.device(), "channel_sum");
+  const Device dev = t.device();
   Tensor per_pos = Tensor::empty({C * HW}, t.device());
   be.sum_cols(t.data(), per_pos.data(), N, C * HW);  // Σ over the batch: [C*HW]
   Tensor out = Tensor::empty({C}, t.device());
-  be.sum_rows(per_pos.data(), out.data(), C, HW);  // Σ over the positions: [C]
+  dk::sum_rows(dev, per_pos.data(), out.data(), C, HW);  // Σ over the positions: [C]
   return out;
 }
 
@@ -90,6 +92,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, S
                 std::to_string(S) + " kernel with dilation " + s2(dilation));
   detail::check_same_device(op, {x, w, b});
   Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
 
   kernels::ConvShape s;
   s.N = N, s.C = C, s.H = H, s.W = W, s.K = K, s.R = R, s.S = S;
@@ -106,8 +109,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, S
       Tensor dpre = g;
       if (act != Act::None) {
         dpre = Tensor::empty(g.shape(), g.device());
-        be.act_backward(act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(),
-                        alpha);
+        dk::act_backward(dev, act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(),
+                         alpha);
       }
       Tensor dx, dw, db;
       if (x.requires_grad()) {

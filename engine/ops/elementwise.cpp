@@ -2,7 +2,7 @@
 // engine/ops/pointwise.cpp). Each output element depends on one element of each
 // input, so every backward is itself elementwise.
 #include "engine/autograd/autograd.h"
-#include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -35,18 +35,14 @@ namespace {
 
 Tensor unary_prologue(const char* op, const Tensor& x) {
   detail::check_defined(op, x, "input");
-  backend_for(x.device(), op);
   return Tensor::empty(x.shape(), x.device());
 }
-
-// The backend of a tensor's device (backend_for throws for a device this build cannot use).
-Backend& be(const Tensor& t) { return backend_for(t.device(), "elementwise op"); }
 
 }  // namespace
 
 Tensor add_scalar(const Tensor& x, float s) {
   Tensor y = unary_prologue("add_scalar", x);
-  be(x).add_scalar(x.data(), s, y.data(), y.numel());
+  dk::add_scalar(x.device(), x.data(), s, y.data(), y.numel());
   autograd::record(y, "add_scalar", {x},
                    [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
   return y;
@@ -54,10 +50,10 @@ Tensor add_scalar(const Tensor& x, float s) {
 
 Tensor mul_scalar(const Tensor& x, float s) {
   Tensor y = unary_prologue("mul_scalar", x);
-  be(x).scale(x.data(), s, y.data(), y.numel());
+  dk::scale(x.device(), x.data(), s, y.data(), y.numel());
   autograd::record(y, "mul_scalar", {x}, [s](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty(g.shape(), g.device());
-    be(g).scale(g.data(), s, dx.data(), g.numel());
+    dk::scale(g.device(), g.data(), s, dx.data(), g.numel());
     return {dx};
   });
   return y;
@@ -65,23 +61,24 @@ Tensor mul_scalar(const Tensor& x, float s) {
 
 Tensor activation(const Tensor& x, Act act, float alpha) {
   Tensor y = unary_prologue("activation", x);
-  be(x).act_forward(act, x.data(), y.data(), y.numel(), alpha);
+  dk::act_forward(x.device(), act, x.data(), y.data(), y.numel(), alpha);
   Tensor ys = y.detach();
-  autograd::record(
-      y, "activation", {x}, [x, ys, act, alpha](const Tensor& g) -> std::vector<Tensor> {
-        Tensor dx = Tensor::empty(g.shape(), g.device());
-        be(g).act_backward(act, x.data(), ys.data(), g.data(), dx.data(), g.numel(), alpha);
-        return {dx};
-      });
+  autograd::record(y, "activation", {x},
+                   [x, ys, act, alpha](const Tensor& g) -> std::vector<Tensor> {
+                     Tensor dx = Tensor::empty(g.shape(), g.device());
+                     dk::act_backward(g.device(), act, x.data(), ys.data(), g.data(), dx.data(),
+                                      g.numel(), alpha);
+                     return {dx};
+                   });
   return y;
 }
 
 void axpy_(Tensor& y, float a, const Tensor& x) {
   detail::check_same_device("axpy_", {y, x});
   if (y.numel() != x.numel()) detail::check_same_shape("axpy_", y, x);
-  be(x).axpy(a, x.data(), y.data(), y.numel());
+  dk::axpy(x.device(), a, x.data(), y.data(), y.numel());
 }
 
-void scale_(Tensor& a, float s) { be(a).scale(a.data(), s, a.data(), a.numel()); }
+void scale_(Tensor& a, float s) { dk::scale(a.device(), a.data(), s, a.data(), a.numel()); }
 
 }  // namespace hg::ops

@@ -2,6 +2,7 @@
 // its epilogue; backward is the three products dX = dY·W, dW = dYᵀ·X and db = Σ_rows dY.
 #include "engine/autograd/autograd.h"
 #include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -26,6 +27,7 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act, float 
   if (act == Act::Softplus) throw Error("linear: softplus cannot be fused; apply it separately");
   detail::check_same_device(op, {x, W, b});
   Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
 
   Tensor y = Tensor::empty({B, out}, x.device());
   Epilogue ep;
@@ -41,8 +43,8 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act, float 
       Tensor dpre = g;
       if (act != Act::None) {
         dpre = Tensor::empty(g.shape(), g.device());
-        be.act_backward(act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(),
-                        alpha);
+        dk::act_backward(dev, act, y_saved.data(), y_saved.data(), g.data(), dpre.data(), g.numel(),
+                         alpha);
       }
       Tensor dx, dW, db;
       if (x.requires_grad()) {

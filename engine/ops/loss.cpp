@@ -2,6 +2,7 @@
 // is one pass over prediction and target; the backward is another, producing d/dprediction.
 #include "engine/autograd/autograd.h"
 #include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -45,20 +46,20 @@ ReconError recon_error(const Tensor& x, const Tensor& r, ReconKind kind, bool pe
   detail::check_2d(op, x, "input");
   detail::check_same_shape(op, x, r);
   detail::check_same_device(op, {x, r});
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   const int64_t B = x.size(0), D = x.size(1);
   ReconError out;
   out.row = Tensor::empty({B}, x.device());
   if (per_feature) out.feat = Tensor::empty({B, D}, x.device());
-  be.recon_error(kind, x.data(), r.data(), out.row.data(), per_feature ? out.feat.data() : nullptr,
-                 B, D);
+  dk::recon_error(dev, kind, x.data(), r.data(), out.row.data(),
+                  per_feature ? out.feat.data() : nullptr, B, D);
   Tensor xs = x.detach();
-  autograd::record(out.row, op, {r},
-                   [xs, r, kind, B, D, &be](const Tensor& g) -> std::vector<Tensor> {
-                     Tensor dr = Tensor::empty({B, D}, r.device());
-                     be.recon_error_backward(kind, xs.data(), r.data(), g.data(), dr.data(), B, D);
-                     return {dr};
-                   });
+  autograd::record(
+      out.row, op, {r}, [xs, r, kind, B, D, dev](const Tensor& g) -> std::vector<Tensor> {
+        Tensor dr = Tensor::empty({B, D}, r.device());
+        dk::recon_error_backward(dev, kind, xs.data(), r.data(), g.data(), dr.data(), B, D);
+        return {dr};
+      });
   return out;
 }
 

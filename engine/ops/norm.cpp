@@ -8,8 +8,8 @@
 #include <string>
 
 #include "engine/autograd/autograd.h"
-#include "engine/ops/backend.h"
 #include "engine/ops/conv_ops.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -52,43 +52,43 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   if (!training && !running_mean.defined())
     throw Error("batch_norm: evaluation mode needs running_mean and running_var");
   detail::check_same_device(op, {x, gamma, beta, running_mean, running_var});
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor y = Tensor::empty(x.shape(), x.device());
 
   if (training) {
     Tensor mean = Tensor::empty({C}, x.device()), invstd = Tensor::empty({C}, x.device());
-    be.batchnorm_forward_train(x.data(), y.data(), N, C, HW, ptr_or_null(gamma), ptr_or_null(beta),
-                               eps, momentum, ptr_or_null(running_mean), ptr_or_null(running_var),
-                               mean.data(), invstd.data());
-    autograd::record(y, op, {x, gamma, beta}, [=, &be](const Tensor& g) -> std::vector<Tensor> {
+    dk::batchnorm_forward_train(dev, x.data(), y.data(), N, C, HW, ptr_or_null(gamma),
+                                ptr_or_null(beta), eps, momentum, ptr_or_null(running_mean),
+                                ptr_or_null(running_var), mean.data(), invstd.data());
+    autograd::record(y, op, {x, gamma, beta}, [=](const Tensor& g) -> std::vector<Tensor> {
       Tensor dx = Tensor::empty(x.shape(), x.device());
       Tensor dgamma, dbeta;
       if (gamma.defined() && gamma.requires_grad()) dgamma = Tensor::empty({C}, x.device());
       if (beta.defined() && beta.requires_grad()) dbeta = Tensor::empty({C}, x.device());
-      be.batchnorm_backward(x.data(), g.data(), dx.data(), N, C, HW, ptr_or_null(gamma),
-                            mean.data(), invstd.data(), ptr_or_null(dgamma), ptr_or_null(dbeta));
+      dk::batchnorm_backward(dev, x.data(), g.data(), dx.data(), N, C, HW, ptr_or_null(gamma),
+                             mean.data(), invstd.data(), ptr_or_null(dgamma), ptr_or_null(dbeta));
       return {x.requires_grad() ? dx : Tensor(), dgamma, dbeta};
     });
     return y;
   }
 
-  be.batchnorm_forward_eval(x.data(), y.data(), N, C, HW, ptr_or_null(gamma), ptr_or_null(beta),
-                            eps, running_mean.data(), running_var.data());
+  dk::batchnorm_forward_eval(dev, x.data(), y.data(), N, C, HW, ptr_or_null(gamma),
+                             ptr_or_null(beta), eps, running_mean.data(), running_var.data());
   if (autograd::any_requires_grad({x, gamma, beta})) {
     // Later training steps update the running statistics in place: keep this step's copy.
     Tensor rm = running_mean.clone(), rv = running_var.clone();
-    autograd::record(y, op, {x, gamma, beta}, [=, &be](const Tensor& g) -> std::vector<Tensor> {
+    autograd::record(y, op, {x, gamma, beta}, [=](const Tensor& g) -> std::vector<Tensor> {
       Tensor dx, dgamma, dbeta;
       if (x.requires_grad()) {
         Tensor zero = Tensor::zeros({C}, x.device());
         dx = Tensor::empty(x.shape(), x.device());
-        be.batchnorm_forward_eval(g.data(), dx.data(), N, C, HW, ptr_or_null(gamma), nullptr, eps,
-                                  zero.data(), rv.data());
+        dk::batchnorm_forward_eval(dev, g.data(), dx.data(), N, C, HW, ptr_or_null(gamma), nullptr,
+                                   eps, zero.data(), rv.data());
       }
       if (gamma.defined() && gamma.requires_grad()) {
         Tensor prod = Tensor::empty(x.shape(), x.device());
-        be.batchnorm_forward_eval(x.data(), prod.data(), N, C, HW, nullptr, nullptr, eps, rm.data(),
-                                  rv.data());
+        dk::batchnorm_forward_eval(dev, x.data(), prod.data(), N, C, HW, nullptr, nullptr, eps,
+                                   rm.data(), rv.data());
         dgamma = detail::channel_sum(mul(prod, g), N, C, HW);
       }
       if (beta.defined() && beta.requires_grad()) dbeta = detail::channel_sum(g, N, C, HW);
@@ -104,10 +104,10 @@ Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed) {
   if (!(p >= 0.0f && p < 1.0f))
     throw Error("dropout: probability p must be in [0, 1), got " + std::to_string(p));
   if (!training || p == 0.0f) return x;
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor y = Tensor::empty(x.shape(), x.device());
   Tensor mask = Tensor::empty(x.shape(), x.device());  // 1/(1-p) where kept, 0 where dropped
-  be.dropout_forward(x.data(), y.data(), mask.data(), x.numel(), p, seed);
+  dk::dropout_forward(dev, x.data(), y.data(), mask.data(), x.numel(), p, seed);
   autograd::record(y, op, {x},
                    [mask](const Tensor& g) -> std::vector<Tensor> { return {mul(g, mask)}; });
   return y;

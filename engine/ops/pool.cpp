@@ -7,8 +7,8 @@
 #include <string>
 
 #include "engine/autograd/autograd.h"
-#include "engine/ops/backend.h"
 #include "engine/ops/conv_ops.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 
 namespace hg::ops {
@@ -52,14 +52,15 @@ kernels::PoolShape pool_shape(const char* op, const Tensor& x, Size2 kernel, Siz
 Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
   const char* op = "max_pool2d";
   const kernels::PoolShape s = pool_shape(op, x, kernel, stride, padding);
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor y = Tensor::empty({s.N, s.C, s.out_h(), s.out_w()}, x.device());
   Tensor argmax = Tensor::empty({s.y_numel()}, x.device());  // int32 indices, see the file head
-  be.maxpool2d_forward(s, x.data(), y.data(), reinterpret_cast<int32_t*>(argmax.data()));
+  dk::maxpool2d_forward(dev, s, x.data(), y.data(), reinterpret_cast<int32_t*>(argmax.data()));
   Shape in_shape = x.shape();
-  autograd::record(y, op, {x}, [=, &be](const Tensor& g) -> std::vector<Tensor> {
+  autograd::record(y, op, {x}, [=](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty(in_shape, g.device());
-    be.maxpool2d_backward(s, g.data(), reinterpret_cast<const int32_t*>(argmax.data()), dx.data());
+    dk::maxpool2d_backward(dev, s, g.data(), reinterpret_cast<const int32_t*>(argmax.data()),
+                           dx.data());
     return {dx};
   });
   return y;
@@ -68,13 +69,13 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
   const char* op = "avg_pool2d";
   const kernels::PoolShape s = pool_shape(op, x, kernel, stride, padding);
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor y = Tensor::empty({s.N, s.C, s.out_h(), s.out_w()}, x.device());
-  be.avgpool2d_forward(s, x.data(), y.data());
+  dk::avgpool2d_forward(dev, s, x.data(), y.data());
   Shape in_shape = x.shape();
-  autograd::record(y, op, {x}, [=, &be](const Tensor& g) -> std::vector<Tensor> {
+  autograd::record(y, op, {x}, [=](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty(in_shape, g.device());
-    be.avgpool2d_backward(s, g.data(), dx.data());
+    dk::avgpool2d_backward(dev, s, g.data(), dx.data());
     return {dx};
   });
   return y;
@@ -90,13 +91,13 @@ Tensor upsample_nearest2d(const Tensor& x, int64_t fh, int64_t fw) {
     throw Error(std::string(op) + ": scale factors must be positive integers, got (" +
                 std::to_string(fh) + ", " + std::to_string(fw) + ")");
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor y = Tensor::empty({N, C, H * fh, W * fw}, x.device());
-  be.upsample_nearest2d_forward(x.data(), y.data(), N, C, H, W, fh, fw);
+  dk::upsample_nearest2d_forward(dev, x.data(), y.data(), N, C, H, W, fh, fw);
   Shape in_shape = x.shape();
-  autograd::record(y, op, {x}, [=, &be](const Tensor& g) -> std::vector<Tensor> {
+  autograd::record(y, op, {x}, [=](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty(in_shape, g.device());
-    be.upsample_nearest2d_backward(g.data(), dx.data(), N, C, H, W, fh, fw);
+    dk::upsample_nearest2d_backward(dev, g.data(), dx.data(), N, C, H, W, fh, fw);
     return {dx};
   });
   return y;

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -15,9 +15,9 @@ namespace hg::ops {
 Tensor randn(const Shape& shape, Device device, uint64_t seed) {
   for (int64_t d : shape)
     if (d < 0) throw Error("randn: negative size in shape " + shape_str(shape));
-  Backend& be = backend_for(device, "randn");
+  const Device dev = device;
   Tensor y = Tensor::empty(shape, device);
-  be.randn(y.data(), y.numel(), seed);
+  dk::randn(dev, y.data(), y.numel(), seed);
   return y;
 }
 
@@ -66,9 +66,9 @@ Tensor corrupt(const Tensor& x, Noise kind, float param, uint64_t seed, bool cli
   const char* op = "corrupt";
   detail::check_defined(op, x, "input");
   kernels::check_noise_param(kind, param);
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor y = Tensor::empty(x.shape(), x.device());  // a fresh leaf: never requires grad
-  be.corrupt(kind, x.data(), y.data(), x.numel(), param, seed, clip01);
+  dk::corrupt(dev, kind, x.data(), y.data(), x.numel(), param, seed, clip01);
   return y;
 }
 

@@ -2,6 +2,7 @@
 // epoch's worth of elements does not drift.
 #include "engine/autograd/autograd.h"
 #include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -27,11 +28,12 @@ Tensor row_reduce(const char* op, const Tensor& x, double scale) {
   detail::check_defined(op, x, "input");
   detail::check_2d(op, x, "input");
   Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   const int64_t B = x.size(0), D = x.size(1);
   Tensor y = Tensor::empty({B}, x.device());
-  be.sum_rows(x.data(), y.data(), B, D);
-  if (scale != 1.0) be.scale(y.data(), static_cast<float>(scale), y.data(), B);
-  autograd::record(y, op, {x}, [B, D, scale, &be](const Tensor& g) -> std::vector<Tensor> {
+  dk::sum_rows(dev, x.data(), y.data(), B, D);
+  if (scale != 1.0) dk::scale(dev, y.data(), static_cast<float>(scale), y.data(), B);
+  autograd::record(y, op, {x}, [B, D, scale, &be, dev](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty({B, D}, g.device());
     be.broadcast_rows(g.data(), static_cast<float>(scale), dx.data(), B,
                       D);  // dx[i, j] = scale g[i]

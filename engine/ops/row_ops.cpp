@@ -5,6 +5,7 @@
 
 #include "engine/autograd/autograd.h"
 #include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/dispatch.h"
 #include "engine/ops/ops.h"
 
@@ -20,15 +21,16 @@ Tensor act_derivative(const Tensor& y, Act a, float alpha) {
     throw Error(
         "act_derivative: softplus is not supported (its derivative is not written "
         "through its output)");
-  Backend& be = backend_for(y.device(), op);
+  const Device dev = y.device();
   Tensor d = Tensor::empty(y.shape(), y.device());
-  be.act_derivative(a, y.data(), d.data(), d.numel(), alpha);
+  dk::act_derivative(dev, a, y.data(), d.data(), d.numel(), alpha);
   // Piecewise-linear kinds: d is constant between the kinks, its derivative 0; nothing to record.
   if (a == Act::Sigmoid || a == Act::Tanh) {
-    autograd::record(d, op, {y}, [y, a, &be](const Tensor& g) -> std::vector<Tensor> {
-      Tensor dy = Tensor::empty(g.shape(), g.device());
-      be.act_derivative_backward(a, y.data(), g.data(), dy.data(), g.numel());
-      return {dy};
+    const Tensor ys = y.detach();
+    autograd::record(d, op, {y}, [ys, a](const Tensor& g) -> std::vector<Tensor> {
+      // d/dy of y (1 - y) is 1 - 2y; of 1 - y^2 it is -2y.
+      if (a == Act::Sigmoid) return {mul(g, add_scalar(mul_scalar(ys, -2.0f), 1.0f))};
+      return {mul(g, mul_scalar(ys, -2.0f))};
     });
   }
   return d;
@@ -43,21 +45,22 @@ Tensor col_reduce(const char* op, const Tensor& x, bool mean) {
   if (mean && B == 0)
     throw Error(std::string(op) + ": input " + shape_str(x.shape()) + " has no rows");
   Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   Tensor y = Tensor::empty({D}, x.device());
   if (B == 0) {
-    be.fill(y.data(), 0.0f, D);
+    dk::fill(dev, y.data(), 0.0f, D);
   } else {
     be.sum_cols(x.data(), y.data(), B, D);
-    if (mean) be.scale(y.data(), 1.0f / static_cast<float>(B), y.data(), D);
+    if (mean) dk::scale(dev, y.data(), 1.0f / static_cast<float>(B), y.data(), D);
   }
-  autograd::record(y, op, {x}, [B, D, mean, &be](const Tensor& g) -> std::vector<Tensor> {
+  autograd::record(y, op, {x}, [B, D, mean, &be, dev](const Tensor& g) -> std::vector<Tensor> {
     Tensor dx = Tensor::empty({B, D}, g.device());
     if (mean) {  // scale the D values once, then copy them to every row
       Tensor gs = Tensor::empty({D}, g.device());
-      be.scale(g.data(), 1.0f / static_cast<float>(B), gs.data(), D);
-      be.tile_rows(gs.data(), dx.data(), 1, D, B);
+      dk::scale(dev, g.data(), 1.0f / static_cast<float>(B), gs.data(), D);
+      dk::tile_rows(dev, gs.data(), dx.data(), 1, D, B);
     } else {
-      be.tile_rows(g.data(), dx.data(), 1, D, B);
+      dk::tile_rows(dev, g.data(), dx.data(), 1, D, B);
     }
     return {dx};
   });
@@ -76,15 +79,27 @@ Tensor repeat_rows(const Tensor& x, int64_t k) {
   if (k < 1)
     throw Error("repeat_rows: k must be >= 1, got " + std::to_string(k) + " (input " +
                 shape_str(x.shape()) + ")");
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   const int64_t B = x.size(0), D = x.size(1);
   Tensor y = Tensor::empty({B * k, D}, x.device());
-  be.repeat_rows(x.data(), y.data(), B, D, k);
-  autograd::record(y, op, {x}, [B, D, k, &be](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dx = Tensor::empty({B, D}, g.device());
-    be.sum_row_groups(g.data(), dx.data(), B, k, D);
-    return {dx};
-  });
+  dk::repeat_rows(dev, x.data(), y.data(), B, D, k);
+  autograd::record(y, op, {x},
+                   [k](const Tensor& g) -> std::vector<Tensor> { return {sum_row_groups(g, k)}; });
+  return y;
+}
+
+Tensor sum_row_groups(const Tensor& x, int64_t k) {
+  const char* op = "sum_row_groups";
+  check_defined(op, x, "input");
+  check_2d(op, x, "input");
+  if (k < 1 || x.size(0) % k != 0)
+    throw Error("sum_row_groups: k = " + std::to_string(k) +
+                " must be >= 1 and divide the rows of " + shape_str(x.shape()));
+  const int64_t B = x.size(0) / k, D = x.size(1);
+  Tensor y = Tensor::empty({B, D}, x.device());
+  dk::sum_row_groups(x.device(), x.data(), y.data(), B, k, D);
+  autograd::record(y, op, {x},
+                   [k](const Tensor& g) -> std::vector<Tensor> { return {repeat_rows(g, k)}; });
   return y;
 }
 
@@ -95,15 +110,12 @@ Tensor tile_rows(const Tensor& x, int64_t times) {
   if (times < 1)
     throw Error("tile_rows: times must be >= 1, got " + std::to_string(times) + " (input " +
                 shape_str(x.shape()) + ")");
-  Backend& be = backend_for(x.device(), op);
   const int64_t K = x.size(0), D = x.size(1);
   Tensor y = Tensor::empty({times * K, D}, x.device());
-  be.tile_rows(x.data(), y.data(), K, D, times);
-  autograd::record(y, op, {x}, [K, D, times, &be](const Tensor& g) -> std::vector<Tensor> {
-    // The gradient viewed as [times, K*D]: its column sums are the sum over the blocks.
-    Tensor dx = Tensor::empty({K, D}, g.device());
-    if (K * D > 0) be.sum_cols(g.data(), dx.data(), times, K * D);
-    return {dx};
+  dk::tile_rows(x.device(), x.data(), y.data(), K, D, times);
+  autograd::record(y, op, {x}, [K, D, times](const Tensor& g) -> std::vector<Tensor> {
+    // The gradient viewed as [times, K*D]: its column sums are the sums over the blocks.
+    return {reshape(sum_cols(reshape(g, {times, K * D})), {K, D})};
   });
   return y;
 }
@@ -117,21 +129,32 @@ Tensor scale_rows(const Tensor& x, const Tensor& s) {
     throw Error("scale_rows: row scales must have shape [" + std::to_string(x.size(0)) +
                 "] for input " + shape_str(x.shape()) + ", got " + shape_str(s.shape()));
   detail::check_same_device(op, {x, s});
-  Backend& be = backend_for(x.device(), op);
+  const Device dev = x.device();
   const int64_t R = x.size(0), D = x.size(1);
   Tensor y = Tensor::empty({R, D}, x.device());
-  be.scale_rows(x.data(), s.data(), y.data(), R, D);
-  autograd::record(y, op, {x, s}, [x, s, R, D, &be](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dx, ds;
-    if (x.requires_grad()) {
-      dx = Tensor::empty({R, D}, g.device());
-      be.scale_rows(g.data(), s.data(), dx.data(), R, D);
-    }
-    if (s.requires_grad()) {
-      ds = Tensor::empty({R}, g.device());
-      be.row_dot(g.data(), x.data(), ds.data(), R, D);
-    }
-    return {dx, ds};
+  dk::scale_rows(dev, x.data(), s.data(), y.data(), R, D);
+  const Tensor xs = x.detach(), ss = s.detach();
+  const bool want_x = x.requires_grad(), want_s = s.requires_grad();
+  autograd::record(y, op, {x, s}, [xs, ss, want_x, want_s](const Tensor& g) -> std::vector<Tensor> {
+    return {want_x ? scale_rows(g, ss) : Tensor(), want_s ? row_dot(g, xs) : Tensor()};
+  });
+  return y;
+}
+
+Tensor row_dot(const Tensor& a, const Tensor& b) {
+  const char* op = "row_dot";
+  check_defined(op, a, "first input");
+  check_defined(op, b, "second input");
+  check_2d(op, a, "first input");
+  detail::check_same_shape(op, a, b);
+  detail::check_same_device(op, {a, b});
+  const int64_t R = a.size(0), D = a.size(1);
+  Tensor y = Tensor::empty({R}, a.device());
+  dk::row_dot(a.device(), a.data(), b.data(), y.data(), R, D);
+  const Tensor as = a.detach(), bs = b.detach();
+  const bool want_a = a.requires_grad(), want_b = b.requires_grad();
+  autograd::record(y, op, {a, b}, [as, bs, want_a, want_b](const Tensor& g) -> std::vector<Tensor> {
+    return {want_a ? scale_rows(bs, g) : Tensor(), want_b ? scale_rows(as, g) : Tensor()};
   });
   return y;
 }
@@ -144,13 +167,27 @@ Tensor slice_cols(const Tensor& x, int64_t start, int64_t len) {
   if (start < 0 || len < 0 || start > D || len > D - start)
     throw Error("slice_cols: columns [" + std::to_string(start) + ", " + std::to_string(start) +
                 " + " + std::to_string(len) + ") out of range for input " + shape_str(x.shape()));
-  Backend& be = backend_for(x.device(), op);
   Tensor y = Tensor::empty({B, len}, x.device());
-  be.slice_cols(x.data(), y.data(), B, D, start, len);
-  autograd::record(y, op, {x}, [B, D, start, len, &be](const Tensor& g) -> std::vector<Tensor> {
-    Tensor dx = Tensor::empty({B, D}, g.device());
-    be.slice_cols_backward(g.data(), dx.data(), B, D, start, len);
-    return {dx};
+  dk::slice_cols(x.device(), x.data(), y.data(), B, D, start, len);
+  autograd::record(y, op, {x}, [D, start](const Tensor& g) -> std::vector<Tensor> {
+    return {pad_cols(g, D, start)};
+  });
+  return y;
+}
+
+Tensor pad_cols(const Tensor& x, int64_t cols, int64_t start) {
+  const char* op = "pad_cols";
+  check_defined(op, x, "input");
+  check_2d(op, x, "input");
+  const int64_t B = x.size(0), len = x.size(1);
+  if (start < 0 || cols < len || start > cols - len)
+    throw Error("pad_cols: columns [" + std::to_string(start) + ", " + std::to_string(start) +
+                " + " + std::to_string(len) + ") do not fit in " + std::to_string(cols) +
+                " columns (input " + shape_str(x.shape()) + ")");
+  Tensor y = Tensor::empty({B, cols}, x.device());
+  dk::slice_cols_backward(x.device(), x.data(), y.data(), B, cols, start, len);
+  autograd::record(y, op, {x}, [start, len](const Tensor& g) -> std::vector<Tensor> {
+    return {slice_cols(g, start, len)};
   });
   return y;
 }

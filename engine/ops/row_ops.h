@@ -1,8 +1,10 @@
 // Row-wise and column-wise ops (for building per-sample Jacobians, sampling several codes per
 // input, and the like) and counter-based noise. Included from engine/ops/ops.h. Like every op in
 // ops.h: shapes and devices are checked (hg::Error naming the op and the shapes), the kernel of
-// the inputs' device runs through backend_for(), and the backward is recorded on the autograd tape
-// when an input requires grad. Outputs are new contiguous tensors.
+// the inputs' device runs through the kernel table (device_kernels.h), and the backward is recorded
+// on the autograd tape when an input requires grad. Every backward here is written with other ops
+// (the adjoint op: repeat_rows <-> sum_row_groups, slice_cols <-> pad_cols, scale_rows <->
+// row_dot). Outputs are new contiguous tensors.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -33,13 +35,21 @@ Tensor mean_cols(const Tensor& x);  // [B, D] -> [D], out[c] = sum_b x[b, c] / B
 // ----------------------------------------------------------------------------------------- [B, D]
 // -> [B*k, D], row b*k + j = x[b] (each row k >= 1 times, consecutively).
 Tensor repeat_rows(const Tensor& x, int64_t k);
+// [B*k, D] -> [B, D], out[b] = sum_j x[b*k + j] (the adjoint of repeat_rows; k >= 1 divides the
+// rows).
+Tensor sum_row_groups(const Tensor& x, int64_t k);
 // [k, D] -> [times*k, D], row t*k + j = x[j] (the whole block times >= 1 times).
 Tensor tile_rows(const Tensor& x, int64_t times);
 // x [R, D], s [R] -> y[r, c] = x[r, c] * s[r]; gradients to both (ds[r] = sum_c g[r, c] x[r, c]).
 Tensor scale_rows(const Tensor& x, const Tensor& s);
+// a, b [R, D] -> [R], out[r] = sum_c a[r, c] b[r, c].
+Tensor row_dot(const Tensor& a, const Tensor& b);
 // [B, D] -> [B, len], columns [start, start + len) as a contiguous copy; 0 <= start,
 // 0 <= len, start + len <= D.
 Tensor slice_cols(const Tensor& x, int64_t start, int64_t len);
+// [B, len] -> [B, cols], x placed in columns [start, start + len), zeros elsewhere (the adjoint of
+// slice_cols); start + len <= cols.
+Tensor pad_cols(const Tensor& x, int64_t cols, int64_t start);
 // dst[i, :] = src[order[i], :] for src and dst [N, D] on one device and `order` N int64 row
 // indices in [0, N) in that device's memory (a shuffled epoch, gathered once). No autograd: for
 // data, not for parameters. dst must not alias src.

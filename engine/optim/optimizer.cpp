@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/ops/ops.h"
 #include "engine/util/error.h"
 
@@ -38,9 +39,8 @@ class Sgd : public Optimizer {
       Tensor g = p.grad();
       if (!g.defined()) continue;
       float* v = c_.momentum != 0.0f ? buf_.t[i].data() : nullptr;
-      ops::backend_for(p.device(), "sgd")
-          .sgd_step(p.data(), g.data(), v, p.numel(), lr_, c_.momentum, wd_, c_.nesterov,
-                    step_ == 1);
+      ops::dk::sgd_step(p.device(), p.data(), g.data(), v, p.numel(), lr_, c_.momentum, wd_,
+                        c_.nesterov, step_ == 1);
     }
   }
   nn::NamedTensors state() const override {
@@ -86,12 +86,13 @@ class Adam : public Optimizer {
       Tensor g = p.grad();
       if (!g.defined()) continue;
       ops::Backend& be = ops::backend_for(p.device(), "adam");
+      const Device dev = p.device();
       if (step_dev_)
         be.adam_step_dev(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_,
                          c_.beta1, c_.beta2, c_.eps, wd_, decoupled_, scalars_.data());
       else
-        be.adam_step(p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_, c_.beta1,
-                     c_.beta2, c_.eps, wd_, decoupled_, step_);
+        ops::dk::adam_step(dev, p.data(), g.data(), m_.t[i].data(), v_.t[i].data(), p.numel(), lr_,
+                           c_.beta1, c_.beta2, c_.eps, wd_, decoupled_, step_);
     }
   }
   void set_device_step(bool on) override {

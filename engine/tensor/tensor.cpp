@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "engine/autograd/autograd.h"
-#include "engine/ops/backend.h"
+#include "engine/ops/device_kernels.h"
 #include "engine/tensor/allocator.h"
 #include "engine/util/error.h"
 #ifdef HG_WITH_CUDA
@@ -138,7 +138,7 @@ void Tensor::copy_from(const Tensor& src) {
               static_cast<size_t>(numel()) * sizeof(float));
 }
 
-void Tensor::fill_(float value) { ops::backend_for(device(), "fill").fill(data(), value, numel()); }
+void Tensor::fill_(float value) { ops::dk::fill(device(), data(), value, numel()); }
 
 Tensor& Tensor::set_requires_grad(bool r) {
   if (r && impl_->grad_fn) throw Error("set_requires_grad: only leaf tensors can be marked");

@@ -40,9 +40,6 @@ HG_HOST_DEVICE float relu_deriv(float y) { return y > 0.0f ? 1.0f : 0.0f; }
 HG_HOST_DEVICE float leaky_relu_deriv(float y, float slope) { return y > 0.0f ? 1.0f : slope; }
 HG_HOST_DEVICE float sigmoid_deriv(float y) { return y * (1.0f - y); }
 HG_HOST_DEVICE float tanh_deriv(float y) { return 1.0f - mul_rn(y, y); }
-// 2y is exact, so a contracted 1 - 2y equals the rounded one.
-HG_HOST_DEVICE float sigmoid_deriv_grad(float y, float g) { return g * (1.0f - 2.0f * y); }
-HG_HOST_DEVICE float tanh_deriv_grad(float y, float g) { return g * (-2.0f * y); }
 
 // The activation picked at run time, for epilogues (the elementwise kernels switch once outside
 // their loops instead). slope: LeakyReLU's negative slope.

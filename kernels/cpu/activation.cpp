@@ -81,20 +81,4 @@ void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha) {
   }
 }
 
-void act_derivative_backward(Act act, const float* y, const float* g, float* dy, int64_t n) {
-  switch (act) {
-    case Act::None:
-    case Act::ReLU:
-    case Act::LeakyReLU: par(n, [=](int64_t i) HG_INLINE { dy[i] = 0.0f; }); return;
-    case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { dy[i] = actfn::sigmoid_deriv_grad(y[i], g[i]); });
-      return;
-    case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { dy[i] = actfn::tanh_deriv_grad(y[i], g[i]); });
-      return;
-    case Act::Softplus:
-      throw Error("act_derivative: softplus' cannot be written through its output");
-  }
-}
-
 }  // namespace hg::kernels::cpu

@@ -21,8 +21,4 @@ void act_backward(Act act, const float* x, const float* y, const float* dy, floa
 // Sigmoid y (1 - y), Tanh 1 - y^2. Softplus is not expressible through y: hg::Error.
 void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha = 0.01f);
 
-// Its derivative with respect to y, times g: dy = g * d'(y), Sigmoid 1 - 2y, Tanh -2y, 0 for the
-// piecewise-linear kinds (and None). dy may alias g. Softplus: hg::Error.
-void act_derivative_backward(Act act, const float* y, const float* g, float* dy, int64_t n);
-
 }  // namespace hg::kernels::cpu

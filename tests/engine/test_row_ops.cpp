@@ -135,6 +135,31 @@ TEST(RowOps, RepeatAndTileRowsGradients) {
   }
 }
 
+// The adjoint of repeat_rows, an op of its own (repeat_rows's backward is written with it).
+TEST(RowOps, SumRowGroupsValuesGradientsAndErrors) {
+  Tensor x = Tensor::from_vector({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  EXPECT_EQ(vals(ops::sum_row_groups(x, 2)), (std::vector<float>{4, 6, 12, 14}));
+  EXPECT_EQ(vals(ops::sum_row_groups(x, 1)), vals(x));
+  for (int64_t k : {0, 3, -1}) {
+    const std::string e = error_of([&] { ops::sum_row_groups(x, k); });
+    EXPECT_NE(e.find("sum_row_groups"), std::string::npos) << e;
+    EXPECT_NE(e.find("[4, 2]"), std::string::npos) << e;
+  }
+  Rng rng(28);
+  for (auto [B, D, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {3, 4, 3}, {2, 5, 4}}) {
+    check_gradients(
+        {random_tensor({B * k, D}, rng)}, {true},
+        [k](const auto& t) { return ops::sum_row_groups(t[0], k); },
+        [=](const std::vector<Vec>& t) {
+          Vec y(static_cast<size_t>(B * D), 0.0);
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t j = 0; j < k; ++j)
+              for (int64_t c = 0; c < D; ++c) y[b * D + c] += t[0][(b * k + j) * D + c];
+          return y;
+        });
+  }
+}
+
 // ---- scale_rows
 // ------------------------------------------------------------------------------------
 
@@ -162,6 +187,27 @@ TEST(RowOps, ScaleRowsGradients) {
     check_gradients({x, s}, {true, true}, op, ref);
     check_gradients({x, s}, {false, true}, op, ref);
     check_gradients({x, s}, {true, false}, op, ref);
+  }
+}
+
+TEST(RowOps, RowDotValuesAndGradients) {
+  Tensor a = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6}),
+         b = Tensor::from_vector({2, 3}, {1, 0, -1, 2, 2, 2});
+  EXPECT_EQ(vals(ops::row_dot(a, b)), (std::vector<float>{-2, 30}));
+  const std::string e = error_of([&] { ops::row_dot(a, Tensor::zeros({2, 2})); });
+  EXPECT_NE(e.find("row_dot"), std::string::npos) << e;
+  Rng rng(29);
+  for (auto [R, D] : {std::pair<int64_t, int64_t>{1, 1}, {4, 5}, {6, 2}}) {
+    auto ref = [=](const std::vector<Vec>& t) {
+      Vec y(static_cast<size_t>(R), 0.0);
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t c = 0; c < D; ++c) y[r] += t[0][r * D + c] * t[1][r * D + c];
+      return y;
+    };
+    auto op = [](const auto& t) { return ops::row_dot(t[0], t[1]); };
+    Tensor x = random_tensor({R, D}, rng), y = random_tensor({R, D}, rng);
+    check_gradients({x, y}, {true, true}, op, ref);
+    check_gradients({x, y}, {false, true}, op, ref);
   }
 }
 
@@ -273,6 +319,31 @@ TEST(RowOps, SliceColsGradient) {
           Vec y(static_cast<size_t>(3 * len));
           for (int64_t r = 0; r < 3; ++r)
             for (int64_t j = 0; j < len; ++j) y[r * len + j] = t[0][r * 7 + start + j];
+          return y;
+        });
+  }
+}
+
+// The adjoint of slice_cols (slice_cols's backward is written with it, and its own with
+// slice_cols).
+TEST(RowOps, PadColsValuesGradientsAndErrors) {
+  Tensor x = Tensor::from_vector({2, 2}, {1, 2, 3, 4});
+  EXPECT_EQ(vals(ops::pad_cols(x, 4, 1)), (std::vector<float>{0, 1, 2, 0, 0, 3, 4, 0}));
+  EXPECT_EQ(vals(ops::pad_cols(x, 2, 0)), vals(x));
+  for (auto [cols, start] : {std::pair<int64_t, int64_t>{1, 0}, {4, 3}, {4, -1}}) {
+    const std::string e = error_of([&] { ops::pad_cols(x, cols, start); });
+    EXPECT_NE(e.find("pad_cols"), std::string::npos) << e;
+    EXPECT_NE(e.find("[2, 2]"), std::string::npos) << e;
+  }
+  Rng rng(30);
+  for (auto [start, len] : {std::pair<int64_t, int64_t>{0, 7}, {2, 3}, {6, 1}}) {
+    check_gradients(
+        {random_tensor({3, len}, rng)}, {true},
+        [=](const auto& t) { return ops::pad_cols(t[0], 7, start); },
+        [=](const std::vector<Vec>& t) {
+          Vec y(static_cast<size_t>(3 * 7), 0.0);
+          for (int64_t r = 0; r < 3; ++r)
+            for (int64_t j = 0; j < len; ++j) y[r * 7 + start + j] = t[0][r * len + j];
           return y;
         });
   }

@@ -76,12 +76,6 @@ struct SigmoidD {
 struct TanhD {
   __device__ float operator()(float y) const { return actfn::tanh_deriv(y); }
 };
-struct SigmoidDB {  // inputs (y, g)
-  __device__ float operator()(float y, float g) const { return actfn::sigmoid_deriv_grad(y, g); }
-};
-struct TanhDB {
-  __device__ float operator()(float y, float g) const { return actfn::tanh_deriv_grad(y, g); }
-};
 
 }  // namespace
 
@@ -121,21 +115,6 @@ void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha,
     case Act::LeakyReLU: launch_map<1>(y, nullptr, nullptr, d, n, LeakyD{alpha}, stream); return;
     case Act::Sigmoid: launch_map<1>(y, nullptr, nullptr, d, n, SigmoidD{}, stream); return;
     case Act::Tanh: launch_map<1>(y, nullptr, nullptr, d, n, TanhD{}, stream); return;
-    case Act::Softplus: return;
-  }
-}
-
-void act_derivative_backward(Act act, const float* y, const float* g, float* dy, int64_t n,
-                             cudaStream_t stream) {
-  if (act == Act::Softplus)
-    throw Error("act_derivative: softplus' cannot be written through its output");
-  if (n <= 0) return;
-  switch (act) {
-    case Act::None:
-    case Act::ReLU:
-    case Act::LeakyReLU: fill(dy, 0.0f, n, stream); return;
-    case Act::Sigmoid: launch_map<2>(y, g, nullptr, dy, n, SigmoidDB{}, stream); return;
-    case Act::Tanh: launch_map<2>(y, g, nullptr, dy, n, TanhDB{}, stream); return;
     case Act::Softplus: return;
   }
 }

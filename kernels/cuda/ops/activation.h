@@ -26,8 +26,5 @@ void act_backward(Act act, const float* x, const float* y, const float* dy, floa
 // Softplus: hg::Error.
 void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha = 0.01f,
                     cudaStream_t stream = 0);
-// dy = g * d'(y): Sigmoid 1 - 2y, Tanh -2y, 0 for None/ReLU/LeakyReLU. dy may alias g.
-void act_derivative_backward(Act act, const float* y, const float* g, float* dy, int64_t n,
-                             cudaStream_t stream = 0);
 
 }  // namespace hg::kernels::cuda
