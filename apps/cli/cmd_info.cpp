@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "apps/cli/commands.h"
+#include "engine/dist/comm.h"
 #include "engine/host/gemm.h"
 #include "engine/host/parallel.h"
 #include "engine/ops/kernel_select.h"
@@ -38,6 +39,9 @@ Action add_info(CLI::App& app) {
     j["gemm_kernels"] = ops::gemm_kernel_names();
     j["conv_algos"] = ops::conv_algo_names();
     j["gpu"] = gpu_statement;
+    j["mpi"] = dist::available();  // mpirun -np N hourglass train: data-parallel training
+    j["ranks"] = dist::size();
+    j["nccl"] = false;  // GPU ranks would all-reduce through NCCL: not wired in yet
     if (*json_out) {
       std::cout << j.dump() << std::endl;
       return 0;
@@ -56,7 +60,9 @@ Action add_info(CLI::App& app) {
     for (const auto& n : ops::gemm_kernel_names()) std::cout << " " << n;
     std::cout << "\nConvolution algorithms (--conv):";
     for (const auto& n : ops::conv_algo_names()) std::cout << " " << n;
-    std::cout << "\n";
+    std::cout << "\nData-parallel training (mpirun -np N hourglass train): "
+              << (dist::available() ? "MPI, CPU ranks" : "no (built without MPI)")
+              << "; this process is rank " << dist::rank() << " of " << dist::size() << "\n";
     return 0;
   };
 }

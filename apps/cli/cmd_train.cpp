@@ -5,6 +5,7 @@
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
 #include "apps/train/trainer.h"
+#include "engine/dist/comm.h"
 #include "engine/util/error.h"
 #include "engine/util/format.h"
 #include "engine/util/interrupt.h"
@@ -131,7 +132,7 @@ Action add_train(CLI::App& app) {
     if (!schedule->empty()) opt.lr_schedule = *schedule;
     if (*keep_last) opt.restore_best = false;
     const train::TrainResult r = train::train(opt, std::cerr);
-    print_result(r, *json_out);
+    if (dist::rank() == 0) print_result(r, *json_out);  // one result for a data-parallel run
     return r.interrupted ? interrupt::exit_code() : 0;
   };
 }

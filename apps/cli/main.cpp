@@ -7,6 +7,7 @@
 #include <map>
 
 #include "apps/cli/commands.h"
+#include "engine/dist/comm.h"
 #include "engine/ops/kernel_select.h"
 #include "engine/util/error.h"
 #include "engine/util/interrupt.h"
@@ -35,6 +36,9 @@ int run_parsed(const std::map<CLI::App*, hg::cli::Action>& actions) {
   hg::interrupt::install();  // every subcommand: Ctrl-C and SIGTERM stop at a safe point
   for (const auto& [sub, action] : actions) {
     if (!sub->parsed()) continue;
+    if (hg::dist::size() > 1 && sub->get_name() != "train" && sub->get_name() != "info")
+      throw hg::UsageError(sub->get_name() + ": only train runs data-parallel under mpirun (" +
+                           std::to_string(hg::dist::size()) + " ranks); run it without mpirun");
     const int rc = action();
     if (!hg::interrupt::requested()) return rc;
     if (rc == 0)  // the signal came after the last safe point: everything was written
@@ -106,6 +110,7 @@ void register_commands(CLI::App& app, Commands& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hg::dist::init(&argc, &argv);  // under mpirun: this process is one rank of a data-parallel run
   CLI::App app{"Hourglass: autoencoders on CPU and GPU, from training to applications"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hourglass ") + HG_VERSION);

@@ -11,6 +11,8 @@
 #include "engine/autograd/autograd.h"
 #include "engine/data/dataset.h"
 #include "engine/data/spec.h"
+#include "engine/dist/comm.h"
+#include "engine/dist/data_parallel.h"
 #include "engine/host/parallel.h"
 #include "engine/io/atomic_file.h"
 #include "engine/ops/kernel_select.h"
@@ -66,6 +68,15 @@ json TrainResult::summary() const {
     if (e.epoch == best_epoch) best = &e;
   j["best_val_loss"] = best == nullptr || best->val_loss < 0 ? json(nullptr) : json(best->val_loss);
   j["final_lr"] = history.empty() ? json(nullptr) : json(history.back().lr);
+  j["ranks"] = ranks;
+  if (ranks > 1) {  // how much of this call's training time the gradient exchange took
+    double train_s = 0;
+    for (size_t i = history.size() - static_cast<size_t>(epochs_this_call); i < history.size(); ++i)
+      train_s += history[i].seconds;
+    j["comm_seconds"] = comm_seconds;
+    j["comm_fraction"] = train_s > 0 ? json(comm_seconds / train_s) : json(nullptr);
+    j["grad_bytes_per_step"] = grad_bytes_per_step;
+  }
   return j;
 }
 
@@ -417,7 +428,7 @@ class StepRunner {
  public:
   StepRunner(models::Autoencoder& model, optim::Optimizer& optimizer,
              const models::NoiseConfig& noise, const TrainOptions& opt, const Resolved& r,
-             Device device, int64_t D, int64_t global_step)
+             Device device, int64_t D, int64_t global_step, dist::GradientAverager* averager)
       : model_(model),
         opt_(optimizer),
         noise_(noise),
@@ -428,6 +439,7 @@ class StepRunner {
         D_(D),
         global_step_(global_step),
         noise_seed_(mix_seed(opt.seed ^ 0x6e6f697365ULL)),
+        averager_(averager),
         loss_sum_(Tensor::zeros({}, device)) {
     if (opt.cuda_graph && device.is_cuda()) {
       use_graph_ = true;
@@ -448,31 +460,50 @@ class StepRunner {
     for (auto& ts : term_sums_) ts.second.fill_(0.0f);
   }
 
-  void run(const Tensor& x, int64_t rows) {
-    if (!use_graph_ || rows != batch_) return step(x, rows);
+  // One optimizer step on this rank's `rows` of a global batch of `batch_rows` (all of it in one
+  // process). `stop`: this rank saw Ctrl-C; returns whether any rank did (after the step, which
+  // every rank takes, so they stay in step).
+  bool run(const Tensor& x, int64_t rows, int64_t batch_rows, bool stop) {
+    if (averager_) {
+      step(x, rows, batch_rows, &stop);
+      return stop;
+    }
+    run_local(x, rows);
+    return stop;
+  }
+
+  double epoch_loss(int64_t n) const { return global_sum(loss_sum_) / static_cast<double>(n); }
+  std::vector<std::pair<std::string, double>> epoch_terms(int64_t n) const {
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& [name, t] : term_sums_)
+      out.emplace_back(name, global_sum(t) / static_cast<double>(n));
+    return out;
+  }
+  double first_step_loss() const { return first_step_.defined() ? global_sum(first_step_) : -1.0; }
+
+ private:
+  // A device scalar summed over the ranks (every rank calls it at the same point).
+  static double global_sum(const Tensor& t) {
+    double v = t.item();
+    dist::allreduce_sum(&v, 1);
+    return v;
+  }
+
+  void run_local(const Tensor& x, int64_t rows) {
+    if (!use_graph_ || rows != batch_) return step(x, rows, rows, nullptr);
     copy_memory(x_static_.data(), device_, x.data(), device_, sizeof(float) * rows * D_);
     if (graph_->captured()) {
       graph_->replay();
       opt_.replayed();
     } else if (!warmed_up_) {
-      step(x_static_, rows);
+      step(x_static_, rows, rows, nullptr);
       warmed_up_ = true;
     } else {
-      graph_->capture([&] { step(x_static_, rows); });
+      graph_->capture([&] { step(x_static_, rows, rows, nullptr); });
       graph_->replay();  // the captured step has not run yet: this runs it (its host part ran)
     }
   }
 
-  double epoch_loss(int64_t n) const { return loss_sum_.item() / static_cast<double>(n); }
-  std::vector<std::pair<std::string, double>> epoch_terms(int64_t n) const {
-    std::vector<std::pair<std::string, double>> out;
-    for (const auto& [name, t] : term_sums_)
-      out.emplace_back(name, t.item() / static_cast<double>(n));
-    return out;
-  }
-  double first_step_loss() const { return first_step_.defined() ? first_step_.item() : -1.0; }
-
- private:
   void new_graph() {
     scope_.reset();
     graph_ = std::make_unique<CudaGraph>();
@@ -480,16 +511,20 @@ class StepRunner {
     warmed_up_ = false;
   }
 
-  void step(const Tensor& x, int64_t rows) {
+  // `x` holds this rank's `rows` of the batch (one placeholder row when it has none: its weight,
+  // rows / batch_rows, is then 0). With an averager, the gradients become the whole batch's.
+  void step(const Tensor& x, int64_t rows, int64_t batch_rows, bool* stop) {
     const Tensor input =
         models::apply_noise(noise_, x, noise_seed_ + static_cast<uint64_t>(global_step_++));
     models::LossParts lp = model_.objective(input, x, loss_);
     opt_.zero_grad();
     lp.total.backward();
+    const float share = static_cast<float>(rows) / static_cast<float>(batch_rows);
+    if (averager_) *stop = averager_->average(share, *stop);
     if (clip_ > 0) optim::clip_grad_norm(model_.named_parameters(), clip_);
     opt_.step();
     ops::axpy_(loss_sum_, static_cast<float>(rows), lp.total);
-    if (!first_step_.defined()) first_step_ = lp.total.clone();
+    if (!first_step_.defined()) first_step_ = ops::mul_scalar(lp.total, share);
     if (lp.terms.size() <= 1) return;
     if (term_sums_.empty())
       for (const auto& [name, t] : lp.terms)
@@ -506,6 +541,7 @@ class StepRunner {
   Device device_;
   int64_t batch_, D_, global_step_;
   uint64_t noise_seed_;
+  dist::GradientAverager* averager_;  // null in one process
   // The epoch's loss is summed on the loss's device: the host waits on it once per epoch.
   Tensor loss_sum_, first_step_;
   // The objective's parts, summed the same way (created at the first step, which names them).
@@ -676,11 +712,19 @@ int64_t run_steps(EpochLoop& l, float lr) {
   l.steps.begin_epoch();
   int64_t n_seen = 0;
   const std::string at = "training " + l.dir;  // the safe point's name, for interrupt's test hook
-  for (int64_t start = 0; start < l.N && !interrupt::poll(at); start += l.r.batch) {
+  const int64_t ranks = dist::size(), me = dist::rank();
+  bool stop = false;
+  for (int64_t start = 0; start < l.N && !stop; start += l.r.batch) {
+    const bool signalled = interrupt::poll(at);
+    if (ranks == 1 && signalled) break;  // across ranks, the step below carries the vote
     const int64_t rows = std::min<int64_t>(l.r.batch, l.N - start);
-    l.steps.run(dd.shuffled.slice_rows(start, rows), rows);
+    // This rank's contiguous share of the global batch (the same rows one process would use).
+    const int64_t lo = start + rows * me / ranks, hi = start + rows * (me + 1) / ranks;
+    const Tensor mine = dd.shuffled.slice_rows(hi > lo ? lo : start, hi > lo ? hi - lo : 1);
+    stop = l.steps.run(mine, hi - lo, rows, signalled);
     n_seen += rows;
   }
+  if (stop && !interrupt::requested()) interrupt::request();  // another rank saw the signal
   return n_seen;
 }
 
@@ -724,7 +768,7 @@ bool save_epoch(EpochLoop& l, int64_t epoch) {
                      io::write_json_atomic(p, metrics_json(l.result.history, l.result.best_epoch,
                                                            l.result.stopped_early));
                    }});
-  run::commit_epoch(l.dir, epoch, files);
+  if (dist::rank() == 0) run::commit_epoch(l.dir, epoch, files);
   return is_best;
 }
 
@@ -769,13 +813,50 @@ void finish_run(EpochLoop& l, const std::string& model_name, const std::string& 
   result.seconds = std::chrono::duration<double>(Clock::now() - l.t_start).count();
   result.samples_per_s =
       l.train_seconds > 0 ? static_cast<double>(l.samples_seen) / l.train_seconds : 0;
-  if (!result.history.empty()) write_metrics_and_curve(l.dir, model_name + " on " + data, result);
+  if (!result.history.empty() && dist::rank() == 0)
+    write_metrics_and_curve(l.dir, model_name + " on " + data, result);
 }
 
 }  // namespace
 
-TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
+// The run folder's path on every rank: rank 0 makes it (or checks it, resuming), the others
+// receive its name; a failure on rank 0 ends the job (mpirun stops the other ranks).
+std::string shared_run_dir(const TrainOptions& opt, const models::ModelSpec& spec, bool resuming) {
+  std::string dir;
+  if (dist::rank() == 0) {
+    dir = resuming ? opt.out : prepare_out_dir(opt, spec.name, data::parse_spec(opt.data).kind);
+    if (resuming) run::recover_run_folder(dir);  // a kill between an epoch's files: agreement
+  }
+  int64_t n = static_cast<int64_t>(dir.size());
+  dist::broadcast(&n, sizeof n);
+  dir.resize(static_cast<size_t>(n));
+  dist::broadcast(dir.data(), n);
+  return dir;
+}
+
+// What data parallelism needs before the first step: equal weights on every rank (rank 0's) and
+// the gradient averager; null in one process.
+std::unique_ptr<dist::GradientAverager> start_data_parallel(const TrainOptions& opt, Device device,
+                                                            models::Autoencoder& model) {
+  if (dist::size() == 1) return nullptr;
+  if (device.is_cuda())
+    throw UsageError("--device " + opt.device +
+                     ": data-parallel training runs on CPU ranks in "
+                     "this build (NCCL for GPU ranks is not wired in yet); pass --device cpu");
+  if (opt.cuda_graph) throw UsageError("--cuda-graph: not with data-parallel training");
+  dist::broadcast_tensors(model.named_state());
+  return std::make_unique<dist::GradientAverager>(model.named_parameters());
+}
+
+// A stream that discards everything: the log of ranks other than 0.
+std::ostream& null_log() {
+  static std::ostream sink(nullptr);
+  return sink;
+}
+
+TrainResult train(const TrainOptions& opt_in, std::ostream& log_in) {
   interrupt::install();  // early, so Ctrl-C during data loading also stops cleanly
+  std::ostream& log = dist::rank() == 0 ? log_in : null_log();
   TrainOptions opt = opt_in;
   const bool resuming = !opt.resume.empty();
   json prev;       // the resumed run's config.json
@@ -800,31 +881,36 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log) {
   const int64_t D = d.train.features(), N = d.train.n;
   const int64_t steps_per_epoch = (N + r.batch - 1) / r.batch;
   const int64_t max_epochs = epoch_limit(r, steps_per_epoch);
-  const std::string dir =
-      resuming ? opt.out : prepare_out_dir(opt, spec.name, data::parse_spec(opt.data).kind);
+  const std::string dir = shared_run_dir(opt, spec, resuming);
   auto optimizer = make_run_optimizer(r, opt, *model);
   TrainResult result = start_result(dir, device, *model, d, max_epochs);
 
   // Parameters move before any state is loaded, so the optimizer's slots are made on the device.
   model->to(device);
-  if (resuming) run::recover_run_folder(dir);  // a kill between an epoch's files: back to agreement
   const int64_t start_epoch =
       resuming ? load_resume_state(dir, *model, *optimizer, max_epochs, result, log) : 0;
   const ConvergenceState cs = replay_history(r, max_epochs, start_epoch, dir, result);
+  const auto averager = start_data_parallel(opt, device, *model);
+  result.ranks = dist::size();
+  if (averager) result.grad_bytes_per_step = averager->bytes_per_step();
 
-  io::write_json_atomic(run::path_in(dir, "config.json"), run_config(spec, opt, r, d, max_epochs));
+  if (dist::rank() == 0)
+    io::write_json_atomic(run::path_in(dir, "config.json"),
+                          run_config(spec, opt, r, d, max_epochs));
   log_run_header(log, spec, r, result, d, max_epochs, dir);
 
   DeviceData data(d, device, opt.seed, start_epoch);
   if (auto* vae = dynamic_cast<models::Vae*>(model.get()))  // a resumed run draws new samples
     vae->reseed(mix_seed(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
-  StepRunner steps(*model, *optimizer, noise, opt, r, device, D, start_epoch * steps_per_epoch);
+  StepRunner steps(*model, *optimizer, noise, opt, r, device, D, start_epoch * steps_per_epoch,
+                   averager.get());
   EpochLoop loop{r,   *model, *optimizer, steps,   data,       result, log,
                  dir, device, N,          d.val.n, max_epochs, cs,     Clock::now()};
   model->train();
   for (int64_t epoch = start_epoch + 1; epoch <= max_epochs; ++epoch)
     if (!run_epoch(loop, epoch)) break;
   finish_run(loop, spec.name, opt.data);
+  if (averager) result.comm_seconds = averager->wait_seconds();
   return result;
 }
 

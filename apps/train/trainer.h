@@ -57,12 +57,23 @@ struct TrainResult {
   double first_step_loss = -1;  // the objective on the first batch of this call (< 0: none)
   int64_t parameters = 0, train_samples = 0, val_samples = 0;
   bool interrupted = false;
-  int64_t max_epochs = 0;          // the epoch budget (--epochs, or the config's)
-  int64_t best_epoch = 0;          // the epoch whose weights checkpoint.safetensors holds
-  bool stopped_early = false;      // early stopping ended the run before max_epochs
+  int64_t max_epochs = 0;      // the epoch budget (--epochs, or the config's)
+  int64_t best_epoch = 0;      // the epoch whose weights checkpoint.safetensors holds
+  bool stopped_early = false;  // early stopping ended the run before max_epochs
+  // Data parallelism (engine/dist): the ranks that trained, the seconds this rank spent
+  // exchanging gradients, and the gradient bytes each step exchanged.
+  int ranks = 1;
+  double comm_seconds = 0;
+  int64_t grad_bytes_per_step = 0;
   nlohmann::json summary() const;  // the --json object
 };
 
+// Data-parallel under mpirun (engine/dist/comm.h): every rank reads the same shuffled order and
+// takes its contiguous share of each global batch (--batch is the global batch), gradients are
+// averaged over the ranks after each backward, so the run equals a one-process run up to float
+// rounding (not for batch norm, whose statistics are per rank, nor for input noise and dropout,
+// drawn per rank). Rank 0 alone logs and writes the run folder.
+//
 // Progress lines go to `log`. Throws hg::Error / hg::UsageError on bad input; on NaN loss throws
 // an Error naming the epoch. Ctrl-C (hg::interrupt) stops after the current step, keeping the
 // last epoch's checkpoint.

@@ -1,0 +1,154 @@
+// The process group: MPI when built with it and launched by mpirun, else a group of one.
+#include "engine/dist/comm.h"
+
+#include <cstdlib>
+#include <vector>
+
+#include "engine/util/error.h"
+
+#ifdef HG_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace hg::dist {
+
+namespace {
+
+// mpirun (Open MPI) or mpiexec (MPICH, Hydra) sets these in every rank's environment.
+bool launched_by_mpirun() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : fallback;
+}
+
+#ifdef HG_WITH_MPI
+bool g_started = false;
+
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS)
+    throw Error(std::string("MPI ") + what + " failed (code " + std::to_string(rc) + ")");
+}
+
+// MPI counts are int: long buffers go in pieces.
+template <class T>
+void reduce_then_broadcast(T* buf, int64_t n, MPI_Datatype type) {
+  constexpr int64_t kPiece = int64_t(1) << 28;
+  std::vector<T> tmp;
+  for (int64_t off = 0; off < n; off += kPiece) {
+    const int count = static_cast<int>(std::min(kPiece, n - off));
+    if (size() == 2) {  // a + b == b + a exactly: one allreduce gives both ranks the same bits
+      check(MPI_Allreduce(MPI_IN_PLACE, buf + off, count, type, MPI_SUM, MPI_COMM_WORLD),
+            "allreduce");
+      continue;
+    }
+    // Reduce to rank 0, then broadcast: every rank gets rank 0's bits, whatever the algorithm.
+    if (rank() == 0)
+      check(MPI_Reduce(MPI_IN_PLACE, buf + off, count, type, MPI_SUM, 0, MPI_COMM_WORLD), "reduce");
+    else
+      check(MPI_Reduce(buf + off, nullptr, count, type, MPI_SUM, 0, MPI_COMM_WORLD), "reduce");
+    check(MPI_Bcast(buf + off, count, type, 0, MPI_COMM_WORLD), "broadcast");
+  }
+}
+#endif
+
+}  // namespace
+
+void init(int* argc, char*** argv) {
+#ifdef HG_WITH_MPI
+  if (g_started || !launched_by_mpirun()) return;
+  int provided = 0;
+  check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "init");
+  g_started = true;
+  std::atexit(finalize);
+#else
+  (void)argc, (void)argv;
+#endif
+}
+
+void finalize() {
+#ifdef HG_WITH_MPI
+  int done = 0;
+  MPI_Finalized(&done);
+  if (g_started && !done) MPI_Finalize();
+#endif
+}
+
+int rank() {
+#ifdef HG_WITH_MPI
+  if (g_started) {
+    int r = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+  }
+#endif
+  return 0;
+}
+
+int size() {
+#ifdef HG_WITH_MPI
+  if (g_started) {
+    int s = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &s);
+    return s;
+  }
+#endif
+  return 1;
+}
+
+int local_rank() {
+  if (size() == 1) return 0;
+  return env_int("OMPI_COMM_WORLD_LOCAL_RANK", env_int("MPI_LOCALRANKID", rank()));
+}
+
+bool available() {
+#ifdef HG_WITH_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string backend() { return available() ? "mpi" : "none"; }
+
+void allreduce_sum(float* buf, int64_t n) {
+#ifdef HG_WITH_MPI
+  if (size() > 1) reduce_then_broadcast(buf, n, MPI_FLOAT);
+#else
+  (void)buf, (void)n;
+#endif
+}
+
+void allreduce_sum(double* buf, int64_t n) {
+#ifdef HG_WITH_MPI
+  if (size() > 1) reduce_then_broadcast(buf, n, MPI_DOUBLE);
+#else
+  (void)buf, (void)n;
+#endif
+}
+
+void broadcast(void* buf, int64_t bytes, int root) {
+#ifdef HG_WITH_MPI
+  if (size() == 1) return;
+  constexpr int64_t kPiece = int64_t(1) << 30;
+  auto* p = static_cast<char*>(buf);
+  for (int64_t off = 0; off < bytes; off += kPiece)
+    check(MPI_Bcast(p + off, static_cast<int>(std::min(kPiece, bytes - off)), MPI_BYTE, root,
+                    MPI_COMM_WORLD),
+          "broadcast");
+#else
+  (void)buf, (void)bytes, (void)root;
+#endif
+}
+
+void barrier() {
+#ifdef HG_WITH_MPI
+  if (size() > 1) check(MPI_Barrier(MPI_COMM_WORLD), "barrier");
+#endif
+}
+
+}  // namespace hg::dist

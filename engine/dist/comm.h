@@ -1,0 +1,34 @@
+// The process group of a data-parallel run: which rank this process is, how many there are, and
+// the few collectives data parallelism needs, on host buffers. Backed by MPI when the build found
+// it (HG_WITH_MPI) and the process was started by mpirun; otherwise a group of one, where every
+// collective is the identity, so code written for N ranks runs unchanged in one process.
+//
+// Contract: every rank calls the same collectives in the same order with the same sizes (as with
+// MPI itself). A rank that dies ends the job: mpirun stops the others (its default error handler),
+// so they never wait forever. Results are bit-identical on every rank (reduce to rank 0, then
+// broadcast), so ranks that start equal stay equal.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace hg::dist {
+
+// Starts MPI when this process was launched by mpirun (Open MPI's or MPICH's environment), once;
+// a no-op otherwise. finalize() ends it (also at exit).
+void init(int* argc, char*** argv);
+void finalize();
+
+int rank();             // 0 .. size() - 1; 0 in a group of one
+int size();             // 1 unless launched by mpirun with -np > 1
+int local_rank();       // the rank among the ranks on this host (which GPU to take)
+bool available();       // whether this build has MPI
+std::string backend();  // "mpi" or "none"
+
+// In place: every rank's buf becomes the element-wise sum over the ranks.
+void allreduce_sum(float* buf, int64_t n);
+void allreduce_sum(double* buf, int64_t n);
+// Rank `root`'s bytes to every rank.
+void broadcast(void* buf, int64_t bytes, int root = 0);
+void barrier();
+
+}  // namespace hg::dist
