@@ -15,6 +15,7 @@
 #include "apps/metrics/metrics.h"
 #include "apps/run/run_data.h"
 #include "apps/train/trainer.h"
+#include "engine/dist/comm.h"
 #include "engine/io/atomic_file.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
@@ -278,11 +279,13 @@ Action add_score(CLI::App& app) {
     const int64_t D = ld.main_run().model->input_dim();
     data::Dataset d = run::load_selection(o->data, D, o->run);
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<double> s = ld.score(d);
+    const data::Dataset mine = run::rank_share(d);  // under mpirun: each rank scores its rows
+    const std::vector<double> s = dist::allgather_rows(ld.score(mine), d.n, 1);
     const double score_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::vector<float> fe;
-    if (o->per_feature) fe = ld.feature_errors(d);
+    if (o->per_feature) fe = dist::allgather_rows(ld.feature_errors(mine), d.n, D);
+    if (dist::rank() != 0) return 0;  // rank 0 writes the file and prints
     const double thr = ld.detector().threshold;
     std::ostringstream csv;
     csv.precision(9);

@@ -5,6 +5,7 @@
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
 #include "apps/run/run_data.h"
+#include "engine/dist/comm.h"
 #include "engine/tensor/device_select.h"
 #include "engine/util/error.h"
 
@@ -34,7 +35,10 @@ Action add_embed(CLI::App& app) {
     r.model->to(device);
     data::Dataset d = run::load_for_run(r, o->data);
     const int64_t k = r.model->latent_dim();
-    const std::vector<float> z = run::encode_rows(*r.model, d.x, d.n, device);
+    const data::Dataset mine = run::rank_share(d);  // under mpirun: each rank encodes its rows
+    const std::vector<float> z =
+        dist::allgather_rows(run::encode_rows(*r.model, mine.x, mine.n, device), d.n, k);
+    if (dist::rank() != 0) return 0;
     write_table(o->out, z, d.n, k, "z", d.y);
     nlohmann::json j{{"out", o->out}, {"n", d.n}, {"latent", k}, {"device", device.str()}};
     if (o->json)

@@ -30,14 +30,26 @@ std::string interrupted_message(const std::string& what) {
   return what + "; no output was written";
 }
 
+// The subcommands that split their work across mpirun's ranks (train: data-parallel; embed and
+// detect score: rows), and info.
+bool runs_under_mpirun(const CLI::App& sub) {
+  const std::string name = sub.get_name();
+  if (name == "detect") {
+    const auto subs = sub.get_subcommands();
+    return !subs.empty() && subs.front()->get_name() == "score";
+  }
+  return name == "train" || name == "embed" || name == "info";
+}
+
 // Runs the subcommand that was parsed; a signal that stopped it (or arrived as it finished)
 // turns into exit code 130 (SIGINT) or 143 (SIGTERM).
 int run_parsed(const std::map<CLI::App*, hg::cli::Action>& actions) {
   hg::interrupt::install();  // every subcommand: Ctrl-C and SIGTERM stop at a safe point
   for (const auto& [sub, action] : actions) {
     if (!sub->parsed()) continue;
-    if (hg::dist::size() > 1 && sub->get_name() != "train" && sub->get_name() != "info")
-      throw hg::UsageError(sub->get_name() + ": only train runs data-parallel under mpirun (" +
+    if (hg::dist::size() > 1 && !runs_under_mpirun(*sub))
+      throw hg::UsageError(sub->get_name() +
+                           ": only train, embed and detect score run under mpirun (" +
                            std::to_string(hg::dist::size()) + " ranks); run it without mpirun");
     const int rc = action();
     if (!hg::interrupt::requested()) return rc;

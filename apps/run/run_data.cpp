@@ -5,6 +5,7 @@
 
 #include "engine/autograd/autograd.h"
 #include "engine/data/spec.h"
+#include "engine/dist/comm.h"
 #include "engine/util/error.h"
 #include "engine/util/interrupt.h"
 
@@ -78,6 +79,14 @@ void check_output_file(const std::string& path, bool force, const std::string& f
   if (fs::is_directory(p)) throw Error(flag + " " + path + ": is a folder, expected a file name");
   if (fs::exists(p) && !force)
     throw Error(flag + " " + path + ": already exists (use --force to overwrite)");
+}
+
+data::Dataset rank_share(const data::Dataset& d) {
+  if (dist::size() == 1) return d;
+  const auto [lo, hi] = dist::row_share(d.n);
+  std::vector<int64_t> rows(static_cast<size_t>(hi - lo));
+  for (int64_t i = lo; i < hi; ++i) rows[static_cast<size_t>(i - lo)] = i;
+  return data::select_rows(d, rows);
 }
 
 }  // namespace hg::run

@@ -24,6 +24,11 @@ data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q);
 // is checked against `features` (unless negative), naming `run_dir` in the error.
 data::Dataset load_selection(const DataRequest& q, int64_t features, const std::string& run_dir);
 
+// Under mpirun (engine/dist): this rank's contiguous share of d's rows, for commands whose rows
+// are scored independently (gathered back in order with dist::allgather_rows); d itself in one
+// process.
+data::Dataset rank_share(const data::Dataset& d);
+
 // The codes of n rows already scaled for the model, [n, latent], encoded on `device` in chunks
 // of 2,048 rows (only one chunk lives on the device), without gradients.
 std::vector<float> encode_rows(models::Autoencoder& model, const std::vector<float>& scaled,

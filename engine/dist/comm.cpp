@@ -131,6 +131,45 @@ void allreduce_sum(double* buf, int64_t n) {
 #endif
 }
 
+std::pair<int64_t, int64_t> row_share(int64_t n) {
+  const int64_t r = rank(), w = size();
+  return {n * r / w, n * (r + 1) / w};
+}
+
+namespace {
+
+template <class T>
+std::vector<T> gather_in_rank_order(const std::vector<T>& mine, int64_t n, int64_t cols) {
+  if (size() == 1) return mine;
+  std::vector<T> all(static_cast<size_t>(n * cols));
+#ifdef HG_WITH_MPI
+  const int w = size();
+  std::vector<int> counts(w), offsets(w);
+  for (int r = 0; r < w; ++r) {
+    const int64_t lo = n * r / w, hi = n * (r + 1) / w;
+    counts[r] = static_cast<int>((hi - lo) * cols);
+    offsets[r] = static_cast<int>(lo * cols);
+  }
+  if (static_cast<int64_t>(mine.size()) != counts[rank()])
+    throw Error("allgather_rows: this rank holds " + std::to_string(mine.size()) +
+                " values, its share is " + std::to_string(counts[rank()]));
+  const MPI_Datatype type = sizeof(T) == 4 ? MPI_FLOAT : MPI_DOUBLE;
+  check(MPI_Allgatherv(mine.data(), counts[rank()], type, all.data(), counts.data(), offsets.data(),
+                       type, MPI_COMM_WORLD),
+        "allgather");
+#endif
+  return all;
+}
+
+}  // namespace
+
+std::vector<float> allgather_rows(const std::vector<float>& mine, int64_t n, int64_t cols) {
+  return gather_in_rank_order(mine, n, cols);
+}
+std::vector<double> allgather_rows(const std::vector<double>& mine, int64_t n, int64_t cols) {
+  return gather_in_rank_order(mine, n, cols);
+}
+
 void broadcast(void* buf, int64_t bytes, int root) {
 #ifdef HG_WITH_MPI
   if (size() == 1) return;

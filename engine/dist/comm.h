@@ -10,6 +10,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace hg::dist {
 
@@ -27,6 +29,12 @@ std::string backend();  // "mpi" or "none"
 // In place: every rank's buf becomes the element-wise sum over the ranks.
 void allreduce_sum(float* buf, int64_t n);
 void allreduce_sum(double* buf, int64_t n);
+// Row sharding for scoring and embedding: this rank's contiguous rows [first, second) of n (rank
+// order is row order), and every rank's rows x cols values concatenated in rank order, on every
+// rank (`mine` holds this rank's share, row-major).
+std::pair<int64_t, int64_t> row_share(int64_t n);
+std::vector<float> allgather_rows(const std::vector<float>& mine, int64_t n, int64_t cols);
+std::vector<double> allgather_rows(const std::vector<double>& mine, int64_t n, int64_t cols);
 // Rank `root`'s bytes to every rank.
 void broadcast(void* buf, int64_t bytes, int root = 0);
 void barrier();

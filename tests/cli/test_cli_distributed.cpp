@@ -1,7 +1,8 @@
 // Data-parallel training under mpirun (issue 19), 2 ranks on loopback: the run equals a
 // one-process run with the same global batch up to float rounding (per tensor), for the MLP and
-// the conv autoencoder; --resume works across rank counts; only train runs under mpirun; a killed
-// rank ends the job with an error instead of a hang. Skipped, with the reason, in a build without
+// the conv autoencoder; --resume works across rank counts; embed and detect score split their rows
+// and write exactly the one-process file; other subcommands refuse mpirun; a killed rank ends the
+// job with an error instead of a hang. Skipped, with the reason, in a build without
 // MPI or on a machine without mpirun.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -133,11 +134,33 @@ TEST(CliDistributed, ResumeWorksAcrossRankCounts) {
       1e-5);
 }
 
-TEST(CliDistributed, OnlyTrainRunsUnderMpirun) {
+TEST(CliDistributed, OnlyTrainEmbedAndScoreRunUnderMpirun) {
   HG_REQUIRE_MPI();
   auto r = mpirun(2, "eval --run nowhere --data synthetic");
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.err.find("only train runs data-parallel"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("only train, embed and detect score run under mpirun"), std::string::npos)
+      << r.err;
+}
+
+// Rows split across the ranks and gathered in order: the same file as one process writes.
+TEST(CliDistributed, DistributedScoringAndEmbeddingEqualOneProcess) {
+  HG_REQUIRE_MPI();
+  ASSERT_EQ(run_cli("train --data synthetic --config " + kTabular +
+                    " --classes 0 --epochs 3 --threads 1 --out dps_run")
+                .code,
+            0);
+  ASSERT_EQ(
+      run_cli("detect fit --run dps_run --data synthetic --normal-classes 0 --score mse").code, 0);
+  const std::string score = "detect score --run dps_run --data synthetic --per-feature --threads 1";
+  ASSERT_EQ(run_cli(score + " --out dps_one.csv").code, 0);
+  auto r = mpirun(3, score + " --out dps_three.csv --json");  // 1050 rows: 350 per rank
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_EQ(slurp(scratch_dir() + "/dps_one.csv"), slurp(scratch_dir() + "/dps_three.csv"));
+  const std::string embed = "embed --run dps_run --data synthetic --threads 1 --out ";
+  ASSERT_EQ(run_cli(embed + "dpe_one.csv").code, 0);
+  ASSERT_EQ(mpirun(2, embed + "dpe_two.csv").code, 0);
+  EXPECT_EQ(slurp(scratch_dir() + "/dpe_one.csv"), slurp(scratch_dir() + "/dpe_two.csv"));
 }
 
 // A rank killed mid-training ends the job (mpirun stops the other rank) instead of leaving it
@@ -161,14 +184,18 @@ TEST(CliDistributed, AKilledRankEndsTheJobWithAnError) {
        i < 600 && slurp(scratch_dir() + "/dpk.err").find("epoch 3/") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // The newest process naming the run folder is a rank (mpirun started first).
-  ASSERT_EQ(std::system("pkill -9 -n -f '[h]ourglass train.*dp_killed'"), 0);
+  EXPECT_EQ(std::system("pkill -9 -n -f '[h]ourglass train.*dp_killed'"), 0);
   int status = 0;
   pid_t done = 0;
   for (int i = 0; i < 600 && done == 0; ++i) {  // at most 60 s
     done = ::waitpid(pid, &status, WNOHANG);
     if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (done == 0) ::kill(pid, SIGKILL), ::waitpid(pid, &status, 0);
+  if (done == 0) {  // never leave the job behind, whatever failed
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    (void)std::system("pkill -9 -f '[h]ourglass train.*dp_killed'");
+  }
   ASSERT_NE(done, 0) << "the job still ran 60 s after a rank was killed";
   EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_NE(slurp(scratch_dir() + "/dpk.err").find("rank"), std::string::npos);
