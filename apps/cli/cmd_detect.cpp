@@ -222,10 +222,9 @@ Action add_fit(CLI::App& app) {
       ->check(positive_count());
   app.add_option("--score", o->score,
                  "auto (the best recipe for the run's kind of data), or mse, bce, max, "
-                 "feature-count, mahalanobis, elbo, "
-                 "knn, knn-input, mse-view, iforest, lof, ecod, pca, classifier; a comma list "
-                 "(mse,knn-input) combines "
-                 "their standardised scores")
+                 "feature-count, mahalanobis, elbo, knn, knn-input, mse-view, iforest, lof, "
+                 "ecod, pca, classifier, aegmm, vaegmm (a VAE's); a comma list (mse,knn-input) "
+                 "combines their standardised scores")
       ->default_val("auto");
   app.add_option("--threshold", o->threshold,
                  "percentile:Q of the normal scores, f1 or youden (best on --val-data), "

@@ -35,10 +35,11 @@ ScoreKind parse_score_kind(const std::string& name, const std::string& flag) {
   if (name == "ecod") return ScoreKind::Ecod;
   if (name == "pca") return ScoreKind::Pca;
   if (name == "classifier") return ScoreKind::Classifier;
+  if (name == "aegmm") return ScoreKind::Aegmm;
+  if (name == "vaegmm") return ScoreKind::Vaegmm;
   throw UsageError(flag + ": unknown score '" + name +
                    "' (expected auto, mse, bce, max, feature-count, mahalanobis, elbo, knn, "
-                   "knn-input, mse-view, "
-                   "iforest, lof, ecod, pca or classifier)");
+                   "knn-input, mse-view, iforest, lof, ecod, pca, classifier, aegmm or vaegmm)");
 }
 
 std::string score_name(ScoreKind k) {
@@ -57,6 +58,8 @@ std::string score_name(ScoreKind k) {
     case ScoreKind::Ecod: return "ecod";
     case ScoreKind::Pca: return "pca";
     case ScoreKind::Classifier: return "classifier";
+    case ScoreKind::Aegmm: return "aegmm";
+    case ScoreKind::Vaegmm: return "vaegmm";
   }
   return "mse";
 }
@@ -112,6 +115,7 @@ json ScoreState::to_json() const {
   }
   if (kind == ScoreKind::Classifier)
     j["classes"] = classes, j["ensemble"] = static_cast<int>(classifiers.size());
+  if (kind == ScoreKind::Aegmm || kind == ScoreKind::Vaegmm) j["aegmm"] = aegmm.to_json();
   return j;
 }
 
@@ -143,6 +147,8 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
       s.seed = j.value("seed", uint64_t{0});
       model_free_from_json(model_free_kind(s.kind), j.at("state"), s.model_free, origin);
     }
+    if (s.kind == ScoreKind::Aegmm || s.kind == ScoreKind::Vaegmm)
+      s.aegmm = AegmmState::from_json(j.at("aegmm"), origin);
     if (s.kind == ScoreKind::Classifier) {
       s.classes = j.at("classes").get<std::vector<int32_t>>();
       s.ensemble = j.at("ensemble").get<int>();
@@ -169,6 +175,8 @@ namespace {
 void check_model_for(const Scorer& s, ScoreKind kind, const std::vector<float>& x) {
   if (kind == ScoreKind::Elbo && !dynamic_cast<models::Vae*>(s.model))
     throw UsageError("--score elbo needs a VAE run (this model has no ELBO)");
+  if (kind == ScoreKind::Vaegmm && !dynamic_cast<models::Vae*>(s.model))
+    throw UsageError("--score vaegmm needs a VAE run (use --score aegmm for this model)");
   if (kind == ScoreKind::BCE) {
     const ops::Act out = s.model->output_act();
     if (!(out == ops::Act::Sigmoid || (out == ops::Act::None && s.loss == "bce")))
@@ -486,6 +494,24 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
   return fit_score(s, proto, x, n, D);
 }
 
+namespace {
+
+// aegmm, vaegmm: the features of every row of x [n, D], in chunks.
+std::vector<float> aegmm_rows(const Scorer& s, const std::vector<float>& x, int64_t n, int64_t D) {
+  std::vector<float> f;
+  f.reserve(static_cast<size_t>(n * (s.model->latent_dim() + 2)));
+  for (int64_t start = 0; start < n; start += s.chunk) {
+    interrupt::check("aegmm features");
+    const int64_t rows = std::min(s.chunk, n - start);
+    const std::vector<float> part =
+        aegmm_features(*s.model, s.loss, chunk_tensor(x, start, rows, D, s.device));
+    f.insert(f.end(), part.begin(), part.end());
+  }
+  return f;
+}
+
+}  // namespace
+
 ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector<float>& x,
                      int64_t n, int64_t D, const std::vector<int32_t>& labels) {
   const ScoreKind kind = proto.kind;
@@ -518,6 +544,9 @@ ScoreState fit_score(const Scorer& s, const ScoreState& proto, const std::vector
   if (kind == ScoreKind::FeatureCount) fit_feature_thresholds(s, st, x, n, D);
   if (kind == ScoreKind::Knn || kind == ScoreKind::KnnInput) fit_knn_rows(s, st, kind, x, n, D);
   if (kind == ScoreKind::Mahalanobis) fit_latent_gaussian(s, st, x, n);
+  if (kind == ScoreKind::Aegmm || kind == ScoreKind::Vaegmm) {
+    fit_aegmm(st.aegmm, aegmm_rows(s, x, n, D), n, s.model->latent_dim() + 2, proto.seed);
+  }
   return st;
 }
 
@@ -563,6 +592,10 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
       case ScoreKind::Pca: model_free_scores(st, x, start, rows, D, out); continue;
       case ScoreKind::Classifier: classifier_scores(st, x, start, rows, D, out); continue;
       case ScoreKind::Elbo: row = elbo_rows(s, xb, rows); break;
+      case ScoreKind::Aegmm:
+      case ScoreKind::Vaegmm:
+        aegmm_energy(st.aegmm, aegmm_features(*s.model, s.loss, xb), rows, out);
+        continue;
     }
     for (float v : row) out.push_back(v);
   }

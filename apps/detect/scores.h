@@ -39,6 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/detect/aegmm.h"
 #include "apps/detect/input_view.h"
 #include "apps/detect/model_free.h"
 #include "apps/run/run_folder.h"
@@ -66,7 +67,9 @@ enum class ScoreKind {
   Lof,
   Ecod,
   Pca,
-  Classifier
+  Classifier,
+  Aegmm,
+  Vaegmm
 };
 
 // UsageError naming `flag` for an unknown name (listing the known ones).
@@ -94,6 +97,7 @@ struct ScoreState {
   std::vector<std::shared_ptr<transfer::Classifier>> classifiers;
   std::vector<int32_t> classes;  // classifier: the label of each output
   int ensemble = 0;              // classifier: how many networks were saved
+  AegmmState aegmm;              // aegmm, vaegmm: the features' mixture (apps/detect/aegmm.h)
   nlohmann::json to_json() const;
   static ScoreState from_json(const nlohmann::json& j, const std::string& origin);
   // The float arrays kept beside the JSON (detector_codes.safetensors), by name.
