@@ -61,13 +61,14 @@ inline std::string scratch_dir() {
   return dir;
 }
 
-// `env`: assignments put before the command, e.g. "HG_TEST_SIGNAL_AT=encoding".
-inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+// `prefix`: what goes before the command: environment assignments ("HG_TEST_SIGNAL_AT=encoding")
+// or a launcher ("mpirun -np 2").
+inline CliResult run_cli(const std::string& args, const std::string& prefix = "") {
   const char* bin = std::getenv("HG_HOURGLASS_BIN");
   std::string exe = bin ? bin : std::string(HG_BINARY_DIR) + "/hourglass";
   static int counter = 0;
   const std::string base = scratch_dir() + "/io" + std::to_string(counter++);
-  const std::string cmd = "cd " + scratch_dir() + " && " + env + " " + exe + " " + args + " >" +
+  const std::string cmd = "cd " + scratch_dir() + " && " + prefix + " " + exe + " " + args + " >" +
                           base + ".out 2>" + base + ".err </dev/null";
   const int status = std::system(cmd.c_str());
   CliResult r;

@@ -40,17 +40,8 @@ std::string why_skip() {
 
 // `hourglass ARGS` as `ranks` MPI processes (root is allowed: CI runs as root).
 CliResult mpirun(int ranks, const std::string& args) {
-  static int counter = 0;
-  const std::string base = scratch_dir() + "/mpi" + std::to_string(counter++);
-  const std::string cmd = "cd " + scratch_dir() + " && timeout 300 mpirun --allow-run-as-root " +
-                          "--oversubscribe -np " + std::to_string(ranks) + " " + hourglass_bin() +
-                          " " + args + " >" + base + ".out 2>" + base + ".err </dev/null";
-  const int status = std::system(cmd.c_str());
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(base + ".out");
-  r.err = slurp(base + ".err");
-  return r;
+  return run_cli(
+      args, "timeout 300 mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(ranks));
 }
 
 // The largest |a - b| / max |a| over the tensors of two checkpoints (names and shapes must agree).

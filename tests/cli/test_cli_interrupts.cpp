@@ -78,11 +78,14 @@ TEST(CliInterrupts, EveryLongCommandStopsAtASafePointAndWritesNothing) {
       auto r = run_cli(c.args, "HG_TEST_SIGNAL_AT='" + c.at + (term ? ":TERM'" : "'"));
       expect_one_line_error(r, term ? 143 : 130,
                             std::string("interrupted by ") + (term ? "SIGTERM" : "SIGINT"));
-      if (!c.output.empty()) EXPECT_FALSE(fs::exists(scratch_dir() + "/" + c.output));
+      if (!c.output.empty()) {
+        EXPECT_FALSE(fs::exists(scratch_dir() + "/" + c.output));
+      }
       EXPECT_EQ(leftovers(), std::vector<std::string>{});
     }
-    if (!c.output.empty())  // the same command, not interrupted, then writes its output
+    if (!c.output.empty()) {  // the same command, not interrupted, then writes its output
       EXPECT_EQ(run_cli(c.args).code, 0) << c.args;
+    }
   }
 }
 
