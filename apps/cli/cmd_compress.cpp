@@ -14,6 +14,7 @@
 #include "apps/cli/flags.h"
 #include "apps/compress/codec.h"
 #include "apps/compress/hgz_format.h"
+#include "apps/compress/wavelet.h"
 #include "apps/imaging/quality.h"
 #include "apps/report/chart.h"
 #include "apps/run/run_data.h"
@@ -158,6 +159,13 @@ void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64
   }
   j["jpeg_scan_psnr_at_same_bytes"] = opt_num(scan.psnr);
   if (scan.psnr) j["jpeg_scan_quality_mean"] = scan.mean_quality;
+  // The wavelet codec (Haar, dead-zone quantiser, DEFLATE) at the same bytes.
+  const auto wav = compress::wavelet_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget);
+  j["wavelet_psnr_at_same_bytes"] = opt_num(wav.psnr);
+  if (wav.psnr)
+    j["wavelet_bytes_per_image"] = wav.mean_bytes;
+  else
+    j["wavelet_note"] = wav.note;
   // Lossless reference: the same images as 8-bit grayscale PNG files.
   double png = 0;
   for (int64_t i = 0; i < m; ++i)
@@ -219,6 +227,9 @@ void print_summary(nlohmann::json& j, const CompressOptions& o, int64_t n, int64
     else
       std::cout << "JPEG at the same bytes: PSNR " << num(j["jpeg_psnr_at_same_bytes"])
                 << " dB (mean quality " << num(j["jpeg_quality_mean"], 1) << ")\n";
+    if (j.contains("wavelet_psnr_at_same_bytes") && !j["wavelet_psnr_at_same_bytes"].is_null())
+      std::cout << "wavelet codec at the same bytes: PSNR " << num(j["wavelet_psnr_at_same_bytes"])
+                << " dB\n";
     std::cout << "JPEG counting only its scan bytes: PSNR "
               << num(j["jpeg_scan_psnr_at_same_bytes"]) << " dB\n";
   }

@@ -38,7 +38,7 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
   auto j = last_json(r);
   for (const char* k :
        {"n", "bytes", "bytes_per_image", "ratio", "ratio_float32", "space_savings", "psnr", "ssim",
-        "jpeg_psnr_at_same_bytes", "pca_psnr", "png_bytes_per_image"})
+        "jpeg_psnr_at_same_bytes", "pca_psnr", "png_bytes_per_image", "wavelet_psnr_at_same_bytes"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["n"], 24);
   EXPECT_EQ(j["bytes"].get<int64_t>(),
