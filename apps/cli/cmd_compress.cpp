@@ -50,6 +50,7 @@ void rate_distortion_chart(const std::string& rows_path, const std::string& out)
       add("autoencoder " + dt, "psnr");
       add("JPEG, scan bytes only", "jpeg_scan_psnr_at_same_bytes");
       add("JPEG, whole files", "jpeg_psnr_at_same_bytes");
+      add("wavelet (Haar, DEFLATE)", "wavelet_psnr_at_same_bytes");
       if (dt == "f16") add("PCA, same coefficient count (at the f16 size)", "pca_psnr");
     } catch (const nlohmann::json::exception& e) {
       throw Error(rows_path + ": line " + std::to_string(no) + ": not a compress --json line (" +
