@@ -25,5 +25,6 @@ Action add_demo(CLI::App& app);
 Action add_compress(CLI::App& app);
 Action add_decompress(CLI::App& app);
 Action add_denoise(CLI::App& app);
+Action add_retrieve(CLI::App& app);
 
 }  // namespace hg::cli

@@ -116,6 +116,8 @@ void register_commands(CLI::App& app, Commands& c) {
       "Images back from an .hgz file with the run that wrote it", true);
   add(hg::cli::add_demo, "demo",
       "The seeds' main: train, then every application, into one report.html", false);
+  add(hg::cli::add_retrieve, "retrieve",
+      "Semantic hashing: Hamming-distance retrieval with binarised codes vs LSH", true);
   add(hg::cli::add_info, "info", "Version, build options, devices and threads", false);
 }
 

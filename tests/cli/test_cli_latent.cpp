@@ -255,3 +255,29 @@ TEST(CliLatent, ErrorsNameTheFlag) {
 
 }  // namespace
 }  // namespace hg::test
+
+namespace hg::test {
+namespace {
+
+// hourglass retrieve: precision@k of the binarised codes beside LSH's, in one JSON line; bad
+// flags and unlabelled data are one-line errors.
+TEST(CliRetrieve, ReportsPrecisionBesideLsh) {
+  const std::string cfg = std::string(HG_SOURCE_DIR) + "/models/configs/tabular.json";
+  ASSERT_EQ(run_cli("train --data synthetic --config " + cfg + " --epochs 5 --out retr_run").code,
+            0);
+  auto r = run_cli("retrieve --run retr_run --data synthetic --k 10 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = last_json(r);
+  for (const char* key : {"precision_at_k", "lsh_precision_at_k", "margin", "bits", "queries"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_GE(j["precision_at_k"].get<double>(), 0.0);
+  EXPECT_LE(j["precision_at_k"].get<double>(), 1.0);
+  EXPECT_NEAR(j["margin"].get<double>(),
+              j["precision_at_k"].get<double>() - j["lsh_precision_at_k"].get<double>(), 1e-12);
+  expect_one_line_error(run_cli("retrieve --run retr_run --data synthetic --k 0"), 2, "--k");
+  expect_one_line_error(run_cli("retrieve --run retr_run --data synthetic --k 100000"), 2,
+                        "database rows");
+}
+
+}  // namespace
+}  // namespace hg::test
