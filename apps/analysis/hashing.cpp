@@ -90,10 +90,17 @@ double precision_at_k(const BinaryCodes& queries, const std::vector<int32_t>& qu
         for (int w = 0; w < db.words; ++w) h += std::popcount(a[w] ^ b[w]);
         dist[static_cast<size_t>(i)] = {h, i};
       }
-      std::partial_sort(dist.begin(), dist.begin() + k, dist.end());
-      int same = 0;
-      for (int t = 0; t < k; ++t) same += db_labels[dist[t].second] == query_labels[q];
-      per[static_cast<size_t>(q)] = static_cast<double>(same) / k;
+      // The k-th smallest distance; rows tied at it share the remaining places equally (the
+      // expectation under random tie-breaking), so the database's order cannot bias the result.
+      std::nth_element(dist.begin(), dist.begin() + (k - 1), dist.end());
+      const int kth = dist[k - 1].first;
+      double less = 0, same_less = 0, tied = 0, same_tied = 0;
+      for (const auto& [h, i] : dist) {
+        const bool same = db_labels[i] == query_labels[q];
+        if (h < kth) less += 1, same_less += same;
+        if (h == kth) tied += 1, same_tied += same;
+      }
+      per[static_cast<size_t>(q)] = (same_less + (k - less) * same_tied / tied) / k;
     }
   });
   return std::accumulate(per.begin(), per.end(), 0.0) /

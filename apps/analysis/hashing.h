@@ -4,8 +4,10 @@
 //     so every bit splits the database in half (the most information a bit can carry).
 //   lsh_bits: bit j is the sign of <x - mean, r_j> for Gaussian random directions r_j (Charikar's
 //     SimHash), the mean taken over the database rows.
-//   precision_at_k: for each query, the fraction of its k nearest database rows (Hamming distance,
-//     ties broken by database order) that share its label, averaged over the queries.
+//   precision_at_k: for each query, the fraction of its k nearest database rows (Hamming distance)
+//     that share its label, averaged over the queries; the rows tied at the k-th distance share the
+//     remaining places equally (the expectation under random tie-breaking), so the database's
+//     order cannot bias it.
 // Codes are packed 64 bits per word, `words` words per row.
 #pragma once
 #include <cstdint>

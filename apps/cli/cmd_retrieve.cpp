@@ -1,6 +1,7 @@
 // hourglass retrieve: semantic hashing's retrieval test (seed 003). The run's latent codes of the
-// database rows (the training split) and of the query rows (the test split) are binarised at the
-// database's per-unit medians (one bit per latent unit); each query's --k nearest database rows by
+// database rows (the training split) and of the query rows (the test split) are rotated onto the
+// database codes' principal axes and binarised at the database's medians (one bit per latent
+// unit); each query's --k nearest database rows by
 // Hamming distance are checked for its label: precision@k. The baseline in the same run:
 // random-projection LSH of the (scaled) inputs with the same number of bits. Codes are binarised
 // after training (the run's bottleneck as trained): a bottleneck trained to be binary
@@ -9,6 +10,7 @@
 #include <iostream>
 
 #include "apps/analysis/hashing.h"
+#include "apps/analysis/pca.h"
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
 #include "apps/run/run_data.h"
@@ -44,8 +46,13 @@ nlohmann::json run_retrieve(const RetrieveOpts& o) {
     throw UsageError("--k " + std::to_string(o.k) + ": more than the " + std::to_string(db.n) +
                      " database rows");
   const int bits = static_cast<int>(r.model->latent_dim());
-  const std::vector<float> zdb = run::encode_rows(*r.model, db.x, db.n, device);
-  const std::vector<float> zq = run::encode_rows(*r.model, q.x, q.n, device);
+  // The codes rotated onto their principal axes (fitted on the database), so that no bit is spent
+  // on a dead or duplicated unit, then split at the database's medians.
+  const std::vector<float> zdb_raw = run::encode_rows(*r.model, db.x, db.n, device);
+  const analysis::Pca pca = analysis::Pca::fit(zdb_raw, db.n, bits, bits);
+  const std::vector<float> zdb = pca.transform(zdb_raw.data(), db.n);
+  const std::vector<float> zq =
+      pca.transform(run::encode_rows(*r.model, q.x, q.n, device).data(), q.n);
   const std::vector<float> med = analysis::column_medians(zdb.data(), db.n, bits);
   const double p_ae =
       analysis::precision_at_k(analysis::binarize(zq.data(), q.n, bits, med), q.y,
