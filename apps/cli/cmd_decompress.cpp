@@ -67,14 +67,14 @@ Action add_decompress(CLI::App& app) {
       data::write_idx_u8(out.path("images-idx3-ubyte"), {f.n, shape.h, shape.w}, px);
     } else {
       for (int64_t i = 0; i < f.n; ++i) {
-        interrupt::check("decompress (nothing written to " + o->out + ")");
+        interrupt::check("decompress (nothing written to " + o->out + ")", "");
         char name[32];
         std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
         io::write_file_atomic(out.path(name),
                               compress::png_gray(x.data() + i * D, int(shape.h), int(shape.w)));
       }
     }
-    interrupt::check("decompress (nothing written to " + o->out + ")");
+    interrupt::check("decompress (nothing written to " + o->out + ")", "");
     out.commit();
     nlohmann::json j{
         {"n", f.n}, {"out", o->out}, {"format", o->idx ? "idx" : "png"}, {"device", device.str()}};

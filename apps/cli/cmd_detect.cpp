@@ -278,7 +278,8 @@ Action add_score(CLI::App& app) {
     const int64_t D = ld.main_run().model->input_dim();
     data::Dataset d = run::load_selection(o->data, D, o->run);
     const auto t0 = std::chrono::steady_clock::now();
-    const data::Dataset mine = run::rank_share(d);  // under mpirun: each rank scores its rows
+    data::Dataset shard;
+    const data::Dataset& mine = run::rank_share(d, shard);  // under mpirun: each rank its rows
     const std::vector<double> s = dist::allgather_rows(ld.score(mine), d.n, 1);
     const double score_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -81,7 +81,8 @@ train::TrainResult train_class(const OneClassOpts& o, int32_t c, const std::stri
   train::TrainResult tr = train::train(t, quiet);
   if (tr.interrupted)
     throw interrupt::Interrupted("bench-oneclass: training class " + std::to_string(c) +
-                                 " interrupted by " + interrupt::signal_name());
+                                 " interrupted by " + interrupt::signal_name() +
+                                 "; no output was written");
   return tr;
 }
 
@@ -199,7 +200,7 @@ int run_bench_oneclass(const OneClassOpts& o, const CLI::App& app) {
   t.base_sum.assign(specs.size(), 0.0);
   t.base_n.assign(specs.size(), 0);
   for (int32_t c : classes) {  // each finished class keeps its folder; the table needs them all
-    interrupt::check("bench-oneclass (classes before " + std::to_string(c) + " are complete)");
+    interrupt::check("bench-oneclass (classes before " + std::to_string(c) + " are complete)", "");
     per_class.push_back(bench_class(o, app, c, out, train_all, test, specs, device, t));
   }
   const double mean = t.sum / static_cast<double>(classes.size());

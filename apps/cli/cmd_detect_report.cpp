@@ -244,7 +244,7 @@ int run_report(const ReportOptions& o) {
                   device);
   if (images && o.top > 0) add_top_anomalies(j, ld, d, lr, s, o.top, dir);
   io::write_json_atomic(dir + "/report.json", j);
-  interrupt::check("detect report (nothing written to " + out + ")");
+  interrupt::check("detect report (nothing written to " + out + ")", "");
   stage.commit();
   if (o.json)
     std::cout << j.dump() << std::endl;

@@ -35,7 +35,8 @@ Action add_embed(CLI::App& app) {
     r.model->to(device);
     data::Dataset d = run::load_for_run(r, o->data);
     const int64_t k = r.model->latent_dim();
-    const data::Dataset mine = run::rank_share(d);  // under mpirun: each rank encodes its rows
+    data::Dataset shard;
+    const data::Dataset& mine = run::rank_share(d, shard);  // under mpirun: each rank its rows
     const std::vector<float> z =
         dist::allgather_rows(run::encode_rows(*r.model, mine.x, mine.n, device), d.n, k);
     if (dist::rank() != 0) return 0;

@@ -23,13 +23,6 @@ std::string conversion_message(const std::string& what) {
   return flag + ": '" + what.substr(eq + 3) + "' is not a valid value";
 }
 
-// An interruption's message, saying that nothing was written unless it says what was kept.
-std::string interrupted_message(const std::string& what) {
-  for (const char* said : {"kept", "written", "complete", "trained again"})
-    if (what.find(said) != std::string::npos) return what;
-  return what + "; no output was written";
-}
-
 // The subcommands that split their work across mpirun's ranks (train: data-parallel; embed and
 // detect score: rows), and info.
 bool runs_under_mpirun(const CLI::App& sub) {
@@ -154,7 +147,7 @@ int main(int argc, char** argv) {
     set_kernel(cmds.conv, "HG_CONV", hg::ops::set_conv_algo);
     return run_parsed(cmds.actions);
   } catch (const hg::interrupt::Interrupted& e) {
-    std::cerr << "hourglass: " << interrupted_message(e.what()) << "\n";
+    std::cerr << "hourglass: " << e.what() << "\n";
     return hg::interrupt::exit_code();
   } catch (const hg::UsageError& e) {
     std::cerr << "hourglass: " << e.what() << "\n";

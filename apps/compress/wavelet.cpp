@@ -159,19 +159,20 @@ WaveletAtBudget wavelet_at_budget(const float* images, int64_t n, int h, int w, 
   for (int64_t i = 0; i < n; ++i) {
     const float* img = images + i * D;
     double lo = std::log(0.05), hi = std::log(4096.0);  // hi: every detail in the zero bin
-    if (static_cast<double>(wavelet_encode(img, h, w, float(std::exp(hi))).size()) > budget) {
+    std::string best = wavelet_encode(img, h, w, float(std::exp(hi)));  // the last that fits
+    if (static_cast<double>(best.size()) > budget) {
       res.note = "the wavelet file at its coarsest step is larger than the budget of " +
                  std::to_string(static_cast<int64_t>(budget)) + " bytes";
       return res;
     }
     for (int it = 0; it < 30; ++it) {  // hi fits; find the smallest step that still fits
       const double mid = 0.5 * (lo + hi);
-      if (static_cast<double>(wavelet_encode(img, h, w, float(std::exp(mid))).size()) <= budget)
-        hi = mid;
+      std::string f = wavelet_encode(img, h, w, float(std::exp(mid)));
+      if (static_cast<double>(f.size()) <= budget)
+        hi = mid, best = std::move(f);
       else
         lo = mid;
     }
-    const std::string best = wavelet_encode(img, h, w, float(std::exp(hi)));
     const std::vector<float> dec = wavelet_decode(best, h, w);
     psnr_sum += std::min(100.0, imaging::psnr(img, dec.data(), D, 1.0));
     bytes_sum += static_cast<double>(best.size());

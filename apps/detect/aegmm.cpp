@@ -38,11 +38,11 @@ AegmmState AegmmState::from_json(const json& j, const std::string& origin) {
 }
 
 std::vector<float> aegmm_features(models::Autoencoder& model, const std::string& loss,
-                                  const Tensor& xb) {
+                                  const Tensor& xb, const float* x) {
   const int64_t rows = xb.size(0), D = xb.size(1), k = model.latent_dim();
-  const std::vector<float> z = model.encode(xb).to(Device::cpu()).to_vector();
-  const std::vector<float> r = model.to_data(model.forward(xb), loss).to(Device::cpu()).to_vector();
-  const std::vector<float> x = xb.to(Device::cpu()).to_vector();
+  const models::Autoencoder::Output o = model.run(xb);  // one encoder pass for both
+  const std::vector<float> z = o.latent.to(Device::cpu()).to_vector();
+  const std::vector<float> r = model.to_data(o.recon, loss).to(Device::cpu()).to_vector();
   std::vector<float> f(static_cast<size_t>(rows * (k + 2)));
   for (int64_t i = 0; i < rows; ++i) {
     double xx = 0, rr = 0, xr = 0, ee = 0;

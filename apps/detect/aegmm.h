@@ -25,9 +25,10 @@ struct AegmmState {
   static AegmmState from_json(const nlohmann::json& j, const std::string& origin);
 };
 
-// [rows, k + 2] features of the rows xb (on the model's device; the model in eval mode, no grad).
+// [rows, k + 2] features of the rows xb (on the model's device; the model in eval mode, no grad);
+// x: the same rows on the host.
 std::vector<float> aegmm_features(models::Autoencoder& model, const std::string& loss,
-                                  const Tensor& xb);
+                                  const Tensor& xb, const float* x);
 // Standardises the normal rows' features [n, d] and fits the mixture (a seeded subsample of at
 // most 10,000 rows; 3 k-means-initialised EM runs).
 void fit_aegmm(AegmmState& st, std::vector<float> features, int64_t n, int64_t d, uint64_t seed);

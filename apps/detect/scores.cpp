@@ -503,8 +503,8 @@ std::vector<float> aegmm_rows(const Scorer& s, const std::vector<float>& x, int6
   for (int64_t start = 0; start < n; start += s.chunk) {
     interrupt::check("aegmm features");
     const int64_t rows = std::min(s.chunk, n - start);
-    const std::vector<float> part =
-        aegmm_features(*s.model, s.loss, chunk_tensor(x, start, rows, D, s.device));
+    const std::vector<float> part = aegmm_features(
+        *s.model, s.loss, chunk_tensor(x, start, rows, D, s.device), x.data() + start * D);
     f.insert(f.end(), part.begin(), part.end());
   }
   return f;
@@ -594,7 +594,8 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
       case ScoreKind::Elbo: row = elbo_rows(s, xb, rows); break;
       case ScoreKind::Aegmm:
       case ScoreKind::Vaegmm:
-        aegmm_energy(st.aegmm, aegmm_features(*s.model, s.loss, xb), rows, out);
+        aegmm_energy(st.aegmm, aegmm_features(*s.model, s.loss, xb, x.data() + start * D), rows,
+                     out);
         continue;
     }
     for (float v : row) out.push_back(v);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 
 #include "engine/autograd/autograd.h"
 #include "engine/data/spec.h"
@@ -81,12 +82,13 @@ void check_output_file(const std::string& path, bool force, const std::string& f
     throw Error(flag + " " + path + ": already exists (use --force to overwrite)");
 }
 
-data::Dataset rank_share(const data::Dataset& d) {
+const data::Dataset& rank_share(const data::Dataset& d, data::Dataset& storage) {
   if (dist::size() == 1) return d;
   const auto [lo, hi] = dist::row_share(d.n);
   std::vector<int64_t> rows(static_cast<size_t>(hi - lo));
-  for (int64_t i = lo; i < hi; ++i) rows[static_cast<size_t>(i - lo)] = i;
-  return data::select_rows(d, rows);
+  std::iota(rows.begin(), rows.end(), lo);
+  storage = data::select_rows(d, rows);
+  return storage;
 }
 
 }  // namespace hg::run

@@ -25,9 +25,9 @@ data::Dataset load_for_run(const LoadedRun& r, const DataRequest& q);
 data::Dataset load_selection(const DataRequest& q, int64_t features, const std::string& run_dir);
 
 // Under mpirun (engine/dist): this rank's contiguous share of d's rows, for commands whose rows
-// are scored independently (gathered back in order with dist::allgather_rows); d itself in one
-// process.
-data::Dataset rank_share(const data::Dataset& d);
+// are scored independently (gathered back in order with dist::allgather_rows), made in
+// `storage`; d itself in one process (no copy).
+const data::Dataset& rank_share(const data::Dataset& d, data::Dataset& storage);
 
 // The codes of n rows already scaled for the model, [n, latent], encoded on `device` in chunks
 // of 2,048 rows (only one chunk lives on the device), without gradients.

@@ -712,14 +712,15 @@ int64_t run_steps(EpochLoop& l, float lr) {
   l.steps.begin_epoch();
   int64_t n_seen = 0;
   const std::string at = "training " + l.dir;  // the safe point's name, for interrupt's test hook
-  const int64_t ranks = dist::size(), me = dist::rank();
+  const bool one_process = dist::size() == 1;
   bool stop = false;
   for (int64_t start = 0; start < l.N && !stop; start += l.r.batch) {
     const bool signalled = interrupt::poll(at);
-    if (ranks == 1 && signalled) break;  // across ranks, the step below carries the vote
+    if (one_process && signalled) break;  // across ranks, the step below carries the vote
     const int64_t rows = std::min<int64_t>(l.r.batch, l.N - start);
     // This rank's contiguous share of the global batch (the same rows one process would use).
-    const int64_t lo = start + rows * me / ranks, hi = start + rows * (me + 1) / ranks;
+    const auto [first, last] = dist::row_share(rows);
+    const int64_t lo = start + first, hi = start + last;
     const Tensor mine = dd.shuffled.slice_rows(hi > lo ? lo : start, hi > lo ? hi - lo : 1);
     stop = l.steps.run(mine, hi - lo, rows, signalled);
     n_seen += rows;
@@ -817,8 +818,6 @@ void finish_run(EpochLoop& l, const std::string& model_name, const std::string& 
     write_metrics_and_curve(l.dir, model_name + " on " + data, result);
 }
 
-}  // namespace
-
 // The run folder's path on every rank: rank 0 makes it (or checks it, resuming), the others
 // receive its name; a failure on rank 0 ends the job (mpirun stops the other ranks).
 std::string shared_run_dir(const TrainOptions& opt, const models::ModelSpec& spec, bool resuming) {
@@ -853,6 +852,8 @@ std::ostream& null_log() {
   static std::ostream sink(nullptr);
   return sink;
 }
+
+}  // namespace
 
 TrainResult train(const TrainOptions& opt_in, std::ostream& log_in) {
   interrupt::install();  // early, so Ctrl-C during data loading also stops cleanly

@@ -21,9 +21,9 @@ bool launched_by_mpirun() {
   return false;
 }
 
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::atoi(v) : fallback;
+// Rank r's contiguous rows [first, second) of n over w ranks (rank order is row order).
+std::pair<int64_t, int64_t> share_of(int64_t n, int64_t r, int64_t w) {
+  return {n * r / w, n * (r + 1) / w};
 }
 
 #ifdef HG_WITH_MPI
@@ -34,11 +34,11 @@ void check(int rc, const char* what) {
     throw Error(std::string("MPI ") + what + " failed (code " + std::to_string(rc) + ")");
 }
 
-// MPI counts are int: long buffers go in pieces.
+// The sum over the ranks, with the same bits on every rank. MPI counts are int: long buffers go
+// in pieces.
 template <class T>
-void reduce_then_broadcast(T* buf, int64_t n, MPI_Datatype type) {
+void sum_with_equal_bits(T* buf, int64_t n, MPI_Datatype type) {
   constexpr int64_t kPiece = int64_t(1) << 28;
-  std::vector<T> tmp;
   for (int64_t off = 0; off < n; off += kPiece) {
     const int count = static_cast<int>(std::min(kPiece, n - off));
     if (size() == 2) {  // a + b == b + a exactly: one allreduce gives both ranks the same bits
@@ -100,11 +100,6 @@ int size() {
   return 1;
 }
 
-int local_rank() {
-  if (size() == 1) return 0;
-  return env_int("OMPI_COMM_WORLD_LOCAL_RANK", env_int("MPI_LOCALRANKID", rank()));
-}
-
 bool available() {
 #ifdef HG_WITH_MPI
   return true;
@@ -113,11 +108,9 @@ bool available() {
 #endif
 }
 
-std::string backend() { return available() ? "mpi" : "none"; }
-
 void allreduce_sum(float* buf, int64_t n) {
 #ifdef HG_WITH_MPI
-  if (size() > 1) reduce_then_broadcast(buf, n, MPI_FLOAT);
+  if (size() > 1) sum_with_equal_bits(buf, n, MPI_FLOAT);
 #else
   (void)buf, (void)n;
 #endif
@@ -125,28 +118,25 @@ void allreduce_sum(float* buf, int64_t n) {
 
 void allreduce_sum(double* buf, int64_t n) {
 #ifdef HG_WITH_MPI
-  if (size() > 1) reduce_then_broadcast(buf, n, MPI_DOUBLE);
+  if (size() > 1) sum_with_equal_bits(buf, n, MPI_DOUBLE);
 #else
   (void)buf, (void)n;
 #endif
 }
 
-std::pair<int64_t, int64_t> row_share(int64_t n) {
-  const int64_t r = rank(), w = size();
-  return {n * r / w, n * (r + 1) / w};
-}
+std::pair<int64_t, int64_t> row_share(int64_t n) { return share_of(n, rank(), size()); }
 
 namespace {
 
 template <class T>
-std::vector<T> gather_in_rank_order(const std::vector<T>& mine, int64_t n, int64_t cols) {
+std::vector<T> gather_in_rank_order(std::vector<T> mine, int64_t n, int64_t cols) {
   if (size() == 1) return mine;
   std::vector<T> all(static_cast<size_t>(n * cols));
 #ifdef HG_WITH_MPI
   const int w = size();
   std::vector<int> counts(w), offsets(w);
   for (int r = 0; r < w; ++r) {
-    const int64_t lo = n * r / w, hi = n * (r + 1) / w;
+    const auto [lo, hi] = share_of(n, r, w);
     counts[r] = static_cast<int>((hi - lo) * cols);
     offsets[r] = static_cast<int>(lo * cols);
   }
@@ -163,11 +153,11 @@ std::vector<T> gather_in_rank_order(const std::vector<T>& mine, int64_t n, int64
 
 }  // namespace
 
-std::vector<float> allgather_rows(const std::vector<float>& mine, int64_t n, int64_t cols) {
-  return gather_in_rank_order(mine, n, cols);
+std::vector<float> allgather_rows(std::vector<float> mine, int64_t n, int64_t cols) {
+  return gather_in_rank_order(std::move(mine), n, cols);
 }
-std::vector<double> allgather_rows(const std::vector<double>& mine, int64_t n, int64_t cols) {
-  return gather_in_rank_order(mine, n, cols);
+std::vector<double> allgather_rows(std::vector<double> mine, int64_t n, int64_t cols) {
+  return gather_in_rank_order(std::move(mine), n, cols);
 }
 
 void broadcast(void* buf, int64_t bytes, int root) {
@@ -181,12 +171,6 @@ void broadcast(void* buf, int64_t bytes, int root) {
           "broadcast");
 #else
   (void)buf, (void)bytes, (void)root;
-#endif
-}
-
-void barrier() {
-#ifdef HG_WITH_MPI
-  if (size() > 1) check(MPI_Barrier(MPI_COMM_WORLD), "barrier");
 #endif
 }
 

@@ -9,7 +9,6 @@
 // broadcast), so ranks that start equal stay equal.
 #pragma once
 #include <cstdint>
-#include <string>
 #include <utility>
 #include <vector>
 
@@ -20,11 +19,9 @@ namespace hg::dist {
 void init(int* argc, char*** argv);
 void finalize();
 
-int rank();             // 0 .. size() - 1; 0 in a group of one
-int size();             // 1 unless launched by mpirun with -np > 1
-int local_rank();       // the rank among the ranks on this host (which GPU to take)
-bool available();       // whether this build has MPI
-std::string backend();  // "mpi" or "none"
+int rank();        // 0 .. size() - 1; 0 in a group of one
+int size();        // 1 unless launched by mpirun with -np > 1
+bool available();  // whether this build has MPI
 
 // In place: every rank's buf becomes the element-wise sum over the ranks.
 void allreduce_sum(float* buf, int64_t n);
@@ -33,10 +30,10 @@ void allreduce_sum(double* buf, int64_t n);
 // order is row order), and every rank's rows x cols values concatenated in rank order, on every
 // rank (`mine` holds this rank's share, row-major).
 std::pair<int64_t, int64_t> row_share(int64_t n);
-std::vector<float> allgather_rows(const std::vector<float>& mine, int64_t n, int64_t cols);
-std::vector<double> allgather_rows(const std::vector<double>& mine, int64_t n, int64_t cols);
+// (In one process, `mine` is returned as it is: no copy.)
+std::vector<float> allgather_rows(std::vector<float> mine, int64_t n, int64_t cols);
+std::vector<double> allgather_rows(std::vector<double> mine, int64_t n, int64_t cols);
 // Rank `root`'s bytes to every rank.
 void broadcast(void* buf, int64_t bytes, int root = 0);
-void barrier();
 
 }  // namespace hg::dist

@@ -21,21 +21,26 @@ void from_host(Tensor& t, const float* src) {
 }  // namespace
 
 GradientAverager::GradientAverager(nn::NamedTensors params, int64_t bucket_bytes)
-    : params_(std::move(params)),
-      bucket_floats_(std::max<int64_t>(1, bucket_bytes / static_cast<int64_t>(sizeof(float)))) {
+    : params_(std::move(params)) {
+  const int64_t bucket_floats =
+      std::max<int64_t>(1, bucket_bytes / static_cast<int64_t>(sizeof(float)));
+  for (size_t i = 0; i < params_.size();) {
+    size_t j = i;
+    int64_t n = 0;
+    while (j < params_.size() && (j == i || n + params_[j].second.numel() <= bucket_floats))
+      n += params_[j++].second.numel();
+    buckets_.emplace_back(i, j);
+    i = j;
+  }
   for (const auto& [name, p] : params_) bytes_ += p.numel() * static_cast<int64_t>(sizeof(float));
 }
 
 bool GradientAverager::average(float weight, bool stop) {
   const auto t0 = std::chrono::steady_clock::now();
   float stop_votes = stop ? 1.0f : 0.0f;
-  size_t i = 0;
-  while (i < params_.size()) {
-    // One bucket: consecutive gradients up to bucket_floats_ (a larger tensor goes alone).
-    size_t j = i;
+  for (const auto& [i, j] : buckets_) {
     int64_t n = 0;
-    while (j < params_.size() && (j == i || n + params_[j].second.numel() <= bucket_floats_))
-      n += params_[j++].second.numel();
+    for (size_t k = i; k < j; ++k) n += params_[k].second.numel();
     const bool last = j == params_.size();
     buf_.assign(static_cast<size_t>(n + (last ? 1 : 0)), 0.0f);
     int64_t off = 0;
@@ -54,7 +59,6 @@ bool GradientAverager::average(float weight, bool stop) {
       off += params_[k].second.numel();
     }
     if (last) stop_votes = buf_[n];
-    i = j;
   }
   wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stop_votes > 0.0f;

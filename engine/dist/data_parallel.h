@@ -9,6 +9,7 @@
 // would reduce them in place on the GPU, is not wired in yet).
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "engine/nn/module.h"
@@ -30,7 +31,10 @@ class GradientAverager {
 
  private:
   nn::NamedTensors params_;
-  int64_t bucket_floats_, bytes_ = 0;
+  // Each bucket: parameters [first, second) of params_, consecutive, at most bucket_bytes together
+  // (a larger tensor goes alone). Fixed at construction: the same cut every step.
+  std::vector<std::pair<size_t, size_t>> buckets_;
+  int64_t bytes_ = 0;
   std::vector<float> buf_;
   double wait_seconds_ = 0;
 };

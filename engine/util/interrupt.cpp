@@ -33,18 +33,32 @@ namespace {
 // $HG_TEST_SIGNAL_AT="LABEL[:TERM]": the first check() whose label contains LABEL raises SIGINT
 // (or SIGTERM) at itself, so the CLI tests can stop every command at a known safe point through
 // the real handler, without racing a fast command with kill().
+// The variable is read once: safe points are polled every training batch.
+struct TestSignal {
+  std::string label;  // empty: the hook is off
+  int sig = SIGINT;
+};
+
+const TestSignal& test_signal() {
+  static const TestSignal t = [] {
+    TestSignal s;
+    const char* spec = std::getenv("HG_TEST_SIGNAL_AT");
+    s.label = spec ? spec : "";
+    if (const auto colon = s.label.rfind(':'); colon != std::string::npos) {
+      if (s.label.substr(colon + 1) == "TERM") s.sig = SIGTERM;
+      s.label.resize(colon);
+    }
+    return s;
+  }();
+  return t;
+}
+
 void raise_test_signal(const std::string& while_doing) {
   static std::atomic<bool> fired{false};
-  const char* spec = std::getenv("HG_TEST_SIGNAL_AT");
-  if (!spec || !*spec || fired.load()) return;
-  std::string label = spec;
-  int sig = SIGINT;
-  if (const auto colon = label.rfind(':'); colon != std::string::npos) {
-    if (label.substr(colon + 1) == "TERM") sig = SIGTERM;
-    label.resize(colon);
-  }
-  if (while_doing.find(label) == std::string::npos || fired.exchange(true)) return;
-  if (g_signal.load() == 0) std::raise(sig);
+  const TestSignal& t = test_signal();
+  if (t.label.empty() || fired.load()) return;
+  if (while_doing.find(t.label) == std::string::npos || fired.exchange(true)) return;
+  if (g_signal.load() == 0) std::raise(t.sig);
 }
 }  // namespace
 
@@ -53,8 +67,10 @@ bool poll(const std::string& while_doing) {
   return requested();
 }
 
-void check(const std::string& while_doing) {
-  if (poll(while_doing)) throw Interrupted(while_doing + " interrupted by " + signal_name());
+void check(const std::string& while_doing, const std::string& left) {
+  if (poll(while_doing))
+    throw Interrupted(while_doing + " interrupted by " + signal_name() +
+                      (left.empty() ? "" : "; " + left));
 }
 
 }  // namespace hg::interrupt

@@ -28,9 +28,10 @@ class Interrupted : public Error {
 // requested(), at a safe point named `while_doing` (the test hook below applies).
 bool poll(const std::string& while_doing);
 
-// Throws Interrupted("<while> interrupted by SIGINT") when a signal arrived. For tests,
+// Throws Interrupted("<while> interrupted by SIGINT; <left>") when a signal arrived: `left` says
+// what the interruption leaves behind ("" when `while_doing` already says it). For tests,
 // $HG_TEST_SIGNAL_AT="LABEL[:TERM]" makes the first check() whose label contains LABEL raise
 // SIGINT (SIGTERM) first, through the installed handler.
-void check(const std::string& while_doing);
+void check(const std::string& while_doing, const std::string& left = "no output was written");
 
 }  // namespace hg::interrupt
