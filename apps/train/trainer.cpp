@@ -305,14 +305,22 @@ struct SplitData {
 };
 
 SplitData load_split(const TrainOptions& opt, const Resolved& r, const json* prev_scaler) {
-  const data::DataSpec dspec = data::parse_spec(opt.data);
-  data::Dataset all = data::load(dspec, data::Split::Train);
+  data::Dataset all =
+      opt.rows ? *opt.rows : data::load(data::parse_spec(opt.data), data::Split::Train);
   if (!opt.classes.empty())
     all = data::filter_classes(all, data::parse_class_list(opt.classes, "--classes"), "--classes");
   if (opt.limit < 0) throw UsageError("--limit must be positive");
   if (opt.limit > 0) all = data::take_first(all, opt.limit);
   SplitData s;
-  std::tie(s.train, s.val) = data::split_validation(all, opt.val_split, opt.seed + 2);
+  if (opt.val_rows) {
+    if (opt.val_rows->features() != all.features())
+      throw UsageError("validation_data: rows have " + std::to_string(opt.val_rows->features()) +
+                       " features, the training rows " + std::to_string(all.features()));
+    s.train = std::move(all);
+    s.val = *opt.val_rows;
+  } else {
+    std::tie(s.train, s.val) = data::split_validation(all, opt.val_split, opt.seed + 2);
+  }
   if (s.train.n == 0) throw Error("--data " + opt.data + ": no training samples left");
   if (prev_scaler) {
     s.scaler = data::Scaler::from_json(*prev_scaler);
@@ -571,7 +579,7 @@ models::ModelSpec read_model_spec(TrainOptions& opt, json& prev, json& conv_base
     load_resumed_options(prev, cfg, opt, conv_base);
     opt.out = opt.resume;
   } else {
-    if (opt.data.empty()) throw UsageError("--data is required");
+    if (opt.data.empty() && !opt.rows) throw UsageError("--data is required");
     if (opt.config.empty()) throw UsageError("--config is required");
     spec = models::load_model_spec(opt.config);
     conv_base = spec.json.value("defaults", json::object());
@@ -823,7 +831,10 @@ void finish_run(EpochLoop& l, const std::string& model_name, const std::string& 
 std::string shared_run_dir(const TrainOptions& opt, const models::ModelSpec& spec, bool resuming) {
   std::string dir;
   if (dist::rank() == 0) {
-    dir = resuming ? opt.out : prepare_out_dir(opt, spec.name, data::parse_spec(opt.data).kind);
+    dir = resuming
+              ? opt.out
+              : prepare_out_dir(opt, spec.name,
+                                opt.rows ? std::string("array") : data::parse_spec(opt.data).kind);
     if (resuming) run::recover_run_folder(dir);  // a kill between an epoch's files: agreement
   }
   int64_t n = static_cast<int64_t>(dir.size());

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,10 +13,18 @@
 
 #include "apps/train/convergence.h"
 
+namespace hg::data {
+struct Dataset;
+}
+
 namespace hg::train {
 
 struct TrainOptions {
-  std::string data;                      // data spec (see engine/data/spec.h)
+  std::string data;  // data spec (see engine/data/spec.h)
+  // In-memory rows instead of the spec (the Python module): `data` is then only the name the run
+  // records. classes and limit apply to them as to a spec's rows; val_rows, when given, is the
+  // validation set instead of a split of `rows` (it must have the same width).
+  std::shared_ptr<const data::Dataset> rows, val_rows;
   std::string config;                    // model config path
   std::optional<int64_t> epochs, batch;  // epochs: the maximum (early stopping may end sooner)
   std::optional<float> lr;
