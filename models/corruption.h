@@ -1,7 +1,11 @@
 // Input corruption for denoising autoencoders, configured in the model config:
 //   "noise": "gaussian:0.3" | "saltpepper:0.1" | "mask:0.25", "noise_clip": true|false
 // The trainer draws a fresh corruption of every batch on the fly (on the batch's device) and
-// trains the model to reproduce the clean batch; evaluation never corrupts.
+// trains the model to reproduce the clean batch; evaluation never corrupts random noise.
+//   "noise": "downsample:F" (super-resolution, `hourglass upscale`): each F x F block of the
+// image averaged, then repeated back to the full size (a blocky image of 1/F the resolution);
+// the model learns to restore the original. Deterministic, so the validation loss sees it too.
+// Needs the image shape: the config's "image" [C, H, W], else a square one-channel input.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -15,9 +19,12 @@ namespace hg::models {
 struct NoiseConfig {
   bool enabled = false;
   ops::Noise kind = ops::Noise::Gaussian;
-  float level = 0.0f;  // sigma (gaussian) or probability (saltpepper, mask)
-  bool clip = false;   // clamp the corrupted values to [0, 1] (image data)
-  std::string text;    // as written, for logs
+  float level = 0.0f;           // sigma (gaussian) or probability (saltpepper, mask)
+  bool clip = false;            // clamp the corrupted values to [0, 1] (image data)
+  std::string text;             // as written, for logs
+  int64_t downsample = 0;       // F of "downsample:F" (0: a random noise kind)
+  int64_t c = 1, h = 0, w = 0;  // the image shape, for downsample
+  bool deterministic() const { return enabled && downsample > 0; }
 };
 
 // Reads spec["noise"] (absent or null: disabled). Errors name origin.

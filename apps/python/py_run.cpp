@@ -26,6 +26,8 @@ std::vector<float> RunModel::scaled(const data::Dataset& x) const {
 }
 
 std::vector<float> RunModel::encode(const data::Dataset& x) const {
+  if (run_.scaler.kind == data::ScalerKind::None)
+    return run::encode_rows(*run_.model, x.x, x.n, device_);
   return run::encode_rows(*run_.model, scaled(x), x.n, device_);
 }
 
@@ -72,6 +74,8 @@ std::vector<double> RunModel::score(const data::Dataset& x) const {
   s.run = &run_;
   detect::ScoreState st;
   st.kind = detect::ScoreKind::MSE;
+  if (run_.scaler.kind == data::ScalerKind::None)  // the rows as given: no second copy
+    return detect::score_rows(s, st, x.x, x.n, input_dim());
   return detect::score_rows(s, st, scaled(x), x.n, input_dim());
 }
 

@@ -116,9 +116,11 @@ Tensor dataset_tensor(const data::Dataset& d, Device device) {
   return Tensor::from_vector({d.n, d.features()}, d.x).to(device);
 }
 
-// The training objective (clean inputs) averaged over a whole data set, without gradients, in
-// chunks of rows.
-double evaluate_loss(models::Autoencoder& model, const Tensor& all, const std::string& loss) {
+// The training objective averaged over a whole data set, without gradients, in chunks of rows:
+// on clean inputs, except for a deterministic corruption (super-resolution's downsampling),
+// which is the task itself and applies here too.
+double evaluate_loss(models::Autoencoder& model, const Tensor& all, const std::string& loss,
+                     const models::NoiseConfig& noise) {
   const int64_t n = all.size(0);
   if (n == 0) return -1;
   autograd::NoGradGuard no_grad;
@@ -127,7 +129,8 @@ double evaluate_loss(models::Autoencoder& model, const Tensor& all, const std::s
   for (int64_t start = 0; start < n; start += 1024) {
     const int64_t rows = std::min<int64_t>(1024, n - start);
     Tensor x = all.slice_rows(start, rows);
-    ops::axpy_(total, static_cast<float>(rows), model.objective(x, x, loss).total);
+    Tensor in = noise.deterministic() ? models::apply_noise(noise, x, 0) : x;
+    ops::axpy_(total, static_cast<float>(rows), model.objective(in, x, loss).total);
   }
   model.train();
   return total.item() / static_cast<double>(n);
@@ -344,7 +347,7 @@ void check_graph_compatible(const TrainOptions& opt, const models::ModelSpec& sp
     throw UsageError(
         "--cuda-graph cannot train a model with dropout (a captured step would replay "
         "the same dropout mask every time); drop --cuda-graph or set dropout to 0");
-  if (noise.enabled || model.uses_randomness())
+  if ((noise.enabled && !noise.deterministic()) || model.uses_randomness())
     throw UsageError(
         std::string("--cuda-graph cannot train a model that draws random numbers every "
                     "step (") +
@@ -697,6 +700,7 @@ struct EpochLoop {
   optim::Optimizer& optimizer;
   StepRunner& steps;
   DeviceData& data;
+  const models::NoiseConfig& noise;
   TrainResult& result;
   std::ostream& log;
   const std::string& dir;
@@ -746,7 +750,7 @@ EpochStats epoch_stats(EpochLoop& l, int64_t epoch, Clock::time_point t0, int64_
   st.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   st.samples_per_s = static_cast<double>(n_seen) / st.seconds;
   st.terms = l.steps.epoch_terms(n_seen);
-  st.val_loss = evaluate_loss(l.model, l.data.val_x, l.r.loss);
+  st.val_loss = evaluate_loss(l.model, l.data.val_x, l.r.loss, l.noise);
   if (l.val_n > 0) check_finite(st.val_loss, "validation", epoch, static_cast<float>(st.lr));
   return st;
 }
@@ -916,8 +920,8 @@ TrainResult train(const TrainOptions& opt_in, std::ostream& log_in) {
     vae->reseed(mix_seed(opt.seed + 0x7661ULL * static_cast<uint64_t>(start_epoch + 1)));
   StepRunner steps(*model, *optimizer, noise, opt, r, device, D, start_epoch * steps_per_epoch,
                    averager.get());
-  EpochLoop loop{r,   *model, *optimizer, steps,   data,       result, log,
-                 dir, device, N,          d.val.n, max_epochs, cs,     Clock::now()};
+  EpochLoop loop{r,   *model, *optimizer, steps,   data,       noise, result,      log,
+                 dir, device, N,          d.val.n, max_epochs, cs,    Clock::now()};
   model->train();
   for (int64_t epoch = start_epoch + 1; epoch <= max_epochs; ++epoch)
     if (!run_epoch(loop, epoch)) break;
