@@ -1,0 +1,139 @@
+#include "apps/transfer/active.h"
+
+#include <algorithm>
+#include <numeric>
+#include <ostream>
+
+#include "engine/util/error.h"
+#include "engine/util/interrupt.h"
+#include "engine/util/rng.h"
+
+namespace hg::transfer {
+
+Strategy parse_strategy(const std::string& name, const std::string& flag) {
+  if (name == "random") return Strategy::Random;
+  if (name == "recon") return Strategy::Recon;
+  if (name == "uncertainty") return Strategy::Uncertainty;
+  if (name == "hybrid") return Strategy::Hybrid;
+  throw UsageError(flag + ": unknown strategy '" + name +
+                   "' (expected random, recon, uncertainty or hybrid)");
+}
+
+std::string strategy_name(Strategy s) {
+  switch (s) {
+    case Strategy::Random: return "random";
+    case Strategy::Recon: return "recon";
+    case Strategy::Uncertainty: return "uncertainty";
+    case Strategy::Hybrid: return "hybrid";
+  }
+  return "?";
+}
+
+namespace {
+
+// The pool indices sorted by `key` descending (ties by index, so the order is reproducible).
+std::vector<int64_t> ranked(const std::vector<int64_t>& rows, const std::vector<double>& key) {
+  std::vector<int64_t> r = rows;
+  std::stable_sort(r.begin(), r.end(), [&](int64_t a, int64_t b) {
+    return key[static_cast<size_t>(a)] > key[static_cast<size_t>(b)];
+  });
+  return r;
+}
+
+// Margin between the two most likely classes of each row of p [n, C]: small = unsure.
+std::vector<double> margins(const std::vector<float>& p, int64_t n, int64_t C) {
+  std::vector<double> m(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = &p[static_cast<size_t>(i * C)];
+    float a = -1, b = -1;
+    for (int64_t c = 0; c < C; ++c) {
+      if (row[c] > a) {
+        b = a;
+        a = row[c];
+      } else if (row[c] > b) {
+        b = row[c];
+      }
+    }
+    m[static_cast<size_t>(i)] = a - std::max(b, 0.0f);
+  }
+  return m;
+}
+
+std::vector<int64_t> initial_rows(int64_t n, int64_t k, uint64_t seed) {
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0);
+  Rng rng(seed ^ 0x61637469766eULL);
+  rng.shuffle(idx);
+  idx.resize(static_cast<size_t>(k));
+  return idx;
+}
+
+}  // namespace
+
+std::vector<int64_t> choose_queries(Strategy s, const std::vector<int64_t>& unlabelled, int64_t q,
+                                    const std::vector<double>& margin,
+                                    const std::vector<double>& recon, uint64_t seed) {
+  q = std::min<int64_t>(q, static_cast<int64_t>(unlabelled.size()));
+  std::vector<int64_t> order;
+  if (s == Strategy::Random) {
+    order = unlabelled;
+    Rng rng(seed ^ 0x72616e646f6dULL);
+    rng.shuffle(order);
+  } else if (s == Strategy::Recon) {
+    order = ranked(unlabelled, recon);
+  } else {
+    std::vector<double> doubt(margin.size());
+    for (size_t i = 0; i < margin.size(); ++i) doubt[i] = -margin[i];
+    order = ranked(unlabelled, doubt);
+    if (s == Strategy::Hybrid) {  // alternate: the most doubtful, then the worst reconstructed
+      const std::vector<int64_t> by_recon = ranked(unlabelled, recon);
+      std::vector<int64_t> mixed;
+      std::vector<char> taken(recon.size(), 0);
+      for (size_t i = 0; mixed.size() < static_cast<size_t>(q) && i < order.size(); ++i)
+        for (int64_t r : {order[i], by_recon[i]})
+          if (!taken[static_cast<size_t>(r)] && mixed.size() < static_cast<size_t>(q)) {
+            taken[static_cast<size_t>(r)] = 1;
+            mixed.push_back(r);
+          }
+      order = mixed;
+    }
+  }
+  order.resize(static_cast<size_t>(q));
+  return order;
+}
+
+Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool,
+                   const std::vector<double>& recon, const data::Dataset& test, Strategy s,
+                   const ActiveOptions& o, std::ostream& log) {
+  const int64_t C = *std::max_element(pool.y.begin(), pool.y.end()) + 1;
+  std::vector<int64_t> labelled = initial_rows(pool.n, std::min(o.initial, pool.n), o.fit.seed);
+  std::vector<char> is_labelled(static_cast<size_t>(pool.n), 0);
+  for (int64_t r : labelled) is_labelled[static_cast<size_t>(r)] = 1;
+  Curve c;
+  c.strategy = s;
+  for (int64_t round = 0; round < o.rounds; ++round) {
+    interrupt::check("active learning (" + strategy_name(s) + ")");
+    std::vector<int64_t> sorted = labelled;
+    std::sort(sorted.begin(), sorted.end());
+    const Fitted f = fit_classifier(run, data::select_rows(pool, sorted), C, o.fit, log);
+    c.labels.push_back(static_cast<int64_t>(labelled.size()));
+    c.accuracy.push_back(accuracy(*f.clf, test));
+    log << "active: " << strategy_name(s) << " round " << round + 1 << "/" << o.rounds << ": "
+        << labelled.size() << " labels, test accuracy " << c.accuracy.back() << "\n";
+    if (round + 1 == o.rounds || static_cast<int64_t>(labelled.size()) >= pool.n) break;
+    std::vector<int64_t> unlabelled;
+    for (int64_t i = 0; i < pool.n; ++i)
+      if (!is_labelled[static_cast<size_t>(i)]) unlabelled.push_back(i);
+    std::vector<double> margin;
+    if (s == Strategy::Uncertainty || s == Strategy::Hybrid)
+      margin = margins(probabilities(*f.clf, pool.x, pool.n, pool.features()), pool.n, C);
+    for (int64_t r : choose_queries(s, unlabelled, o.query, margin, recon,
+                                    o.fit.seed + static_cast<uint64_t>(round))) {
+      is_labelled[static_cast<size_t>(r)] = 1;
+      labelled.push_back(r);
+    }
+  }
+  return c;
+}
+
+}  // namespace hg::transfer
