@@ -32,7 +32,13 @@ pyb::array_t<float> reconstruct(const RunModel& r, const FloatArray& X) {
   return to_array(std::move(out), {x.n, r.input_dim()});
 }
 
+// Read in place when the run has no scaler (the numpy buffer is the model's input as it is).
 pyb::array_t<double> score(const RunModel& r, const FloatArray& X) {
+  if (!r.needs_scaling()) {
+    const RowsView v = view_rows(X, "X", r.input_dim());
+    std::vector<double> s = run_compute("scoring", [&] { return r.score_in_place(v.data, v.n); });
+    return to_array(std::move(s), {v.n});
+  }
   const data::Dataset x = rows_from_array(X, "X", r.input_dim());
   std::vector<double> s = run_compute("scoring", [&] { return r.score(x); });
   return to_array(std::move(s), {x.n});

@@ -25,27 +25,39 @@ pyb::array_t<T> owning_array(std::vector<T>&& v, std::vector<int64_t> shape) {
 
 }  // namespace
 
-data::Dataset rows_from_array(const FloatArray& X, const std::string& what, int64_t width) {
+RowsView view_rows(const FloatArray& X, const std::string& what, int64_t width) {
   if (X.ndim() < 2 || X.ndim() > 4)
     throw UsageError(what +
                      ": expected rows [n, D] or images [n, H, W] / [n, C, H, W], got shape " +
                      shape_text(X));
+  RowsView v;
+  v.n = X.shape(0);
+  for (pyb::ssize_t i = 1; i < X.ndim(); ++i) v.sample_shape.push_back(X.shape(i));
+  if (X.ndim() == 3) v.sample_shape.insert(v.sample_shape.begin(), 1);  // [n, H, W]: one channel
+  if (v.n < 1) throw UsageError(what + ": no rows (shape " + shape_text(X) + ")");
+  v.features = 1;
+  for (int64_t s : v.sample_shape) v.features *= s;
+  if (v.features < 1)
+    throw UsageError(what + ": rows have no values (shape " + shape_text(X) + ")");
+  if (width >= 0 && v.features != width)
+    throw UsageError(what + ": rows have " + std::to_string(v.features) +
+                     " values, the model takes " + std::to_string(width));
+  v.data = X.data();
+  const int64_t total = v.n * v.features;
+  for (int64_t i = 0; i < total; ++i)
+    if (!std::isfinite(v.data[i]))
+      throw UsageError(what + ": row " + std::to_string(i / v.features) +
+                       " has a NaN or infinite value");
+  return v;
+}
+
+data::Dataset rows_from_array(const FloatArray& X, const std::string& what, int64_t width) {
+  const RowsView v = view_rows(X, what, width);
   data::Dataset d;
   d.name = "array";
-  d.n = X.shape(0);
-  for (pyb::ssize_t i = 1; i < X.ndim(); ++i) d.sample_shape.push_back(X.shape(i));
-  if (X.ndim() == 3) d.sample_shape.insert(d.sample_shape.begin(), 1);  // [n, H, W]: one channel
-  if (d.n < 1) throw UsageError(what + ": no rows (shape " + shape_text(X) + ")");
-  const int64_t D = d.features();
-  if (D < 1) throw UsageError(what + ": rows have no values (shape " + shape_text(X) + ")");
-  if (width >= 0 && D != width)
-    throw UsageError(what + ": rows have " + std::to_string(D) + " values, the model takes " +
-                     std::to_string(width));
-  const float* p = X.data();
-  d.x.assign(p, p + d.n * D);
-  for (int64_t i = 0; i < d.n * D; ++i)
-    if (!std::isfinite(d.x[static_cast<size_t>(i)]))
-      throw UsageError(what + ": row " + std::to_string(i / D) + " has a NaN or infinite value");
+  d.n = v.n;
+  d.sample_shape = v.sample_shape;
+  d.x.assign(v.data, v.data + v.n * v.features);
   return d;
 }
 

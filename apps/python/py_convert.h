@@ -23,6 +23,14 @@ using FloatArray = pyb::array_t<float, pyb::array::c_style | pyb::array::forceca
 // finite (ValueError naming the first bad row) and, when `width` >= 0, that D == width.
 data::Dataset rows_from_array(const FloatArray& X, const std::string& what, int64_t width = -1);
 
+// The same checks without the copy: X's rows read in place (valid while X lives).
+struct RowsView {
+  const float* data = nullptr;
+  int64_t n = 0, features = 0;
+  std::vector<int64_t> sample_shape;
+};
+RowsView view_rows(const FloatArray& X, const std::string& what, int64_t width = -1);
+
 // A float32 array of `shape` owning `v` (moved).
 pyb::array_t<float> to_array(std::vector<float>&& v, std::vector<int64_t> shape);
 pyb::array_t<double> to_array(std::vector<double>&& v, std::vector<int64_t> shape);

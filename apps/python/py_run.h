@@ -25,6 +25,10 @@ class RunModel {
   // Per-row mean squared reconstruction error in the model's (scaled) units: `detect`'s mse
   // score, the same kernels and chunks.
   std::vector<double> score(const data::Dataset& x) const;
+  // The same score of n rows read in place at x (a caller's buffer, e.g. a numpy array), for runs
+  // without a scaler (needs_scaling() false): no copy of the input beyond each chunk's.
+  std::vector<double> score_in_place(const float* x, int64_t n) const;
+  bool needs_scaling() const { return run_.scaler.kind != data::ScalerKind::None; }
 
   const run::LoadedRun& run() const { return run_; }
   Device device() const { return device_; }

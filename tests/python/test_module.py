@@ -146,3 +146,15 @@ except KeyboardInterrupt as e:
                        timeout=120)
     assert p.returncode == 7, p.stderr
     assert "training interrupted" in p.stdout
+
+
+def test_in_place_scoring_equals_the_detectors_mse(hg, tmp_path):
+    # mlp784 has no scaler: score() reads the numpy rows in place; detect's mse score copies them.
+    X = np.random.default_rng(1).random((300, 784), dtype=np.float32)
+    run = str(tmp_path / "m")
+    hg.Autoencoder(config="mlp784", epochs=1, verbose=False, run_dir=run).fit(X)
+    hg._hourglass.fit_detector(run, X, score="mse")
+    det = hg.AnomalyDetector.load(run)
+    np.testing.assert_array_equal(hg.load(run).score(X), det.anomaly_score(X))
+    Xf = np.asfortranarray(X)  # another layout: converted, same numbers
+    np.testing.assert_array_equal(hg.load(run).score(Xf), det.anomaly_score(X))
