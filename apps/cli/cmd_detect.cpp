@@ -29,11 +29,6 @@ using nlohmann::json;
 
 namespace {
 
-json summary_json(const detect::Summary& s) {
-  return {{"n", s.n},     {"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"p50", s.p50},
-          {"p90", s.p90}, {"p95", s.p95},   {"p99", s.p99}, {"max", s.max}};
-}
-
 // Trains ensemble member i (i >= 1) with the main run's recorded options and another seed, or
 // reuses it when its folder already holds a trained run.
 std::string ensure_member(const std::string& run_dir, const run::LoadedRun& main, int i,
@@ -181,7 +176,7 @@ int run_fit(FitOptions& o, const CLI::App& app) {
   // The threshold comes from normal rows the detector was not fitted on (see fit_members).
   const std::vector<double> s = ld.fit_members(fit);
   detect::Detector& det = ld.detector();
-  det.normal_summary = summary_json(detect::summarize(s));
+  det.normal_summary = detect::summary_json(s);
 
   const json extra = choose_threshold(ld, rule, s, o, normal, D);
   ld.save();

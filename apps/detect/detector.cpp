@@ -347,6 +347,12 @@ std::vector<float> LoadedDetector::reconstructions(const data::Dataset& raw) con
   return out;
 }
 
+nlohmann::json summary_json(const std::vector<double>& scores) {
+  const Summary s = summarize(scores);
+  return {{"n", s.n},     {"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"p50", s.p50},
+          {"p90", s.p90}, {"p95", s.p95},   {"p99", s.p99}, {"max", s.max}};
+}
+
 LabelledRows label_rows(const data::Dataset& d, const std::vector<int32_t>& normal_classes,
                         const std::vector<int32_t>& anomaly_classes, const std::string& flag) {
   if (!d.has_labels())

@@ -97,6 +97,10 @@ class LoadedDetector {
   std::vector<std::shared_ptr<run::LoadedRun>> runs_;
 };
 
+// The distribution of held-out normal scores as Detector::normal_summary stores it: n, mean, std,
+// min, p50, p90, p95, p99, max (apps/metrics/metrics.h summarize()).
+nlohmann::json summary_json(const std::vector<double>& scores);
+
 // The labels detection metrics need: 0 for rows whose class is normal, 1 for rows whose class is
 // in `anomaly_classes` (empty: every other class); other rows are dropped. Returns the kept
 // row indices. Error when the data have no labels, naming `flag`.

@@ -163,11 +163,20 @@ ScoreState ScoreState::from_json(const json& j, const std::string& origin) {
 
 // Rows [start, start + rows) of x as a tensor on dev: one copy into a (cached) host block, then
 // the upload when dev is a GPU.
+Tensor chunk_tensor(const float* x, int64_t start, int64_t rows, int64_t D, Device dev) {
+  Tensor t = Tensor::empty({rows, D}, Device::cpu());
+  host::copy(x + start * D, t.data(), rows * D);  // threaded: a chunk is megabytes
+  return dev.is_cpu() ? t : t.to(dev);
+}
+
 Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
                     Device dev) {
-  Tensor t = Tensor::empty({rows, D}, Device::cpu());
-  host::copy(x.data() + start * D, t.data(), rows * D);  // threaded: a chunk is megabytes
-  return dev.is_cpu() ? t : t.to(dev);
+  return chunk_tensor(x.data(), start, rows, D, dev);
+}
+
+std::vector<float> mse_rows(const Scorer& s, const Tensor& xb) {
+  const Tensor r = s.model->to_data(s.model->forward(xb), s.loss);
+  return ops::recon_error(xb, r, ops::ReconKind::MSE).row.to(Device::cpu()).to_vector();
 }
 
 namespace {
@@ -567,11 +576,7 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
     Tensor xb = chunk_tensor(x, start, rows, D, s.device);
     std::vector<float> row;
     switch (st.kind) {
-      case ScoreKind::MSE: {
-        Tensor r = s.model->to_data(s.model->forward(xb), s.loss);
-        row = ops::recon_error(xb, r, ops::ReconKind::MSE).row.to(Device::cpu()).to_vector();
-        break;
-      }
+      case ScoreKind::MSE: row = mse_rows(s, xb); break;
       case ScoreKind::BCE: {
         const ops::ReconKind kind = models::recon_kind("bce", s.model->output_act());
         row = ops::recon_error(xb, s.model->forward(xb), kind).row.to(Device::cpu()).to_vector();

@@ -130,6 +130,12 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
 // when dev is a GPU): how every score streams its data.
 Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,
                     Device dev);
+// The same from rows at a host pointer (a caller's buffer, read in place).
+Tensor chunk_tensor(const float* x, int64_t start, int64_t rows, int64_t D, Device dev);
+
+// The mse score of one chunk xb (rows scaled as the model expects, on s.device): per row, the
+// mean squared error against the model's reconstruction in data units; [rows] on the host.
+std::vector<float> mse_rows(const Scorer& s, const Tensor& xb);
 
 // Squared reconstruction error per feature (in the data's units) for rows x [n, D]: [n, D].
 std::vector<float> feature_errors(const Scorer& s, const std::vector<float>& x, int64_t n,

@@ -4,7 +4,6 @@
 
 #include "apps/detect/recipe.h"
 #include "apps/detect/threshold.h"
-#include "apps/metrics/metrics.h"
 #include "engine/util/error.h"
 
 namespace hg::py {
@@ -23,12 +22,6 @@ std::vector<detect::ScoreKind> resolve_kinds(const DetectorFit& how, const run::
   opts.view = r.opts.view;
   *described = "auto: " + r.name;
   return r.kinds;
-}
-
-nlohmann::json summary_json(const std::vector<double>& s) {
-  const detect::Summary m = detect::summarize(s);
-  return {{"n", m.n},     {"mean", m.mean}, {"std", m.std}, {"min", m.min}, {"p50", m.p50},
-          {"p90", m.p90}, {"p95", m.p95},   {"p99", m.p99}, {"max", m.max}};
 }
 
 }  // namespace
@@ -56,7 +49,7 @@ nlohmann::json fit_detector(const std::string& run_dir, const data::Dataset& nor
   d.score_text = described;
   detect::LoadedDetector ld(run_dir, d, device);
   const std::vector<double> held_out = ld.fit_members(normal);
-  ld.detector().normal_summary = summary_json(held_out);
+  ld.detector().normal_summary = detect::summary_json(held_out);
   const detect::ThresholdChoice c = detect::choose_threshold(
       rule, held_out, nullptr, [&](const data::Dataset& x) { return ld.score(x); }, {});
   ld.detector().threshold = c.threshold;

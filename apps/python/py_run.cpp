@@ -6,7 +6,6 @@
 #include "apps/detect/scores.h"
 #include "apps/run/run_data.h"
 #include "engine/autograd/autograd.h"
-#include "engine/host/gemm.h"
 #include "engine/util/error.h"
 #include "engine/util/interrupt.h"
 
@@ -68,35 +67,33 @@ std::vector<float> RunModel::reconstruct(const data::Dataset& x) const {
   return out;
 }
 
-std::vector<double> RunModel::score(const data::Dataset& x) const {
+detect::Scorer RunModel::scorer() const {
   detect::Scorer s;
   s.model = run_.model.get();
   s.loss = run_.loss;
   s.device = device_;
   s.run = &run_;
+  return s;
+}
+
+std::vector<double> RunModel::score(const data::Dataset& x) const {
+  const detect::Scorer s = scorer();
   detect::ScoreState st;
   st.kind = detect::ScoreKind::MSE;
-  if (run_.scaler.kind == data::ScalerKind::None)  // the rows as given: no second copy
-    return detect::score_rows(s, st, x.x, x.n, input_dim());
   return detect::score_rows(s, st, scaled(x), x.n, input_dim());
 }
 
 std::vector<double> RunModel::score_in_place(const float* x, int64_t n) const {
   if (needs_scaling()) throw Error("score_in_place: the run scales its inputs");
   autograd::NoGradGuard no_grad;
-  const int64_t D = input_dim();
+  const detect::Scorer s = scorer();
   std::vector<double> out;
   out.reserve(static_cast<size_t>(n));
-  for (int64_t start = 0; start < n; start += kChunk) {
+  for (int64_t start = 0; start < n; start += s.chunk) {
     interrupt::check("scoring");
-    const int64_t rows = std::min(kChunk, n - start);
-    Tensor xb = Tensor::empty({rows, D}, Device::cpu());
-    host::copy(x + start * D, xb.data(), rows * D);
-    if (!device_.is_cpu()) xb = xb.to(device_);
-    // As detect's mse score (apps/detect/scores.cpp): the same ops, so the same numbers.
-    const Tensor r = run_.model->to_data(run_.model->forward(xb), run_.loss);
+    const int64_t rows = std::min(s.chunk, n - start);
     const std::vector<float> row =
-        ops::recon_error(xb, r, ops::ReconKind::MSE).row.to(Device::cpu()).to_vector();
+        detect::mse_rows(s, detect::chunk_tensor(x, start, rows, input_dim(), device_));
     out.insert(out.end(), row.begin(), row.end());
   }
   return out;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/detect/scores.h"
 #include "apps/run/run_folder.h"
 #include "engine/data/dataset.h"
 
@@ -23,7 +24,7 @@ class RunModel {
   // decode(encode(x)), in the data's units.
   std::vector<float> reconstruct(const data::Dataset& x) const;
   // Per-row mean squared reconstruction error in the model's (scaled) units: `detect`'s mse
-  // score, the same kernels and chunks.
+  // score (detect::mse_rows, the same chunks).
   std::vector<double> score(const data::Dataset& x) const;
   // The same score of n rows read in place at x (a caller's buffer, e.g. a numpy array), for runs
   // without a scaler (needs_scaling() false): no copy of the input beyond each chunk's.
@@ -37,6 +38,7 @@ class RunModel {
 
  private:
   std::vector<float> scaled(const data::Dataset& x) const;
+  detect::Scorer scorer() const;  // detect's view of this model (mse, chunks)
   run::LoadedRun run_;
   Device device_;
 };

@@ -25,7 +25,7 @@ def resolve_config(config, n_features):
         f"{_hourglass.config_dir()})")
 
 
-def as_rows(X, name="X"):
+def as_rows(X):
     """X as a C-contiguous float32 array (no copy when it already is one)."""
     return np.ascontiguousarray(X, dtype=np.float32)
 
@@ -90,7 +90,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
         X = as_rows(X)
         if isinstance(validation_data, tuple):
             validation_data = validation_data[0]
-        X_val = None if validation_data is None else as_rows(validation_data, "validation_data")
+        X_val = None if validation_data is None else as_rows(validation_data)
         config = resolve_config(self.config, int(np.prod(X.shape[1:])) if X.ndim > 1 else 0)
         out = self.run_dir if self.run_dir is not None else fresh_run_dir(self)
         summary = _hourglass.train(
@@ -120,7 +120,7 @@ class Autoencoder(TransformerMixin, BaseEstimator):
     def decode(self, Z):
         """Reconstructions [n, D] in the data's units of latent codes Z [n, k]."""
         check_is_fitted(self, "_run")
-        return self._run.decode(as_rows(Z, "Z"))
+        return self._run.decode(as_rows(Z))
 
     def reconstruct(self, X):
         """decode(encode(X)) in the data's units, [n, D]."""

@@ -67,10 +67,8 @@ class AnomalyDetector(OutlierMixin, BaseEstimator):
         self.threshold_ = det.threshold
         self.offset_ = -det.threshold
         self.score_kind_ = det.score_kind
-        self.run_dir_ = (self.autoencoder_.run_dir_ if hasattr(self, "autoencoder_")
-                         else self.run_dir)
-        self.n_features_in_ = None if not hasattr(self, "autoencoder_") else \
-            self.autoencoder_.n_features_in_
+        self.run_dir_ = self.autoencoder_.run_dir_  # set before _attach by fit and load
+        self.n_features_in_ = self.autoencoder_.n_features_in_
 
     def anomaly_score(self, X):
         """The detector's anomaly score [n]: higher = more anomalous (PyOD's decision_function)."""

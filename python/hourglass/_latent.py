@@ -87,7 +87,7 @@ class PCA(TransformerMixin, BaseEstimator):
 
     def inverse_transform(self, Z):
         check_is_fitted(self, "components_")
-        return (as_rows(Z, "Z") @ self.components_ + self.mean_).astype(np.float32)
+        return (as_rows(Z) @ self.components_ + self.mean_).astype(np.float32)
 
 
 def pca(X, n_components, *, svd_solver="auto", random_state=None):
