@@ -18,6 +18,11 @@ struct MlpConfig {
   ops::Act output_act = ops::Act::None;
   nn::Init init = nn::Init::Default;
   float alpha = 0.01f;  // leaky_relu slope
+  // > 0: a binary code (semantic hashing): the last encoder Linear is followed by
+  // GaussianNoise(binary_noise) and a sigmoid (latent_act must be Sigmoid), so the encoder is
+  // [Linear..., GaussianNoise, Activation(sigmoid)]. Evaluation gives the noiseless sigmoid;
+  // bits are its values > 0.5.
+  float binary_noise = 0.0f;
 };
 
 class MlpAutoencoder : public Autoencoder {
@@ -30,7 +35,9 @@ class MlpAutoencoder : public Autoencoder {
   int64_t latent_dim() const override { return cfg_.latent; }
   ops::Act output_act() const override { return cfg_.output_act; }
   ops::Act latent_act() const { return cfg_.latent_act; }
-  std::vector<const nn::Linear*> encoder_linears() const;  // in order, input side first
+  bool binary_latent() const { return cfg_.binary_noise > 0.0f; }
+  // The encoder's Linears in order, input side first (a binary code's noise and sigmoid left out).
+  std::vector<const nn::Linear*> encoder_linears() const;
   std::string describe() const override;
   nn::Sequential& encoder() { return *encoder_; }
   nn::Sequential& decoder() { return *decoder_; }

@@ -33,6 +33,24 @@ T get_or(const json& j, const char* key, T fallback, const std::string& origin) 
   }
 }
 
+// "binary_latent": SIGMA (> 0), the noise in front of the code's sigmoid
+// (models/mlp_autoencoder.h). It implies a sigmoid code; any other latent_activation is a
+// contradiction, not overridden.
+void read_binary_latent(const json& j, MlpConfig& c, const std::string& origin) {
+  if (!j.contains("binary_latent") || j["binary_latent"].is_null()) return;
+  if (!j["binary_latent"].is_number())
+    throw Error(origin + ": 'binary_latent' must be a number (the noise sigma, e.g. 4)");
+  const double v = j["binary_latent"].get<double>();
+  if (!(v > 0 && v <= 1e6))
+    throw Error(origin + ": 'binary_latent' must be a noise sigma > 0 (absent for a real code)");
+  const bool act_given = j.contains("latent_activation") && !j["latent_activation"].is_null();
+  if (act_given && c.latent_act != ops::Act::Sigmoid)
+    throw Error(origin +
+                ": 'binary_latent' needs \"latent_activation\": \"sigmoid\" (or none given)");
+  c.latent_act = ops::Act::Sigmoid;
+  c.binary_noise = static_cast<float>(v);
+}
+
 MlpConfig mlp_config(const json& j, const std::string& origin) {
   MlpConfig c;
   c.input = get_or<int64_t>(j, "input", 0, origin);
@@ -47,6 +65,7 @@ MlpConfig mlp_config(const json& j, const std::string& origin) {
     throw Error(origin + ": " + e.what());
   }
   c.alpha = get_or<float>(j, "leaky_alpha", 0.01f, origin);
+  read_binary_latent(j, c, origin);
   if (c.latent <= 0) throw Error(origin + ": 'latent' must be a positive integer");
   for (int64_t h : c.hidden)
     if (h <= 0) throw Error(origin + ": every 'hidden' width must be positive");
@@ -66,6 +85,8 @@ void read_image(const json& j, ConvConfig& c, const std::string& origin) {
 }
 
 ConvConfig conv_config(const json& j, const std::string& origin) {
+  if (j.contains("binary_latent") && !j["binary_latent"].is_null())
+    throw Error(origin + ": 'binary_latent' is built for MLP models only (\"type\": \"mlp\")");
   ConvConfig c;
   read_image(j, c, origin);
   c.input = get_or<int64_t>(j, "input", 0, origin);
@@ -116,6 +137,8 @@ VaeConfig vae_config(const json& j, const std::string& origin) {
   MlpConfig m = mlp_config(j, origin);  // the shared keys, validated the same way
   if (j.contains("latent_activation") && !j["latent_activation"].is_null())
     throw Error(origin + ": a vae has no 'latent_activation' (its latent is Gaussian)");
+  if (m.binary_noise > 0)
+    throw Error(origin + ": a vae has no 'binary_latent' (its latent is Gaussian)");
   if (j.contains("regularizers") && !j["regularizers"].is_null())
     throw Error(origin +
                 ": a vae takes no 'regularizers' (its KL term is the regulariser; use 'beta')");

@@ -3,7 +3,8 @@
 // Config keys: "name", "type" ("mlp"; "conv" whose keys models/conv_autoencoder.h lists; "vae"
 // whose extra keys models/vae.h lists), "input" (an integer, or null/absent to take it from the
 // data), "hidden" [widths], "latent", "activation", "latent_activation", "output_activation",
-// "init", "leaky_alpha", "regularizers" (models/regularizers.h), "noise" and "noise_clip" for
+// "init", "leaky_alpha", "binary_latent" (MLP only: the noise sigma of a binary code,
+// models/mlp_autoencoder.h), "regularizers" (models/regularizers.h), "noise" and "noise_clip" for
 // denoising (models/corruption.h), and "defaults" {loss, optimizer, lr, batch, epochs, scaler}
 // that `hourglass train` uses where no flag is given.
 #pragma once

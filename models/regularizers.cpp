@@ -73,6 +73,8 @@ class Contractive : public Regularizer {
     const auto* mlp = dynamic_cast<const MlpAutoencoder*>(&m);
     if (!mlp)
       throw Error(origin + ": regularizer contractive needs an MLP encoder (\"type\": \"mlp\")");
+    if (mlp->binary_latent())
+      throw Error(origin + ": regularizer contractive does not support a 'binary_latent' code");
     for (const nn::Linear* l : mlp->encoder_linears())
       if (l->act() == ops::Act::Softplus)
         throw Error(origin + ": regularizer contractive does not support softplus encoder layers");

@@ -28,9 +28,9 @@ void check_range(bool given, const char* flag, double v, double lo, bool lo_open
 // What --resume takes from the run folder instead of the flags: asking for another value is an
 // error, never silently ignored.
 void refuse_with_resume(const CLI::App& app) {
-  for (const char* f : {"--data", "--config", "--batch", "--lr", "--loss", "--optimizer",
-                        "--weight-decay", "--clip-grad-norm", "--scaler", "--seed", "--val-split",
-                        "--classes", "--limit", "--out", "--force"})
+  for (const char* f : {"--data", "--config", "--binary-latent", "--batch", "--lr", "--loss",
+                        "--optimizer", "--weight-decay", "--clip-grad-norm", "--scaler", "--seed",
+                        "--val-split", "--classes", "--limit", "--out", "--force"})
     if (app.count(f))
       throw UsageError(std::string("--resume continues the run with its own ") + (f + 2) +
                        "; drop " + f + " (or train a new run with --out)");
@@ -41,6 +41,7 @@ void check_option_ranges(const CLI::App& app, const train::TrainOptions& o) {
   check_range(app.count("--weight-decay"), "--weight-decay", o.weight_decay, 0, false);
   check_range(app.count("--clip-grad-norm"), "--clip-grad-norm", o.clip_grad_norm, 0, false);
   check_range(app.count("--val-split"), "--val-split", o.val_split, 0, false, 0.9);
+  check_range(app.count("--binary-latent"), "--binary-latent", o.binary_latent, 0, true, 1e6);
   if (!o.resume.empty()) refuse_with_resume(app);
 }
 
@@ -55,29 +56,17 @@ void print_result(const train::TrainResult& r, bool json) {
   }
 }
 
-}  // namespace
-
-Action add_train(CLI::App& app) {
-  auto o = std::make_shared<train::TrainOptions>();
-  auto json_out = std::make_shared<bool>(false);
-  auto epochs = std::make_shared<int64_t>(0), batch = std::make_shared<int64_t>(0);
-  auto lr = std::make_shared<float>(0.0f);
-  auto loss = std::make_shared<std::string>(), optimizer = std::make_shared<std::string>(),
-       scaler = std::make_shared<std::string>();
+// The flags stored straight into TrainOptions (the others are laid over the config's defaults).
+void add_direct_flags(CLI::App& app, train::TrainOptions& opts) {
+  train::TrainOptions* o = &opts;
   app.add_option(
       "--data", o->data,
       "Data spec: fashion-mnist[:DIR], mnist[:DIR], idx:DIR, csv:FILE[,label=NAME], synthetic");
   app.add_option("--config", o->config, "Model config (JSON), e.g. models/configs/mlp784.json");
-  app.add_option("--epochs", *epochs, "Epochs (total, also when resuming)")
-      ->check(positive_count());
-  app.add_option("--batch", *batch, "Batch size")->check(positive_count());
-  app.add_option("--lr", *lr, "Learning rate");
-  app.add_option("--loss", *loss, "mse or bce");
-  app.add_option("--optimizer", *optimizer, "adam, adamw or sgd");
+  app.add_option("--binary-latent", o->binary_latent,
+                 "Train a binary code: noise SIGMA before a sigmoid latent (MLP configs; e.g. 4)");
   app.add_option("--weight-decay", o->weight_decay, "Weight decay (default: 0, or 0.01 for adamw)");
   app.add_option("--clip-grad-norm", o->clip_grad_norm, "Clip the global gradient norm (0: off)");
-  app.add_option("--scaler", *scaler,
-                 "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
   app.add_option("--seed", o->seed, "Random seed (init, shuffling, validation split)")
       ->check(seed_value());
   app.add_option("--device", o->device, "auto, cpu or cuda")->default_val("auto");
@@ -90,6 +79,26 @@ Action add_train(CLI::App& app) {
   app.add_option("--resume", o->resume, "Continue the run in this folder");
   app.add_flag("--cuda-graph", o->cuda_graph,
                "Capture the training step as a CUDA graph and replay it (GPU, full batches)");
+}
+
+}  // namespace
+
+Action add_train(CLI::App& app) {
+  auto o = std::make_shared<train::TrainOptions>();
+  auto json_out = std::make_shared<bool>(false);
+  auto epochs = std::make_shared<int64_t>(0), batch = std::make_shared<int64_t>(0);
+  auto lr = std::make_shared<float>(0.0f);
+  auto loss = std::make_shared<std::string>(), optimizer = std::make_shared<std::string>(),
+       scaler = std::make_shared<std::string>();
+  add_direct_flags(app, *o);
+  app.add_option("--scaler", *scaler,
+                 "none, standard, minmax (fitted on the training data) or binarize (x > 0.5)");
+  app.add_option("--epochs", *epochs, "Epochs (total, also when resuming)")
+      ->check(positive_count());
+  app.add_option("--batch", *batch, "Batch size")->check(positive_count());
+  app.add_option("--lr", *lr, "Learning rate");
+  app.add_option("--loss", *loss, "mse or bce");
+  app.add_option("--optimizer", *optimizer, "adam, adamw or sgd");
   auto patience = std::make_shared<int64_t>(-1), warmup = std::make_shared<int64_t>(-1),
        min_steps = std::make_shared<int64_t>(-1);
   auto min_delta = std::make_shared<double>(-1.0);

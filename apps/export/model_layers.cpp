@@ -110,7 +110,8 @@ bool read_layer(const nn::Module& m, float alpha, Layer& out) {
   if (dynamic_cast<const nn::MaxPool2d*>(&m)) return out = pool(m, LayerKind::MaxPool), true;
   if (dynamic_cast<const nn::AvgPool2d*>(&m)) return out = pool(m, LayerKind::AvgPool), true;
   if (auto* b = dynamic_cast<const nn::BatchNorm2d*>(&m)) return out = batch_norm(*b), true;
-  if (dynamic_cast<const nn::Dropout*>(&m)) return false;
+  if (dynamic_cast<const nn::Dropout*>(&m) || dynamic_cast<const nn::GaussianNoise*>(&m))
+    return false;  // training-only noise
   if (dynamic_cast<const nn::Upsample*>(&m)) {
     out = of_kind(LayerKind::Upsample);
     out.stride = describe_pair(d, "scale_factor");
@@ -180,7 +181,8 @@ ModelLayers model_layers(models::Autoencoder& model) {
     out = vae_layers(*vae);
   } else if (auto* mlp = dynamic_cast<models::MlpAutoencoder*>(&model)) {
     out.family = "mlp";
-    walk(mlp->encoder(), "encoder", 0.01f, out.encoder);  // MLPs have no stand-alone activations
+    walk(mlp->encoder(), "encoder", 0.01f,
+         out.encoder);  // only a binary code's sigmoid stands alone
     walk(mlp->decoder(), "decoder", 0.01f, out.decoder);
   } else if (auto* cnn = dynamic_cast<models::ConvAutoencoder*>(&model)) {
     out.family = "conv";

@@ -563,6 +563,17 @@ class StepRunner {
   std::unique_ptr<CudaGraph::StreamScope> scope_;
 };
 
+// --binary-latent SIGMA laid over the config: the flag asks for a sigmoid binary code, so it
+// replaces the config's latent activation; what cannot have one (conv, vae) is refused by name.
+models::ModelSpec with_binary_latent(const models::ModelSpec& spec, float sigma) {
+  if (spec.type != "mlp")
+    throw UsageError("--binary-latent: " + spec.origin + " is a " + spec.type +
+                     " model; binary codes are built for MLP models (\"type\": \"mlp\")");
+  json j = spec.json;
+  j["binary_latent"] = sigma, j["latent_activation"] = "sigmoid";
+  return models::model_spec_from_json(j, spec.origin);
+}
+
 // The model to train. With --resume, also the run's options (into `opt`) and its config.json
 // (`prev`); `conv_base` gets the convergence settings the flags are laid over.
 models::ModelSpec read_model_spec(TrainOptions& opt, json& prev, json& conv_base) {
@@ -585,6 +596,7 @@ models::ModelSpec read_model_spec(TrainOptions& opt, json& prev, json& conv_base
     if (opt.data.empty() && !opt.rows) throw UsageError("--data is required");
     if (opt.config.empty()) throw UsageError("--config is required");
     spec = models::load_model_spec(opt.config);
+    if (opt.binary_latent > 0) spec = with_binary_latent(spec, opt.binary_latent);
     conv_base = spec.json.value("defaults", json::object());
   }
   return spec;

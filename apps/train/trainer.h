@@ -25,7 +25,10 @@ struct TrainOptions {
   // records. classes and limit apply to them as to a spec's rows; val_rows, when given, is the
   // validation set instead of a split of `rows` (it must have the same width).
   std::shared_ptr<const data::Dataset> rows, val_rows;
-  std::string config;                    // model config path
+  std::string config;  // model config path
+  // > 0: train the config's MLP with a binary code of this noise sigma (sets the config's
+  // "binary_latent" and a sigmoid "latent_activation"; models/mlp_autoencoder.h).
+  float binary_latent = 0.0f;
   std::optional<int64_t> epochs, batch;  // epochs: the maximum (early stopping may end sooner)
   std::optional<float> lr;
   std::optional<std::string> loss, optimizer, scaler;

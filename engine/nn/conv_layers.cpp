@@ -211,6 +211,24 @@ Tensor Dropout::forward(const Tensor& x) {
 
 std::string Dropout::describe() const { return "Dropout(p=" + float_str(p_) + ")"; }
 
+// ---- GaussianNoise
+// -----------------------------------------------------------------------------------
+
+GaussianNoise::GaussianNoise(float sigma, uint64_t seed) : sigma_(sigma), seed_(seed) {
+  if (!(sigma >= 0.0f && std::isfinite(sigma)))
+    throw Error("GaussianNoise: sigma must be finite and >= 0, got " + std::to_string(sigma));
+}
+
+Tensor GaussianNoise::forward(const Tensor& x) {
+  if (!is_training() || sigma_ == 0.0f) return x;
+  const uint64_t call_seed = splitmix64(seed_ ^ splitmix64(calls_++));
+  return ops::add(x, ops::mul_scalar(ops::randn(x.shape(), x.device(), call_seed), sigma_));
+}
+
+std::string GaussianNoise::describe() const {
+  return "GaussianNoise(sigma=" + float_str(sigma_) + ")";
+}
+
 // ---- views
 // ---------------------------------------------------------------------------------------------
 

@@ -139,6 +139,23 @@ class Dropout : public Module {
   uint64_t seed_, calls_ = 0;
 };
 
+// Additive Gaussian noise while training, the identity in evaluation mode: y = x + sigma * n with
+// n ~ N(0, 1) drawn fresh per call from seed ^ call counter (as Dropout; not checkpointed). In
+// front of a sigmoid it is how a code is trained to be binary (semantic hashing, seed 003): to get
+// through the noise the decoder needs pre-activations far from 0, so the sigmoid saturates and
+// thresholding its output at 0.5 loses little. Gradients flow to x unchanged.
+class GaussianNoise : public Module {
+ public:
+  explicit GaussianNoise(float sigma, uint64_t seed = 0);
+  Tensor forward(const Tensor& x) override;
+  std::string describe() const override;
+  float sigma() const { return sigma_; }
+
+ private:
+  float sigma_;
+  uint64_t seed_, calls_ = 0;
+};
+
 // [N, d1, d2, ...] -> [N, d1 d2 ...] from start_dim on (a view).
 class Flatten : public Module {
  public:

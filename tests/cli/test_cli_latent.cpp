@@ -277,6 +277,31 @@ TEST(CliRetrieve, ReportsPrecisionBesideLsh) {
   expect_one_line_error(run_cli("retrieve --run retr_run --data synthetic --k 0"), 2, "--k");
   expect_one_line_error(run_cli("retrieve --run retr_run --data synthetic --k 100000"), 2,
                         "database rows");
+  EXPECT_EQ(j["binarize"], "pca-median");
+  expect_one_line_error(run_cli("retrieve --run retr_run --data synthetic --binarize threshold"), 2,
+                        "--binarize");
+  expect_one_line_error(run_cli("retrieve --run retr_run --data synthetic --binarize sign"), 2,
+                        "--binarize");
+}
+
+// A code trained to be binary (train --binary-latent) is thresholded at 0.5 by default; the flag
+// refuses what has no binary code and out-of-range values, and --resume keeps the run's own.
+TEST(CliRetrieve, BinaryLatentRunIsThresholded) {
+  const std::string cfgs = std::string(HG_SOURCE_DIR) + "/models/configs/";
+  auto t = run_cli("train --data synthetic --config " + cfgs +
+                   "tabular.json --binary-latent 3 --epochs 3 --out retr_bin");
+  ASSERT_EQ(t.code, 0) << t.err;
+  auto r = run_cli("retrieve --run retr_bin --data synthetic --k 10 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["binarize"], "threshold");
+  expect_one_line_error(run_cli("train --data synthetic --config " + cfgs +
+                                "tabular.json --binary-latent 0 --epochs 1 --out retr_b0"),
+                        2, "--binary-latent");
+  expect_one_line_error(run_cli("train --data synthetic --config " + cfgs +
+                                "vae784.json --binary-latent 4 --epochs 1 --out retr_bv"),
+                        2, "MLP");
+  expect_one_line_error(run_cli("train --resume retr_bin --binary-latent 2 --epochs 4"), 2,
+                        "--binary-latent");
 }
 
 }  // namespace

@@ -585,6 +585,28 @@ TEST(ConvModules, DropoutEvalIsIdentityAndTrainingIsSeeded) {
   EXPECT_EQ(d.calls(), 2u);
 }
 
+TEST(ConvModules, GaussianNoiseIsSeededUnitGainAndOffInEvaluation) {
+  Rng rng(29);
+  Tensor x = random_tensor({200, 50}, rng).set_requires_grad(true);
+  nn::GaussianNoise n(2.0f, 9), n2(2.0f, 9);
+  n.eval();
+  EXPECT_EQ(n.forward(x).data(), x.data());
+  n.train();
+  const Tensor y = n.forward(x);
+  const std::vector<float> a = y.to_vector(), b = x.to_vector();
+  double s = 0, s2 = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] - b[i], s2 += double(a[i] - b[i]) * (a[i] - b[i]);
+  const double mean = s / a.size(), sd = std::sqrt(s2 / a.size() - mean * mean);
+  EXPECT_NEAR(mean, 0.0, 0.1);
+  EXPECT_NEAR(sd, 2.0, 0.1);
+  EXPECT_EQ(n2.forward(x).to_vector(), a) << "the same module seed draws the same noise";
+  EXPECT_NE(n.forward(x).to_vector(), a) << "every call draws fresh noise";
+  ops::sum(y).backward();
+  for (float g : x.grad().to_vector()) ASSERT_EQ(g, 1.0f);
+  EXPECT_EQ(nn::GaussianNoise(4.0f).describe(), "GaussianNoise(sigma=4.0)");
+  EXPECT_THROW(nn::GaussianNoise(-1.0f), Error);
+}
+
 TEST(ConvModules, ShapesAndDescriptions) {
   Rng rng(28);
   nn::Conv2d conv(1, 32, 3, rng, {.stride = 2, .padding = 1, .act = ops::Act::ReLU});

@@ -323,7 +323,15 @@ TEST(Family, ConfigErrorsNameTheProblem) {
   expect_error(with("noise", "gaussian"), "'noise'");
   expect_error(with("noise", "speckle:0.2"), "'noise'");
   expect_error(with("noise", 3), "'noise'");
+  expect_error(with("binary_latent", -1), "'binary_latent'");
+  expect_error(with("binary_latent", "yes"), "'binary_latent'");
+  nlohmann::json relu_code = with("binary_latent", 4);
+  relu_code["latent_activation"] = "relu";
+  expect_error(relu_code, "sigmoid");
   nlohmann::json vae{{"type", "vae"}, {"hidden", {4}}, {"latent", 2}};
+  vae["binary_latent"] = 4;
+  expect_error(vae, "'binary_latent'");
+  vae.erase("binary_latent");
   vae["beta"] = -1;
   expect_error(vae, "'beta'");
   vae["beta"] = 1;
@@ -342,6 +350,40 @@ TEST(Family, ConfigErrorsNameTheProblem) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("MLP"), std::string::npos) << e.what();
   }
+}
+
+// A binary code (semantic hashing): the encoder ends in noise and a sigmoid, the Linears keep the
+// plain model's init, evaluation is deterministic and in (0, 1), training draws fresh noise, and
+// the gradient reaches the encoder through the noise.
+TEST(Family, BinaryLatentCodeIsNoisyWhileTrainingAndDeterministicAfter) {
+  nlohmann::json j{{"type", "mlp"}, {"input", 12}, {"hidden", {8}}, {"latent", 4}};
+  Rng r1(5), r2(5);
+  auto plain = models::build_model(models::model_spec_from_json(j, "plain"), r1);
+  j["binary_latent"] = 3.0;
+  auto model = models::build_model(models::model_spec_from_json(j, "binary"), r2);
+  auto& mlp = dynamic_cast<models::MlpAutoencoder&>(*model);
+  ASSERT_TRUE(mlp.binary_latent());
+  EXPECT_EQ(mlp.encoder().size(), 4u);  // Linear, Linear, GaussianNoise, Activation(sigmoid)
+  EXPECT_EQ(mlp.encoder_linears().size(), 2u);
+  ASSERT_EQ(plain->named_parameters().size(), model->named_parameters().size());
+  for (size_t i = 0; i < plain->named_parameters().size(); ++i)
+    EXPECT_EQ(plain->named_parameters()[i].second.to_vector(),
+              model->named_parameters()[i].second.to_vector());
+  Rng data_rng(6);
+  Tensor x = test::random_tensor({16, 12}, data_rng);
+  model->eval();
+  const std::vector<float> z1 = model->encode(x).to_vector(), z2 = model->encode(x).to_vector();
+  EXPECT_EQ(z1, z2);
+  for (float v : z1) ASSERT_TRUE(v > 0.0f && v < 1.0f) << v;
+  model->train();
+  EXPECT_NE(model->encode(x).to_vector(), z1) << "training draws noise before the sigmoid";
+  models::LossParts lp = model->objective(x, x, "mse");
+  lp.total.backward();
+  const Tensor& g = model->named_parameters()[0].second.grad();
+  ASSERT_TRUE(g.defined());
+  double n2 = 0;
+  for (float v : g.to_vector()) n2 += double(v) * v;
+  EXPECT_GT(n2, 0.0) << "the first Linear gets a gradient through the noise";
 }
 
 // Data with a clear principal subspace: 3 strong directions in 10 dimensions plus small noise.
