@@ -28,6 +28,7 @@ Action add_denoise(CLI::App& app);
 Action add_retrieve(CLI::App& app);
 Action add_upscale(CLI::App& app);
 Action add_active(CLI::App& app);
+Action add_sweep(CLI::App& app);  // apps/sweep: variants of a config compared on tasks
 // Outside hg_apps (so the Python module links neither protobuf nor the HTTP server):
 Action add_export(CLI::App& app);  // apps/export: ONNX
 Action add_serve(CLI::App& app);   // apps/serve: HTTP scoring server

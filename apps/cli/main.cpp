@@ -113,6 +113,8 @@ void register_commands(CLI::App& app, Commands& c) {
       "Semantic hashing: Hamming-distance retrieval with binarised codes vs LSH", true);
   add(hg::cli::add_active, "active",
       "Active learning: which labels to ask for, against random sampling", true);
+  add(hg::cli::add_sweep, "sweep",
+      "Variants of a config (latent size, depth, ...) trained and compared on the tasks", true);
   add(hg::cli::add_upscale, "upscale",
       "Super-resolution: a downsample-trained run against bicubic and nearest", true);
   add(hg::cli::add_export, "export", "A trained run as a standard ONNX graph", false);
