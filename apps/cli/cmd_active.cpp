@@ -39,13 +39,7 @@ std::vector<transfer::Strategy> parse_strategies(const std::string& text) {
 }
 
 std::vector<double> recon_errors(const run::LoadedRun& r, const data::Dataset& pool, Device dev) {
-  detect::Scorer s;
-  s.model = r.model.get();
-  s.loss = r.loss;
-  s.device = dev;
-  detect::ScoreState st;
-  st.kind = detect::ScoreKind::MSE;
-  return detect::score_rows(s, st, pool.x, pool.n, pool.features());
+  return detect::mse_scores(*r.model, r.loss, pool.x, pool.n, pool.features(), dev);
 }
 
 void write_plot(const std::string& path, const std::vector<transfer::Curve>& curves,

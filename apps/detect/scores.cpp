@@ -612,4 +612,15 @@ std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std:
   return out;
 }
 
+std::vector<double> mse_scores(models::Autoencoder& model, const std::string& loss,
+                               const std::vector<float>& x, int64_t n, int64_t D, Device device) {
+  Scorer s;
+  s.model = &model;
+  s.loss = loss;
+  s.device = device;
+  ScoreState st;
+  st.kind = ScoreKind::MSE;
+  return score_rows(s, st, x, n, D);
+}
+
 }  // namespace hg::detect

@@ -126,6 +126,11 @@ ScoreState fit_score(const Scorer& s, ScoreKind kind, const std::vector<float>& 
 std::vector<double> score_rows(const Scorer& s, const ScoreState& st, const std::vector<float>& x,
                                int64_t n, int64_t D);
 
+// The per-row MSE reconstruction error of model on host rows x [n, D] (already in the model's
+// units): score_rows with the MSE kind and no fitted state.
+std::vector<double> mse_scores(models::Autoencoder& model, const std::string& loss,
+                               const std::vector<float>& x, int64_t n, int64_t D, Device device);
+
 // Rows [start, start + rows) of host rows x [n, D] as a tensor on dev (one copy, then the upload
 // when dev is a GPU): how every score streams its data.
 Tensor chunk_tensor(const std::vector<float>& x, int64_t start, int64_t rows, int64_t D,

@@ -74,14 +74,8 @@ json anomaly_figures(const run::LoadedRun& r, const SweepData& d, Device device)
     throw Error("anomaly: the " + std::to_string(d.test.n) + " test rows hold " +
                 std::to_string(bad) + " of class " + std::to_string(d.anomaly_class) + " and " +
                 std::to_string(good) + " others; AUROC needs both (raise --limit)");
-  detect::Scorer s;
-  s.model = r.model.get();
-  s.loss = r.loss;
-  s.device = device;
-  detect::ScoreState st;
-  st.kind = detect::ScoreKind::MSE;
-  const std::vector<double> score =
-      detect::score_rows(s, st, scaled_rows(r, d.test), d.test.n, d.test.features());
+  const std::vector<double> score = detect::mse_scores(*r.model, r.loss, scaled_rows(r, d.test),
+                                                       d.test.n, d.test.features(), device);
   return {{"auroc", detect::auroc(score, y)},
           {"auprc", detect::average_precision(score, y)},
           {"anomaly_class", d.anomaly_class},
