@@ -1,6 +1,5 @@
 #include "apps/export/model_layers.h"
 
-#include "apps/export/describe_parse.h"
 #include "engine/nn/conv_layers.h"
 #include "engine/util/error.h"
 #include "models/conv_autoencoder.h"
@@ -8,6 +7,8 @@
 #include "models/vae.h"
 
 namespace hg::exporter {
+
+using nn::Size2;
 
 std::string kind_name(LayerKind k) {
   switch (k) {
@@ -49,9 +50,8 @@ Layer with_params(LayerKind kind, const nn::Module& m) {
   return l;
 }
 
-std::vector<int64_t> pads_of(const std::vector<int64_t>& hw) {
-  return {hw[0], hw[1], hw[0], hw[1]};
-}
+std::vector<int64_t> pair_of(Size2 s) { return {s.h, s.w}; }
+std::vector<int64_t> pads_of(Size2 p) { return {p.h, p.w, p.h, p.w}; }
 
 Layer dense(const nn::Linear& l) {
   Layer out = with_params(LayerKind::Dense, l);
@@ -59,89 +59,78 @@ Layer dense(const nn::Linear& l) {
   return out;
 }
 
-Layer conv(const nn::Conv2d& c) {
+// Conv2d and ConvTranspose2d share their options; the kernel size is the weight's last two dims.
+template <class ConvLayer>
+Layer conv(const ConvLayer& c, LayerKind kind) {
   const nn::ConvOptions& o = c.options();
-  Layer out = with_params(LayerKind::Conv, c);
+  Layer out = with_params(kind, c);
   out.kernel = {out.weight.dims[2], out.weight.dims[3]};
-  out.stride = {o.stride.h, o.stride.w};
-  out.pads = {o.padding.h, o.padding.w, o.padding.h, o.padding.w};
-  out.dilation = {o.dilation.h, o.dilation.w};
+  out.stride = pair_of(o.stride);
+  out.pads = pads_of(o.padding);
+  out.dilation = pair_of(o.dilation);
+  if (kind == LayerKind::ConvTranspose) out.output_padding = pair_of(o.output_padding);
   out.groups = o.groups, out.act = o.act, out.alpha = o.alpha;
   return out;
 }
 
-// No options() accessor: the settings come from describe(), which leaves defaults out.
-Layer conv_transpose(const nn::ConvTranspose2d& c, float alpha) {
-  const std::string d = c.describe();
-  Layer out = with_params(LayerKind::ConvTranspose, c);
-  out.kernel = {out.weight.dims[2], out.weight.dims[3]};
-  out.stride = describe_pair(d, "stride");
-  out.pads = pads_of(describe_pair(d, "padding", {0, 0}));
-  out.output_padding = describe_pair(d, "output_padding", {0, 0});
-  out.dilation = describe_pair(d, "dilation", {1, 1});
-  out.groups = d.find("groups=") == std::string::npos ? 1 : describe_int(d, "groups");
-  out.act = describe_act(d), out.alpha = alpha;
-  return out;
-}
-
-Layer pool(const nn::Module& m, LayerKind kind) {
-  const std::string d = m.describe();
+template <class Pool>
+Layer pool(const Pool& p, LayerKind kind) {
   Layer out = of_kind(kind);
-  out.kernel = describe_pair(d, "kernel_size");
-  out.stride = describe_pair(d, "stride");
-  out.pads = pads_of(describe_pair(d, "padding", {0, 0}));
+  out.kernel = pair_of(p.kernel());
+  out.stride = pair_of(p.stride());
+  out.pads = pads_of(p.padding());
   return out;
 }
 
 Layer batch_norm(const nn::BatchNorm2d& b) {
   Layer out = with_params(LayerKind::BatchNorm, b);
   out.mean = host(b.running_mean()), out.var = host(b.running_var());
-  out.eps = static_cast<float>(describe_real(b.describe(), "eps"));
+  out.eps = b.eps();
   return out;
 }
 
-// One module as a layer; false for the ones inference skips (dropout).
-bool read_layer(const nn::Module& m, float alpha, Layer& out) {
-  const std::string d = m.describe();
-  if (auto* l = dynamic_cast<const nn::Linear*>(&m)) return out = dense(*l), true;
-  if (auto* c = dynamic_cast<const nn::Conv2d*>(&m)) return out = conv(*c), true;
-  if (auto* t = dynamic_cast<const nn::ConvTranspose2d*>(&m))
-    return out = conv_transpose(*t, alpha), true;
-  if (dynamic_cast<const nn::MaxPool2d*>(&m)) return out = pool(m, LayerKind::MaxPool), true;
-  if (dynamic_cast<const nn::AvgPool2d*>(&m)) return out = pool(m, LayerKind::AvgPool), true;
-  if (auto* b = dynamic_cast<const nn::BatchNorm2d*>(&m)) return out = batch_norm(*b), true;
-  if (dynamic_cast<const nn::Dropout*>(&m) || dynamic_cast<const nn::GaussianNoise*>(&m))
-    return false;  // training-only noise
-  if (dynamic_cast<const nn::Upsample*>(&m)) {
+// The layers that carry no tensors: upsampling, a lone activation, the reshapes.
+bool read_shape_layer(const nn::Module& m, Layer& out) {
+  if (auto* u = dynamic_cast<const nn::Upsample*>(&m)) {
     out = of_kind(LayerKind::Upsample);
-    out.stride = describe_pair(d, "scale_factor");
-    return true;
-  }
-  if (dynamic_cast<const nn::Activation*>(&m)) {
+    out.stride = pair_of(u->scale());
+  } else if (auto* a = dynamic_cast<const nn::Activation*>(&m)) {
     out = of_kind(LayerKind::Activation);
-    out.act = describe_act(d), out.alpha = alpha;
-    return true;
-  }
-  if (dynamic_cast<const nn::Flatten*>(&m)) {
+    out.act = a->act(), out.alpha = a->alpha();
+  } else if (auto* f = dynamic_cast<const nn::Flatten*>(&m)) {
     out = of_kind(LayerKind::Flatten);
-    out.axis = describe_int(d, "start_dim");
-    return true;
-  }
-  if (dynamic_cast<const nn::Unflatten*>(&m)) {
-    if (describe_int(d, "dim") != 1)
-      throw Error("export: only Unflatten(dim=1) is supported: " + d);
+    out.axis = f->start_dim();
+  } else if (auto* uf = dynamic_cast<const nn::Unflatten*>(&m)) {
+    if (uf->dim() != 1) throw Error("export: only Unflatten(dim=1) is supported: " + m.describe());
     out = of_kind(LayerKind::Unflatten);
-    out.shape = describe_tuple(d, "unflattened_size");
-    return true;
+    out.shape = uf->sizes();
+  } else {
+    return false;
   }
-  throw Error("export: no ONNX form for layer " + d);
+  return true;
 }
 
-void walk(const nn::Sequential& seq, const std::string& prefix, float alpha,
-          std::vector<Layer>& out) {
+// One module as a layer; false for the ones inference skips (dropout, training noise).
+bool read_layer(const nn::Module& m, Layer& out) {
+  if (auto* l = dynamic_cast<const nn::Linear*>(&m)) return out = dense(*l), true;
+  if (auto* c = dynamic_cast<const nn::Conv2d*>(&m)) return out = conv(*c, LayerKind::Conv), true;
+  if (auto* t = dynamic_cast<const nn::ConvTranspose2d*>(&m))
+    return out = conv(*t, LayerKind::ConvTranspose), true;
+  if (auto* p = dynamic_cast<const nn::MaxPool2d*>(&m))
+    return out = pool(*p, LayerKind::MaxPool), true;
+  if (auto* p = dynamic_cast<const nn::AvgPool2d*>(&m))
+    return out = pool(*p, LayerKind::AvgPool), true;
+  if (auto* b = dynamic_cast<const nn::BatchNorm2d*>(&m)) return out = batch_norm(*b), true;
+  if (dynamic_cast<const nn::Dropout*>(&m) || dynamic_cast<const nn::GaussianNoise*>(&m))
+    return false;
+  if (read_shape_layer(m, out)) return true;
+  throw Error("export: no ONNX form for layer " + m.describe());
+}
+
+void walk(const nn::Sequential& seq, const std::string& prefix, std::vector<Layer>& out) {
   for (size_t i = 0; i < seq.size(); ++i) {
     Layer l;
-    if (!read_layer(seq[i], alpha, l)) continue;
+    if (!read_layer(seq[i], l)) continue;
     l.name = prefix + "." + std::to_string(i);
     out.push_back(std::move(l));
   }
@@ -181,13 +170,12 @@ ModelLayers model_layers(models::Autoencoder& model) {
     out = vae_layers(*vae);
   } else if (auto* mlp = dynamic_cast<models::MlpAutoencoder*>(&model)) {
     out.family = "mlp";
-    walk(mlp->encoder(), "encoder", 0.01f,
-         out.encoder);  // only a binary code's sigmoid stands alone
-    walk(mlp->decoder(), "decoder", 0.01f, out.decoder);
+    walk(mlp->encoder(), "encoder", out.encoder);
+    walk(mlp->decoder(), "decoder", out.decoder);
   } else if (auto* cnn = dynamic_cast<models::ConvAutoencoder*>(&model)) {
     out.family = "conv";
-    walk(cnn->encoder(), "encoder", cnn->config().alpha, out.encoder);
-    walk(cnn->decoder(), "decoder", cnn->config().alpha, out.decoder);
+    walk(cnn->encoder(), "encoder", out.encoder);
+    walk(cnn->decoder(), "decoder", out.decoder);
   } else {
     throw Error("export: no ONNX form for the model " + model.describe());
   }

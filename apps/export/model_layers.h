@@ -8,10 +8,9 @@
 // Autoencoder::encode returns); the decoder takes [N, k] and ends in the decoder's raw output
 // [N, D] (before Autoencoder::to_data).
 //
-// The layers are read through the public API: dynamic_cast over nn::Sequential, the accessors the
-// layers have, named_parameters()/named_buffers() for the values, and describe() (PyTorch's repr,
-// parsed strictly: a changed format is an Error, never a silent default) for the few settings a
-// layer has no accessor for. Activation slopes that no accessor gives come from the model config.
+// The layers are read through the public API: dynamic_cast over nn::Sequential, each layer's
+// accessors for its settings (strides, padding, activation and slope, eps, shapes) and
+// named_parameters()/named_buffers() for the values.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -56,6 +56,8 @@ class ConvTranspose2d : public Module {
   std::string describe() const override;
   int64_t in_channels() const { return in_; }
   int64_t out_channels() const { return out_; }
+  Size2 kernel() const { return kernel_; }
+  const ConvOptions& options() const { return opt_; }
 
  private:
   int64_t in_, out_;
@@ -71,6 +73,9 @@ class MaxPool2d : public Module {
     return ops::max_pool2d(x, kernel_, stride_, padding_);
   }
   std::string describe() const override;
+  Size2 kernel() const { return kernel_; }
+  Size2 stride() const { return stride_; }  // the kernel when constructed with 0
+  Size2 padding() const { return padding_; }
 
  private:
   Size2 kernel_, stride_, padding_;
@@ -83,6 +88,9 @@ class AvgPool2d : public Module {
     return ops::avg_pool2d(x, kernel_, stride_, padding_);
   }
   std::string describe() const override;
+  Size2 kernel() const { return kernel_; }
+  Size2 stride() const { return stride_; }  // the kernel when constructed with 0
+  Size2 padding() const { return padding_; }
 
  private:
   Size2 kernel_, stride_, padding_;
@@ -96,6 +104,7 @@ class Upsample : public Module {
     return ops::upsample_nearest2d(x, scale_.h, scale_.w);
   }
   std::string describe() const override;
+  Size2 scale() const { return scale_; }
 
  private:
   Size2 scale_;
@@ -115,6 +124,8 @@ class BatchNorm2d : public Module {
   const Tensor& running_mean() const { return running_mean_; }
   const Tensor& running_var() const { return running_var_; }
   const Tensor& num_batches_tracked() const { return num_batches_; }
+  float eps() const { return eps_; }
+  float momentum() const { return momentum_; }
 
  private:
   int64_t channels_;
@@ -162,6 +173,7 @@ class Flatten : public Module {
   explicit Flatten(int64_t start_dim = 1) : start_dim_(start_dim) {}
   Tensor forward(const Tensor& x) override { return ops::flatten(x, start_dim_); }
   std::string describe() const override;
+  int64_t start_dim() const { return start_dim_; }
 
  private:
   int64_t start_dim_;
@@ -174,6 +186,8 @@ class Unflatten : public Module {
   Unflatten(int64_t dim, Shape sizes) : dim_(dim), sizes_(std::move(sizes)) {}
   Tensor forward(const Tensor& x) override { return ops::unflatten(x, dim_, sizes_); }
   std::string describe() const override;
+  int64_t dim() const { return dim_; }
+  const Shape& sizes() const { return sizes_; }
 
  private:
   int64_t dim_;

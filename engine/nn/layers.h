@@ -47,6 +47,8 @@ class Activation : public Module {
   explicit Activation(ops::Act act, float alpha = 0.01f) : act_(act), alpha_(alpha) {}
   Tensor forward(const Tensor& x) override { return ops::activation(x, act_, alpha_); }
   std::string describe() const override { return "Activation(" + ops::act_name(act_) + ")"; }
+  ops::Act act() const { return act_; }
+  float alpha() const { return alpha_; }  // the slope of leaky_relu / elu
 
  private:
   ops::Act act_;
