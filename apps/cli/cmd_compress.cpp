@@ -13,7 +13,9 @@
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
 #include "apps/compress/codec.h"
+#include "apps/compress/codec_curves.h"
 #include "apps/compress/hgz_format.h"
+#include "apps/compress/png_levels.h"
 #include "apps/compress/wavelet.h"
 #include "apps/imaging/quality.h"
 #include "apps/report/chart.h"
@@ -31,9 +33,39 @@ nlohmann::json opt_num(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-// PSNR against bytes per image, one line per method, from compress --json lines.
+const char* codec_label(const std::string& codec) {
+  if (codec == "jpeg") return "JPEG, whole files";
+  if (codec == "jpeg_scan") return "JPEG, scan bytes only";
+  if (codec == "wavelet") return "wavelet (Haar, DEFLATE)";
+  if (codec == "png") return "PNG, fewer gray levels, whole files";
+  if (codec == "png_data") return "PNG, fewer gray levels, image data only";
+  return nullptr;
+}
+
+using Lines = std::map<std::string, std::vector<std::pair<double, double>>>;
+
+// One compress --json line: the autoencoder's point, and the codecs' points at its bytes.
+void add_compress_line(const nlohmann::json& j, Lines& models, Lines& at_budget) {
+  const double x = j.at("bytes_per_image").get<double>();
+  const std::string dt = j.at("dtype").get<std::string>();
+  auto add = [&](Lines& to, const std::string& name, const char* key) {
+    if (j.contains(key) && j[key].is_number()) to[name].push_back({x, j[key].get<double>()});
+  };
+  const std::string type = j.value("model_type", std::string());
+  add(models, "autoencoder" + (type.empty() ? std::string() : " " + type) + " " + dt, "psnr");
+  add(at_budget, "JPEG, scan bytes only", "jpeg_scan_psnr_at_same_bytes");
+  add(at_budget, "JPEG, whole files", "jpeg_psnr_at_same_bytes");
+  add(at_budget, "wavelet (Haar, DEFLATE)", "wavelet_psnr_at_same_bytes");
+  add(at_budget, "PNG, fewer gray levels, image data only", "png_data_psnr_at_same_bytes");
+  add(at_budget, "PNG, fewer gray levels, whole files", "png_psnr_at_same_bytes");
+  if (dt == "f16") add(models, "PCA, same coefficient count (at the f16 size)", "pca_psnr");
+}
+
+// PSNR against bytes per image, one line per method, from compress --json lines and, when the
+// file has them, compress --codec-curves lines (which then draw the codecs instead of their
+// points at the models' bytes).
 void rate_distortion_chart(const std::string& rows_path, const std::string& out) {
-  std::map<std::string, std::vector<std::pair<double, double>>> lines;
+  Lines models, at_budget, curves;
   std::istringstream in(io::read_file(rows_path));
   std::string line;
   int64_t no = 0;
@@ -42,21 +74,20 @@ void rate_distortion_chart(const std::string& rows_path, const std::string& out)
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
       const auto j = nlohmann::json::parse(line);
-      const double x = j.at("bytes_per_image").get<double>();
-      const std::string dt = j.at("dtype").get<std::string>();
-      auto add = [&](const std::string& name, const char* key) {
-        if (j.contains(key) && j[key].is_number()) lines[name].push_back({x, j[key].get<double>()});
-      };
-      add("autoencoder " + dt, "psnr");
-      add("JPEG, scan bytes only", "jpeg_scan_psnr_at_same_bytes");
-      add("JPEG, whole files", "jpeg_psnr_at_same_bytes");
-      add("wavelet (Haar, DEFLATE)", "wavelet_psnr_at_same_bytes");
-      if (dt == "f16") add("PCA, same coefficient count (at the f16 size)", "pca_psnr");
+      if (!j.contains("codec")) {
+        add_compress_line(j, models, at_budget);
+        continue;
+      }
+      const char* label = codec_label(j.at("codec").get<std::string>());
+      if (!label) throw Error(rows_path + ": line " + std::to_string(no) + ": unknown codec");
+      curves[label].push_back({j.at("bytes_per_image").get<double>(), j.at("psnr").get<double>()});
     } catch (const nlohmann::json::exception& e) {
-      throw Error(rows_path + ": line " + std::to_string(no) + ": not a compress --json line (" +
-                  e.what() + ")");
+      throw Error(rows_path + ": line " + std::to_string(no) +
+                  ": not a compress --json or --codec-curves line (" + e.what() + ")");
     }
   }
+  Lines lines = models;
+  for (auto& [name, pts] : curves.empty() ? at_budget : curves) lines[name] = pts;
   if (lines.empty()) throw Error(rows_path + ": no compress --json lines");
   report::Chart c;
   c.title = "Rate-distortion: PSNR against bytes per image";
@@ -82,8 +113,38 @@ struct CompressOptions {
   std::string run, out, dtype = "f16", device = "auto", rd_chart;
   int pca = 0;
   int threads = 0;
-  bool zlib = false, force = false, json = false;
+  bool zlib = false, force = false, json = false, codec_curves = false;
 };
+
+// --codec-curves replaces compressing: the classical codecs alone, on the first images of --data.
+int write_codec_curves(const CompressOptions& o) {
+  if (o.data.spec.empty()) throw UsageError("--data is required");
+  run::check_output_file(o.out, o.force, "--out");
+  start_compute(o.threads, "cpu");
+  run::DataRequest q = o.data;
+  if (q.limit == 0) q.limit = kJpegImages;
+  const data::Dataset d = run::load_selection(q, -1, "");
+  const auto& s = d.sample_shape;
+  if (s.size() != 3 || s[0] != 1)
+    throw UsageError("--codec-curves: --data must be grayscale images (1 x H x W), not " +
+                     std::to_string(d.features()) + " features");
+  const auto pts = compress::codec_curves(d.x.data(), d.n, int(s[1]), int(s[2]));
+  std::string lines;
+  for (const auto& p : pts)
+    lines += nlohmann::json{{"codec", p.codec}, {"setting", p.setting},
+                            {"images", d.n},    {"bytes_per_image", p.bytes_per_image},
+                            {"psnr", p.psnr},   {"ssim", p.ssim}}
+                 .dump() +
+             "\n";
+  io::write_file_atomic(o.out, lines);
+  if (o.json)
+    std::cout << nlohmann::json{{"out", o.out}, {"points", pts.size()}, {"images", d.n}}.dump()
+              << std::endl;
+  else
+    std::cout << "wrote " << o.out << ": " << pts.size() << " codec points over " << d.n
+              << " images\n";
+  return 0;
+}
 
 // --rd-chart replaces compressing: it only reads earlier compress --json lines.
 int write_rd_chart(const CompressOptions& o) {
@@ -131,6 +192,30 @@ Decoded decode_written(const run::LoadedRun& r, const data::Dataset& d, const st
   return dec;
 }
 
+// Lossless PNG's size, and lossy PNG (fewer gray levels) at the same bytes, counting the whole
+// files and, like JPEG's scan bytes, only the image data.
+void add_png_baselines(nlohmann::json& j, const float* orig, int64_t m, int64_t D,
+                       const run::ImageShape& shape, double budget) {
+  double png = 0;
+  for (int64_t i = 0; i < m; ++i)
+    png += static_cast<double>(compress::png_gray(orig + i * D, int(shape.h), int(shape.w)).size());
+  j["png_bytes_per_image"] = png / static_cast<double>(m);
+  const auto whole = compress::png_at_budget(orig, m, int(shape.h), int(shape.w), budget, false);
+  const auto data = compress::png_at_budget(orig, m, int(shape.h), int(shape.w), budget, true);
+  j["png_psnr_at_same_bytes"] = opt_num(whole.psnr);
+  if (whole.psnr) {
+    j["png_levels_mean"] = whole.mean_levels;
+    j["png_lossy_bytes_per_image"] = whole.mean_bytes;
+  } else {
+    j["png_note"] = whole.note;
+  }
+  j["png_data_psnr_at_same_bytes"] = opt_num(data.psnr);
+  if (data.psnr) {
+    j["png_data_levels_mean"] = data.mean_levels;
+    j["png_data_bytes_per_image"] = data.mean_bytes;
+  }
+}
+
 // SSIM, and for grayscale images JPEG at the same bytes and lossless PNG as references.
 void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64_t D,
                          const run::ImageShape& shape, double file_bytes) {
@@ -159,7 +244,10 @@ void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64
     j["jpeg_note"] = full.note;
   }
   j["jpeg_scan_psnr_at_same_bytes"] = opt_num(scan.psnr);
-  if (scan.psnr) j["jpeg_scan_quality_mean"] = scan.mean_quality;
+  if (scan.psnr) {
+    j["jpeg_scan_quality_mean"] = scan.mean_quality;
+    j["jpeg_scan_bytes_per_image"] = scan.mean_bytes;
+  }
   // The wavelet codec (Haar, dead-zone quantiser, DEFLATE) at the same bytes.
   const auto wav = compress::wavelet_at_budget(orig.data(), m, int(shape.h), int(shape.w), budget);
   j["wavelet_psnr_at_same_bytes"] = opt_num(wav.psnr);
@@ -167,12 +255,7 @@ void add_image_baselines(nlohmann::json& j, const Decoded& dec, int64_t n, int64
     j["wavelet_bytes_per_image"] = wav.mean_bytes;
   else
     j["wavelet_note"] = wav.note;
-  // Lossless reference: the same images as 8-bit grayscale PNG files.
-  double png = 0;
-  for (int64_t i = 0; i < m; ++i)
-    png += static_cast<double>(
-        compress::png_gray(orig.data() + i * D, int(shape.h), int(shape.w)).size());
-  j["png_bytes_per_image"] = png / static_cast<double>(m);
+  add_png_baselines(j, orig.data(), m, D, shape, budget);
 }
 
 // --pca K: the linear baseline with as many coefficients, fitted on training rows of the same
@@ -233,6 +316,10 @@ void print_summary(nlohmann::json& j, const CompressOptions& o, int64_t n, int64
                 << " dB\n";
     std::cout << "JPEG counting only its scan bytes: PSNR "
               << num(j["jpeg_scan_psnr_at_same_bytes"]) << " dB\n";
+    std::cout << "PNG with fewer gray levels at the same bytes: PSNR "
+              << num(j["png_psnr_at_same_bytes"])
+              << " dB (image data only: " << num(j["png_data_psnr_at_same_bytes"])
+              << " dB); lossless PNG " << num(j["png_bytes_per_image"], 1) << " bytes\n";
   }
   if (o.pca > 0)
     std::cout << "PCA with " << o.pca << " coefficients: PSNR " << num(j["pca_psnr"]) << " dB\n";
@@ -240,6 +327,7 @@ void print_summary(nlohmann::json& j, const CompressOptions& o, int64_t n, int64
 
 int run_compress(const CompressOptions& o) {
   if (!o.rd_chart.empty()) return write_rd_chart(o);
+  if (o.codec_curves) return write_codec_curves(o);
   if (o.run.empty()) throw UsageError("--run is required");
   if (o.data.spec.empty()) throw UsageError("--data is required");
   const compress::LatentDtype dtype = compress::parse_latent_dtype(o.dtype, "--latent-dtype");
@@ -265,6 +353,8 @@ int run_compress(const CompressOptions& o) {
   nlohmann::json j{{"out", o.out},
                    {"run", o.run},
                    {"n", n},
+                   {"model", r.config.at("model").value("name", std::string())},
+                   {"model_type", r.config.at("model").value("type", std::string())},
                    {"latent", k},
                    {"dtype", compress::dtype_name(dtype)},
                    {"coding", o.zlib ? "zlib" : "raw"},
@@ -308,6 +398,10 @@ Action add_compress(CLI::App& app) {
       "--rd-chart", o->rd_chart,
       "Instead of compressing: plot PSNR against bytes per image from a file of compress --json "
       "lines (one line per method) to --out (.png or .svg)");
+  app.add_flag("--codec-curves", o->codec_curves,
+               "Instead of compressing: the classical codecs' rate-distortion curves (JPEG, "
+               "wavelet, lossy PNG, each at a ladder of its settings) on the first 200 images of "
+               "--data (or --limit), as JSON lines to --out");
   app.add_flag("--force", o->force, "Overwrite --out");
   add_compute_flags(app, o->device, o->threads, o->json);
   return [o]() { return run_compress(*o); };

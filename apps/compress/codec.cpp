@@ -55,8 +55,33 @@ uint8_t to_u8(float v) {
   return static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
 }
 
+}  // namespace
+
+std::string jpeg_gray(const float* image, int h, int w, int quality) {
+  std::vector<uint8_t> px(static_cast<size_t>(h) * w);
+  for (size_t j = 0; j < px.size(); ++j) px[j] = to_u8(image[j]);
+  std::string out;
+  if (!stbi_write_jpg_to_func(append_bytes, &out, w, h, 1, px.data(), quality))
+    throw Error("JPEG baseline: stb failed to encode an image");
+  return out;
+}
+
+std::vector<float> jpeg_decode_gray(const std::string& jpg, int h, int w) {
+  int dw = 0, dh = 0, comp = 0;
+  unsigned char* d = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(jpg.data()),
+                                           static_cast<int>(jpg.size()), &dw, &dh, &comp, 1);
+  if (!d || dw != w || dh != h) {
+    if (d) stbi_image_free(d);
+    throw Error("JPEG baseline: stb failed to decode its own JPEG");
+  }
+  std::vector<float> dec(static_cast<size_t>(h) * w);
+  for (size_t j = 0; j < dec.size(); ++j) dec[j] = d[j] / 255.0f;
+  stbi_image_free(d);
+  return dec;
+}
+
 // The entropy-coded bytes of a baseline JPEG: from after the SOS segment to before EOI.
-int64_t scan_bytes(const std::string& jpg) {
+int64_t jpeg_scan_bytes(const std::string& jpg) {
   size_t p = 2;  // after SOI
   while (p + 4 <= jpg.size()) {
     if (static_cast<uint8_t>(jpg[p]) != 0xFF) break;
@@ -72,24 +97,17 @@ int64_t scan_bytes(const std::string& jpg) {
   return static_cast<int64_t>(jpg.size());
 }
 
-}  // namespace
-
 JpegAtBudget jpeg_at_budget(const float* images, int64_t n, int h, int w, double budget,
                             bool scan_only) {
   JpegAtBudget res;
   res.images = n;
-  std::vector<uint8_t> px(static_cast<size_t>(h) * w);
-  std::vector<float> dec(px.size());
   double psnr_sum = 0, bytes_sum = 0, q_sum = 0;
   bool all_fit = true;
   for (int64_t i = 0; i < n; ++i) {
     const float* img = images + i * h * w;
-    for (size_t j = 0; j < px.size(); ++j) px[j] = to_u8(img[j]);
     auto encode = [&](int q, std::string& out) {
-      out.clear();
-      if (!stbi_write_jpg_to_func(append_bytes, &out, w, h, 1, px.data(), q))
-        throw Error("JPEG baseline: stb failed to encode an image");
-      return scan_only ? scan_bytes(out) : static_cast<int64_t>(out.size());
+      out = jpeg_gray(img, h, w, q);
+      return scan_only ? jpeg_scan_bytes(out) : static_cast<int64_t>(out.size());
     };
     std::string jpg, best;
     const int64_t s1 = encode(1, jpg);
@@ -112,15 +130,7 @@ JpegAtBudget jpeg_at_budget(const float* images, int64_t n, int h, int w, double
         hi = mid - 1;
       }
     }
-    int dw = 0, dh = 0, comp = 0;
-    unsigned char* d = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(best.data()),
-                                             static_cast<int>(best.size()), &dw, &dh, &comp, 1);
-    if (!d || dw != w || dh != h) {
-      if (d) stbi_image_free(d);
-      throw Error("JPEG baseline: stb failed to decode its own JPEG");
-    }
-    for (size_t j = 0; j < dec.size(); ++j) dec[j] = d[j] / 255.0f;
-    stbi_image_free(d);
+    const std::vector<float> dec = jpeg_decode_gray(best, h, w);
     psnr_sum +=
         std::min(100.0, imaging::psnr(img, dec.data(), static_cast<int64_t>(dec.size()), 1.0));
     bytes_sum += static_cast<double>(best_size);

@@ -40,6 +40,12 @@ struct JpegAtBudget {
 JpegAtBudget jpeg_at_budget(const float* images, int64_t n, int h, int w, double budget,
                             bool scan_only);
 
+// One image (h x w, values in [0, 1]) as a baseline grayscale JPEG (stb) at quality 1..100, and
+// back to [0, 1]; the count of its entropy-coded scan bytes (after the SOS header, before EOI).
+std::string jpeg_gray(const float* image, int h, int w, int quality);
+std::vector<float> jpeg_decode_gray(const std::string& jpg, int h, int w);
+int64_t jpeg_scan_bytes(const std::string& jpg);
+
 // One image (h x w, values in [0, 1]) as 8-bit grayscale PNG bytes.
 std::string png_gray(const float* image, int h, int w);
 

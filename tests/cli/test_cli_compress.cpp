@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -38,7 +40,8 @@ TEST(CliCompress, CompressReportsAndDecompressWritesImages) {
   auto j = last_json(r);
   for (const char* k :
        {"n", "bytes", "bytes_per_image", "ratio", "ratio_float32", "space_savings", "psnr", "ssim",
-        "jpeg_psnr_at_same_bytes", "pca_psnr", "png_bytes_per_image", "wavelet_psnr_at_same_bytes"})
+        "jpeg_psnr_at_same_bytes", "pca_psnr", "png_bytes_per_image", "wavelet_psnr_at_same_bytes",
+        "png_psnr_at_same_bytes", "png_data_psnr_at_same_bytes", "model", "model_type"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["n"], 24);
   EXPECT_EQ(j["bytes"].get<int64_t>(),
@@ -99,6 +102,47 @@ TEST(CliCompress, DamagedOrForeignFilesGiveOneLineErrors) {
   r = run_cli("compress --run " + run_a() + " --data idx:" + image_set() +
               " --out d.hgz --latent-dtype f8");
   expect_one_line_error(r, 2, "--latent-dtype");
+}
+
+// The codecs' own curves: a ladder of settings per codec, bytes growing with quality, and the
+// rate-distortion chart drawing them beside an autoencoder's point.
+TEST(CliCompress, CodecCurvesLadderAndRateDistortionChart) {
+  const std::string data = "idx:" + blob_image_set(16, 777);
+  auto r =
+      run_cli("compress --codec-curves --data " + data + " --limit 12 --out curves.jsonl --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(last_json(r)["images"], 12);
+  std::map<std::string, std::vector<std::pair<double, double>>> by_codec;
+  std::istringstream in(slurp(scratch_dir() + "/curves.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line);
+    by_codec[j["codec"]].push_back({j["setting"], j["bytes_per_image"]});
+    EXPECT_GT(j["psnr"].get<double>(), 5.0);
+    EXPECT_LE(j["ssim"].get<double>(), 1.0 + 1e-9);
+  }
+  ASSERT_EQ(by_codec.size(), 5u);
+  // The ladder runs from the coarsest setting to the finest (JPEG's quality and PNG's levels
+  // up, the wavelet's step down), and the finest costs the most bytes.
+  for (const char* c : {"jpeg", "jpeg_scan", "png", "png_data", "wavelet"}) {
+    const auto& pts = by_codec[c];
+    ASSERT_GE(pts.size(), 10u) << c;
+    EXPECT_GT(pts.back().second, pts.front().second) << c;
+    EXPECT_EQ(pts.back().first > pts.front().first, std::string(c) != "wavelet") << c;
+  }
+  auto a = run_cli("compress --run " + run_a() + " --data idx:" + image_set() +
+                   " --out rd.hgz --latent-dtype int8 --device cpu --json");
+  ASSERT_EQ(a.code, 0) << a.err;
+  write_bytes(scratch_dir() + "/rd.jsonl",
+              last_json(a).dump() + "\n" + slurp(scratch_dir() + "/curves.jsonl"));
+  auto c = run_cli("compress --rd-chart rd.jsonl --out rd.png");
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_TRUE(is_png(scratch_dir() + "/rd.png"));
+  write_bytes(scratch_dir() + "/bad.jsonl",
+              "{\"codec\": \"gif\", \"bytes_per_image\": 1, \"psnr\": 2}\n");
+  expect_one_line_error(run_cli("compress --rd-chart bad.jsonl --out bad.png"), 1, "unknown codec");
+  // Tables have no pixels to code.
+  expect_one_line_error(run_cli("compress --codec-curves --data synthetic --out t.jsonl"), 2,
+                        "grayscale images");
 }
 
 }  // namespace
