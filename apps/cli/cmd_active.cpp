@@ -1,6 +1,7 @@
 // hourglass active: active learning on a pretrained encoder (apps/transfer/active.h). Every
 // strategy's learning curve (test accuracy against labels) from the same initial labels, in one
 // table, one chart and one JSON, with the verdict against random sampling.
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -21,7 +22,8 @@ namespace {
 using nlohmann::json;
 
 struct ActiveCli {
-  std::string run, data, strategies = "random,recon,uncertainty,hybrid", plot, device = "auto";
+  std::string run, data, strategies = "random,recon,uncertainty,hybrid,diverse", plot,
+                         device = "auto";
   int64_t pool_limit = 0, test_limit = 0;
   int threads = 0;
   bool force = false, json = false;
@@ -38,8 +40,25 @@ std::vector<transfer::Strategy> parse_strategies(const std::string& text) {
   return out;
 }
 
-std::vector<double> recon_errors(const run::LoadedRun& r, const data::Dataset& pool, Device dev) {
-  return detect::mse_scores(*r.model, r.loss, pool.x, pool.n, pool.features(), dev);
+// The pool's reconstruction errors and standardised latent codes, computed once: the encoder
+// the strategies look through is the pretrained one, not each round's fine-tuned copy.
+transfer::PoolSignals pool_signals(const run::LoadedRun& r, const data::Dataset& pool, Device dev) {
+  transfer::PoolSignals s;
+  s.recon = detect::mse_scores(*r.model, r.loss, pool.x, pool.n, pool.features(), dev);
+  s.code_dim = r.model->latent_dim();
+  s.codes = run::encode_rows(*r.model, pool.x, pool.n, dev);
+  const int64_t d = s.code_dim;
+  for (int64_t j = 0; j < d; ++j) {
+    double sum = 0, sq = 0;
+    for (int64_t i = 0; i < pool.n; ++i) sum += s.codes[i * d + j];
+    const double mean = sum / double(pool.n);
+    for (int64_t i = 0; i < pool.n; ++i)
+      sq += (s.codes[i * d + j] - mean) * (s.codes[i * d + j] - mean);
+    const double sd = std::sqrt(sq / double(pool.n));
+    for (int64_t i = 0; i < pool.n; ++i)
+      s.codes[i * d + j] = static_cast<float>((s.codes[i * d + j] - mean) / (sd > 0 ? sd : 1.0));
+  }
+  return s;
 }
 
 void write_plot(const std::string& path, const std::vector<transfer::Curve>& curves,
@@ -121,10 +140,10 @@ int run_active(ActiveCli& o) {
   const data::Dataset test = run::load_for_run(r, q);
   if (!pool.has_labels()) throw UsageError("--data " + o.data + ": active learning needs labels");
   r.model->to(o.a.fit.device);
-  const std::vector<double> recon = recon_errors(r, pool, o.a.fit.device);
+  const transfer::PoolSignals signals = pool_signals(r, pool, o.a.fit.device);
   std::vector<transfer::Curve> curves;
   for (transfer::Strategy s : strategies)
-    curves.push_back(transfer::run_strategy(r, pool, recon, test, s, o.a, std::cerr));
+    curves.push_back(transfer::run_strategy(r, pool, signals, test, s, o.a, std::cerr));
   const json v = verdict(curves);
   if (!o.plot.empty()) write_plot(o.plot, curves, o.data);
   json out = json::array();
@@ -170,8 +189,8 @@ Action add_active(CLI::App& app) {
       ->default_val(10)
       ->check(positive_count());
   app.add_option("--strategy", o->strategies,
-                 "Comma list of random, recon, uncertainty (margin), hybrid")
-      ->default_val("random,recon,uncertainty,hybrid");
+                 "Comma list of random, recon, uncertainty (margin), hybrid, diverse")
+      ->default_val("random,recon,uncertainty,hybrid,diverse");
   app.add_option("--mode", o->a.fit.mode, "frozen or finetune (the encoder during training)")
       ->default_val("finetune");
   app.add_option("--head", o->a.fit.head, "mlp or linear")->default_val("mlp");

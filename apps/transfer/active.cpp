@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <numeric>
 #include <ostream>
+#include <set>
 
+#include "apps/analysis/kmeans.h"
 #include "engine/util/error.h"
 #include "engine/util/interrupt.h"
 #include "engine/util/rng.h"
@@ -15,8 +17,9 @@ Strategy parse_strategy(const std::string& name, const std::string& flag) {
   if (name == "recon") return Strategy::Recon;
   if (name == "uncertainty") return Strategy::Uncertainty;
   if (name == "hybrid") return Strategy::Hybrid;
+  if (name == "diverse") return Strategy::Diverse;
   throw UsageError(flag + ": unknown strategy '" + name +
-                   "' (expected random, recon, uncertainty or hybrid)");
+                   "' (expected random, recon, uncertainty, hybrid or diverse)");
 }
 
 std::string strategy_name(Strategy s) {
@@ -25,6 +28,7 @@ std::string strategy_name(Strategy s) {
     case Strategy::Recon: return "recon";
     case Strategy::Uncertainty: return "uncertainty";
     case Strategy::Hybrid: return "hybrid";
+    case Strategy::Diverse: return "diverse";
   }
   return "?";
 }
@@ -59,6 +63,58 @@ std::vector<double> margins(const std::vector<float>& p, int64_t n, int64_t C) {
   return m;
 }
 
+std::vector<double> doubts(const std::vector<double>& margin) {
+  std::vector<double> d(margin.size());
+  for (size_t i = 0; i < margin.size(); ++i) d[i] = -margin[i];
+  return d;
+}
+
+// The first q distinct rows taking turns from a and b.
+std::vector<int64_t> alternate(const std::vector<int64_t>& a, const std::vector<int64_t>& b,
+                               int64_t q) {
+  std::vector<int64_t> mixed;
+  std::set<int64_t> taken;
+  for (size_t i = 0; mixed.size() < static_cast<size_t>(q) && i < a.size(); ++i)
+    for (int64_t r : {a[i], b[i]})
+      if (mixed.size() < static_cast<size_t>(q) && taken.insert(r).second) mixed.push_back(r);
+  return mixed;
+}
+
+// `by_doubt` (most doubtful first) made diverse: its first kPrefilter * q rows clustered into q
+// groups on their codes, the row nearest each centre, in doubt order; then the rest of by_doubt.
+std::vector<int64_t> diverse(const std::vector<int64_t>& by_doubt, int64_t q,
+                             const PoolSignals& sig, uint64_t seed) {
+  constexpr int64_t kPrefilter = 10;
+  const int64_t m = std::min<int64_t>(kPrefilter * q, static_cast<int64_t>(by_doubt.size()));
+  if (m <= q) return by_doubt;
+  const int64_t d = sig.code_dim;
+  HG_CHECK(d > 0 && sig.codes.size() % static_cast<size_t>(d) == 0, "diverse: no latent codes");
+  std::vector<float> x(static_cast<size_t>(m * d));
+  for (int64_t i = 0; i < m; ++i)
+    std::copy_n(&sig.codes[static_cast<size_t>(by_doubt[i] * d)], d, &x[i * d]);
+  const analysis::KMeansResult km =
+      analysis::kmeans(x.data(), m, d, {static_cast<int>(q), 1, 100, 1e-4, seed});
+  std::vector<int64_t> nearest(static_cast<size_t>(q), -1);  // candidate index per cluster
+  std::vector<double> best(static_cast<size_t>(q), 0.0);
+  for (int64_t i = 0; i < m; ++i) {
+    const int32_t c = km.labels[static_cast<size_t>(i)];
+    double dist = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      const double t = double(x[i * d + j]) - km.centers[static_cast<size_t>(c * d + j)];
+      dist += t * t;
+    }
+    if (nearest[c] < 0 || dist < best[c]) nearest[c] = i, best[c] = dist;
+  }
+  std::vector<char> chosen(static_cast<size_t>(m), 0);
+  for (int64_t i : nearest)
+    if (i >= 0) chosen[static_cast<size_t>(i)] = 1;
+  std::vector<int64_t> out, rest;
+  for (int64_t i = 0; i < m; ++i) (chosen[i] ? out : rest).push_back(by_doubt[i]);
+  out.insert(out.end(), rest.begin(), rest.end());
+  out.insert(out.end(), by_doubt.begin() + m, by_doubt.end());
+  return out;
+}
+
 std::vector<int64_t> initial_rows(int64_t n, int64_t k, uint64_t seed) {
   std::vector<int64_t> idx(static_cast<size_t>(n));
   std::iota(idx.begin(), idx.end(), 0);
@@ -71,8 +127,7 @@ std::vector<int64_t> initial_rows(int64_t n, int64_t k, uint64_t seed) {
 }  // namespace
 
 std::vector<int64_t> choose_queries(Strategy s, const std::vector<int64_t>& unlabelled, int64_t q,
-                                    const std::vector<double>& margin,
-                                    const std::vector<double>& recon, uint64_t seed) {
+                                    const PoolSignals& signals, uint64_t seed) {
   q = std::min<int64_t>(q, static_cast<int64_t>(unlabelled.size()));
   std::vector<int64_t> order;
   if (s == Strategy::Random) {
@@ -80,31 +135,19 @@ std::vector<int64_t> choose_queries(Strategy s, const std::vector<int64_t>& unla
     Rng rng(seed ^ 0x72616e646f6dULL);
     rng.shuffle(order);
   } else if (s == Strategy::Recon) {
-    order = ranked(unlabelled, recon);
+    order = ranked(unlabelled, signals.recon);
   } else {
-    std::vector<double> doubt(margin.size());
-    for (size_t i = 0; i < margin.size(); ++i) doubt[i] = -margin[i];
-    order = ranked(unlabelled, doubt);
-    if (s == Strategy::Hybrid) {  // alternate: the most doubtful, then the worst reconstructed
-      const std::vector<int64_t> by_recon = ranked(unlabelled, recon);
-      std::vector<int64_t> mixed;
-      std::vector<char> taken(recon.size(), 0);
-      for (size_t i = 0; mixed.size() < static_cast<size_t>(q) && i < order.size(); ++i)
-        for (int64_t r : {order[i], by_recon[i]})
-          if (!taken[static_cast<size_t>(r)] && mixed.size() < static_cast<size_t>(q)) {
-            taken[static_cast<size_t>(r)] = 1;
-            mixed.push_back(r);
-          }
-      order = mixed;
-    }
+    order = ranked(unlabelled, doubts(signals.margin));
+    if (s == Strategy::Hybrid) order = alternate(order, ranked(unlabelled, signals.recon), q);
+    if (s == Strategy::Diverse) order = diverse(order, q, signals, seed);
   }
   order.resize(static_cast<size_t>(q));
   return order;
 }
 
-Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool,
-                   const std::vector<double>& recon, const data::Dataset& test, Strategy s,
-                   const ActiveOptions& o, std::ostream& log) {
+Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool, const PoolSignals& fixed,
+                   const data::Dataset& test, Strategy s, const ActiveOptions& o,
+                   std::ostream& log) {
   const int64_t C = *std::max_element(pool.y.begin(), pool.y.end()) + 1;
   std::vector<int64_t> labelled = initial_rows(pool.n, std::min(o.initial, pool.n), o.fit.seed);
   std::vector<char> is_labelled(static_cast<size_t>(pool.n), 0);
@@ -124,11 +167,11 @@ Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool,
     std::vector<int64_t> unlabelled;
     for (int64_t i = 0; i < pool.n; ++i)
       if (!is_labelled[static_cast<size_t>(i)]) unlabelled.push_back(i);
-    std::vector<double> margin;
-    if (s == Strategy::Uncertainty || s == Strategy::Hybrid)
-      margin = margins(probabilities(*f.clf, pool.x, pool.n, pool.features()), pool.n, C);
-    for (int64_t r : choose_queries(s, unlabelled, o.query, margin, recon,
-                                    o.fit.seed + static_cast<uint64_t>(round))) {
+    PoolSignals sig = fixed;
+    if (s == Strategy::Uncertainty || s == Strategy::Hybrid || s == Strategy::Diverse)
+      sig.margin = margins(probabilities(*f.clf, pool.x, pool.n, pool.features()), pool.n, C);
+    for (int64_t r :
+         choose_queries(s, unlabelled, o.query, sig, o.fit.seed + static_cast<uint64_t>(round))) {
       is_labelled[static_cast<size_t>(r)] = 1;
       labelled.push_back(r);
     }

@@ -6,6 +6,10 @@
 //   uncertainty  the rows the current classifier is least sure of (smallest margin between its
 //                two most likely classes)
 //   hybrid       half by uncertainty, half by reconstruction error
+//   diverse      uncertainty made diverse (Zhdanov 2019, "diverse mini-batch active learning"):
+//                the 10 q least sure rows, clustered by k-means on their standardised latent
+//                codes into q groups, and from each group the row nearest its centre, so a
+//                round does not spend its labels on q near-copies of one confusing digit
 // Every strategy starts from the same seeded initial rows; after each round the classifier is
 // trained afresh on all labels so far (apps/transfer/transfer.h) and measured on the test rows.
 #pragma once
@@ -18,7 +22,7 @@
 
 namespace hg::transfer {
 
-enum class Strategy { Random, Recon, Uncertainty, Hybrid };
+enum class Strategy { Random, Recon, Uncertainty, Hybrid, Diverse };
 Strategy parse_strategy(const std::string& name, const std::string& flag);  // UsageError
 std::string strategy_name(Strategy s);
 
@@ -35,16 +39,23 @@ struct Curve {
   std::vector<double> accuracy;  // per round: test accuracy
 };
 
-// One learning curve. `pool` and `test` are scaled for the run's model and labelled; `recon`
-// holds the pool rows' reconstruction errors (used by recon and hybrid; may be empty otherwise).
-Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool,
-                   const std::vector<double>& recon, const data::Dataset& test, Strategy s,
-                   const ActiveOptions& o, std::ostream& log);
+// What the strategies rank pool rows by, one entry per pool row; each may be empty when the
+// strategy does not use it.
+struct PoolSignals {
+  std::vector<double> margin;  // the current classifier's margin (uncertainty, hybrid, diverse)
+  std::vector<double> recon;   // the autoencoder's reconstruction error (recon, hybrid)
+  std::vector<float> codes;    // [rows, code_dim] standardised latent codes (diverse)
+  int64_t code_dim = 0;
+};
+
+// One learning curve. `pool` and `test` are scaled for the run's model and labelled; `fixed`
+// holds the pool's recon and codes (the margin is computed here, every round).
+Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool, const PoolSignals& fixed,
+                   const data::Dataset& test, Strategy s, const ActiveOptions& o,
+                   std::ostream& log);
 
 // The rows to label next: `q` of the `unlabelled` pool indices, by the strategy's ranking.
-// `margin` (per pool row, from the current classifier) and `recon` as the strategy needs them.
 std::vector<int64_t> choose_queries(Strategy s, const std::vector<int64_t>& unlabelled, int64_t q,
-                                    const std::vector<double>& margin,
-                                    const std::vector<double>& recon, uint64_t seed);
+                                    const PoolSignals& signals, uint64_t seed);
 
 }  // namespace hg::transfer

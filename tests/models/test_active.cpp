@@ -16,33 +16,65 @@ const std::vector<double> kMargin{0.9, 0.1, 0.3, 0.05, 0.6, 0.2};
 const std::vector<int64_t> kUnlabelled{0, 2, 3, 4, 5};  // row 1 is labelled already
 
 TEST(Active, ReconAsksForTheWorstReconstructed) {
-  EXPECT_EQ(choose_queries(Strategy::Recon, kUnlabelled, 2, {}, kRecon, 0),
+  EXPECT_EQ(choose_queries(Strategy::Recon, kUnlabelled, 2, {{}, kRecon}, 0),
             (std::vector<int64_t>{5, 3}));
 }
 
 TEST(Active, UncertaintyAsksForTheSmallestMargins) {
-  EXPECT_EQ(choose_queries(Strategy::Uncertainty, kUnlabelled, 3, kMargin, kRecon, 0),
+  EXPECT_EQ(choose_queries(Strategy::Uncertainty, kUnlabelled, 3, {kMargin, kRecon}, 0),
             (std::vector<int64_t>{3, 5, 2}));
 }
 
 TEST(Active, HybridAlternatesWithoutRepeats) {
   // Doubt order 3, 5, 2, 4, 0; recon order 5, 3, 2, 4, 0: 3 (doubt), 5 (recon), then 2.
-  EXPECT_EQ(choose_queries(Strategy::Hybrid, kUnlabelled, 3, kMargin, kRecon, 0),
+  EXPECT_EQ(choose_queries(Strategy::Hybrid, kUnlabelled, 3, {kMargin, kRecon}, 0),
             (std::vector<int64_t>{3, 5, 2}));
 }
 
 TEST(Active, RandomIsASeededSubsetOfTheUnlabelled) {
-  const std::vector<int64_t> a = choose_queries(Strategy::Random, kUnlabelled, 4, {}, {}, 7);
-  EXPECT_EQ(a, choose_queries(Strategy::Random, kUnlabelled, 4, {}, {}, 7));
+  const std::vector<int64_t> a = choose_queries(Strategy::Random, kUnlabelled, 4, {}, 7);
+  EXPECT_EQ(a, choose_queries(Strategy::Random, kUnlabelled, 4, {}, 7));
   const std::set<int64_t> s(a.begin(), a.end());
   EXPECT_EQ(s.size(), 4u);
   for (int64_t r : a)
     EXPECT_NE(std::find(kUnlabelled.begin(), kUnlabelled.end(), r), kUnlabelled.end());
 }
 
+// Two tight groups of codes, the most doubtful rows in the first: plain uncertainty spends every
+// query on the first group, diverse asks for one row of each group among the 10 q = 20 most
+// doubtful (rows 0-19), and the row it takes from a group is the one nearest the group's centre.
+TEST(Active, DiverseSpreadsAQueryOverGroupsOfCodes) {
+  PoolSignals sig;
+  sig.code_dim = 2;
+  std::vector<int64_t> unlabelled;
+  for (int64_t i = 0; i < 30; ++i) {
+    const bool first = i < 10;
+    const double jitter = 0.01 * static_cast<double>(i % 5) - 0.02;  // row 2 + 5k is a centre
+    sig.codes.push_back(static_cast<float>((first ? 0.0 : 10.0) + jitter));
+    sig.codes.push_back(static_cast<float>(jitter));
+    sig.margin.push_back(first ? 0.01 * static_cast<double>(i)
+                               : 0.5 + 0.01 * static_cast<double>(i));
+    unlabelled.push_back(i);
+  }
+  const auto unsure = choose_queries(Strategy::Uncertainty, unlabelled, 2, sig, 3);
+  EXPECT_EQ(unsure, (std::vector<int64_t>{0, 1}));
+  const auto d = choose_queries(Strategy::Diverse, unlabelled, 2, sig, 3);
+  ASSERT_EQ(d.size(), 2u);
+  // Rows 2 and 7 (first group), 12 and 17 (second) sit on their centres; ties go to the more
+  // doubtful, and the more doubtful group comes first.
+  EXPECT_EQ(d, (std::vector<int64_t>{2, 12}));
+  // Without codes it cannot run.
+  PoolSignals no_codes;
+  no_codes.margin = sig.margin;
+  EXPECT_THROW(choose_queries(Strategy::Diverse, unlabelled, 2, no_codes, 3), Error);
+}
+
 TEST(Active, NeverMoreThanIsLeft) {
-  for (Strategy s : {Strategy::Random, Strategy::Recon, Strategy::Uncertainty, Strategy::Hybrid})
-    EXPECT_EQ(choose_queries(s, kUnlabelled, 50, kMargin, kRecon, 1).size(), kUnlabelled.size());
+  PoolSignals sig{kMargin, kRecon, {}, 2};
+  for (int i = 0; i < 6; ++i) sig.codes.insert(sig.codes.end(), {float(i), float(i % 2)});
+  for (Strategy s : {Strategy::Random, Strategy::Recon, Strategy::Uncertainty, Strategy::Hybrid,
+                     Strategy::Diverse})
+    EXPECT_EQ(choose_queries(s, kUnlabelled, 50, sig, 1).size(), kUnlabelled.size());
 }
 
 TEST(Active, UnknownStrategyIsAUsageError) {

@@ -28,7 +28,7 @@ def test_curves_chart_and_verdict(run_dir, tmp_path):
                         "--pool-limit", "400", "--test-limit", "200", "--plot", plot, "--json")
     j = json.loads(out.strip().splitlines()[-1])
     names = [c["strategy"] for c in j["curves"]]
-    assert names == ["random", "recon", "uncertainty", "hybrid"]
+    assert names == ["random", "recon", "uncertainty", "hybrid", "diverse"]
     for c in j["curves"]:
         assert c["labels"] == [20, 30, 40]
         assert all(0 <= a <= 1 for a in c["accuracy"])
