@@ -120,10 +120,9 @@ ConvConfig conv_config(const json& j, const std::string& origin) {
   } catch (const Error& e) {
     throw Error(origin + ": " + e.what());
   }
-  if (c.act == ops::Act::Softplus)
-    throw Error(origin +
-                ": 'activation' softplus cannot be fused into a convolution; use relu, "
-                "leaky_relu, sigmoid, tanh or none");
+  if (!ops::act_fusable(c.act))
+    throw Error(origin + ": 'activation' " + ops::act_name(c.act) +
+                " cannot be fused into a convolution; use relu, leaky_relu, sigmoid, tanh or none");
   c.alpha = get_or<float>(j, "leaky_alpha", 0.01f, origin);
   c.batch_norm = get_or<bool>(j, "batch_norm", false, origin);
   c.dropout = get_or<float>(j, "dropout", 0.0f, origin);

@@ -73,7 +73,8 @@ uint64_t splitmix64(uint64_t x) {
 Conv2d::Conv2d(int64_t in, int64_t out, Size2 kernel, Rng& rng, const ConvOptions& opt)
     : in_(in), out_(out), kernel_(kernel), opt_(opt) {
   check_conv_args("Conv2d", in, out, kernel, opt);
-  if (opt.act == ops::Act::Softplus) throw Error("Conv2d: softplus cannot be fused");
+  if (!ops::act_fusable(opt.act))
+    throw Error("Conv2d: " + ops::act_name(opt.act) + " cannot be fused");
   std::vector<float> w(static_cast<size_t>(out * (in / opt.groups) * kernel.h * kernel.w));
   std::vector<float> b(static_cast<size_t>(out), 0.0f);
   init_conv(opt.init, rng, out, in / opt.groups, kernel, w, b);

@@ -56,8 +56,8 @@ Linear::Linear(int64_t in, int64_t out, Rng& rng, Init init, bool bias, ops::Act
 }
 
 Tensor Linear::forward(const Tensor& x) {
-  if (act_ == ops::Act::Softplus)  // not fusable: the GEMM writes pre-activations, then softplus
-    return ops::softplus(ops::linear(x, weight_, bias_, ops::Act::None));
+  if (!ops::act_fusable(act_))  // the GEMM writes pre-activations, then the activation
+    return ops::activation(ops::linear(x, weight_, bias_, ops::Act::None), act_, alpha_);
   return ops::linear(x, weight_, bias_, act_, alpha_);
 }
 

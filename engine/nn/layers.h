@@ -24,7 +24,8 @@ void init_weights(Init init, Rng& rng, double fan_in, double fan_out, std::vecto
 
 class Linear : public Module {
  public:
-  // act is fused into the GEMM epilogue where the kernel supports it (all but softplus).
+  // act is fused into the GEMM epilogue when ops::act_fusable (all but softplus), else applied
+  // after.
   Linear(int64_t in, int64_t out, Rng& rng, Init init = Init::Default, bool bias = true,
          ops::Act act = ops::Act::None, float alpha = 0.01f);
   Tensor forward(const Tensor& x) override;

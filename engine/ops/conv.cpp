@@ -85,7 +85,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, S
   if (b.defined() && (b.ndim() != 1 || b.size(0) != K))
     throw Error("conv2d: bias shape " + shape_str(b.shape()) + " does not match " +
                 std::to_string(K) + " output channels");
-  if (act == Act::Softplus) throw Error("conv2d: softplus cannot be fused; apply it separately");
+  if (!act_fusable(act))
+    throw Error("conv2d: " + act_name(act) + " cannot be fused; apply it separately");
   if (H + 2 * padding.h < dilation.h * (R - 1) + 1 || W + 2 * padding.w < dilation.w * (S - 1) + 1)
     throw Error("conv2d: input " + std::to_string(H) + "x" + std::to_string(W) + " (padding " +
                 s2(padding) + ") is smaller than the " + std::to_string(R) + "x" +

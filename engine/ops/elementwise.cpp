@@ -9,26 +9,18 @@
 namespace hg::ops {
 
 Act parse_act(const std::string& name) {
-  if (name == "none" || name == "linear" || name == "identity") return Act::None;
-  if (name == "relu") return Act::ReLU;
-  if (name == "leaky_relu") return Act::LeakyReLU;
-  if (name == "sigmoid") return Act::Sigmoid;
-  if (name == "tanh") return Act::Tanh;
-  if (name == "softplus") return Act::Softplus;
-  throw Error("unknown activation '" + name +
-              "' (expected none, relu, leaky_relu, sigmoid, tanh or softplus)");
+  if (name == "linear" || name == "identity") return Act::None;
+  std::string known;
+#define HG_ACT_PARSE(Row)                                  \
+  if (name == kernels::actrow::Row::name) return Act::Row; \
+  known += std::string(known.empty() ? "" : ", ") + kernels::actrow::Row::name;
+  HG_ACTIVATIONS(HG_ACT_PARSE)
+#undef HG_ACT_PARSE
+  throw Error("unknown activation '" + name + "' (expected one of " + known + ")");
 }
 
 std::string act_name(Act a) {
-  switch (a) {
-    case Act::None: return "none";
-    case Act::ReLU: return "relu";
-    case Act::LeakyReLU: return "leaky_relu";
-    case Act::Sigmoid: return "sigmoid";
-    case Act::Tanh: return "tanh";
-    case Act::Softplus: return "softplus";
-  }
-  return "none";
+  return kernels::visit_act(a, [](auto row) { return std::string(decltype(row)::name); });
 }
 
 namespace {

@@ -24,7 +24,8 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act, float 
   if (b.defined() && (b.ndim() != 1 || b.size(0) != out))
     throw Error("linear: bias shape " + shape_str(b.shape()) + " does not match " +
                 std::to_string(out) + " outputs");
-  if (act == Act::Softplus) throw Error("linear: softplus cannot be fused; apply it separately");
+  if (!act_fusable(act))
+    throw Error("linear: " + act_name(act) + " cannot be fused; apply it separately");
   detail::check_same_device(op, {x, W, b});
   Backend& be = backend_for(x.device(), op);
   const Device dev = x.device();

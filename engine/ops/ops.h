@@ -11,15 +11,16 @@
 namespace hg::ops {
 
 using kernels::Act;
+using kernels::act_fusable;  // may a GEMM or conv fuse it (its backward from the output alone)
 using kernels::ReconKind;
 
-Act parse_act(const std::string&
-                  name);  // "none"|"linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus"
+// The row names of kernels/common/activation.h ("none" also as "linear" or "identity").
+Act parse_act(const std::string& name);
 std::string act_name(Act a);
 
 // ---- dense --------------------------------------------------------------------------------------
 // y[B, out] = act(x[B, in] · W[out, in]^T + b[out]). b may be undefined. act is fused into the GEMM
-// epilogue; its backward needs only y, so act must be None, ReLU, LeakyReLU, Sigmoid or Tanh.
+// epilogue; its backward needs only y, so act must be act_fusable (all rows but softplus).
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, Act act = Act::None,
               float alpha = 0.01f);
 // c[M, N] = a[M, K] · b[K, N]

@@ -13,6 +13,8 @@
 // memory bound like ReLU.
 #include "kernels/cpu/activation.h"
 
+#include <string>
+
 #include "kernels/common/error.h"
 
 #include "kernels/cpu/parallel.h"
@@ -27,58 +29,39 @@ void par(int64_t n, F f) {
 }  // namespace
 
 void act_forward(Act act, const float* x, float* y, int64_t n, float alpha) {
-  switch (act) {
-    case Act::None:
-      if (x != y) par(n, [=](int64_t i) HG_INLINE { y[i] = x[i]; });
-      return;
-    case Act::ReLU: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::relu(x[i]); }); return;
-    case Act::LeakyReLU:
-      par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::leaky_relu(x[i], alpha); });
-      return;
-    case Act::Sigmoid: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::sigmoid(x[i]); }); return;
-    case Act::Tanh: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::tanh(x[i]); }); return;
-    case Act::Softplus: par(n, [=](int64_t i) HG_INLINE { y[i] = actfn::softplus(x[i]); }); return;
+  if (act == Act::None) {
+    if (x != y) par(n, [=](int64_t i) HG_INLINE { y[i] = x[i]; });
+    return;
   }
+  visit_act(act, [&](auto row) {
+    using R = decltype(row);
+    par(n, [=](int64_t i) HG_INLINE { y[i] = R::f(x[i], alpha); });
+  });
 }
 
 void act_backward(Act act, const float* x, const float* y, const float* dy, float* dx, int64_t n,
                   float alpha) {
-  switch (act) {
-    case Act::None:
-      if (dx != dy) par(n, [=](int64_t i) HG_INLINE { dx[i] = dy[i]; });
-      return;
-    case Act::ReLU:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::relu_grad(x[i], dy[i]); });
-      return;
-    case Act::LeakyReLU:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::leaky_relu_grad(x[i], dy[i], alpha); });
-      return;
-    case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::sigmoid_grad(y[i], dy[i]); });
-      return;
-    case Act::Tanh:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::tanh_grad(y[i], dy[i]); });
-      return;
-    case Act::Softplus:
-      par(n, [=](int64_t i) HG_INLINE { dx[i] = actfn::softplus_grad(x[i], dy[i]); });
-      return;
+  if (act == Act::None) {
+    if (dx != dy) par(n, [=](int64_t i) HG_INLINE { dx[i] = dy[i]; });
+    return;
   }
+  visit_act(act, [&](auto row) {
+    using R = decltype(row);
+    const float* v = R::through_output ? y : x;
+    par(n, [=](int64_t i) HG_INLINE { dx[i] = R::grad(v[i], dy[i], alpha); });
+  });
 }
 
 void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha) {
-  switch (act) {
-    case Act::None: par(n, [=](int64_t i) HG_INLINE { d[i] = 1.0f; }); return;
-    case Act::ReLU: par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::relu_deriv(y[i]); }); return;
-    case Act::LeakyReLU:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::leaky_relu_deriv(y[i], alpha); });
-      return;
-    case Act::Sigmoid:
-      par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::sigmoid_deriv(y[i]); });
-      return;
-    case Act::Tanh: par(n, [=](int64_t i) HG_INLINE { d[i] = actfn::tanh_deriv(y[i]); }); return;
-    case Act::Softplus:
-      throw Error("act_derivative: softplus' cannot be written through its output");
-  }
+  visit_act(act, [&](auto row) {
+    using R = decltype(row);
+    if constexpr (!R::has_deriv) {
+      throw Error(std::string("act_derivative: ") + R::name +
+                  "' cannot be written through its output");
+    } else {
+      par(n, [=](int64_t i) HG_INLINE { d[i] = R::deriv(y[i], alpha); });
+    }
+  });
 }
 
 }  // namespace hg::kernels::cpu

@@ -91,7 +91,9 @@ __attribute__((target("avx512f"), always_inline)) inline void store_tile_8x32(__
       _mm512_mask_storeu_ps(crow + 16 * v, mk[v], r);
     }
   }
-  if (e.last && (e.act == Act::Tanh || e.act == Act::Softplus))
+  // The activations without a vector form here (tanh, softplus, any new row): the row's scalar
+  // formula over the tile.
+  if (e.last && e.act != Act::None && !relu && !leaky && !sigm)
     act_tile_inplace(C, ldc, m, n, e.act, e.slope);
 }
 

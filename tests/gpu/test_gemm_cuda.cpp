@@ -32,15 +32,7 @@ struct Shape {
 };
 
 const char* act_name(Act a) {
-  switch (a) {
-    case Act::None: return "none";
-    case Act::ReLU: return "relu";
-    case Act::LeakyReLU: return "leaky_relu";
-    case Act::Sigmoid: return "sigmoid";
-    case Act::Tanh: return "tanh";
-    case Act::Softplus: return "softplus";
-  }
-  return "?";
+  return kernels::visit_act(a, [](auto row) { return decltype(row)::name; });
 }
 
 double tolerance(const std::string& kernel) {
@@ -133,7 +125,7 @@ TEST_P(GemmCuda, MatchesCpuReferenceAllTransposesAndSizes) {
   HG_REQUIRE_GPU();
   const std::string kernel = GetParam();
   const Shape shapes[] = {{1, 1, 1}, {7, 33, 5}, {33, 7, 65}, {128, 128, 128}, {1000, 33, 257}};
-  const Act acts[] = {Act::None, Act::ReLU, Act::LeakyReLU, Act::Sigmoid, Act::Tanh, Act::Softplus};
+  const auto& acts = kernels::kActivations;
   uint64_t seed = 100;
   int n = 0;
   for (Trans ta : {Trans::N, Trans::T})

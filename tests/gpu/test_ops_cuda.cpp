@@ -105,8 +105,7 @@ TEST(CudaOps, InPlaceAliasing) {
 // ---- activations
 // ----------------------------------------------------------------------------------
 
-const cpu::Act kActs[] = {cpu::Act::None,    cpu::Act::ReLU, cpu::Act::LeakyReLU,
-                          cpu::Act::Sigmoid, cpu::Act::Tanh, cpu::Act::Softplus};
+const auto& kActs = kernels::kActivations;  // every row of kernels/common/activation.h
 
 TEST(CudaOps, ActivationForwardBackwardMatchCpu) {
   HG_REQUIRE_GPU();

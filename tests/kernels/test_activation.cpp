@@ -11,19 +11,9 @@
 namespace hg::kernels::cpu {
 namespace {
 
-double ref_act(Act a, double x, double alpha) {
-  switch (a) {
-    case Act::None: return x;
-    case Act::ReLU: return x > 0 ? x : 0;
-    case Act::LeakyReLU: return x > 0 ? x : alpha * x;
-    case Act::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
-    case Act::Tanh: return std::tanh(x);
-    case Act::Softplus: return std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0);
-  }
-  return x;
-}
-
-const Act kAll[] = {Act::None, Act::ReLU, Act::LeakyReLU, Act::Sigmoid, Act::Tanh, Act::Softplus};
+// Every row of the table (kernels/common/activation.h), with its formula in double.
+double ref_act(Act a, double x, double alpha) { return act_ref(a, x, alpha); }
+const auto& kAll = kActivations;
 
 std::vector<float> inputs(int64_t n) {
   std::mt19937 g(3);
