@@ -80,12 +80,20 @@ std::vector<int64_t> alternate(const std::vector<int64_t>& a, const std::vector<
   return mixed;
 }
 
-// `by_doubt` (most doubtful first) made diverse: its first kPrefilter * q rows clustered into q
-// groups on their codes, the row nearest each centre, in doubt order; then the rest of by_doubt.
+// How many of the least sure rows diverse clusters: 10 q, or the share q / (labelled + q) of the
+// unlabelled rows when that is more (active.h).
+int64_t diverse_candidates(int64_t unlabelled, int64_t q, int64_t labelled) {
+  const int64_t young =
+      static_cast<int64_t>(static_cast<double>(unlabelled) * static_cast<double>(q) /
+                           static_cast<double>(std::max<int64_t>(labelled, 0) + q));
+  return std::min(unlabelled, std::max(10 * q, young));
+}
+
+// `by_doubt` (most doubtful first) made diverse: its first diverse_candidates rows clustered into
+// q groups on their codes, the row nearest each centre, in doubt order; then the rest of by_doubt.
 std::vector<int64_t> diverse(const std::vector<int64_t>& by_doubt, int64_t q,
                              const PoolSignals& sig, uint64_t seed) {
-  constexpr int64_t kPrefilter = 10;
-  const int64_t m = std::min<int64_t>(kPrefilter * q, static_cast<int64_t>(by_doubt.size()));
+  const int64_t m = diverse_candidates(static_cast<int64_t>(by_doubt.size()), q, sig.labelled);
   if (m <= q) return by_doubt;
   const int64_t d = sig.code_dim;
   HG_CHECK(d > 0 && sig.codes.size() % static_cast<size_t>(d) == 0, "diverse: no latent codes");
@@ -168,6 +176,7 @@ Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool, const P
     for (int64_t i = 0; i < pool.n; ++i)
       if (!is_labelled[static_cast<size_t>(i)]) unlabelled.push_back(i);
     PoolSignals sig = fixed;
+    sig.labelled = static_cast<int64_t>(labelled.size());
     if (s == Strategy::Uncertainty || s == Strategy::Hybrid || s == Strategy::Diverse)
       sig.margin = margins(probabilities(*f.clf, pool.x, pool.n, pool.features()), pool.n, C);
     for (int64_t r :

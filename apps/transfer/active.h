@@ -7,9 +7,13 @@
 //                two most likely classes)
 //   hybrid       half by uncertainty, half by reconstruction error
 //   diverse      uncertainty made diverse (Zhdanov 2019, "diverse mini-batch active learning"):
-//                the 10 q least sure rows, clustered by k-means on their standardised latent
-//                codes into q groups, and from each group the row nearest its centre, so a
-//                round does not spend its labels on q near-copies of one confusing digit
+//                the least sure rows, clustered by k-means on their standardised latent codes
+//                into q groups, and from each group the row nearest its centre, so a round does
+//                not spend its labels on q near-copies of one confusing digit. How many of the
+//                least sure rows: 10 q (Zhdanov's), or more while the classifier is young, a share
+//                q / (L + q) of the unlabelled pool with L labels so far (half the pool in the
+//                first round of 100 + 100): a classifier of few labels has doubts worth little, and
+//                the cold start belongs to covering the pool (Hacohen et al. 2022, TypiClust)
 // Every strategy starts from the same seeded initial rows; after each round the classifier is
 // trained afresh on all labels so far (apps/transfer/transfer.h) and measured on the test rows.
 #pragma once
@@ -46,6 +50,7 @@ struct PoolSignals {
   std::vector<double> recon;   // the autoencoder's reconstruction error (recon, hybrid)
   std::vector<float> codes;    // [rows, code_dim] standardised latent codes (diverse)
   int64_t code_dim = 0;
+  int64_t labelled = 0;  // rows labelled so far (diverse: how far the margin is trusted)
 };
 
 // One learning curve. `pool` and `test` are scaled for the run's model and labelled; `fixed`

@@ -46,6 +46,7 @@ TEST(Active, RandomIsASeededSubsetOfTheUnlabelled) {
 TEST(Active, DiverseSpreadsAQueryOverGroupsOfCodes) {
   PoolSignals sig;
   sig.code_dim = 2;
+  sig.labelled = 100;  // a classifier old enough for Zhdanov's 10 q
   std::vector<int64_t> unlabelled;
   for (int64_t i = 0; i < 30; ++i) {
     const bool first = i < 10;
@@ -67,6 +68,26 @@ TEST(Active, DiverseSpreadsAQueryOverGroupsOfCodes) {
   PoolSignals no_codes;
   no_codes.margin = sig.margin;
   EXPECT_THROW(choose_queries(Strategy::Diverse, unlabelled, 2, no_codes, 3), Error);
+}
+
+// A young classifier's doubts are trusted less: with few labels the candidates reach past the
+// 10 q least sure rows (here a second group of codes that only the less doubtful rows hold).
+TEST(Active, DiverseLooksWiderWhileTheClassifierIsYoung) {
+  PoolSignals sig;
+  sig.code_dim = 1;
+  std::vector<int64_t> unlabelled;
+  for (int64_t i = 0; i < 60; ++i) {
+    sig.codes.push_back(i < 20 ? 0.001f * static_cast<float>(i) : 10.0f);
+    sig.margin.push_back(0.01 * static_cast<double>(i));
+    unlabelled.push_back(i);
+  }
+  sig.labelled = 1000;  // 10 q = 20 candidates: all in the first group
+  for (int64_t r : choose_queries(Strategy::Diverse, unlabelled, 2, sig, 5)) EXPECT_LT(r, 20);
+  sig.labelled = 2;  // 60 x 2 / (2 + 2) = 30 candidates: the second group is among them
+  const auto young = choose_queries(Strategy::Diverse, unlabelled, 2, sig, 5);
+  ASSERT_EQ(young.size(), 2u);
+  EXPECT_LT(young[0], 20);
+  EXPECT_GE(young[1], 20);
 }
 
 TEST(Active, NeverMoreThanIsLeft) {
