@@ -11,20 +11,10 @@
 #include "apps/compress/png_levels.h"
 #include "apps/imaging/quality.h"
 #include "engine/util/error.h"
+#include "ring_image.h"
 
 namespace hg::test {
 namespace {
-
-// A 28 x 28 "digit": a ring with a soft edge, on black.
-std::vector<float> ring_image(double cx, double cy) {
-  std::vector<float> img(28 * 28);
-  for (int r = 0; r < 28; ++r)
-    for (int c = 0; c < 28; ++c) {
-      const double d = std::hypot(r - cy, c - cx);
-      img[r * 28 + c] = static_cast<float>(std::max(0.0, 1.0 - std::fabs(d - 7.0) / 2.5));
-    }
-  return img;
-}
 
 TEST(PngLevels, AllLevelsIsEightBitLosslessAndFewerLevelsTradeBytesForPsnr) {
   const std::vector<float> img = ring_image(13.5, 14.0);
