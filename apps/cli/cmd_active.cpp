@@ -24,7 +24,7 @@ using nlohmann::json;
 struct ActiveCli {
   std::string run, data, strategies = "random,recon,uncertainty,hybrid,diverse", plot,
                          device = "auto";
-  int64_t pool_limit = 0, test_limit = 0;
+  int64_t pool_limit = 0, test_limit = 0, repeats = 1;
   int threads = 0;
   bool force = false, json = false;
   transfer::ActiveOptions a;
@@ -80,6 +80,28 @@ void write_plot(const std::string& path, const std::vector<transfer::Curve>& cur
   report::write_svg(c, std::filesystem::path(path).replace_extension(".svg").string());
 }
 
+// Each strategy's accuracy per round averaged over the seeds (every seed's curves come in the
+// same strategy order and have the same rounds).
+std::vector<transfer::Curve> mean_curves(const std::vector<std::vector<transfer::Curve>>& runs) {
+  std::vector<transfer::Curve> mean = runs.front();
+  for (size_t i = 0; i < mean.size(); ++i)
+    for (size_t t = 0; t < mean[i].accuracy.size(); ++t) {
+      double sum = 0;
+      for (const auto& run : runs) sum += run[i].accuracy[t];
+      mean[i].accuracy[t] = sum / static_cast<double>(runs.size());
+    }
+  return mean;
+}
+
+json curves_json(const std::vector<transfer::Curve>& curves) {
+  json out = json::array();
+  for (const transfer::Curve& c : curves)
+    out.push_back({{"strategy", transfer::strategy_name(c.strategy)},
+                   {"labels", c.labels},
+                   {"accuracy", c.accuracy}});
+  return out;
+}
+
 // The best non-random strategy at the last round against random, and whether its curve is above
 // random at every round.
 json verdict(const std::vector<transfer::Curve>& curves) {
@@ -103,7 +125,8 @@ json verdict(const std::vector<transfer::Curve>& curves) {
           {"above_random_every_round", above}};
 }
 
-void print_table(const std::vector<transfer::Curve>& curves, const json& v, int64_t test_n) {
+void print_table(const std::vector<transfer::Curve>& curves, const json& v, int64_t test_n,
+                 int64_t repeats) {
   std::cout << "labels";
   for (const transfer::Curve& c : curves)
     std::cout << "  | " << transfer::strategy_name(c.strategy);
@@ -114,7 +137,9 @@ void print_table(const std::vector<transfer::Curve>& curves, const json& v, int6
       std::cout << "  | " << (i < c.accuracy.size() ? fmt::fixed(c.accuracy[i], 4) : "-");
     std::cout << "\n";
   }
-  std::cout << "(test accuracy on " << test_n << " samples)\n";
+  std::cout << "(test accuracy on " << test_n << " samples"
+            << (repeats > 1 ? ", mean of " + std::to_string(repeats) + " seeds" : std::string())
+            << ")\n";
   if (!v.is_null())
     std::cout << "best: " << v["best"].get<std::string>() << ", "
               << fmt::fixed(v["gain_points"].get<double>(), 2) << " points "
@@ -129,6 +154,7 @@ int run_active(ActiveCli& o) {
   const std::vector<transfer::Strategy> strategies = parse_strategies(o.strategies);
   if (o.a.initial < 2) throw UsageError("--initial must be at least 2");
   if (o.a.rounds < 1 || o.a.rounds > 1000) throw UsageError("--rounds must be between 1 and 1000");
+  if (o.repeats > 100) throw UsageError("--repeats must be at most 100");
   if (!o.plot.empty()) run::check_output_file(o.plot, o.force, "--plot");
   o.a.fit.check();
   o.a.fit.device = start_compute(o.threads, o.device);
@@ -141,16 +167,20 @@ int run_active(ActiveCli& o) {
   if (!pool.has_labels()) throw UsageError("--data " + o.data + ": active learning needs labels");
   r.model->to(o.a.fit.device);
   const transfer::PoolSignals signals = pool_signals(r, pool, o.a.fit.device);
-  std::vector<transfer::Curve> curves;
-  for (transfer::Strategy s : strategies)
-    curves.push_back(transfer::run_strategy(r, pool, signals, test, s, o.a, std::cerr));
+  std::vector<std::vector<transfer::Curve>> per_seed;
+  for (int64_t k = 0; k < o.repeats; ++k) {  // seeds seed, seed + 1, ...: initial rows and heads
+    transfer::ActiveOptions a = o.a;
+    a.fit.seed = o.a.fit.seed + static_cast<uint64_t>(k);
+    per_seed.emplace_back();
+    for (transfer::Strategy s : strategies)
+      per_seed.back().push_back(transfer::run_strategy(r, pool, signals, test, s, a, std::cerr));
+  }
+  const std::vector<transfer::Curve> curves = mean_curves(per_seed);
   const json v = verdict(curves);
   if (!o.plot.empty()) write_plot(o.plot, curves, o.data);
-  json out = json::array();
-  for (const transfer::Curve& c : curves)
-    out.push_back({{"strategy", transfer::strategy_name(c.strategy)},
-                   {"labels", c.labels},
-                   {"accuracy", c.accuracy}});
+  json out = curves_json(curves), seeds = json::array();
+  for (size_t k = 0; k < per_seed.size(); ++k)
+    seeds.push_back({{"seed", o.a.fit.seed + k}, {"curves", curves_json(per_seed[k])}});
   json j{{"run", o.run},
          {"data", o.data},
          {"pool_samples", pool.n},
@@ -158,6 +188,8 @@ int run_active(ActiveCli& o) {
          {"initial", o.a.initial},
          {"query", o.a.query},
          {"rounds", o.a.rounds},
+         {"repeats", o.repeats},
+         {"per_seed", seeds},
          {"mode", o.a.fit.mode},
          {"curves", out},
          {"verdict", v},
@@ -166,7 +198,7 @@ int run_active(ActiveCli& o) {
   if (o.json)
     std::cout << j.dump() << std::endl;
   else
-    print_table(curves, v, test.n);
+    print_table(curves, v, test.n, o.repeats);
   return 0;
 }
 
@@ -203,6 +235,11 @@ Action add_active(CLI::App& app) {
       ->check(positive_count());
   app.add_option("--seed", o->a.fit.seed, "Seed of the initial labels, random queries and heads")
       ->check(seed_value());
+  app.add_option("--repeats", o->repeats,
+                 "Run every strategy with seeds seed, seed + 1, ...; the table, chart and verdict "
+                 "use the mean curves")
+      ->default_val(1)
+      ->check(positive_count());
   app.add_option("--plot", o->plot, "The learning curves (PNG, and an SVG beside it)");
   app.add_flag("--force", o->force, "Overwrite --plot");
   add_compute_flags(app, o->device, o->threads, o->json);

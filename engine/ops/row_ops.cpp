@@ -17,10 +17,9 @@ using detail::check_defined;
 Tensor act_derivative(const Tensor& y, Act a, float alpha) {
   const char* op = "act_derivative";
   check_defined(op, y, "input");
-  if (a == Act::Softplus)
-    throw Error(
-        "act_derivative: softplus is not supported (its derivative is not written "
-        "through its output)");
+  if (!kernels::act_has_deriv(a))
+    throw Error("act_derivative: " + act_name(a) +
+                " is not supported (its derivative is not written through its output)");
   const Device dev = y.device();
   Tensor d = Tensor::empty(y.shape(), y.device());
   dk::act_derivative(dev, a, y.data(), d.data(), d.numel(), alpha);

@@ -128,6 +128,11 @@ inline bool act_fusable(Act a) {
   return visit_act(a, [](auto row) { return decltype(row)::fusable; });
 }
 
+// Whether f' of `a` can be written through its output (the row's has_deriv).
+inline bool act_has_deriv(Act a) {
+  return visit_act(a, [](auto row) { return decltype(row)::has_deriv; });
+}
+
 // The row's formula in double (tests).
 inline double act_ref(Act a, double x, double slope) {
   return visit_act(a, [&](auto row) { return decltype(row)::ref(x, slope); });

@@ -41,10 +41,24 @@ def test_curves_chart_and_verdict(run_dir, tmp_path):
     assert rc != 0 and "already exists" in err
 
 
+def test_repeats_average_the_seeds(run_dir):
+    _, out, _ = run_cli("active", "--run", run_dir, "--data", "mnist", "--initial", "20",
+                        "--query", "10", "--rounds", "2", "--mode", "frozen", "--max-steps", "30",
+                        "--pool-limit", "300", "--test-limit", "100", "--strategy",
+                        "random,diverse", "--seed", "4", "--repeats", "2", "--json")
+    j = json.loads(out.strip().splitlines()[-1])
+    assert j["repeats"] == 2 and [p["seed"] for p in j["per_seed"]] == [4, 5]
+    for i, c in enumerate(j["curves"]):
+        runs = [p["curves"][i]["accuracy"] for p in j["per_seed"]]
+        assert c["accuracy"] == pytest.approx([(a + b) / 2 for a, b in zip(*runs)])
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--strategy", "entropy"], "unknown strategy 'entropy'"),
     (["--initial", "1"], "--initial must be at least 2"),
     (["--mode", "melt"], "mode"),
+    (["--repeats", "0"], "--repeats"),
+    (["--repeats", "101"], "--repeats must be at most 100"),
 ])
 def test_bad_flags(run_dir, flags, message):
     rc, _, err = run_cli("active", "--run", run_dir, "--data", "mnist", *flags, check=False)

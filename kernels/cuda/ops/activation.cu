@@ -67,12 +67,12 @@ void act_backward(Act act, const float* x, const float* y, const float* dy, floa
 
 void act_derivative(Act act, const float* y, float* d, int64_t n, float alpha,
                     cudaStream_t stream) {
+  if (!act_has_deriv(act))
+    throw Error(
+        "act_derivative: the derivative of this activation is not a function of its output");
   visit_act(act, [&](auto row) {
     using R = decltype(row);
-    if constexpr (!R::has_deriv) {
-      throw Error(std::string("act_derivative: ") + R::name +
-                  "' cannot be written through its output");
-    } else {
+    if constexpr (R::has_deriv) {
       if (n <= 0) return;
       if (act == Act::None) return fill(d, 1.0f, n, stream);
       launch_map<1>(y, nullptr, nullptr, d, n, Derivative<R>{alpha}, stream);
