@@ -23,10 +23,16 @@ MlpAutoencoder::MlpAutoencoder(const MlpConfig& cfg, Rng& rng) : cfg_(cfg) {
     encoder_->add(
         std::make_shared<nn::Linear>(widths[i], widths[i + 1], rng, cfg.init, true, a, cfg.alpha));
   }
-  for (size_t i = L; i > 0; --i) {
-    ops::Act a = i == 1 ? cfg.output_act : cfg.act;
+  std::vector<int64_t> dec{cfg.latent};  // code side first
+  if (cfg.decoder_hidden.empty())
+    dec.insert(dec.end(), cfg.hidden.rbegin(), cfg.hidden.rend());
+  else
+    dec.insert(dec.end(), cfg.decoder_hidden.begin(), cfg.decoder_hidden.end());
+  dec.push_back(cfg.input);
+  for (size_t i = 0; i + 1 < dec.size(); ++i) {
+    ops::Act a = i + 2 == dec.size() ? cfg.output_act : cfg.act;
     decoder_->add(
-        std::make_shared<nn::Linear>(widths[i], widths[i - 1], rng, cfg.init, true, a, cfg.alpha));
+        std::make_shared<nn::Linear>(dec[i], dec[i + 1], rng, cfg.init, true, a, cfg.alpha));
   }
   if (binary) {  // after the decoder: the Linears draw the same init as the plain model's
     encoder_->add(std::make_shared<nn::GaussianNoise>(cfg.binary_noise, rng.next_u64()));
@@ -56,7 +62,13 @@ std::vector<const nn::Linear*> MlpAutoencoder::encoder_linears() const {
 std::string MlpAutoencoder::describe() const {
   std::string s = "MlpAutoencoder(" + std::to_string(cfg_.input);
   for (int64_t h : cfg_.hidden) s += "-" + std::to_string(h);
-  s += "-" + std::to_string(cfg_.latent) + ")";
+  s += "-" + std::to_string(cfg_.latent);
+  if (!cfg_.decoder_hidden.empty()) {
+    s += " | decoder " + std::to_string(cfg_.latent);
+    for (int64_t h : cfg_.decoder_hidden) s += "-" + std::to_string(h);
+    s += "-" + std::to_string(cfg_.input);
+  }
+  s += ")";
   if (binary_latent()) s += " binary code (noise " + fmt::num(cfg_.binary_noise, 3) + ")";
   return s;
 }

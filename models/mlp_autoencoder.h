@@ -1,4 +1,5 @@
-// MLP autoencoder: input -> hidden... -> latent -> reversed hidden... -> input.
+// MLP autoencoder: input -> hidden... -> latent -> decoder hidden... -> input, the decoder's
+// widths the encoder's reversed unless decoder_hidden gives its own (an asymmetric decoder).
 // Every Linear carries its activation fused into the GEMM epilogue.
 #pragma once
 #include <memory>
@@ -10,8 +11,10 @@
 namespace hg::models {
 
 struct MlpConfig {
-  int64_t input = 0;              // D
-  std::vector<int64_t> hidden;    // encoder widths; the decoder mirrors them
+  int64_t input = 0;            // D
+  std::vector<int64_t> hidden;  // encoder widths, input side first
+  // Decoder widths, code side first; empty: the encoder's reversed (the mirror).
+  std::vector<int64_t> decoder_hidden;
   int64_t latent = 2;             // k
   ops::Act act = ops::Act::ReLU;  // hidden layers
   ops::Act latent_act = ops::Act::None;

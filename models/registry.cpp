@@ -69,6 +69,9 @@ MlpConfig mlp_config(const json& j, const std::string& origin) {
   if (c.latent <= 0) throw Error(origin + ": 'latent' must be a positive integer");
   for (int64_t h : c.hidden)
     if (h <= 0) throw Error(origin + ": every 'hidden' width must be positive");
+  c.decoder_hidden = get_or<std::vector<int64_t>>(j, "decoder_hidden", {}, origin);
+  for (int64_t h : c.decoder_hidden)
+    if (h <= 0) throw Error(origin + ": every 'decoder_hidden' width must be positive");
   if (c.input < 0)
     throw Error(origin + ": 'input' must be positive (or null to take it from the data)");
   return c;
@@ -87,6 +90,8 @@ void read_image(const json& j, ConvConfig& c, const std::string& origin) {
 ConvConfig conv_config(const json& j, const std::string& origin) {
   if (j.contains("binary_latent") && !j["binary_latent"].is_null())
     throw Error(origin + ": 'binary_latent' is built for MLP models only (\"type\": \"mlp\")");
+  if (j.contains("decoder_hidden") && !j["decoder_hidden"].is_null())
+    throw Error(origin + ": 'decoder_hidden' is built for MLP models only (\"type\": \"mlp\")");
   ConvConfig c;
   read_image(j, c, origin);
   c.input = get_or<int64_t>(j, "input", 0, origin);
@@ -138,6 +143,8 @@ VaeConfig vae_config(const json& j, const std::string& origin) {
     throw Error(origin + ": a vae has no 'latent_activation' (its latent is Gaussian)");
   if (m.binary_noise > 0)
     throw Error(origin + ": a vae has no 'binary_latent' (its latent is Gaussian)");
+  if (!m.decoder_hidden.empty())
+    throw Error(origin + ": a vae has no 'decoder_hidden' (its decoder mirrors its encoder)");
   if (j.contains("regularizers") && !j["regularizers"].is_null())
     throw Error(origin +
                 ": a vae takes no 'regularizers' (its KL term is the regulariser; use 'beta')");

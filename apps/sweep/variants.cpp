@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -11,7 +12,7 @@ namespace hg::sweep {
 
 using nlohmann::json;
 
-std::string supported_axes() { return "latent, depth, hidden, loss"; }
+std::string supported_axes() { return "latent, depth, hidden, loss, decoder-width"; }
 
 namespace {
 
@@ -39,6 +40,20 @@ int64_t whole(const std::string& text, int64_t lo, int64_t hi, const std::string
   return v;
 }
 
+// A factor in (0, 64], or UsageError naming the axis and the text.
+double factor(const std::string& text, const std::string& axis) {
+  const std::string where = "--vary " + axis + ": ";
+  if (text.empty()) throw UsageError(where + "empty value in the list");
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || errno == ERANGE || !std::isfinite(v))
+    throw UsageError(where + "'" + text + "' is not a number");
+  if (!(v > 0.0) || v > 64.0)
+    throw UsageError(where + text + " is out of range (above 0, at most 64)");
+  return v;
+}
+
 json parse_value(AxisKind kind, const std::string& text, const std::string& axis) {
   switch (kind) {
     case AxisKind::Latent: return whole(text, 1, 65536, axis);
@@ -56,6 +71,7 @@ json parse_value(AxisKind kind, const std::string& text, const std::string& axis
       if (text != "mse" && text != "bce")
         throw UsageError("--vary loss: '" + text + "' is not a loss (mse or bce)");
       return text;
+    case AxisKind::DecoderWidth: return factor(text, axis);
   }
   return nullptr;
 }
@@ -65,12 +81,7 @@ AxisKind axis_kind(const std::string& name) {
   if (name == "depth") return AxisKind::Depth;
   if (name == "hidden") return AxisKind::Hidden;
   if (name == "loss") return AxisKind::Loss;
-  if (name == "decoder-width")
-    throw UsageError(
-        "--vary decoder-width: not supported: every model of the family mirrors its encoder "
-        "in its decoder (no asymmetric decoders), so its widths follow hidden and depth; "
-        "supported axes: " +
-        supported_axes());
+  if (name == "decoder-width") return AxisKind::DecoderWidth;
   throw UsageError("--vary " + name + ": unknown axis (supported: " + supported_axes() + ")");
 }
 
@@ -184,6 +195,23 @@ void set_depth(json& j, int64_t depth, const std::string& type, const std::strin
   j["hidden"] = depth_widths(j["hidden"].get<std::vector<int64_t>>(), depth, latent);
 }
 
+// decoder_hidden = the encoder's widths reversed, each times f (rounded, at least 1).
+void set_decoder_width(json& j, double f, const std::string& type, const std::string& origin) {
+  if (type != "mlp")
+    throw UsageError("--vary decoder-width: " + origin + " is a " + type +
+                     " model, whose decoder mirrors its encoder; decoder-width applies to mlp "
+                     "models");
+  if (!j.contains("hidden") || !j["hidden"].is_array())
+    throw UsageError("--vary decoder-width: " + origin +
+                     " has no list of 'hidden' widths to scale (\"auto\" sizes them from the "
+                     "data); give the config a list");
+  const auto hidden = j["hidden"].get<std::vector<int64_t>>();
+  std::vector<int64_t> dec;
+  for (auto it = hidden.rbegin(); it != hidden.rend(); ++it)
+    dec.push_back(std::max<int64_t>(1, std::llround(static_cast<double>(*it) * f)));
+  j["decoder_hidden"] = dec;
+}
+
 }  // namespace
 
 json variant_model_config(const json& base, const Variant& v, const std::string& origin) {
@@ -199,6 +227,8 @@ json variant_model_config(const json& base, const Variant& v, const std::string&
   }
   if (const json& depth = v.get("depth"); !depth.is_null())
     set_depth(j, depth.get<int64_t>(), type, origin);
+  if (const json& dw = v.get("decoder-width"); !dw.is_null())
+    set_decoder_width(j, dw.get<double>(), type, origin);
   j["name"] = base.value("name", std::string("model")) + "-" + v.name;
   return j;
 }

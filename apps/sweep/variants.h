@@ -11,9 +11,10 @@
 //            decoder rebuilds)
 //   hidden   the hidden widths of MLP and VAE configs, as W1xW2x... (256x128)
 //   loss     the training loss, mse or bce
-// decoder-width is refused: every model of the family mirrors its encoder in its decoder
-// (models/mlp_autoencoder.h, conv_autoencoder.h, vae.h), so there is no decoder width to vary
-// apart from the encoder's; the error says so and lists the axes above.
+//   decoder-width  MLP configs: the decoder's widths as a multiple of the encoder's mirrored ones
+//            (0.5: a decoder half as wide; 1: the mirror; "decoder_hidden",
+//            models/mlp_autoencoder.h), each at least 1 unit; applied after depth and hidden. Conv
+//            and VAE decoders mirror their encoders: refused for them.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -24,12 +25,13 @@
 
 namespace hg::sweep {
 
-enum class AxisKind { Latent, Depth, Hidden, Loss };
+enum class AxisKind { Latent, Depth, Hidden, Loss, DecoderWidth };
 
 struct Axis {
   AxisKind kind = AxisKind::Latent;
   std::string name;                    // as on the command line: latent, depth, hidden, loss
-  std::vector<nlohmann::json> values;  // latent/depth: integers; hidden: [widths]; loss: "mse"
+  std::vector<nlohmann::json> values;  // latent/depth: integers; hidden: [widths]; loss: "mse";
+                                       // decoder-width: a number > 0
 };
 
 // "latent, depth, hidden, loss": what the errors list.

@@ -67,7 +67,7 @@ TEST(CliSweep, TrainsEveryVariantAndMarksTheElbow) {
 
 TEST(CliSweep, BadFlagsAreOneLineUsageErrors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {sweep_args("sw_b", "decoder-width=8,16"), "--vary decoder-width: not supported"},
+      {sweep_args("sw_b", "decoder-width=0.5,-1"), "--vary decoder-width: -1 is out of range"},
       {sweep_args("sw_b", "latent=0,2"), "--vary latent: 0 is out of range"},
       {sweep_args("sw_b", "depth=1") + " --vary hidden=8", "--vary depth: not with --vary hidden"},
       {sweep_args("sw_b") + " --tasks reconstruct,nope", "--tasks: unknown task 'nope'"},

@@ -352,6 +352,43 @@ TEST(Family, ConfigErrorsNameTheProblem) {
   }
 }
 
+// "decoder_hidden": the decoder's own widths (code side first); without it the decoder mirrors
+// the encoder, with the same init as before the key existed; conv and vae configs refuse it.
+TEST(Family, DecoderHiddenGivesAnAsymmetricDecoder) {
+  nlohmann::json j{{"type", "mlp"}, {"input", 12}, {"hidden", {8, 6}}, {"latent", 3}};
+  Rng r1(9);
+  auto mirror = models::build_model(models::model_spec_from_json(j, "mirror"), r1);
+  auto& m = dynamic_cast<models::MlpAutoencoder&>(*mirror);
+  ASSERT_EQ(m.decoder().size(), 3u);
+  const int64_t mirrored[][2] = {{3, 6}, {6, 8}, {8, 12}};
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& l = dynamic_cast<const nn::Linear&>(m.decoder()[i]);
+    EXPECT_EQ(l.in_features(), mirrored[i][0]) << i;
+    EXPECT_EQ(l.out_features(), mirrored[i][1]) << i;
+  }
+  j["decoder_hidden"] = {20};
+  Rng r2(9);
+  auto wide = models::build_model(models::model_spec_from_json(j, "wide"), r2);
+  auto& w = dynamic_cast<models::MlpAutoencoder&>(*wide);
+  ASSERT_EQ(w.decoder().size(), 2u);
+  EXPECT_EQ(dynamic_cast<const nn::Linear&>(w.decoder()[0]).out_features(), 20);
+  EXPECT_EQ(dynamic_cast<const nn::Linear&>(w.decoder()[1]).in_features(), 20);
+  EXPECT_NE(w.describe().find("decoder 3-20-12"), std::string::npos) << w.describe();
+  Rng data_rng(2);
+  const Tensor x = test::random_tensor({5, 12}, data_rng);
+  EXPECT_EQ(wide->decode(wide->encode(x)).shape(), (Shape{5, 12}));
+  for (const char* bad : {R"({"type": "mlp", "input": 4, "latent": 2, "decoder_hidden": [0]})",
+                          R"({"type": "vae", "input": 4, "latent": 2, "decoder_hidden": [3]})",
+                          R"({"type": "conv", "image": [1, 8, 8], "channels": [4], "latent": 2,
+                              "decoder_hidden": [3]})"}) {
+    Rng r(1);
+    EXPECT_THROW(
+        models::build_model(models::model_spec_from_json(nlohmann::json::parse(bad), "b"), r),
+        Error)
+        << bad;
+  }
+}
+
 // A binary code (semantic hashing): the encoder ends in noise and a sigmoid, the Linears keep the
 // plain model's init, evaluation is deterministic and in (0, 1), training draws fresh noise, and
 // the gradient reaches the encoder through the noise.

@@ -55,17 +55,31 @@ TEST(Sweep, BadAxesAreUsageErrorsNamingTheFlag) {
       {"hidden=8x,4", "--vary hidden: '8x' has an empty width"},
       {"depth=17", "--vary depth: 17 is out of range"},
       {"loss=mae", "--vary loss: 'mae' is not a loss"},
-      {"width=2", "--vary width: unknown axis (supported: latent, depth, hidden, loss)"},
+      {"width=2",
+       "--vary width: unknown axis (supported: latent, depth, hidden, loss, decoder-width)"},
+      {"decoder-width=0,1", "--vary decoder-width: 0 is out of range"},
+      {"decoder-width=wide", "--vary decoder-width: 'wide' is not a number"},
   };
   for (const auto& [text, message] : cases)
     EXPECT_NE(usage_error([&] { parse_axis(text); }).find(message), std::string::npos) << text;
 }
 
-TEST(Sweep, DecoderWidthIsRefusedWithTheSupportedAxes) {
-  const std::string e = usage_error([] { parse_axis("decoder-width=64,128"); });
-  EXPECT_NE(e.find("--vary decoder-width: not supported"), std::string::npos) << e;
-  EXPECT_NE(e.find("mirrors its encoder"), std::string::npos) << e;
-  EXPECT_NE(e.find("supported axes: latent, depth, hidden, loss"), std::string::npos) << e;
+// decoder-width scales the mirrored widths (after depth), rounded, at least 1; MLP only.
+TEST(Sweep, DecoderWidthScalesTheMirroredDecoder) {
+  const std::vector<Variant> v = expand(parse_axes({"depth=3", "decoder-width=0.5,2"}));
+  ASSERT_EQ(v.size(), 2u);
+  const json half = variant_model_config(kMlp, v[0], "m.json");
+  EXPECT_EQ(half["hidden"], (json{256, 128, 64}));
+  EXPECT_EQ(half["decoder_hidden"], (json{32, 64, 128}));
+  EXPECT_EQ(half["name"], "m-depth-3_decoder-width-0.5");
+  EXPECT_EQ(variant_model_config(kMlp, v[1], "m.json")["decoder_hidden"], (json{128, 256, 512}));
+  const json tiny = variant_model_config(kMlp, expand(parse_axes({"decoder-width=0.001"}))[0], "m");
+  EXPECT_EQ(tiny["decoder_hidden"], (json{1, 1}));
+  const std::string e = usage_error(
+      [] { variant_model_config(kConv, expand(parse_axes({"decoder-width=2"}))[0], "c.json"); });
+  EXPECT_NE(e.find("--vary decoder-width: c.json is a conv model, whose decoder mirrors"),
+            std::string::npos)
+      << e;
 }
 
 TEST(Sweep, AxesMayNotRepeatOrConflict) {
