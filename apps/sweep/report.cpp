@@ -192,14 +192,19 @@ std::string cell(const json& v, const char* task, const char* key, int decimals)
 
 void print_table(std::ostream& out, const std::vector<Axis>& axes, const json& sweep) {
   const auto col = [&](const std::string& s, int w) { out << std::left << std::setw(w) << s; };
-  col("variant", 26);
-  for (const Axis& a : axes) col(a.name, 10);
+  // An axis column is as wide as its name needs (decoder-width), at least 10.
+  const auto axis_width = [](const Axis& a) { return std::max(10, int(a.name.size()) + 2); };
+  int name_width = 26;  // variant names grow with the axes: "decoder-width-0.25_latent-8"
+  for (const json& v : sweep["variants"])
+    name_width = std::max(name_width, int(v["name"].get<std::string>().size()) + 2);
+  col("variant", name_width);
+  for (const Axis& a : axes) col(a.name, axis_width(a));
   for (const char* h : {"epochs", "test MSE", "PSNR dB", "AUROC", "ACC", "NMI", "seconds"})
     col(h, 10);
   out << "\n";
   for (const json& v : sweep["variants"]) {
-    col(v["name"].get<std::string>(), 26);
-    for (const Axis& a : axes) col(value_text(v["settings"][a.name]), 10);
+    col(v["name"].get<std::string>(), name_width);
+    for (const Axis& a : axes) col(value_text(v["settings"][a.name]), axis_width(a));
     col(v["training"]["epochs"].dump(), 10);
     col(cell(v, "reconstruct", "mse", 5), 10);
     col(cell(v, "reconstruct", "psnr", 2), 10);
