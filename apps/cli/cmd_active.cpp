@@ -1,11 +1,11 @@
 // hourglass active: active learning on a pretrained encoder (apps/transfer/active.h). Every
 // strategy's learning curve (test accuracy against labels) from the same initial labels, in one
 // table, one chart and one JSON, with the verdict against random sampling.
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "apps/analysis/manifold_cluster.h"
 #include "apps/cli/commands.h"
 #include "apps/cli/flags.h"
 #include "apps/detect/scores.h"
@@ -46,18 +46,8 @@ transfer::PoolSignals pool_signals(const run::LoadedRun& r, const data::Dataset&
   transfer::PoolSignals s;
   s.recon = detect::mse_scores(*r.model, r.loss, pool.x, pool.n, pool.features(), dev);
   s.code_dim = r.model->latent_dim();
-  s.codes = run::encode_rows(*r.model, pool.x, pool.n, dev);
-  const int64_t d = s.code_dim;
-  for (int64_t j = 0; j < d; ++j) {
-    double sum = 0, sq = 0;
-    for (int64_t i = 0; i < pool.n; ++i) sum += s.codes[i * d + j];
-    const double mean = sum / double(pool.n);
-    for (int64_t i = 0; i < pool.n; ++i)
-      sq += (s.codes[i * d + j] - mean) * (s.codes[i * d + j] - mean);
-    const double sd = std::sqrt(sq / double(pool.n));
-    for (int64_t i = 0; i < pool.n; ++i)
-      s.codes[i * d + j] = static_cast<float>((s.codes[i * d + j] - mean) / (sd > 0 ? sd : 1.0));
-  }
+  const std::vector<float> z = run::encode_rows(*r.model, pool.x, pool.n, dev);
+  s.codes = analysis::Standardizer::fit(z.data(), pool.n, s.code_dim).transform(z.data(), pool.n);
   return s;
 }
 

@@ -162,6 +162,7 @@ Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool, const P
   for (int64_t r : labelled) is_labelled[static_cast<size_t>(r)] = 1;
   Curve c;
   c.strategy = s;
+  PoolSignals sig = fixed;  // copied once; each round sets its labelled count and margins
   for (int64_t round = 0; round < o.rounds; ++round) {
     interrupt::check("active learning (" + strategy_name(s) + ")");
     std::vector<int64_t> sorted = labelled;
@@ -175,7 +176,6 @@ Curve run_strategy(const run::LoadedRun& run, const data::Dataset& pool, const P
     std::vector<int64_t> unlabelled;
     for (int64_t i = 0; i < pool.n; ++i)
       if (!is_labelled[static_cast<size_t>(i)]) unlabelled.push_back(i);
-    PoolSignals sig = fixed;
     sig.labelled = static_cast<int64_t>(labelled.size());
     if (s == Strategy::Uncertainty || s == Strategy::Hybrid || s == Strategy::Diverse)
       sig.margin = margins(probabilities(*f.clf, pool.x, pool.n, pool.features()), pool.n, C);
